@@ -1,0 +1,1 @@
+//! AtomVM `.avm` packs.

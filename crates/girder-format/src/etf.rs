@@ -1,0 +1,1 @@
+//! The external term format.
