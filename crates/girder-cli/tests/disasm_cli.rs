@@ -1,0 +1,130 @@
+//! `girder disasm` as a user runs it: on modules compiled by erlc, on .avm packs, and on
+//! malformed files (a clear error naming file, chunk and offset, a non-zero exit, no panic).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use girder_format::avm;
+use girder_testkit::{erlang_test_file, erlc, scratch_dir};
+
+fn girder(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_girder")).args(args).output().expect("run girder")
+}
+
+fn compiled_sample(name: &str) -> PathBuf {
+    let dir = scratch_dir(name);
+    erlc(&[&erlang_test_file("disasm/sample.erl")], &dir);
+    dir.join("sample.beam")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+#[test]
+fn disassembles_a_module() {
+    let beam = compiled_sample("cli-module");
+    let out = girder(&["disasm", beam.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "module sample");
+    for f in ["fib/1", "shapes/1", "literals/0", "catcher/1", "waiter/1", "bits/1", "closure/1", "big/0"] {
+        assert!(lines.contains(&format!("function {f}").as_str()), "no function {f}");
+    }
+    // Every instruction line starts with a known generic opcode name.
+    for l in lines.iter().filter_map(|l| l.strip_prefix("    ")) {
+        let name = l.split(' ').next().unwrap();
+        assert!(girder_format::opcodes::by_name(name).is_some(), "unknown opcode in {l:?}");
+    }
+    // Operands come out resolved and readable.
+    let has = |needle: &str| assert!(text.contains(needle), "listing lacks {needle:?}:\n{text}");
+    has("    func_info sample fib 1");
+    has("lists:reverse/1");
+    has("'Quoted atom'");
+    has("'hello world'");
+    has("123456789012345678901234567890");
+    has("line \"");
+    has("x0::");
+}
+
+#[test]
+fn lists_chunks() {
+    let beam = compiled_sample("cli-chunks");
+    let out = girder(&["disasm", "--chunks", beam.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for id in ["AtU8", "Code", "StrT", "ImpT", "ExpT", "FunT", "LitT", "Line", "Type", "Attr", "CInf"] {
+        assert!(text.lines().any(|l| l.starts_with(id)), "no {id} chunk listed:\n{text}");
+    }
+}
+
+#[test]
+fn disassembles_every_module_of_an_avm_pack() {
+    let beam = compiled_sample("cli-avm");
+    let bytes = std::fs::read(&beam).unwrap();
+    let pack = avm::write(&[
+        ("sample.beam", avm::BEAM_CODE | avm::BEAM_START, &bytes),
+        ("other.beam", avm::BEAM_CODE, &bytes),
+    ]);
+    let path = beam.with_file_name("pack.avm");
+    std::fs::write(&path, pack).unwrap();
+    let out = girder(&["disasm", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("(sample.beam)") && text.contains("(other.beam)"), "{text}");
+    assert_eq!(text.matches("function fib/1").count(), 2);
+}
+
+fn assert_clean_error(path: &Path, expect: &[&str]) {
+    let out = girder(&["disasm", path.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains(path.to_str().unwrap()), "error does not name the file: {err}");
+    for e in expect {
+        assert!(err.contains(e), "error lacks {e:?}: {err}");
+    }
+}
+
+#[test]
+fn malformed_files_give_clear_errors() {
+    let beam = compiled_sample("cli-bad");
+    let good = std::fs::read(&beam).unwrap();
+    let dir = beam.parent().unwrap();
+
+    // Cut inside the Code chunk.
+    let code_at = good.windows(4).position(|w| w == b"Code").unwrap();
+    let truncated = dir.join("truncated.beam");
+    std::fs::write(&truncated, &good[..code_at + 40]).unwrap();
+    assert_clean_error(&truncated, &["byte"]);
+
+    // A chunk size far beyond the file.
+    let mut huge = good.clone();
+    huge[code_at + 4..code_at + 8].copy_from_slice(&u32::MAX.to_be_bytes());
+    let huge_path = dir.join("huge.beam");
+    std::fs::write(&huge_path, &huge).unwrap();
+    assert_clean_error(&huge_path, &["chunk Code", "byte"]);
+
+    // An unknown opcode at the start of the code.
+    let mut bad_op = good.clone();
+    let head_size =
+        u32::from_be_bytes(bad_op[code_at + 8..code_at + 12].try_into().unwrap()) as usize;
+    bad_op[code_at + 12 + head_size] = 250;
+    let bad_op_path = dir.join("bad_op.beam");
+    std::fs::write(&bad_op_path, &bad_op).unwrap();
+    assert_clean_error(&bad_op_path, &["chunk Code", "unknown opcode 250"]);
+
+    // Not a BEAM file at all.
+    let text = dir.join("text.beam");
+    std::fs::write(&text, b"hello, world\n").unwrap();
+    assert_clean_error(&text, &["not a BEAM file"]);
+
+    // Missing file.
+    let missing = dir.join("missing.beam");
+    assert_clean_error(&missing, &["cannot read"]);
+}
