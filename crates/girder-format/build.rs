@@ -9,7 +9,10 @@ fn main() {
     let text = fs::read_to_string(src).expect("read genop.tsv");
 
     let mut rows = Vec::new();
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
         let cols: Vec<&str> = line.split('\t').collect();
         assert!(cols.len() >= 4, "genop.tsv: bad line {line:?}");
         let number: u8 = cols[0].parse().expect("opcode number");
@@ -17,7 +20,11 @@ fn main() {
         rows.push((number, cols[1].to_string(), arity, cols[3] == "yes"));
     }
     for (i, row) in rows.iter().enumerate() {
-        assert_eq!(row.0 as usize, i + 1, "genop.tsv must list opcodes 1.. in order");
+        assert_eq!(
+            row.0 as usize,
+            i + 1,
+            "genop.tsv must list opcodes 1.. in order"
+        );
     }
 
     let mut out = String::new();

@@ -1,6 +1,6 @@
 %% A module exercising many operand kinds, for the `girder disasm` command tests.
 -module(sample).
--export([fib/1, shapes/1, literals/0, catcher/1, waiter/1, bits/1, closure/1, big/0]).
+-export([fib/1, shapes/1, literals/0, catcher/1, waiter/1, bits/1, closure/1, big/1]).
 
 -record(point, {x = 0, y = 0}).
 
@@ -37,4 +37,4 @@ bits(_) -> nomatch.
 
 closure(N) -> fun(X) -> X + N end.
 
-big() -> 123456789012345678901234567890 * 2.
+big(X) -> X * 123456789012345678901234567890.

@@ -37,7 +37,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // A closed pipe (`girder disasm x.beam | head`) is not an error worth reporting.
-            if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            {
                 return ExitCode::SUCCESS;
             }
             eprintln!("girder: {e:#}");
@@ -57,7 +59,9 @@ fn disasm_files(files: &[PathBuf], chunks: bool) -> Result<()> {
             let pack = avm::parse(&bytes).map_err(|e| e.in_file(&name))?;
             for section in pack.sections.iter().filter(|s| s.is_beam()) {
                 let member = format!("{name}({})", section.name);
-                let beam = section.contents().and_then(|b| BeamFile::parse_file(b, &member))?;
+                let beam = section
+                    .contents()
+                    .and_then(|b| BeamFile::parse_file(b, &member))?;
                 writeln!(out, "== {member}")?;
                 print_module(&mut out, &beam, chunks, &member)?;
             }

@@ -8,7 +8,10 @@ use girder_format::avm;
 use girder_testkit::{erlang_test_file, erlc, scratch_dir};
 
 fn girder(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_girder")).args(args).output().expect("run girder")
+    Command::new(env!("CARGO_BIN_EXE_girder"))
+        .args(args)
+        .output()
+        .expect("run girder")
 }
 
 fn compiled_sample(name: &str) -> PathBuf {
@@ -33,13 +36,28 @@ fn disassembles_a_module() {
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "module sample");
-    for f in ["fib/1", "shapes/1", "literals/0", "catcher/1", "waiter/1", "bits/1", "closure/1", "big/0"] {
-        assert!(lines.contains(&format!("function {f}").as_str()), "no function {f}");
+    for f in [
+        "fib/1",
+        "shapes/1",
+        "literals/0",
+        "catcher/1",
+        "waiter/1",
+        "bits/1",
+        "closure/1",
+        "big/1",
+    ] {
+        assert!(
+            lines.contains(&format!("function {f}").as_str()),
+            "no function {f}"
+        );
     }
     // Every instruction line starts with a known generic opcode name.
     for l in lines.iter().filter_map(|l| l.strip_prefix("    ")) {
         let name = l.split(' ').next().unwrap();
-        assert!(girder_format::opcodes::by_name(name).is_some(), "unknown opcode in {l:?}");
+        assert!(
+            girder_format::opcodes::by_name(name).is_some(),
+            "unknown opcode in {l:?}"
+        );
     }
     // Operands come out resolved and readable.
     let has = |needle: &str| assert!(text.contains(needle), "listing lacks {needle:?}:\n{text}");
@@ -58,8 +76,13 @@ fn lists_chunks() {
     let out = girder(&["disasm", "--chunks", beam.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    for id in ["AtU8", "Code", "StrT", "ImpT", "ExpT", "FunT", "LitT", "Line", "Type", "Attr", "CInf"] {
-        assert!(text.lines().any(|l| l.starts_with(id)), "no {id} chunk listed:\n{text}");
+    for id in [
+        "AtU8", "Code", "StrT", "ImpT", "ExpT", "FunT", "LitT", "Line", "Type", "Attr", "CInf",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(id)),
+            "no {id} chunk listed:\n{text}"
+        );
     }
 }
 
@@ -76,7 +99,10 @@ fn disassembles_every_module_of_an_avm_pack() {
     let out = girder(&["disasm", path.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("(sample.beam)") && text.contains("(other.beam)"), "{text}");
+    assert!(
+        text.contains("(sample.beam)") && text.contains("(other.beam)"),
+        "{text}"
+    );
     assert_eq!(text.matches("function fib/1").count(), 2);
 }
 
@@ -85,7 +111,10 @@ fn assert_clean_error(path: &Path, expect: &[&str]) {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "stderr: {err}");
     assert!(!err.contains("panicked"), "{err}");
-    assert!(err.contains(path.to_str().unwrap()), "error does not name the file: {err}");
+    assert!(
+        err.contains(path.to_str().unwrap()),
+        "error does not name the file: {err}"
+    );
     for e in expect {
         assert!(err.contains(e), "error lacks {e:?}: {err}");
     }

@@ -122,7 +122,10 @@ pub fn read_chunks(bytes: &[u8]) -> Result<Vec<ChunkInfo>> {
     if form_size > r.remaining() {
         return Err(Error::new(
             size_at,
-            format!("form size {form_size} exceeds the {} bytes present", r.remaining()),
+            format!(
+                "form size {form_size} exceeds the {} bytes present",
+                r.remaining()
+            ),
         ));
     }
     let mut r = r.sub(form_size, "form")?;
@@ -161,7 +164,10 @@ impl BeamFile {
             let data = inflate_bounded(flate2::read::GzDecoder::new(bytes), MAX_INFLATED_SIZE)
                 .map_err(|e| Error::new(0, format!("bad gzip compression: {e}")))?;
             if data.len() > MAX_INFLATED_SIZE {
-                return Err(Error::new(0, "gzip-compressed module inflates beyond 256 MiB"));
+                return Err(Error::new(
+                    0,
+                    "gzip-compressed module inflates beyond 256 MiB",
+                ));
             }
             // Offsets in errors then refer to the decompressed module.
             return Self::parse_plain(&data);
@@ -197,7 +203,10 @@ impl BeamFile {
         let atom_count = atoms.len() as u32;
         let check_atom = |at: usize, n: u32, what: &str| -> Result<()> {
             if n == 0 || n > atom_count {
-                Err(Error::new(at, format!("{what}: atom index {n} out of range 1..={atom_count}")))
+                Err(Error::new(
+                    at,
+                    format!("{what}: atom index {n} out of range 1..={atom_count}"),
+                ))
             } else {
                 Ok(())
             }
@@ -218,7 +227,11 @@ impl BeamFile {
                     let arity = r.u32("import arity").map_err(in_chunk(c))?;
                     check_atom(at, module, "import").map_err(in_chunk(c))?;
                     check_atom(at, function, "import").map_err(in_chunk(c))?;
-                    v.push(Import { module, function, arity });
+                    v.push(Import {
+                        module,
+                        function,
+                        arity,
+                    });
                 }
                 v
             }
@@ -234,7 +247,11 @@ impl BeamFile {
                 let arity = r.u32("arity")?;
                 let label = r.u32("label")?;
                 check_atom(at, function, "function")?;
-                v.push(Export { function, arity, label });
+                v.push(Export {
+                    function,
+                    arity,
+                    label,
+                });
             }
             Ok(v)
         };
@@ -288,7 +305,9 @@ impl BeamFile {
             match find(id) {
                 Some(c) if c.size > 0 => {
                     let data = &bytes[c.offset..c.offset + c.size];
-                    etf::decode_with_base(data, c.offset).map(Some).map_err(in_chunk(c))
+                    etf::decode_with_base(data, c.offset)
+                        .map(Some)
+                        .map_err(in_chunk(c))
                 }
                 _ => Ok(None),
             }
@@ -296,7 +315,9 @@ impl BeamFile {
         let attributes = term_chunk(b"Attr")?;
         let compile_info = term_chunk(b"CInf")?;
         let meta = term_chunk(b"Meta")?;
-        let strings = find(b"StrT").map(|c| bytes[c.offset..c.offset + c.size].to_vec()).unwrap_or_default();
+        let strings = find(b"StrT")
+            .map(|c| bytes[c.offset..c.offset + c.size].to_vec())
+            .unwrap_or_default();
 
         const KNOWN: [&[u8; 4]; 15] = [
             b"AtU8", b"Atom", b"Code", b"StrT", b"ImpT", b"ExpT", b"LocT", b"FunT", b"LitT",
@@ -335,7 +356,10 @@ impl BeamFile {
 
     /// The text of operand atom index `n` (1-based), if in range.
     pub fn atom(&self, n: u32) -> Option<&str> {
-        (n as usize).checked_sub(1).and_then(|i| self.atoms.get(i)).map(String::as_str)
+        (n as usize)
+            .checked_sub(1)
+            .and_then(|i| self.atoms.get(i))
+            .map(String::as_str)
     }
 }
 
@@ -349,7 +373,10 @@ fn read_atoms(r: &mut Reader<'_>) -> Result<Vec<String>> {
     let long_lengths = raw < 0;
     let n = raw.unsigned_abs() as usize;
     if n == 0 {
-        return Err(Error::new(at, "empty atom table: the module name is missing"));
+        return Err(Error::new(
+            at,
+            "empty atom table: the module name is missing",
+        ));
     }
     r.check_count(n, 1, "atom count", at)?;
     let mut atoms = Vec::with_capacity(n);
@@ -361,7 +388,10 @@ fn read_atoms(r: &mut Reader<'_>) -> Result<Vec<String>> {
             usize::from(r.u8("atom length")?)
         };
         if len > MAX_ATOM_BYTES {
-            return Err(Error::new(len_at, format!("atom of {len} bytes is too long")));
+            return Err(Error::new(
+                len_at,
+                format!("atom of {len} bytes is too long"),
+            ));
         }
         let text = r.bytes(len, "atom text")?;
         let s = std::str::from_utf8(text)
@@ -385,7 +415,10 @@ fn read_literals(r: &mut Reader<'_>, compressed: bool) -> Result<Vec<Term>> {
             r.clone()
         } else {
             if size > MAX_INFLATED_SIZE {
-                return Err(Error::new(size_at, format!("literal table of {size} bytes is too large")));
+                return Err(Error::new(
+                    size_at,
+                    format!("literal table of {size} bytes is too large"),
+                ));
             }
             let data_at = r.offset();
             let data = r.rest();
@@ -394,7 +427,10 @@ fn read_literals(r: &mut Reader<'_>, compressed: bool) -> Result<Vec<Term>> {
             if inflated.len() != size {
                 return Err(Error::new(
                     size_at,
-                    format!("literal table inflates to {} bytes, {size} declared", inflated.len()),
+                    format!(
+                        "literal table inflates to {} bytes, {size} declared",
+                        inflated.len()
+                    ),
                 ));
             }
             // Offsets inside the inflated table name no file byte: errors report the start of

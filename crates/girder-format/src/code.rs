@@ -62,11 +62,17 @@ pub fn read_code(r: &mut Reader<'_>) -> Result<Code> {
     let head_at = r.offset();
     let head_size = r.u32("code header size")? as usize;
     let mut head = r.sub(head_size, "code header").map_err(|_| {
-        Error::new(head_at, format!("code header size {head_size} exceeds the chunk"))
+        Error::new(
+            head_at,
+            format!("code header size {head_size} exceeds the chunk"),
+        )
     })?;
     let version = head.u32("instruction set version")?;
     if version != FORMAT_NUMBER {
-        return Err(Error::new(head_at + 4, format!("unknown instruction set version {version}")));
+        return Err(Error::new(
+            head_at + 4,
+            format!("unknown instruction set version {version}"),
+        ));
     }
     let max_opcode = head.u32("max opcode")?;
     let label_count = head.u32("label count")?;
@@ -80,7 +86,13 @@ pub fn read_code(r: &mut Reader<'_>) -> Result<Code> {
         }
         let opcode = r.u8("opcode")?;
         let info = opcodes::info(opcode).ok_or_else(|| {
-            Error::new(at, format!("unknown opcode {opcode} (this reader knows 1..={})", opcodes::MAX_OPCODE))
+            Error::new(
+                at,
+                format!(
+                    "unknown opcode {opcode} (this reader knows 1..={})",
+                    opcodes::MAX_OPCODE
+                ),
+            )
         })?;
         if opcode == op::int_code_end {
             break;
@@ -92,9 +104,18 @@ pub fn read_code(r: &mut Reader<'_>) -> Result<Code> {
                 e
             })?);
         }
-        instructions.push(Instruction { opcode, args, offset: at });
+        instructions.push(Instruction {
+            opcode,
+            args,
+            offset: at,
+        });
     }
-    Ok(Code { max_opcode, label_count, function_count, instructions })
+    Ok(Code {
+        max_opcode,
+        label_count,
+        function_count,
+        instructions,
+    })
 }
 
 impl Code {
@@ -117,11 +138,20 @@ impl Code {
                         _ => return Err(Error::new(ins.offset, "malformed func_info")),
                     };
                     let entry = match is.get(i + 1) {
-                        Some(Instruction { opcode: op::label, args, .. }) => match args.as_slice() {
+                        Some(Instruction {
+                            opcode: op::label,
+                            args,
+                            ..
+                        }) => match args.as_slice() {
                             [Operand::Unsigned(l)] => *l as u32,
                             _ => return Err(Error::new(is[i + 1].offset, "malformed label")),
                         },
-                        _ => return Err(Error::new(ins.offset, "func_info is not followed by a label")),
+                        _ => {
+                            return Err(Error::new(
+                                ins.offset,
+                                "func_info is not followed by a label",
+                            ));
+                        }
                     };
                     let start = pending_start.unwrap_or(i);
                     if let Some(prev) = funcs.last_mut() {
@@ -129,7 +159,13 @@ impl Code {
                     } else if start != 0 {
                         return Err(Error::new(is[0].offset, "instruction outside any function"));
                     }
-                    funcs.push(Function { name, arity, entry, start, end: is.len() });
+                    funcs.push(Function {
+                        name,
+                        arity,
+                        entry,
+                        start,
+                        end: is.len(),
+                    });
                     pending_start = None;
                 }
                 _ => pending_start = None,

@@ -128,7 +128,11 @@ fn read_tagged(r: &mut Reader<'_>) -> Result<(Tag, u8, Value)> {
     }
     if first & 0x10 == 0 {
         let next = r.u8("operand value")?;
-        return Ok((tag, first, Value::Small((u64::from(first >> 5) << 8) | u64::from(next))));
+        return Ok((
+            tag,
+            first,
+            Value::Small((u64::from(first >> 5) << 8) | u64::from(next)),
+        ));
     }
     let code = first >> 5;
     let len = if code < 7 {
@@ -147,7 +151,11 @@ fn read_tagged(r: &mut Reader<'_>) -> Result<(Tag, u8, Value)> {
         if tag == Tag::I {
             // Sign-extend from `len` bytes.
             let shift = 64 - 8 * len as u32;
-            return Ok((tag, first, Value::Small((((v << shift) as i64) >> shift) as u64)));
+            return Ok((
+                tag,
+                first,
+                Value::Small((((v << shift) as i64) >> shift) as u64),
+            ));
         }
         return Ok((tag, first, Value::Small(v)));
     }
@@ -166,7 +174,10 @@ pub fn read_u32(r: &mut Reader<'_>, what: &str) -> Result<u32> {
     let at = r.offset();
     match read_tagged(r)? {
         (Tag::U, _, v) => small_u32(at, v, what),
-        (t, ..) => Err(crate::Error::new(at, format!("{what}: expected a `u` operand, got {t:?}"))),
+        (t, ..) => Err(crate::Error::new(
+            at,
+            format!("{what}: expected a `u` operand, got {t:?}"),
+        )),
     }
 }
 
@@ -207,7 +218,10 @@ fn read_nested(r: &mut Reader<'_>, depth: u32) -> Result<Operand> {
 
 fn read_extended(r: &mut Reader<'_>, first: u8, at: usize, depth: u32) -> Result<Operand> {
     if first & 0x08 != 0 {
-        return Err(crate::Error::new(at, format!("bad extended operand byte 0x{first:02x}")));
+        return Err(crate::Error::new(
+            at,
+            format!("bad extended operand byte 0x{first:02x}"),
+        ));
     }
     if depth >= MAX_NESTING {
         return Err(crate::Error::new(at, "extended operands nested too deeply"));
@@ -237,7 +251,12 @@ fn read_extended(r: &mut Reader<'_>, first: u8, at: usize, depth: u32) -> Result
                     0 => AllocKind::Words,
                     1 => AllocKind::Floats,
                     2 => AllocKind::Funs,
-                    k => return Err(crate::Error::new(kind_at, format!("bad allocation kind {k}"))),
+                    k => {
+                        return Err(crate::Error::new(
+                            kind_at,
+                            format!("bad allocation kind {k}"),
+                        ));
+                    }
                 };
                 items.push((kind, read_u32(r, "allocation count")?));
             }
@@ -251,9 +270,17 @@ fn read_extended(r: &mut Reader<'_>, first: u8, at: usize, depth: u32) -> Result
                 return Err(crate::Error::new(reg_at, "typed operand is not a register"));
             }
             let type_index = read_u32(r, "type index")?;
-            Operand::Typed { reg: Box::new(reg), type_index }
+            Operand::Typed {
+                reg: Box::new(reg),
+                type_index,
+            }
         }
-        n => return Err(crate::Error::new(at, format!("unknown extended operand tag {n}"))),
+        n => {
+            return Err(crate::Error::new(
+                at,
+                format!("unknown extended operand tag {n}"),
+            ));
+        }
     })
 }
 
@@ -329,7 +356,20 @@ mod tests {
 
     #[test]
     fn integers_roundtrip() {
-        for n in [0i64, 1, 15, 16, 2047, 2048, -1, -128, -129, i64::MAX, i64::MIN, 1 << 40] {
+        for n in [
+            0i64,
+            1,
+            15,
+            16,
+            2047,
+            2048,
+            -1,
+            -128,
+            -129,
+            i64::MAX,
+            i64::MIN,
+            1 << 40,
+        ] {
             roundtrip_int(BigInt::from(n));
         }
         roundtrip_int(BigInt::from(10).pow(100));
@@ -348,11 +388,20 @@ mod tests {
         // Extended list of two u operands.
         let bytes = [0x17, 0x20, 0x00, 0x10];
         let op = read_operand(&mut Reader::new(&bytes, 0)).unwrap();
-        assert_eq!(op, Operand::List(vec![Operand::Unsigned(0), Operand::Unsigned(1)]));
+        assert_eq!(
+            op,
+            Operand::List(vec![Operand::Unsigned(0), Operand::Unsigned(1)])
+        );
         // Typed register: z5, x1, type 2.
         let bytes = [0x57, 0x13, 0x20];
         let op = read_operand(&mut Reader::new(&bytes, 0)).unwrap();
-        assert_eq!(op, Operand::Typed { reg: Box::new(Operand::X(1)), type_index: 2 });
+        assert_eq!(
+            op,
+            Operand::Typed {
+                reg: Box::new(Operand::X(1)),
+                type_index: 2
+            }
+        );
     }
 
     #[test]
@@ -361,7 +410,9 @@ mod tests {
         let bytes = [0x17, 0x68, 0xff, 0xff, 0xff, 0xff];
         assert!(read_operand(&mut Reader::new(&bytes, 0)).is_err());
         // Nested lists beyond the depth bound.
-        let bytes = [0x17, 0x10, 0x17, 0x10, 0x17, 0x10, 0x17, 0x10, 0x17, 0x10, 0x00];
+        let bytes = [
+            0x17, 0x10, 0x17, 0x10, 0x17, 0x10, 0x17, 0x10, 0x17, 0x10, 0x00,
+        ];
         assert!(read_operand(&mut Reader::new(&bytes, 0)).is_err());
     }
 }

@@ -22,7 +22,10 @@ enum Role {
     /// A `Line` item index.
     Line,
     /// A string-table offset whose length (in bytes) is another operand.
-    StringAt { len_arg: usize, bits: bool },
+    StringAt {
+        len_arg: usize,
+        bits: bool,
+    },
 }
 
 fn role(opcode: u8, arg: usize) -> Role {
@@ -33,8 +36,14 @@ fn role(opcode: u8, arg: usize) -> Role {
         }
         (op::make_fun2 | op::make_fun3, 0) => Role::Lambda,
         (op::line, 0) => Role::Line,
-        (op::bs_put_string, 1) => Role::StringAt { len_arg: 0, bits: false },
-        (op::bs_match_string, 3) => Role::StringAt { len_arg: 2, bits: true },
+        (op::bs_put_string, 1) => Role::StringAt {
+            len_arg: 0,
+            bits: false,
+        },
+        (op::bs_match_string, 3) => Role::StringAt {
+            len_arg: 2,
+            bits: true,
+        },
         _ => Role::Plain,
     }
 }
@@ -59,13 +68,22 @@ impl<'a> Printer<'a> {
 
     fn import(&self, n: u64) -> String {
         match self.beam.imports.get(n as usize) {
-            Some(i) => format!("{}:{}/{}", self.atom(i.module), self.atom(i.function), i.arity),
+            Some(i) => format!(
+                "{}:{}/{}",
+                self.atom(i.module),
+                self.atom(i.function),
+                i.arity
+            ),
             None => format!("import#{n}?"),
         }
     }
 
     fn type_info(&self, t: &TypeInfo) -> String {
-        let mut s = if t.types.is_any() { "any".to_owned() } else { t.types.names().join("|") };
+        let mut s = if t.types.is_any() {
+            "any".to_owned()
+        } else {
+            t.types.names().join("|")
+        };
         if t.min.is_some() || t.max.is_some() {
             let bound = |b: Option<i64>| b.map_or(String::new(), |v| v.to_string());
             write!(s, "({}..{})", bound(t.min), bound(t.max)).unwrap();
@@ -117,7 +135,12 @@ impl<'a> Printer<'a> {
             },
             Operand::Typed { reg, type_index } => {
                 let reg = self.operand(reg);
-                match self.beam.types.as_ref().and_then(|t| t.entries.get(*type_index as usize)) {
+                match self
+                    .beam
+                    .types
+                    .as_ref()
+                    .and_then(|t| t.entries.get(*type_index as usize))
+                {
                     Some(t) => format!("{reg}::{}", self.type_info(t)),
                     None => format!("{reg}::type#{type_index}?"),
                 }
@@ -134,7 +157,11 @@ impl<'a> Printer<'a> {
                 None => format!("fun#{n}?"),
             },
             (Role::Line, Operand::Unsigned(n)) => {
-                let loc = self.beam.lines.as_ref().and_then(|t| t.items.get(*n as usize).map(|l| (t, l)));
+                let loc = self
+                    .beam
+                    .lines
+                    .as_ref()
+                    .and_then(|t| t.items.get(*n as usize).map(|l| (t, l)));
                 match loc {
                     Some((t, l)) => {
                         let file = match t.names.get(l.file as usize) {
@@ -152,7 +179,9 @@ impl<'a> Printer<'a> {
                     Some(Operand::Unsigned(n)) => *n,
                     _ => 0,
                 };
-                let range = usize::try_from(*off).ok().and_then(|o| Some(o..o.checked_add(len as usize)?));
+                let range = usize::try_from(*off)
+                    .ok()
+                    .and_then(|o| Some(o..o.checked_add(len as usize)?));
                 match range.and_then(|r| self.beam.strings.get(r)) {
                     Some(bytes) => format!("{}", Term::Binary(bytes.to_vec())),
                     None => format!("string#{off}?"),
@@ -209,7 +238,14 @@ pub fn chunk_listing(beam: &BeamFile) -> String {
     let mut out = String::new();
     writeln!(out, "{:<6} {:>10} {:>10}", "chunk", "offset", "size").unwrap();
     for c in &beam.chunks {
-        writeln!(out, "{:<6} {:>10} {:>10}", crate::error::chunk_name(&c.id), c.offset, c.size).unwrap();
+        writeln!(
+            out,
+            "{:<6} {:>10} {:>10}",
+            crate::error::chunk_name(&c.id),
+            c.offset,
+            c.size
+        )
+        .unwrap();
     }
     out
 }

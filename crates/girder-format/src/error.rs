@@ -28,7 +28,12 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl Error {
     /// An error at `offset`, with no chunk or file yet.
     pub fn new(offset: usize, what: impl Into<String>) -> Self {
-        Error { file: None, chunk: None, offset, what: what.into() }
+        Error {
+            file: None,
+            chunk: None,
+            offset,
+            what: what.into(),
+        }
     }
 
     /// Attach the chunk, unless an inner reader already named one.

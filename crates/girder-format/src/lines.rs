@@ -52,7 +52,10 @@ impl LineTable {
                 LineItem::Line(line) => items.push(Location { file, line }),
                 LineItem::File(f) => {
                     if f as usize > name_count {
-                        return Err(Error::new(item_at, format!("file-name index {f} out of range")));
+                        return Err(Error::new(
+                            item_at,
+                            format!("file-name index {f} out of range"),
+                        ));
                     }
                     file = f;
                 }
@@ -68,6 +71,11 @@ impl LineTable {
                 .map_err(|_| Error::new(at, "file name is not valid UTF-8"))?;
             names.push(Some(name.to_owned()));
         }
-        Ok(Some(LineTable { flags, instruction_count, items, names }))
+        Ok(Some(LineTable {
+            flags,
+            instruction_count,
+            items,
+            names,
+        }))
     }
 }

@@ -19,7 +19,11 @@ include!(concat!(env!("OUT_DIR"), "/opcodes.rs"));
 
 /// The description of opcode `number`, if it is a known generic opcode.
 pub fn info(number: u8) -> Option<&'static OpInfo> {
-    if number == 0 { None } else { OPCODES.get(number as usize) }
+    if number == 0 {
+        None
+    } else {
+        OPCODES.get(number as usize)
+    }
 }
 
 /// The opcode with this generic name.

@@ -129,7 +129,10 @@ impl<'a> Reader<'a> {
             Some(need) if need <= self.remaining() || min_item_size == 0 => Ok(()),
             _ => Err(Error::new(
                 at,
-                format!("{what}: count {n} is larger than the {} bytes left allow", self.remaining()),
+                format!(
+                    "{what}: count {n} is larger than the {} bytes left allow",
+                    self.remaining()
+                ),
             )),
         }
     }

@@ -29,15 +29,32 @@ pub enum Term {
     /// A bitstring whose last byte holds `bits` (1..=7) significant high-order bits.
     Bitstring { bytes: Vec<u8>, bits: u8 },
     /// A process identifier.
-    Pid { node: String, id: u32, serial: u32, creation: u32 },
+    Pid {
+        node: String,
+        id: u32,
+        serial: u32,
+        creation: u32,
+    },
     /// A port identifier.
-    Port { node: String, id: u64, creation: u32 },
+    Port {
+        node: String,
+        id: u64,
+        creation: u32,
+    },
     /// A reference: node, creation and its id words (1 to 5 of them).
-    Reference { node: String, creation: u32, ids: Vec<u32> },
+    Reference {
+        node: String,
+        creation: u32,
+        ids: Vec<u32>,
+    },
     /// A local fun (`NEW_FUN_EXT`).
     Fun(Box<Fun>),
     /// An external fun `fun M:F/A`.
-    Export { module: String, function: String, arity: u8 },
+    Export {
+        module: String,
+        function: String,
+        arity: u8,
+    },
 }
 
 /// The parts of a local fun as the external term format carries them.
@@ -69,7 +86,11 @@ impl Term {
 
     /// A proper list of `items` (`Nil` when empty).
     pub fn list(items: Vec<Term>) -> Term {
-        if items.is_empty() { Term::Nil } else { Term::List(items, Box::new(Term::Nil)) }
+        if items.is_empty() {
+            Term::Nil
+        } else {
+            Term::List(items, Box::new(Term::Nil))
+        }
     }
 
     /// An integer term from a big integer, normalised to `Int` when it fits.

@@ -45,8 +45,19 @@ impl TypeSet {
     pub const ANY: u16 = (1 << 13) - 1;
 
     const NAMES: [&'static str; 13] = [
-        "atom", "bitstring", "bs_matchstate", "cons", "float", "fun", "integer", "map", "nil",
-        "pid", "port", "reference", "tuple",
+        "atom",
+        "bitstring",
+        "bs_matchstate",
+        "cons",
+        "float",
+        "fun",
+        "integer",
+        "map",
+        "nil",
+        "pid",
+        "port",
+        "reference",
+        "tuple",
     ];
 
     /// True if every type is possible.
@@ -56,7 +67,10 @@ impl TypeSet {
 
     /// The names of the member types, e.g. `["integer", "float"]`.
     pub fn names(self) -> Vec<&'static str> {
-        (0..13).filter(|b| self.0 & (1 << b) != 0).map(|b| Self::NAMES[b]).collect()
+        (0..13)
+            .filter(|b| self.0 & (1 << b) != 0)
+            .map(|b| Self::NAMES[b])
+            .collect()
     }
 }
 
@@ -98,8 +112,17 @@ impl TypeTable {
                 1 => {
                     let bits = r.u16("type bits")?;
                     let (min, max) = (r.i64("type min")?, r.i64("type max")?);
-                    let (min, max) = if min > max { (None, None) } else { (Some(min), Some(max)) };
-                    TypeInfo { types: TypeSet(bits & TypeSet::ANY), min, max, unit: None }
+                    let (min, max) = if min > max {
+                        (None, None)
+                    } else {
+                        (Some(min), Some(max))
+                    };
+                    TypeInfo {
+                        types: TypeSet(bits & TypeSet::ANY),
+                        min,
+                        max,
+                        unit: None,
+                    }
                 }
                 2 | 3 => {
                     let raw = r.u16("type bits")?;
@@ -114,16 +137,36 @@ impl TypeTable {
                     if types == 0 {
                         return Err(Error::new(at, "type entry with no types"));
                     }
-                    let min = if flags & 1 != 0 { Some(r.i64("type lower bound")?) } else { None };
-                    let max = if flags & 2 != 0 { Some(r.i64("type upper bound")?) } else { None };
-                    let unit = if flags & 4 != 0 { Some(r.u8("type unit")?.wrapping_add(1)) } else { None };
+                    let min = if flags & 1 != 0 {
+                        Some(r.i64("type lower bound")?)
+                    } else {
+                        None
+                    };
+                    let max = if flags & 2 != 0 {
+                        Some(r.i64("type upper bound")?)
+                    } else {
+                        None
+                    };
+                    let unit = if flags & 4 != 0 {
+                        Some(r.u8("type unit")?.wrapping_add(1))
+                    } else {
+                        None
+                    };
                     if flags & 8 != 0 {
                         return Err(Error::new(at, "type entry with unknown flag bits"));
                     }
-                    TypeInfo { types: TypeSet(types), min, max, unit }
+                    TypeInfo {
+                        types: TypeSet(types),
+                        min,
+                        max,
+                        unit,
+                    }
                 }
                 v => {
-                    return Err(Error::new(version_at, format!("unknown type table version {v}")));
+                    return Err(Error::new(
+                        version_at,
+                        format!("unknown type table version {v}"),
+                    ));
                 }
             };
             entries.push(entry);

@@ -17,7 +17,11 @@ fn sample() -> Vec<u8> {
 fn replace_chunk(beam: &[u8], id: &[u8; 4], data: &[u8]) -> Vec<u8> {
     let mut body = b"BEAM".to_vec();
     for c in read_chunks(beam).unwrap() {
-        let bytes = if &c.id == id { data } else { &beam[c.offset..c.offset + c.size] };
+        let bytes = if &c.id == id {
+            data
+        } else {
+            &beam[c.offset..c.offset + c.size]
+        };
         body.extend_from_slice(&c.id);
         body.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
         body.extend_from_slice(bytes);
@@ -127,7 +131,11 @@ fn atom_indices_are_checked() {
 #[test]
 fn obsolete_atom_chunk_is_named() {
     let good = sample();
-    let atu8 = read_chunks(&good).unwrap().into_iter().find(|c| &c.id == b"AtU8").unwrap();
+    let atu8 = read_chunks(&good)
+        .unwrap()
+        .into_iter()
+        .find(|c| &c.id == b"AtU8")
+        .unwrap();
     let mut old = good.clone();
     old[atu8.offset - 8..atu8.offset - 4].copy_from_slice(b"Atom");
     let e = BeamFile::parse(&old).unwrap_err();
@@ -140,5 +148,8 @@ fn gzip_compressed_modules_read() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&good).unwrap();
     let gz = gz.finish().unwrap();
-    assert_eq!(BeamFile::parse(&gz).unwrap(), BeamFile::parse(&good).unwrap());
+    assert_eq!(
+        BeamFile::parse(&gz).unwrap(),
+        BeamFile::parse(&good).unwrap()
+    );
 }

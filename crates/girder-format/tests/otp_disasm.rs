@@ -44,9 +44,16 @@ fn all_of_otp_matches_beam_disasm() {
     let dir = scratch_dir("otp-disasm");
     erlc(&[&erlang_test_file("disasm/otp_disasm.erl")], &dir);
     let out = dir.join("summary.txt");
-    erl_eval(&[&dir], &format!("otp_disasm:main([{:?}]).", out.display().to_string()));
+    erl_eval(
+        &[&dir],
+        &format!("otp_disasm:main([{:?}]).", out.display().to_string()),
+    );
     let expected = reference(&std::fs::read_to_string(&out).unwrap());
-    assert!(expected.len() > 500, "only {} .beam files found in OTP", expected.len());
+    assert!(
+        expected.len() > 500,
+        "only {} .beam files found in OTP",
+        expected.len()
+    );
 
     let mut failures = Vec::new();
     for (file, want) in &expected {
@@ -57,7 +64,11 @@ fn all_of_otp_matches_beam_disasm() {
             Ok(text) => {
                 let got = summary(&text);
                 if &got != want {
-                    let at = got.iter().zip(want).position(|(a, b)| a != b).unwrap_or(got.len().min(want.len()));
+                    let at = got
+                        .iter()
+                        .zip(want)
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(got.len().min(want.len()));
                     failures.push(format!(
                         "{file}: first difference at line {at}: girder {:?}, beam_disasm {:?} ({} vs {} lines)",
                         got.get(at),
@@ -74,7 +85,12 @@ fn all_of_otp_matches_beam_disasm() {
         "{} of {} files differ:\n{}",
         failures.len(),
         expected.len(),
-        failures.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+        failures
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     eprintln!("{} OTP modules match beam_disasm", expected.len());
 }
