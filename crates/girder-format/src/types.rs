@@ -4,7 +4,8 @@
 //! signed 64-bit min and max (min > max: no range). Version 2 (OTP 26): 16 bits of which 13
 //! are types and the top three say whether a lower bound, upper bound (8 bytes each) and a
 //! bitstring unit (1 byte, unit − 1) follow. Version 3 (OTP 27): as 2, but the match-state bit
-//! is gone, so the type bits are 12 and the flags sit one bit lower. Entries are normalised
+//! is gone (the bitstring bit covers match states), so the type bits are 12 and the flags sit
+//! one bit lower. Entries are normalised
 //! here to the version-1/2 bit layout ([`TypeSet`]).
 
 use crate::error::{Error, Result};
@@ -130,8 +131,14 @@ impl TypeTable {
                         (raw & TypeSet::ANY, 13)
                     } else {
                         // Reinsert the absent match-state bit to reach the common layout.
+                        // Version 3's bitstring bit means "matchable": a bitstring or a match
+                        // state, so it sets both.
                         let t = raw & 0x0fff;
-                        ((t & 0b11) | ((t >> 2) << 3), 12)
+                        let mut types = (t & 0b11) | ((t >> 2) << 3);
+                        if types & TypeSet::BITSTRING != 0 {
+                            types |= TypeSet::BS_MATCHSTATE;
+                        }
+                        (types, 12)
                     };
                     let flags = raw >> flag_shift;
                     if types == 0 {
