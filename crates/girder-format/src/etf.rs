@@ -18,7 +18,8 @@
 //! round-trip byte for byte). Maps with duplicate keys are refused, as `binary_to_term/1`
 //! refuses them.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher, RandomState};
 
 use flate2::{Decompress, FlushDecompress, Status};
 use num_bigint::{BigInt, Sign};
@@ -33,9 +34,13 @@ pub const VERSION: u8 = 131;
 /// How deeply tuples, lists (other than through their tails), maps and funs may nest in a
 /// decoded term.
 ///
-/// The decoder itself does not recurse, but the derived `Drop`, `Clone`, `PartialEq` and
-/// `Debug` of [`Term`] do, so a term nested this deep needs roughly a megabyte of stack for
-/// those in an unoptimised build. Deeper input is refused with a clear error.
+/// The decoder, the encoder and `Display` do not recurse, but the derived `Drop`, `Clone`,
+/// `PartialEq` and `Debug` of [`Term`] do. Measured per level of nesting: about 100 bytes
+/// of stack for `Drop` and 200–400 for the others at this workspace's `opt-level = 1`,
+/// about 1.5 KiB for `Clone` and `PartialEq` at `opt-level = 0`; so a term this deep is safe
+/// on a 2 MiB thread stack except when cloned or compared in a fully unoptimised build.
+/// The deepest term in any `.beam` file of OTP 25 (literals, attributes, debug info) nests
+/// 268 levels. Deeper input is refused with a clear error.
 pub const MAX_DEPTH: usize = 2_000;
 
 /// The tags of the external term format.
@@ -264,7 +269,10 @@ struct Decoder<'r, 'a> {
     r: &'r mut Reader<'a>,
     /// Completed elements of the open frames, innermost last.
     values: Vec<Term>,
+    /// The hash (see [`Hashing`]) of each term in `values`.
+    hashes: Vec<u64>,
     frames: Vec<Frame>,
+    hashing: Hashing,
 }
 
 impl<'r, 'a> Decoder<'r, 'a> {
@@ -272,7 +280,9 @@ impl<'r, 'a> Decoder<'r, 'a> {
         Decoder {
             r,
             values: Vec::new(),
+            hashes: Vec::new(),
             frames: Vec::new(),
+            hashing: Hashing::new(),
         }
     }
 
@@ -282,18 +292,31 @@ impl<'r, 'a> Decoder<'r, 'a> {
                 Step::More => continue,
                 Step::Done(term) => term,
             };
+            // A term completed by `step` has at most one level of elements, all leaves.
+            let mut hash = match &term {
+                Term::List(items, tail) => {
+                    let children: Vec<u64> = items
+                        .iter()
+                        .chain([&**tail])
+                        .map(|t| self.hashing.node(t, &[]))
+                        .collect();
+                    self.hashing.node(&term, &children)
+                }
+                _ => self.hashing.node(&term, &[]),
+            };
             // Hand the term to the enclosing frames, closing every frame it completes.
             loop {
                 let Some(frame) = self.frames.last_mut() else {
                     return Ok(term);
                 };
                 self.values.push(term);
+                self.hashes.push(hash);
                 frame.remaining -= 1;
                 if frame.remaining > 0 {
                     break;
                 }
                 let frame = self.frames.pop().expect("a frame is open");
-                term = self.close(frame)?;
+                (term, hash) = self.close(frame)?;
             }
         }
     }
@@ -315,9 +338,13 @@ impl<'r, 'a> Decoder<'r, 'a> {
         Ok(Step::More)
     }
 
-    fn close(&mut self, frame: Frame) -> Result<Term> {
+    /// Builds the term of a complete frame, and its hash.
+    fn close(&mut self, frame: Frame) -> Result<(Term, u64)> {
         let mut items = self.values.split_off(frame.start);
-        Ok(match frame.kind {
+        let hashes = &self.hashes[frame.start..];
+        // A list of no elements is just its tail, whose hash it keeps.
+        let bare_tail = matches!(frame.kind, Kind::List) && items.len() == 1;
+        let term = match frame.kind {
             Kind::Tuple => Term::Tuple(items),
             Kind::List => {
                 let tail = items.pop().unwrap_or(Term::Nil);
@@ -333,23 +360,24 @@ impl<'r, 'a> Decoder<'r, 'a> {
                 while let (Some(k), Some(v)) = (it.next(), it.next()) {
                     pairs.push((k, v));
                 }
-                check_unique_keys(&pairs, frame.at)?;
+                let key_hashes = hashes.iter().step_by(2).copied();
+                check_unique_keys(&pairs, key_hashes, frame.at)?;
                 Term::Map(pairs)
             }
             Kind::Fun { mut head, end } => {
-                if self.r.offset() != end {
-                    return Err(Error::new(
-                        frame.at,
-                        format!(
-                            "fun's declared size ends at byte {end}, its contents at byte {}",
-                            self.r.offset()
-                        ),
-                    ));
-                }
+                check_fun_end(self.r, end, frame.at)?;
                 head.free = items;
                 Term::Fun(head)
             }
-        })
+        };
+        // A list's hash covers its elements and tail, however many LIST_EXTs held them.
+        let hash = if bare_tail {
+            hashes.last().copied().unwrap_or_default()
+        } else {
+            self.hashing.node(&term, hashes)
+        };
+        self.hashes.truncate(frame.start);
+        Ok((term, hash))
     }
 
     /// Reads one tag and what follows it, up to the first element of a compound.
@@ -373,8 +401,11 @@ impl<'r, 'a> Decoder<'r, 'a> {
                     r.u8("tag")?;
                     let n = r.u16("string length")? as usize;
                     let bytes = r.bytes(n, "string")?;
-                    self.values
-                        .extend(bytes.iter().map(|&b| Term::Int(b.into())));
+                    for &b in bytes {
+                        let t = Term::Int(b.into());
+                        self.hashes.push(self.hashing.node(&t, &[]));
+                        self.values.push(t);
+                    }
                     return Ok(Step::Done(Term::Nil));
                 }
                 _ => {}
@@ -544,17 +575,11 @@ impl<'r, 'a> Decoder<'r, 'a> {
                     pid,
                     free: Vec::new(),
                 });
-                let kind = Kind::Fun { head, end };
                 if num_free == 0 {
-                    let frame = Frame {
-                        kind,
-                        start: self.values.len(),
-                        remaining: 0,
-                        at,
-                    };
-                    self.close(frame)?
+                    check_fun_end(r, end, at)?;
+                    Term::Fun(head)
                 } else {
-                    return self.open(kind, num_free, at);
+                    return self.open(Kind::Fun { head, end }, num_free, at);
                 }
             }
             tag::COMPRESSED => {
@@ -674,19 +699,100 @@ fn read_pid_body(r: &mut Reader<'_>, t: u8) -> Result<Term> {
     })
 }
 
-/// Refuses a map with two equal keys, as `binary_to_term/1` does. Keys are compared by their
-/// canonical encoding, which is equal exactly when the terms are.
-fn check_unique_keys(pairs: &[(Term, Term)], at: usize) -> Result<()> {
+/// Checks that a fun's contents end where its size field said.
+fn check_fun_end(r: &Reader<'_>, end: usize, at: usize) -> Result<()> {
+    if r.offset() == end {
+        return Ok(());
+    }
+    Err(Error::new(
+        at,
+        format!(
+            "fun's declared size ends at byte {end}, its contents at byte {}",
+            r.offset()
+        ),
+    ))
+}
+
+/// Hashes of decoded terms, built bottom-up from the hashes of their elements so that no
+/// term is hashed twice: equal terms hash equal, and the keyed hash makes unequal terms
+/// that collide vanishingly rare, even for crafted input.
+struct Hashing {
+    state: RandomState,
+    scratch: Vec<u8>,
+}
+
+impl Hashing {
+    fn new() -> Self {
+        Hashing {
+            state: RandomState::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The hash of `term`, given the hashes of its elements (for a list, its elements and
+    /// then its tail; for a map, keys and values alternating; for a fun, its free
+    /// variables). A term without elements is hashed by its canonical encoding.
+    fn node(&mut self, term: &Term, children: &[u64]) -> u64 {
+        let mut h = self.state.build_hasher();
+        match term {
+            Term::Tuple(_) => h.write_u8(tag::SMALL_TUPLE),
+            Term::List(..) => h.write_u8(tag::LIST),
+            Term::Map(_) => h.write_u8(tag::MAP),
+            Term::Binary(bytes) => {
+                h.write_u8(tag::BINARY);
+                h.write(bytes);
+            }
+            Term::Fun(f) => {
+                let head = Fun {
+                    free: Vec::new(),
+                    ..(**f).clone()
+                };
+                self.scratch.clear();
+                // A decoded fun's parts are always encodable.
+                let _ = encode_into(
+                    &mut self.scratch,
+                    &Term::Fun(Box::new(head)),
+                    EncodeOptions::default(),
+                );
+                h.write(&self.scratch);
+            }
+            leaf => {
+                self.scratch.clear();
+                // A decoded leaf is always encodable.
+                let _ = encode_into(&mut self.scratch, leaf, EncodeOptions::default());
+                h.write(&self.scratch);
+            }
+        }
+        h.write_usize(children.len());
+        for &c in children {
+            h.write_u64(c);
+        }
+        h.finish()
+    }
+}
+
+/// Refuses a map with two equal keys, as `binary_to_term/1` does. Keys whose hashes match
+/// are compared by their canonical encodings, which are equal exactly when the terms are.
+fn check_unique_keys(
+    pairs: &[(Term, Term)],
+    hashes: impl Iterator<Item = u64>,
+    at: usize,
+) -> Result<()> {
     if pairs.len() < 2 {
         return Ok(());
     }
-    let mut seen = HashSet::with_capacity(pairs.len());
-    let mut buf = Vec::new();
-    for (k, _) in pairs {
-        buf.clear();
-        encode_into(&mut buf, k, EncodeOptions::default())
-            .map_err(|e| Error::new(at, format!("map key: {}", e.what)))?;
-        if !seen.insert(std::mem::take(&mut buf)) {
+    let mut seen: HashMap<u64, usize> = HashMap::with_capacity(pairs.len());
+    for (i, hash) in hashes.enumerate() {
+        let Some(&j) = seen.get(&hash) else {
+            seen.insert(hash, i);
+            continue;
+        };
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        let same = encode_into(&mut a, &pairs[i].0, EncodeOptions::default()).is_ok()
+            && encode_into(&mut b, &pairs[j].0, EncodeOptions::default()).is_ok()
+            && a == b;
+        if same {
             return Err(Error::new(at, "map has a duplicate key"));
         }
     }
@@ -849,7 +955,7 @@ fn encode_into(out: &mut Vec<u8>, term: &Term, options: EncodeOptions) -> Result
                 let len: usize = segments.iter().map(|s| s.len()).sum();
                 if len == 0 {
                     work.push(Work::Term(tail));
-                } else if *tail == Term::Nil
+                } else if matches!(tail, Term::Nil)
                     && len < MAX_STRING_LEN
                     && segments
                         .iter()
@@ -1387,8 +1493,31 @@ mod tests {
         let mut b = vec![131, 100, 1, 0];
         b.resize(4 + 256, b'a');
         assert!(decode(&b).is_err());
-        // Duplicate map keys.
+        // Duplicate map keys, however they are written.
         assert!(decode(&[131, 116, 0, 0, 0, 2, 97, 1, 97, 2, 97, 1, 97, 3]).is_err());
+        let dup = |k1: &[u8], k2: &[u8]| {
+            decode(&[&[131, 116, 0, 0, 0, 2][..], k1, &[106], k2, &[106]].concat())
+        };
+        // "ab" as STRING_EXT, as LIST_EXT, and as LIST_EXT chained through its tail.
+        let s1: &[u8] = &[107, 0, 2, 97, 98];
+        let s2: &[u8] = &[108, 0, 0, 0, 2, 97, 97, 97, 98, 106];
+        let s3: &[u8] = &[108, 0, 0, 0, 1, 97, 97, 107, 0, 1, 98];
+        let s4: &[u8] = &[108, 0, 0, 0, 0, 108, 0, 0, 0, 1, 97, 97, 107, 0, 1, 98];
+        for (a, b) in [(s1, s2), (s1, s3), (s2, s3), (s1, s4)] {
+            assert!(dup(a, b).is_err(), "{a:?} {b:?}");
+        }
+        // Atoms in Latin-1 and UTF-8; a tuple and the same tuple as the tail of an empty list.
+        assert!(dup(&[100, 0, 1, 233], &[119, 2, 195, 169]).is_err());
+        assert!(dup(&[104, 1, 97, 1], &[108, 0, 0, 0, 0, 104, 1, 97, 1]).is_err());
+        assert!(dup(&[104, 1, 97, 1], &[104, 1, 97, 2]).is_ok());
+        assert!(dup(&[108, 0, 0, 0, 1, 97, 1, 97, 2], &[107, 0, 1, 1]).is_ok());
+        assert!(dup(s1, &[107, 0, 2, 97, 99]).is_ok());
+        // Maps as keys, and funs.
+        let f = encode(&sample_terms().pop().unwrap());
+        assert!(dup(&f[1..], &f[1..]).is_err());
+        let m: &[u8] = &[116, 0, 0, 0, 1, 97, 1, 104, 0];
+        assert!(dup(m, m).is_err());
+        assert!(dup(m, &[116, 0, 0, 0, 1, 97, 1, 104, 1, 106]).is_ok());
         // Bitstrings with 0 or 9 bits, or no bytes.
         assert!(decode(&[131, 77, 0, 0, 0, 1, 0, 1]).is_err());
         assert!(decode(&[131, 77, 0, 0, 0, 1, 9, 1]).is_err());
@@ -1476,6 +1605,25 @@ mod tests {
         assert_eq!(encode(&t), b);
         assert!(t.to_string().starts_with("{{{{"));
         drop(t);
+    }
+
+    /// Maps nested in the keys of maps: each key is hashed once, not once per enclosing map.
+    #[test]
+    fn nested_map_keys_are_checked_once() {
+        let depth = MAX_DEPTH - 1;
+        let mut b = vec![131];
+        for _ in 0..depth {
+            b.extend_from_slice(&[116, 0, 0, 0, 2]);
+        }
+        b.extend_from_slice(&[109, 0, 16, 0, 0]);
+        b.extend(std::iter::repeat_n(7, 1 << 20));
+        for _ in 0..depth {
+            b.extend_from_slice(&[106, 119, 1, b'k', 106]);
+        }
+        let start = std::time::Instant::now();
+        let t = decode(&b).unwrap();
+        assert!(start.elapsed() < std::time::Duration::from_secs(20));
+        assert_eq!(encode_with(&t, EncodeOptions { utf8_atoms: true }), b);
     }
 
     /// Lists chained through their tails are long, not deep: a million cells decode.

@@ -95,7 +95,7 @@ pub fn write_term(out: &mut impl Write, term: &Term) -> fmt::Result {
                 continue;
             }
             Work::Tail(tail) => {
-                if *tail != Term::Nil {
+                if !matches!(tail, Term::Nil) {
                     out.write_char('|')?;
                     work.push(Work::Term(tail));
                 }
