@@ -1,9 +1,9 @@
 //! AtomVM `.avm` packs: round trips through `write` and `parse` with modules compiled by
 //! `erlc`, a layout from AtomVM's format document, and hostile input.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
+
+use girder_testkit::{erlc, scratch_dir};
 
 use girder_format::avm::{
     self, AvmSection, BEAM_CODE, BEAM_START, HEADER, NORMAL_FILE, is_avm, normal_file_data, parse,
@@ -20,16 +20,6 @@ const MOD_B: &str = r#"-module(avm_test_b).
 greet(X) -> {ok, X, "a string literal", #{key => [value]}}.
 "#;
 
-/// A fresh temporary directory for this test.
-fn temp_dir(tag: &str) -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("girder-avm-{tag}-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create temp dir");
-    dir
-}
-
 /// Compile Erlang sources with `erlc` and return each module's `.beam` bytes.
 fn compile(dir: &Path, sources: &[(&str, &str)]) -> Vec<Vec<u8>> {
     sources
@@ -37,26 +27,14 @@ fn compile(dir: &Path, sources: &[(&str, &str)]) -> Vec<Vec<u8>> {
         .map(|(module, source)| {
             let src = dir.join(format!("{module}.erl"));
             std::fs::write(&src, source).expect("write Erlang source");
-            let out = Command::new("erlc")
-                .arg("-o")
-                .arg(dir)
-                .arg(&src)
-                .output()
-                .unwrap_or_else(|e| {
-                    panic!("cannot run erlc ({e}): these tests need Erlang/OTP's erlc on PATH")
-                });
-            assert!(
-                out.status.success(),
-                "erlc failed on {module}.erl: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            erlc(&[&src], dir);
             std::fs::read(dir.join(format!("{module}.beam"))).expect("read .beam")
         })
         .collect()
 }
 
 fn beams() -> (Vec<u8>, Vec<u8>) {
-    let dir = temp_dir("beams");
+    let dir = scratch_dir("avm-beams");
     let mut b = compile(&dir, &[("avm_test_a", MOD_A), ("avm_test_b", MOD_B)]);
     let _ = std::fs::remove_dir_all(&dir);
     let second = b.pop().unwrap();

@@ -14,11 +14,11 @@
 //!
 //! `erl` and `erlc` must be on the `PATH`: without them the test fails rather than skips.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use girder_format::Term;
 use girder_format::etf::{self, EncodeOptions};
+use girder_testkit::{erl_eval, erlang_test_file, erlc, scratch_dir};
 
 /// One term of the corpus, as OTP wrote it.
 struct Record {
@@ -28,60 +28,15 @@ struct Record {
     text: String,
 }
 
-/// Removes a directory when dropped, so a failing test leaves no temporary files.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn workspace_root() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-}
-
-fn temp_dir() -> TempDir {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let dir =
-        std::env::temp_dir().join(format!("girder-etf-corpus-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("create a temporary directory");
-    TempDir(dir)
-}
-
-fn run(cmd: &mut Command, what: &str) {
-    let out = cmd.output().unwrap_or_else(|e| {
-        panic!(
-            "cannot run {what}: {e}. This test needs Erlang/OTP (`erl` and `erlc` on the PATH); \
-             install it (CI does) rather than skipping the test"
-        )
-    });
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// Compiles and runs the corpus program; returns the OTP release and the records.
 fn generate_corpus() -> (u32, Vec<Record>) {
-    let src = workspace_root().join("tests/etf/corpus.erl");
-    assert!(src.is_file(), "missing {}", src.display());
-    let dir = temp_dir();
-    run(Command::new("erlc").arg("-o").arg(&dir.0).arg(&src), "erlc");
-    let file = dir.0.join("corpus.bin");
-    run(
-        Command::new("erl")
-            .args(["-noshell", "-pa"])
-            .arg(&dir.0)
-            .args(["-run", "corpus", "main"])
-            .arg(&file),
-        "erl (corpus:main/1)",
+    let src = erlang_test_file("etf/corpus.erl");
+    let dir = scratch_dir("etf-corpus");
+    erlc(&[&src], &dir);
+    let file = dir.join("corpus.bin");
+    erl_eval(
+        &[&dir],
+        &format!("corpus:main([{:?}]).", file.display().to_string()),
     );
     let bytes = std::fs::read(&file).expect("read the corpus file");
     parse_corpus(&bytes, &file)
