@@ -47,12 +47,15 @@ pub fn cmp_exact(a: Term, b: Term) -> Ordering {
 
 /// `a == b`.
 pub fn eq(a: Term, b: Term) -> bool {
-    a == b || compare(a, b, false).is_eq()
+    // Two different immediates are never equal (a small never equals another small or a
+    // bignum, only possibly a float, which is boxed).
+    a == b || (!(a.is_immediate() && b.is_immediate()) && compare(a, b, false).is_eq())
 }
 
 /// `a =:= b`.
 pub fn eq_exact(a: Term, b: Term) -> bool {
-    a == b || compare(a, b, true).is_eq()
+    // An immediate is exactly equal only to the same word.
+    a == b || (!a.is_immediate() && !b.is_immediate() && compare(a, b, true).is_eq())
 }
 
 const NUMBER: u8 = 0;

@@ -147,6 +147,18 @@ pub struct Heap {
     pub(crate) collections: u64,
 }
 
+impl std::fmt::Debug for Heap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Heap")
+            .field("young_capacity", &self.young_capacity())
+            .field("used_words", &self.used_words())
+            .field("fragments", &self.fragments.len())
+            .field("off_heap", &self.off_heap.len())
+            .field("collections", &self.collections)
+            .finish()
+    }
+}
+
 // SAFETY: a Heap exclusively owns its blocks and the reference counts recorded in `off_heap`
 // (`Arc<[u8]>` is Send + Sync); nothing in it is tied to a thread.
 unsafe impl Send for Heap {}
