@@ -1,4 +1,10 @@
 //! `girder`: the command line of the girder BEAM virtual machine.
+//!
+//! `girder SUBCOMMAND ...` runs a girder tool (`disasm`, `run`, `bifs`); anything else is
+//! read as `erl` reads its arguments (`-noshell -pa DIR -s Mod Fun ...`).
+
+mod boot;
+mod erl_args;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -9,7 +15,12 @@ use clap::{Parser, Subcommand};
 use girder_format::{BeamFile, avm, disasm};
 
 #[derive(Parser)]
-#[command(name = "girder", version, about = "A BEAM virtual machine")]
+#[command(
+    name = "girder",
+    version,
+    about = "A BEAM virtual machine",
+    after_help = "Without a subcommand, girder takes erl's arguments: girder -noshell -pa DIR -s Mod Fun [Args]"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -26,12 +37,57 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Call MODULE:FUNCTION with string arguments, print its result, and exit.
+    Run {
+        /// Directories (or .avm packs) to add to the code path.
+        #[arg(long = "pa")]
+        pa: Vec<PathBuf>,
+        /// MODULE:FUNCTION
+        mfa: String,
+        /// Arguments, passed as a list of strings (omit for a call with no arguments).
+        args: Vec<String>,
+    },
+    /// List the built-in functions girder implements.
+    Bifs,
 }
 
+const SUBCOMMANDS: &[&str] = &[
+    "disasm",
+    "run",
+    "bifs",
+    "help",
+    "--help",
+    "-h",
+    "--version",
+    "-V",
+];
+
 fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args
+        .first()
+        .is_none_or(|a| !SUBCOMMANDS.contains(&a.as_str()))
+    {
+        return match erl_args::parse(&args) {
+            Ok(erl) => exit(boot::run_erl(erl)),
+            Err(e) => {
+                eprintln!("girder: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Disasm { chunks, files } => disasm_files(&files, chunks),
+        Command::Run { pa, mfa, args } => return exit(boot::run_function(&mfa, &args, &pa)),
+        Command::Bifs => {
+            let mut all = girder_bifs::all();
+            all.sort();
+            for (m, f, a) in all {
+                println!("{m}:{f}/{a}");
+            }
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -46,6 +102,10 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn exit(status: i32) -> ExitCode {
+    ExitCode::from((status & 0xff) as u8)
 }
 
 /// Disassemble (or list the chunks of) each file in turn; stop at the first bad one.

@@ -54,6 +54,16 @@ enum Work<'a> {
 
 /// Writes `term` as `~w` would.
 pub fn write_term(out: &mut impl Write, term: &Term) -> fmt::Result {
+    write_term_styled(out, term, " => ")
+}
+
+/// Writes `term` as the runtime's own printer (`erlang:display/1`, crash reports) does:
+/// like `~w`, but map pairs as `K=>V`.
+pub fn write_term_display(out: &mut impl Write, term: &Term) -> fmt::Result {
+    write_term_styled(out, term, "=>")
+}
+
+fn write_term_styled(out: &mut impl Write, term: &Term, arrow: &'static str) -> fmt::Result {
     let mut work = vec![Work::Term(term)];
     while let Some(item) = work.pop() {
         let term = match item {
@@ -86,7 +96,7 @@ pub fn write_term(out: &mut impl Write, term: &Term) -> fmt::Result {
                         });
                     }
                     work.push(Work::Term(v));
-                    work.push(Work::Text(" => "));
+                    work.push(Work::Text(arrow));
                     work.push(Work::Term(k));
                     if comma {
                         out.write_char(',')?;

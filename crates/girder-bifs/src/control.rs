@@ -1,0 +1,145 @@
+//! Exceptions, halting, the process dictionary and other process-level BIFs.
+
+use girder_runtime::bif::{BifError, BifResult};
+use girder_runtime::{Class, Process};
+use girder_term::object as obj;
+use girder_term::{Atom, Term};
+
+use crate::Entry;
+
+pub const BIFS: &[Entry] = &[
+    ("erlang", "throw", 1, |_, a| {
+        Err(BifError::Raise {
+            class: Class::Throw,
+            reason: a[0],
+        })
+    }),
+    ("erlang", "error", 1, |_, a| {
+        Err(BifError::Raise {
+            class: Class::Error,
+            reason: a[0],
+        })
+    }),
+    ("erlang", "error", 2, error_args),
+    ("erlang", "error", 3, error_args),
+    ("erlang", "exit", 1, |_, a| {
+        Err(BifError::Raise {
+            class: Class::Exit,
+            reason: a[0],
+        })
+    }),
+    ("erlang", "nif_error", 1, |_, a| {
+        Err(BifError::Raise {
+            class: Class::Error,
+            reason: a[0],
+        })
+    }),
+    ("erlang", "nif_error", 2, |_, a| {
+        Err(BifError::Raise {
+            class: Class::Error,
+            reason: a[0],
+        })
+    }),
+    ("erlang", "raise", 3, raise),
+    ("erlang", "halt", 0, |_, _| Err(BifError::Halt(0))),
+    ("erlang", "halt", 1, halt),
+    ("erlang", "halt", 2, halt),
+    ("erlang", "self", 0, |p, _| Ok(p.pid())),
+    ("erlang", "node", 0, |_, _| Ok(Term::atom(Atom::NONODE))),
+    ("erlang", "put", 2, |p, a| Ok(p.dict_put(a[0], a[1]))),
+    ("erlang", "get", 1, |p, a| {
+        Ok(p.dict_get(a[0]).unwrap_or(Term::atom(Atom::UNDEFINED)))
+    }),
+    ("erlang", "get", 0, get0),
+    ("erlang", "erase", 1, |p, a| Ok(p.dict_erase(a[0]))),
+    ("erlang", "erase", 0, erase0),
+    ("erlang", "get_keys", 0, get_keys0),
+    ("erlang", "get_keys", 1, get_keys1),
+    ("erlang", "display", 1, display),
+    // Interim: OTP's init is not running on girder yet; `-s init stop` ends the VM.
+    ("init", "stop", 0, |_, _| Err(BifError::Halt(0))),
+    ("init", "stop", 1, halt),
+];
+
+/// `erlang:raise/3`: with a bad class or stack trace it *returns* `badarg`, as OTP's does.
+fn raise(_: &mut Process, a: &[Term]) -> BifResult {
+    match (Class::from_term(a[0]), obj::list_length(a[2])) {
+        (Some(class), Some(_)) => Err(BifError::RaiseWithTrace {
+            class,
+            reason: a[1],
+            trace: a[2],
+        }),
+        _ => Ok(Term::atom(Atom::BADARG)),
+    }
+}
+
+/// `error(Reason, Args)` (and `/3`): `Args` replaces the arity in the first frame, unless
+/// it is `none`.
+fn error_args(_: &mut Process, a: &[Term]) -> BifResult {
+    if a[1].as_atom() == Some(Atom::intern("none")) {
+        return Err(BifError::Raise {
+            class: Class::Error,
+            reason: a[0],
+        });
+    }
+    Err(BifError::RaiseArgs {
+        reason: a[0],
+        args: a[1],
+    })
+}
+
+/// `halt(Status)`: an integer status, `abort`, or a string (a crash slogan: status 1).
+fn halt(_: &mut Process, a: &[Term]) -> BifResult {
+    let status = a[0];
+    if let Some(n) = status.as_small() {
+        if n < 0 {
+            return Err(BifError::BADARG);
+        }
+        return Err(BifError::Halt(n as i32 & 0xff));
+    }
+    if status.as_atom() == Some(Atom::intern("abort")) {
+        return Err(BifError::Halt(134));
+    }
+    if obj::list_length(status).is_some() {
+        return Err(BifError::Halt(1));
+    }
+    Err(BifError::BADARG)
+}
+
+fn get0(p: &mut Process, _: &[Term]) -> BifResult {
+    let pairs: Vec<(Term, Term)> = p.dict.chunks_exact(2).map(|kv| (kv[0], kv[1])).collect();
+    let tuples: Vec<Term> = pairs
+        .into_iter()
+        .map(|(k, v)| obj::tuple(&mut p.heap, &[k, v]))
+        .collect();
+    Ok(obj::list_from_slice(&mut p.heap, &tuples, Term::NIL))
+}
+
+fn erase0(p: &mut Process, a: &[Term]) -> BifResult {
+    let all = get0(p, a)?;
+    p.dict.clear();
+    Ok(all)
+}
+
+fn get_keys0(p: &mut Process, _: &[Term]) -> BifResult {
+    let keys: Vec<Term> = p.dict.chunks_exact(2).map(|kv| kv[0]).collect();
+    Ok(obj::list_from_slice(&mut p.heap, &keys, Term::NIL))
+}
+
+fn get_keys1(p: &mut Process, a: &[Term]) -> BifResult {
+    let keys: Vec<Term> = p
+        .dict
+        .chunks_exact(2)
+        .filter(|kv| girder_term::compare::eq_exact(kv[1], a[0]))
+        .map(|kv| kv[0])
+        .collect();
+    Ok(obj::list_from_slice(&mut p.heap, &keys, Term::NIL))
+}
+
+fn display(_: &mut Process, a: &[Term]) -> BifResult {
+    use std::io::Write;
+    let text = girder_term::convert::display(a[0]);
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+    Ok(Term::boolean(true))
+}

@@ -1,0 +1,57 @@
+//! Built-in functions: what ERTS implements in C for the `erlang` module and a few others
+//! (`lists:reverse/2`...), registered into the runtime's export table by [`register_all`].
+//!
+//! [`interim_io`] is a stand-in for OTP's `io` until the real one runs on girder (it needs
+//! processes and the I/O protocol): it is named as such and goes away then.
+
+mod arith;
+mod code;
+mod compare;
+mod control;
+pub mod interim_io;
+mod lists;
+mod tuples;
+mod types;
+pub mod util;
+
+use girder_runtime::bif::BifFn;
+use girder_runtime::module::register_bif;
+use girder_term::Atom;
+
+/// One BIF to register: module, function, arity, implementation.
+pub type Entry = (&'static str, &'static str, u32, BifFn);
+
+/// Register every BIF girder implements.
+pub fn register_all() {
+    for table in [
+        arith::BIFS,
+        code::BIFS,
+        compare::BIFS,
+        control::BIFS,
+        interim_io::BIFS,
+        lists::BIFS,
+        tuples::BIFS,
+        types::BIFS,
+    ] {
+        for &(m, f, a, bif) in table {
+            register_bif(Atom::intern(m), Atom::intern(f), a, bif);
+        }
+    }
+}
+
+/// Every registered BIF as `(module, function, arity)`, for `girder bifs`.
+pub fn all() -> Vec<(&'static str, &'static str, u32)> {
+    [
+        arith::BIFS,
+        code::BIFS,
+        compare::BIFS,
+        control::BIFS,
+        interim_io::BIFS,
+        lists::BIFS,
+        tuples::BIFS,
+        types::BIFS,
+    ]
+    .iter()
+    .flat_map(|t| t.iter().map(|&(m, f, a, _)| (m, f, a)))
+    .collect()
+}

@@ -1,0 +1,298 @@
+//! Starting the VM the way `erl` starts: set up the code path, then make each `-s`/`-run`
+//! call in turn in the boot process, and report a failing one as erl's init does.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use girder_runtime::{Class, Outcome, Process, code_server, module};
+use girder_term::object as obj;
+use girder_term::{Atom, Term};
+
+use crate::erl_args::{ErlArgs, StartCall};
+
+/// OTP's installation root: `GIRDER_OTP_ROOT`, or the one of the `erl` on the `PATH`.
+pub fn otp_root() -> Option<PathBuf> {
+    if let Some(root) = std::env::var_os("GIRDER_OTP_ROOT") {
+        return Some(PathBuf::from(root));
+    }
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        let erl = dir.join("erl");
+        if let Ok(real) = std::fs::canonicalize(&erl) {
+            // .../lib/erlang/bin/erl -> .../lib/erlang
+            let root = real.parent()?.parent()?;
+            if root.join("lib").is_dir() {
+                return Some(root.to_path_buf());
+            }
+        }
+    }
+    None
+}
+
+/// The code path: `-pa` dirs, the current directory, OTP's `lib/*/ebin`, `-pz` dirs.
+pub fn set_code_path(pa: &[PathBuf], pz: &[PathBuf]) {
+    for dir in pa {
+        add(dir);
+    }
+    code_server::add_path_end(PathBuf::from("."));
+    if let Some(root) = otp_root() {
+        let mut ebins: Vec<PathBuf> = std::fs::read_dir(root.join("lib"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path().join("ebin"))
+            .filter(|p| p.is_dir())
+            .collect();
+        ebins.sort();
+        for dir in ebins {
+            code_server::add_path_end(dir);
+        }
+    }
+    for dir in pz {
+        add(dir);
+    }
+}
+
+fn add(dir: &Path) {
+    if dir.extension().is_some_and(|e| e == "avm") {
+        if let Err(e) = code_server::add_pack(dir.to_path_buf()) {
+            eprintln!("girder: {e}");
+        }
+    } else {
+        code_server::add_path_end(dir.to_path_buf());
+    }
+}
+
+/// How a call ended.
+pub enum CallEnd {
+    /// It returned this value.
+    Returned(Term),
+    /// It raised; the reason in erl's `do_boot` form (`{Reason, Trace}` for errors).
+    Crashed(Term),
+    /// `halt` with this status.
+    Halt(i32),
+    /// The runtime could not continue.
+    Fault(String),
+}
+
+/// Call `module:function(args)` in `p` and run it to the end.
+pub fn call(p: &mut Process, module: &str, function: &str, args: &[Term]) -> CallEnd {
+    let export = module::export(
+        Atom::intern(module),
+        Atom::intern(function),
+        args.len() as u32,
+    );
+    if let Some(bif) = export.bif() {
+        return match bif(p, args) {
+            Ok(v) => CallEnd::Returned(v),
+            Err(girder_runtime::bif::BifError::Halt(n)) => CallEnd::Halt(n),
+            Err(e) => CallEnd::Fault(format!("{export:?} failed: {e:?}")),
+        };
+    }
+    if let Err(e) = p.start_call(export, args) {
+        if !e.starts_with("undefined function") {
+            return CallEnd::Fault(e);
+        }
+        let args = obj::list_from_slice(&mut p.heap, args, Term::NIL);
+        let frame = obj::tuple(
+            &mut p.heap,
+            &[
+                Term::atom(export.module),
+                Term::atom(export.function),
+                args,
+                Term::NIL,
+            ],
+        );
+        let trace = obj::list_from_slice(&mut p.heap, &[frame], Term::NIL);
+        let trace = with_init_frames(p, trace);
+        return CallEnd::Crashed(obj::tuple(&mut p.heap, &[Term::atom(Atom::UNDEF), trace]));
+    }
+    loop {
+        match girder_runtime::run(p) {
+            Outcome::Yield => continue,
+            Outcome::Returned(v) => return CallEnd::Returned(v),
+            Outcome::Halt(n) => return CallEnd::Halt(n),
+            Outcome::Fault(s) => return CallEnd::Fault(s),
+            Outcome::Raised {
+                class,
+                reason,
+                trace,
+            } => {
+                let trace = with_init_frames(p, trace);
+                let reason = match class {
+                    Class::Error => obj::tuple(&mut p.heap, &[reason, trace]),
+                    Class::Throw => {
+                        let nocatch = obj::tuple(&mut p.heap, &[Term::atom(Atom::NOCATCH), reason]);
+                        obj::tuple(&mut p.heap, &[nocatch, trace])
+                    }
+                    Class::Exit => reason,
+                };
+                return CallEnd::Crashed(reason);
+            }
+        }
+    }
+}
+
+/// girder's boot stands where OTP's `init` does: a trace that reaches the start call ends
+/// with the frames erl shows for it, within the usual depth of 8.
+fn with_init_frames(p: &mut Process, trace: Term) -> Term {
+    let mut frames = obj::list_to_vec(trace).unwrap_or_default();
+    let init = Term::atom(Atom::intern("init"));
+    for (f, a) in [("start_em", 1), ("do_boot", 3)] {
+        let frame = obj::tuple(
+            &mut p.heap,
+            &[init, Term::atom(Atom::intern(f)), Term::small(a), Term::NIL],
+        );
+        frames.push(frame);
+    }
+    frames.truncate(girder_runtime::trace::DEPTH);
+    obj::list_from_slice(&mut p.heap, &frames, Term::NIL)
+}
+
+fn display(t: Term) -> String {
+    girder_bifs::interim_io::display_term(t)
+}
+
+fn flush() {
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+}
+
+/// Report a crashed start call as erl's init does, and give the exit status.
+fn do_boot_crash(reason: Term) -> i32 {
+    let text = display(reason);
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{{\"init terminating in do_boot\",{text}}}");
+    drop(out);
+    let _ = std::io::stdout().flush();
+    eprint!("init terminating in do_boot ({text})\r\n");
+    1
+}
+
+/// The arguments of a `-s`/`-run` call as terms.
+fn start_args(p: &mut Process, c: &StartCall) -> Vec<Term> {
+    if c.args.is_empty() {
+        return Vec::new();
+    }
+    let items: Vec<Term> = c
+        .args
+        .iter()
+        .map(|a| {
+            if c.strings {
+                let chars: Vec<Term> = a.chars().map(|ch| Term::small(ch as i64)).collect();
+                obj::list_from_slice(&mut p.heap, &chars, Term::NIL)
+            } else {
+                Term::atom(Atom::intern(a))
+            }
+        })
+        .collect();
+    vec![obj::list_from_slice(&mut p.heap, &items, Term::NIL)]
+}
+
+/// Run erl-style: returns the exit status (or never returns, like an idle erl).
+pub fn run_erl(args: ErlArgs) -> i32 {
+    girder_bifs::register_all();
+    set_code_path(&args.pa, &args.pz);
+    if !args.evals.is_empty() {
+        eprintln!(
+            "girder: -eval needs OTP's erl_eval running on girder, which is not implemented yet"
+        );
+        return 1;
+    }
+    if !args.noshell {
+        eprintln!(
+            "girder: the interactive shell is not implemented yet; use -noshell with -s or -run"
+        );
+        return 1;
+    }
+    let mut p = Process::new(0);
+    let mut status = None;
+    for c in &args.calls {
+        let call_args = start_args(&mut p, c);
+        match call(&mut p, &c.module, &c.function, &call_args) {
+            CallEnd::Returned(_) => continue,
+            CallEnd::Crashed(reason) => {
+                flush();
+                status = Some(do_boot_crash(reason));
+            }
+            CallEnd::Halt(n) => status = Some(n),
+            CallEnd::Fault(s) => {
+                flush();
+                eprintln!("girder: {s}");
+                status = Some(1);
+            }
+        }
+        break;
+    }
+    flush();
+    coverage_report(&p);
+    if let Some(status) = status {
+        return status;
+    }
+    // Like erl -noshell: with nothing left to do the VM waits until something halts it.
+    loop {
+        std::thread::park();
+    }
+}
+
+/// Append the executed opcodes to `GIRDER_OPCODE_COVERAGE`, if set.
+pub fn coverage_report(p: &Process) {
+    let (Some(path), Some(cov)) = (
+        std::env::var_os("GIRDER_OPCODE_COVERAGE"),
+        p.coverage.as_ref(),
+    ) else {
+        return;
+    };
+    let names: String = cov
+        .iter()
+        .enumerate()
+        .filter(|(_, hit)| **hit)
+        .filter_map(|(op, _)| girder_format::opcodes::info(op as u8))
+        .map(|o| format!("{}\n", o.name))
+        .collect();
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = f.write_all(names.as_bytes());
+    }
+}
+
+/// `girder run M:F [Args]`: call and print the result (`~p`), exit 0; 1 on a crash.
+pub fn run_function(mfa: &str, args: &[String], pa: &[PathBuf]) -> i32 {
+    girder_bifs::register_all();
+    set_code_path(pa, &[]);
+    let Some((m, f)) = mfa.split_once(':') else {
+        eprintln!("girder: run takes MODULE:FUNCTION, got {mfa:?}");
+        return 2;
+    };
+    let mut p = Process::new(0);
+    let call_args = start_args(
+        &mut p,
+        &StartCall {
+            module: m.into(),
+            function: f.into(),
+            args: args.to_vec(),
+            strings: true,
+        },
+    );
+    let status = match call(&mut p, m, f, &call_args) {
+        CallEnd::Returned(v) => {
+            println!("{}", display(v));
+            0
+        }
+        CallEnd::Crashed(reason) => {
+            eprintln!("girder: {m}:{f} crashed: {}", display(reason));
+            1
+        }
+        CallEnd::Halt(n) => n,
+        CallEnd::Fault(s) => {
+            eprintln!("girder: {s}");
+            1
+        }
+    };
+    flush();
+    coverage_report(&p);
+    status
+}

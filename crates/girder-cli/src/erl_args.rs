@@ -1,0 +1,130 @@
+//! `erl`-compatible command-line arguments for non-interactive use.
+//!
+//! As erl does: `-pa`/`-pz` take every following argument up to the next one starting with
+//! `-` or `+`; `-s Mod [Fun [Args...]]` calls `Mod:Fun(['Arg'...])` (atoms, or `Mod:Fun()`
+//! with none; `Fun` defaults to `start`); `-run` is the same with strings; `-extra` ends
+//! option parsing. Other flags are accepted and ignored, as erl keeps unknown flags for
+//! `init:get_argument/1`.
+
+use std::path::PathBuf;
+
+/// One `-s` or `-run` request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartCall {
+    /// Module.
+    pub module: String,
+    /// Function (`start` when not given).
+    pub function: String,
+    /// Arguments as given.
+    pub args: Vec<String>,
+    /// `-run` (strings) rather than `-s` (atoms).
+    pub strings: bool,
+}
+
+/// What the command line asks for.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ErlArgs {
+    /// `-noshell` (girder has no shell yet; without it girder says so).
+    pub noshell: bool,
+    /// `-pa` directories, in order.
+    pub pa: Vec<PathBuf>,
+    /// `-pz` directories, in order.
+    pub pz: Vec<PathBuf>,
+    /// `-s` and `-run` calls, in order.
+    pub calls: Vec<StartCall>,
+    /// `-eval` expressions.
+    pub evals: Vec<String>,
+    /// Arguments after `-extra`.
+    pub extra: Vec<String>,
+    /// `+S N`: scheduler threads.
+    pub schedulers: Option<usize>,
+}
+
+fn is_flag(s: &str) -> bool {
+    s.starts_with('-') || s.starts_with('+')
+}
+
+/// Parse erl-style arguments (without the program name).
+pub fn parse(args: &[String]) -> Result<ErlArgs, String> {
+    let mut out = ErlArgs::default();
+    let mut i = 0;
+    let operands = |i: &mut usize| -> Vec<String> {
+        let start = *i;
+        while *i < args.len() && !is_flag(&args[*i]) {
+            *i += 1;
+        }
+        args[start..*i].to_vec()
+    };
+    while i < args.len() {
+        let flag = args[i].as_str();
+        i += 1;
+        match flag {
+            "-noshell" | "-noinput" => out.noshell = true,
+            "-pa" => out
+                .pa
+                .extend(operands(&mut i).into_iter().map(PathBuf::from)),
+            "-pz" => out
+                .pz
+                .extend(operands(&mut i).into_iter().map(PathBuf::from)),
+            "-s" | "-run" => {
+                let mut words = operands(&mut i).into_iter();
+                let module = words
+                    .next()
+                    .ok_or_else(|| format!("{flag} needs a module"))?;
+                let function = words.next().unwrap_or_else(|| "start".to_owned());
+                out.calls.push(StartCall {
+                    module,
+                    function,
+                    args: words.collect(),
+                    strings: flag == "-run",
+                });
+            }
+            "-eval" => {
+                let expr = args.get(i).ok_or("-eval needs an expression")?;
+                out.evals.push(expr.clone());
+                i += 1;
+            }
+            "-extra" => {
+                out.extra = args[i..].to_vec();
+                break;
+            }
+            "+S" => {
+                let n = args.get(i).ok_or("+S needs a number")?;
+                let n = n.split(':').next().unwrap_or(n);
+                out.schedulers = Some(n.parse().map_err(|_| format!("bad +S value {n:?}"))?);
+                i += 1;
+            }
+            _ => {
+                // Unknown flags and their operands are kept by erl for init:get_argument/1.
+                let _ = operands(&mut i);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn erl_conventions() {
+        let a = parse(&args(
+            "-noshell -pa a b -s m -s m f x y -run m2 g 1 -pz z +S 2 -extra q -s",
+        ))
+        .unwrap();
+        assert!(a.noshell);
+        assert_eq!(a.pa, [PathBuf::from("a"), PathBuf::from("b")]);
+        assert_eq!(a.pz, [PathBuf::from("z")]);
+        assert_eq!(a.calls.len(), 3);
+        assert_eq!(a.calls[0].function, "start");
+        assert_eq!(a.calls[1].args, ["x", "y"]);
+        assert!(a.calls[2].strings);
+        assert_eq!(a.schedulers, Some(2));
+        assert_eq!(a.extra, ["q", "-s"]);
+    }
+}

@@ -1,0 +1,100 @@
+//! Finding and loading modules on demand: the code path (`-pa` directories, the current
+//! directory) and `.avm` packs, searched in order, as `erl` searches its code path.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use girder_format::{BeamFile, avm};
+use girder_term::Atom;
+
+use crate::loader::{self, LoadError};
+use crate::module::{self, Module};
+
+/// One place modules come from.
+enum Source {
+    /// A directory of `.beam` files.
+    Dir(PathBuf),
+    /// The modules of an `.avm` pack: (module name, `.beam` bytes), and the pack's path.
+    Pack(PathBuf, Vec<(String, Vec<u8>)>),
+}
+
+static PATH: Mutex<Vec<Source>> = Mutex::new(Vec::new());
+/// Serialises loading so two processes never load the same module twice.
+static LOADING: Mutex<()> = Mutex::new(());
+
+/// Add a directory at the front of the code path (`-pa` adds in order, so call in reverse,
+/// or use [`add_path_end`]).
+pub fn add_path_end(dir: PathBuf) {
+    PATH.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(Source::Dir(dir));
+}
+
+/// Add an `.avm` pack's modules to the end of the code path.
+pub fn add_pack(path: PathBuf) -> Result<(), LoadError> {
+    let err = |what: String| LoadError {
+        file: path.display().to_string(),
+        what,
+    };
+    let bytes = std::fs::read(&path).map_err(|e| err(e.to_string()))?;
+    let pack = avm::parse(&bytes).map_err(|e| err(e.to_string()))?;
+    let mut modules = Vec::new();
+    for s in pack.sections.iter().filter(|s| s.is_beam()) {
+        let beam = s.contents().map_err(|e| err(e.to_string()))?;
+        modules.push((s.module_name().to_owned(), beam.to_vec()));
+    }
+    PATH.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(Source::Pack(path, modules));
+    Ok(())
+}
+
+/// The loaded module `name`, loading it from the code path if needed. `Ok(None)` when no
+/// file provides it (the caller raises `undef`).
+pub fn ensure_loaded(name: Atom) -> Result<Option<&'static Module>, LoadError> {
+    if let Some(m) = module::loaded(name) {
+        return Ok(Some(m));
+    }
+    let _guard = LOADING.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(m) = module::loaded(name) {
+        return Ok(Some(m));
+    }
+    let found = {
+        let path = PATH.lock().unwrap_or_else(|e| e.into_inner());
+        let mut found = None;
+        for source in path.iter() {
+            match source {
+                Source::Dir(dir) => {
+                    let file = dir.join(format!("{}.beam", name.name()));
+                    if let Ok(bytes) = std::fs::read(&file) {
+                        found = Some((file.display().to_string(), bytes));
+                        break;
+                    }
+                }
+                Source::Pack(pack, modules) => {
+                    if let Some((_, bytes)) = modules.iter().find(|(m, _)| m == name.name()) {
+                        found = Some((
+                            format!("{}({}.beam)", pack.display(), name.name()),
+                            bytes.clone(),
+                        ));
+                        break;
+                    }
+                }
+            }
+        }
+        found
+    };
+    let Some((file, bytes)) = found else {
+        return Ok(None);
+    };
+    load_bytes(&file, &bytes).map(Some)
+}
+
+/// Parse and load a module from its bytes.
+pub fn load_bytes(file: &str, bytes: &[u8]) -> Result<&'static Module, LoadError> {
+    let beam = BeamFile::parse_file(bytes, file).map_err(|e| LoadError {
+        file: file.to_owned(),
+        what: e.to_string(),
+    })?;
+    loader::load(&beam, file)
+}

@@ -1,0 +1,402 @@
+//! The internal instruction form: what the loader turns generic instructions into, and what
+//! the interpreter (and later the JIT) executes.
+//!
+//! Operands are resolved once at load time: labels become instruction indices in the
+//! module's code, imports become `&'static Export` entries, literals become terms in the
+//! module's literal area, BIFs become function pointers. `label` and `line` instructions are
+//! dropped from the stream (lines go to a side table for stack traces).
+
+use girder_term::{Atom, Term};
+
+use crate::module::{Export, FunEntry};
+
+/// An instruction index within one module's code.
+pub type Label = u32;
+
+/// "No label": a failing test raises instead of jumping (generic label 0).
+pub const NO_LABEL: Label = u32::MAX;
+
+/// A source operand packed in one word: an X or Y register, or a term.
+///
+/// Terms never have primary tag `00`, so that pattern marks registers: bit 2 says Y, the
+/// register number is in bits 3 and up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Src(u64);
+
+impl Src {
+    /// X register `n`.
+    pub const fn x(n: u32) -> Src {
+        Src((n as u64) << 3)
+    }
+    /// Y register `n`.
+    pub const fn y(n: u32) -> Src {
+        Src(((n as u64) << 3) | 0b100)
+    }
+    /// A term (immediate or literal).
+    pub const fn term(t: Term) -> Src {
+        Src(t.0)
+    }
+    /// Decoded form.
+    #[inline]
+    pub const fn kind(self) -> SrcKind {
+        if self.0 & 0b11 != 0 {
+            SrcKind::Term(Term(self.0))
+        } else if self.0 & 0b100 == 0 {
+            SrcKind::X((self.0 >> 3) as u32)
+        } else {
+            SrcKind::Y((self.0 >> 3) as u32)
+        }
+    }
+}
+
+/// What a [`Src`] holds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SrcKind {
+    /// X register.
+    X(u32),
+    /// Y register.
+    Y(u32),
+    /// A constant term.
+    Term(Term),
+}
+
+impl std::fmt::Debug for Src {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind() {
+            SrcKind::X(n) => write!(f, "x{n}"),
+            SrcKind::Y(n) => write!(f, "y{n}"),
+            SrcKind::Term(t) => write!(f, "{t:?}"),
+        }
+    }
+}
+
+/// A destination register.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Dst {
+    /// X register.
+    X(u32),
+    /// Y register.
+    Y(u32),
+}
+
+/// Type tests that take one operand and a fail label.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TypeTest {
+    IsInteger,
+    IsFloat,
+    IsNumber,
+    IsAtom,
+    IsPid,
+    IsReference,
+    IsPort,
+    IsNil,
+    IsBinary,
+    IsBitstr,
+    IsList,
+    IsNonemptyList,
+    IsTuple,
+    IsFunction,
+    IsBoolean,
+    IsMap,
+}
+
+/// Comparison tests.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CmpOp {
+    /// `<`
+    Lt,
+    /// `>=`
+    Ge,
+    /// `==`
+    Eq,
+    /// `/=`
+    Ne,
+    /// `=:=`
+    EqExact,
+    /// `=/=`
+    NeExact,
+}
+
+/// Float arithmetic operations.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+/// One internal instruction.
+#[derive(Clone, Debug)]
+#[allow(missing_docs)]
+pub enum Instr {
+    /// Entered when no clause matched: raises `function_clause` for `module:function/arity`.
+    FuncInfo {
+        module: Atom,
+        function: Atom,
+        arity: u32,
+    },
+
+    Move {
+        src: Src,
+        dst: Dst,
+    },
+    Swap {
+        a: Dst,
+        b: Dst,
+    },
+    InitYregs {
+        regs: Box<[u32]>,
+    },
+
+    Call {
+        arity: u32,
+        target: Label,
+    },
+    CallLast {
+        arity: u32,
+        target: Label,
+        dealloc: u32,
+    },
+    CallOnly {
+        arity: u32,
+        target: Label,
+    },
+    CallExt {
+        arity: u32,
+        export: &'static Export,
+    },
+    CallExtLast {
+        arity: u32,
+        export: &'static Export,
+        dealloc: u32,
+    },
+    CallExtOnly {
+        arity: u32,
+        export: &'static Export,
+    },
+    /// The `apply N` instruction: arguments in x0.., module in xN, function in xN+1.
+    Apply {
+        arity: u32,
+        dealloc: Option<u32>,
+        tail: bool,
+    },
+    /// `erlang:apply/3` through an import: module, function and argument list in x0..x2.
+    ApplyMfa {
+        dealloc: Option<u32>,
+        tail: bool,
+    },
+    /// `apply/2` (fun and argument list in x0, x1).
+    ApplyFun {
+        dealloc: Option<u32>,
+        tail: bool,
+    },
+    CallFun {
+        arity: u32,
+    },
+    CallFun2 {
+        arity: u32,
+        fun: Src,
+    },
+    Return,
+
+    Allocate {
+        stack: u32,
+        live: u32,
+    },
+    AllocateHeap {
+        stack: u32,
+        heap: u32,
+        live: u32,
+    },
+    Deallocate {
+        n: u32,
+    },
+    Trim {
+        n: u32,
+        remaining: u32,
+    },
+    TestHeap {
+        heap: u32,
+        live: u32,
+    },
+
+    Test {
+        op: TypeTest,
+        fail: Label,
+        arg: Src,
+    },
+    Cmp {
+        op: CmpOp,
+        fail: Label,
+        a: Src,
+        b: Src,
+    },
+    TestArity {
+        fail: Label,
+        arg: Src,
+        arity: u32,
+    },
+    IsTaggedTuple {
+        fail: Label,
+        arg: Src,
+        arity: u32,
+        tag: Term,
+    },
+    IsFunction2 {
+        fail: Label,
+        arg: Src,
+        arity: Src,
+    },
+    SelectVal {
+        arg: Src,
+        fail: Label,
+        table: Box<[(Term, Label)]>,
+    },
+    SelectTupleArity {
+        arg: Src,
+        fail: Label,
+        table: Box<[(u32, Label)]>,
+    },
+    Jump {
+        target: Label,
+    },
+
+    PutList {
+        head: Src,
+        tail: Src,
+        dst: Dst,
+    },
+    GetList {
+        src: Src,
+        head: Dst,
+        tail: Dst,
+    },
+    GetHd {
+        src: Src,
+        dst: Dst,
+    },
+    GetTl {
+        src: Src,
+        dst: Dst,
+    },
+    PutTuple2 {
+        dst: Dst,
+        elements: Box<[Src]>,
+    },
+    GetTupleElement {
+        src: Src,
+        index: u32,
+        dst: Dst,
+    },
+    SetTupleElement {
+        value: Src,
+        tuple: Src,
+        index: u32,
+    },
+
+    /// A guard or body BIF (its export entry holds the function); `fail == NO_LABEL`
+    /// raises on error.
+    Bif {
+        export: &'static Export,
+        fail: Label,
+        args: Box<[Src]>,
+        dst: Dst,
+        /// Whether a failure shows the BIF's own frame in the stack trace.
+        frame: bool,
+    },
+    /// A BIF that may allocate: `live` X registers are roots.
+    GcBif {
+        export: &'static Export,
+        fail: Label,
+        live: u32,
+        args: Box<[Src]>,
+        dst: Dst,
+        /// As for `Bif`.
+        frame: bool,
+    },
+
+    Badmatch {
+        arg: Src,
+    },
+    CaseEnd {
+        arg: Src,
+    },
+    IfEnd,
+    TryCaseEnd {
+        arg: Src,
+    },
+    Badrecord {
+        arg: Src,
+    },
+
+    Catch {
+        y: u32,
+        handler: Label,
+    },
+    CatchEnd {
+        y: u32,
+    },
+    Try {
+        y: u32,
+        handler: Label,
+    },
+    TryEnd {
+        y: u32,
+    },
+    TryCase {
+        y: u32,
+    },
+    /// The generic `raise` instruction: raise with the stack trace in `trace`, value `value`.
+    Raise {
+        trace: Src,
+        value: Src,
+    },
+    /// `raw_raise`: class, reason and stack trace in x0, x1, x2.
+    RawRaise,
+    BuildStacktrace,
+
+    /// A float term into a float register.
+    FLoad {
+        src: Src,
+        dst: u32,
+    },
+    /// A float register into a register, as a float term.
+    FStore {
+        src: u32,
+        dst: Dst,
+    },
+    /// Float register to float register.
+    FMove {
+        src: u32,
+        dst: u32,
+    },
+    /// `fconv`: any number into a float register (`badarith` if not a number).
+    FConv {
+        src: Src,
+        dst: u32,
+    },
+    /// `fadd`/`fsub`/`fmul`/`fdiv` (`badarith` on a non-finite result).
+    FArith {
+        op: FOp,
+        a: u32,
+        b: u32,
+        dst: u32,
+    },
+    /// `fnegate`.
+    FNegate {
+        src: u32,
+        dst: u32,
+    },
+
+    MakeFun3 {
+        fun: &'static FunEntry,
+        dst: Dst,
+        env: Box<[Src]>,
+    },
+
+    /// An instruction this runtime does not execute yet: raises an error naming it.
+    Unsupported {
+        opcode: u8,
+    },
+}

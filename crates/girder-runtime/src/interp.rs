@@ -1,0 +1,947 @@
+//! The interpreter loop: one `match` over internal instructions, never recursing for an
+//! Erlang call.
+//!
+//! A call stores the continuation pointer (in the `cp` register, pushed to the stack by
+//! `allocate`) and jumps; `return` jumps to it. Exceptions unwind the stack to the nearest
+//! catch marker. The loop gives control back to its caller ([`Outcome`]) when the process
+//! ends, raises past its last catch, halts the VM, or uses up its reductions, with every
+//! piece of state in the [`Process`], so it can be resumed at any call or return.
+
+use girder_term::object::{self as obj};
+use girder_term::{Atom, Term, compare};
+
+use crate::bif::BifError;
+use crate::code_server;
+use crate::exception::Class;
+use crate::instr::{CmpOp, Dst, FOp, Instr, Label, NO_LABEL, Src, SrcKind, TypeTest};
+use crate::module::{self, Cp, Export, FunEntry, Module};
+use crate::process::Process;
+use crate::trace;
+
+/// Reductions per time slice (OTP's).
+pub const REDUCTIONS: i64 = 4000;
+
+/// Why [`run`] returned.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The initial call returned this value.
+    Returned(Term),
+    /// An exception nobody caught. `trace` is the Erlang-form stack trace.
+    Raised {
+        class: Class,
+        reason: Term,
+        trace: Term,
+    },
+    /// Something asked the VM to stop with this status.
+    Halt(i32),
+    /// The time slice is used up; call [`run`] again to continue.
+    Yield,
+    /// The runtime cannot go on with this process (an unimplemented instruction, say).
+    Fault(String),
+}
+
+/// An exception or other event that stops straight-line execution.
+enum Trap {
+    /// Raise; the trace is built from `top` and the stack unless `trace` is given.
+    Raise {
+        class: Class,
+        reason: Term,
+        top: trace::Top,
+        trace: Option<Term>,
+    },
+    Done(Term),
+    Halt(i32),
+    Yield,
+    Fault(String),
+}
+
+impl Process {
+    #[inline]
+    fn get(&self, s: Src) -> Term {
+        match s.kind() {
+            SrcKind::X(n) => self.x[n as usize],
+            // Out-of-frame Y registers (never emitted by a compiler) read as the non-value.
+            SrcKind::Y(n) => self.y_index(n).map_or(Term::NON_VALUE, |i| self.stack[i]),
+            SrcKind::Term(t) => t,
+        }
+    }
+
+    #[inline]
+    fn set(&mut self, d: Dst, v: Term) {
+        match d {
+            Dst::X(n) => self.x[n as usize] = v,
+            Dst::Y(n) => {
+                if let Some(i) = self.y_index(n) {
+                    self.stack[i] = v;
+                }
+            }
+        }
+    }
+
+    fn deallocate(&mut self, n: u32) -> Result<(), Trap> {
+        let len = self.stack.len();
+        let need = n as usize + 1;
+        if len < need {
+            return Err(Trap::Fault("deallocate below the stack".into()));
+        }
+        self.cp = Cp::from_term(self.stack[len - 1]);
+        self.stack.truncate(len - need);
+        Ok(())
+    }
+
+    /// Start a call to `export` with `args` when the process next runs.
+    pub fn start_call(&mut self, export: &'static Export, args: &[Term]) -> Result<(), String> {
+        self.x[..args.len()].copy_from_slice(args);
+        self.cp = Cp::NONE;
+        self.stack.clear();
+        let target = resolve(export).map_err(|e| e.to_string())?;
+        match target {
+            Some(cp) => {
+                self.resume = cp;
+                Ok(())
+            }
+            None => Err(format!("undefined function {export:?}")),
+        }
+    }
+}
+
+/// Where `export` runs, loading its module on demand.
+fn resolve(export: &'static Export) -> Result<Option<Cp>, crate::loader::LoadError> {
+    if let Some(cp) = export.target() {
+        return Ok(Some(cp));
+    }
+    code_server::ensure_loaded(export.module)?;
+    Ok(export.target())
+}
+
+fn type_test(op: TypeTest, v: Term) -> bool {
+    match op {
+        TypeTest::IsInteger => obj::is_integer(v),
+        TypeTest::IsFloat => obj::is_float(v),
+        TypeTest::IsNumber => obj::is_number(v),
+        TypeTest::IsAtom => v.is_atom(),
+        TypeTest::IsPid => obj::is_pid(v),
+        TypeTest::IsReference => obj::is_ref(v),
+        TypeTest::IsPort => obj::is_port(v),
+        TypeTest::IsNil => v.is_nil(),
+        TypeTest::IsBinary => obj::is_binary(v),
+        TypeTest::IsBitstr => obj::is_bitstring(v),
+        TypeTest::IsList => v.is_list() || v.is_nil(),
+        TypeTest::IsNonemptyList => v.is_list(),
+        TypeTest::IsTuple => obj::is_tuple(v),
+        TypeTest::IsFunction => obj::is_local_fun(v) || obj::is_export(v),
+        TypeTest::IsBoolean => matches!(v.as_atom(), Some(Atom::TRUE | Atom::FALSE)),
+        TypeTest::IsMap => obj::is_map(v),
+    }
+}
+
+fn compare(op: CmpOp, a: Term, b: Term) -> bool {
+    use std::cmp::Ordering::*;
+    match op {
+        CmpOp::Lt => compare::cmp(a, b) == Less,
+        CmpOp::Ge => compare::cmp(a, b) != Less,
+        CmpOp::Eq => compare::eq(a, b),
+        CmpOp::Ne => !compare::eq(a, b),
+        CmpOp::EqExact => a == b || compare::eq_exact(a, b),
+        CmpOp::NeExact => a != b && !compare::eq_exact(a, b),
+    }
+}
+
+/// The arity of a fun or export term, if it is one.
+pub fn fun_arity(f: Term) -> Option<u32> {
+    if obj::is_local_fun(f) {
+        Some(fun_entry(f).arity)
+    } else if obj::is_export(f) {
+        Some(export_entry(f).arity)
+    } else {
+        None
+    }
+}
+
+/// The entry of a fun term (which must be a fun).
+pub fn fun_entry(f: Term) -> &'static FunEntry {
+    let p = obj::fun_entry(f) as *const FunEntry;
+    // SAFETY: fun objects are only made by `MakeFun3` (and literal conversion), which store
+    // a pointer to a `FunEntry` leaked by the loader and never freed.
+    unsafe { &*p }
+}
+
+/// The export entry of an export term (`fun M:F/A`, which it must be).
+pub fn export_entry(f: Term) -> &'static Export {
+    let p = obj::export_entry(f) as *const Export;
+    // SAFETY: export objects store pointers to `Export`s leaked by `module::export`, never freed.
+    unsafe { &*p }
+}
+
+/// Encode a handler (code index, label) into a catch marker.
+fn catch_marker(code: u32, handler: Label) -> Term {
+    Term::catch(((code as u64) << 32) | handler as u64)
+}
+
+/// Run `p` until it returns, raises past its last catch, halts, or yields.
+pub fn run(p: &mut Process) -> Outcome {
+    let Some(mut module) = module::code(p.resume.code()) else {
+        return Outcome::Fault("no code to run".into());
+    };
+    let mut pc = p.resume.offset() as usize;
+    p.reductions = REDUCTIONS;
+    loop {
+        let trap = execute(p, &mut module, &mut pc);
+        match trap {
+            Trap::Raise {
+                class,
+                reason,
+                top,
+                trace,
+            } => {
+                let trace = match trace {
+                    Some(t) => t,
+                    None => trace::build(p, module, pc.saturating_sub(1) as Label, top),
+                };
+                let raw = obj::tuple(&mut p.heap, &[Term::atom(class.atom()), trace]);
+                match unwind(p) {
+                    Some((code, handler)) => {
+                        let Some(m) = module::code(code) else {
+                            return Outcome::Fault("catch into unloaded code".into());
+                        };
+                        module = m;
+                        pc = handler as usize;
+                        p.x[0] = Term::NON_VALUE;
+                        p.x[1] = Term::atom(class.atom());
+                        p.x[2] = reason;
+                        p.x[3] = raw;
+                    }
+                    None => {
+                        return Outcome::Raised {
+                            class,
+                            reason,
+                            trace,
+                        };
+                    }
+                }
+            }
+            Trap::Done(v) => return Outcome::Returned(v),
+            Trap::Halt(n) => return Outcome::Halt(n),
+            Trap::Yield => {
+                p.resume = Cp::new(module.code_index, pc as Label);
+                return Outcome::Yield;
+            }
+            Trap::Fault(s) => return Outcome::Fault(s),
+        }
+    }
+}
+
+/// Pop the stack down to the frame holding the nearest catch marker; its handler.
+fn unwind(p: &mut Process) -> Option<(u32, Label)> {
+    let mut frame_top = None;
+    for i in (0..p.stack.len()).rev() {
+        let w = p.stack[i];
+        if w.is_header() {
+            frame_top = Some(i);
+        } else if w.is_catch() {
+            let top = frame_top?;
+            p.stack.truncate(top + 1);
+            p.cp = Cp::NONE;
+            let payload = w.catch_payload();
+            return Some(((payload >> 32) as u32, payload as u32));
+        }
+    }
+    None
+}
+
+/// Build an error term `{Tag, Value}`.
+fn tagged(p: &mut Process, tag: Atom, v: Term) -> Term {
+    obj::tuple(&mut p.heap, &[Term::atom(tag), v])
+}
+
+fn error(reason: Term) -> Trap {
+    Trap::Raise {
+        class: Class::Error,
+        reason,
+        top: trace::Top::Here,
+        trace: None,
+    }
+}
+
+/// The trap for a failed BIF call.
+fn bif_trap(p: &mut Process, export: &'static Export, args: &[Term], e: BifError) -> Trap {
+    match e {
+        BifError::Fail(reason) => Trap::Raise {
+            class: Class::Error,
+            reason,
+            top: trace::Top::Bif(export, obj::list_from_slice(&mut p.heap, args, Term::NIL)),
+            trace: None,
+        },
+        BifError::Raise { class, reason } => Trap::Raise {
+            class,
+            reason,
+            top: trace::Top::Here,
+            trace: None,
+        },
+        BifError::RaiseArgs { reason, args } => Trap::Raise {
+            class: Class::Error,
+            reason,
+            top: trace::Top::HereArgs(args),
+            trace: None,
+        },
+        BifError::RaiseWithTrace {
+            class,
+            reason,
+            trace,
+        } => Trap::Raise {
+            class,
+            reason,
+            top: trace::Top::Here,
+            trace: Some(trace),
+        },
+        BifError::Halt(n) => Trap::Halt(n),
+    }
+}
+
+/// Call a BIF with x0..x(arity-1).
+fn call_bif(
+    p: &mut Process,
+    export: &'static Export,
+    bif: crate::bif::BifFn,
+) -> Result<Term, Trap> {
+    let arity = export.arity as usize;
+    let args: Vec<Term> = p.x[..arity].to_vec();
+    bif(p, &args).map_err(|e| bif_trap(p, export, &args, e))
+}
+
+/// The `undef` trap for `export` called with x0..x(arity-1).
+fn undef(p: &mut Process, export: &'static Export, tail: bool) -> Trap {
+    let args = p.x[..export.arity as usize].to_vec();
+    undef_with(p, export, &args, tail)
+}
+
+/// The `undef` trap for `export` called with `args`.
+fn undef_with(p: &mut Process, export: &'static Export, args: &[Term], tail: bool) -> Trap {
+    let args = obj::list_from_slice(&mut p.heap, args, Term::NIL);
+    let top = if tail {
+        trace::Top::UndefTail(export, args)
+    } else {
+        trace::Top::Undef(export, args)
+    };
+    Trap::Raise {
+        class: Class::Error,
+        reason: Term::atom(Atom::UNDEF),
+        top,
+        trace: None,
+    }
+}
+
+/// How a call leaves the current function.
+#[derive(Clone, Copy)]
+enum Link {
+    /// A body call: `cp` is set to the next instruction.
+    Body,
+    /// A tail call after deallocating this many Y registers (0 for none allocated).
+    Tail(Option<u32>),
+}
+
+/// Transfer control to `export` (a BIF runs at once). On success, the new module and pc.
+fn call_export(
+    p: &mut Process,
+    module: &mut &'static Module,
+    pc: &mut usize,
+    export: &'static Export,
+    link: Link,
+) -> Result<(), Trap> {
+    if let Some(bif) = export.bif() {
+        let v = call_bif(p, export, bif)?;
+        p.x[0] = v;
+        if let Link::Tail(dealloc) = link {
+            if let Some(n) = dealloc {
+                p.deallocate(n)?;
+            }
+            return do_return(p, module, pc);
+        }
+        return Ok(());
+    }
+    let target = match resolve(export) {
+        Ok(Some(cp)) => cp,
+        Ok(None) => return Err(undef(p, export, matches!(link, Link::Tail(_)))),
+        Err(e) => return Err(Trap::Fault(e.to_string())),
+    };
+    match link {
+        Link::Body => p.cp = Cp::new(module.code_index, *pc as Label),
+        Link::Tail(Some(n)) => p.deallocate(n)?,
+        Link::Tail(None) => {}
+    }
+    jump(module, pc, target)?;
+    reduce(p, module, pc)
+}
+
+fn jump(module: &mut &'static Module, pc: &mut usize, target: Cp) -> Result<(), Trap> {
+    if target.code() != module.code_index {
+        *module = module::code(target.code())
+            .ok_or_else(|| Trap::Fault("jump into unloaded code".into()))?;
+    }
+    *pc = target.offset() as usize;
+    Ok(())
+}
+
+fn do_return(p: &mut Process, module: &mut &'static Module, pc: &mut usize) -> Result<(), Trap> {
+    let cp = p.cp;
+    if cp == Cp::NONE {
+        return Err(Trap::Done(p.x[0]));
+    }
+    // The caller made a body call, so it has a frame holding its own CP: the register is
+    // meaningless from here on (and must not show up in stack traces).
+    p.cp = Cp::NONE;
+    jump(module, pc, cp)
+}
+
+/// Count a reduction; at the end of the slice, yield (state is all in `p`).
+#[inline]
+fn reduce(p: &mut Process, _module: &mut &'static Module, _pc: &mut usize) -> Result<(), Trap> {
+    p.reductions -= 1;
+    if p.reductions <= 0 {
+        Err(Trap::Yield)
+    } else {
+        Ok(())
+    }
+}
+
+/// Call the fun `f` with x0..x(arity-1).
+fn call_fun(
+    p: &mut Process,
+    module: &mut &'static Module,
+    pc: &mut usize,
+    f: Term,
+    arity: u32,
+    link: Link,
+) -> Result<(), Trap> {
+    if obj::is_local_fun(f) {
+        let entry = fun_entry(f);
+        if entry.arity != arity {
+            return Err(badarity(p, f, arity));
+        }
+        let free = obj::fun_free(f);
+        let start = arity as usize;
+        if start + free.len() > p.x.len() {
+            return Err(Trap::Fault("too many free variables".into()));
+        }
+        p.x[start..start + free.len()].copy_from_slice(free);
+        match link {
+            Link::Body => p.cp = Cp::new(module.code_index, *pc as Label),
+            Link::Tail(Some(n)) => p.deallocate(n)?,
+            Link::Tail(None) => {}
+        }
+        jump(module, pc, entry.entry)?;
+        reduce(p, module, pc)
+    } else if obj::is_export(f) {
+        let export = export_entry(f);
+        if export.arity != arity {
+            return Err(badarity(p, f, arity));
+        }
+        call_export(p, module, pc, export, link)
+    } else {
+        let reason = tagged(p, Atom::BADFUN, f);
+        Err(error(reason))
+    }
+}
+
+fn badarity(p: &mut Process, f: Term, arity: u32) -> Trap {
+    let args = obj::list_from_slice(&mut p.heap, &p.x[..arity as usize], Term::NIL);
+    let inner = obj::tuple(&mut p.heap, &[f, args]);
+    let reason = tagged(p, Atom::BADARITY, inner);
+    error(reason)
+}
+
+/// Unpack a proper list into x0.. ; its length, or `None` if it is not a proper list.
+fn unpack_args(p: &mut Process, list: Term) -> Option<u32> {
+    let items = obj::list_to_vec(list)?;
+    if items.len() > p.x.len() - 2 {
+        return None;
+    }
+    p.x[..items.len()].copy_from_slice(&items);
+    Some(items.len() as u32)
+}
+
+/// Execute until something traps.
+fn execute(p: &mut Process, module: &mut &'static Module, pc: &mut usize) -> Trap {
+    loop {
+        let Some(ins) = module.code.get(*pc) else {
+            return Trap::Fault(format!("execution ran off the end of {}", module.name));
+        };
+        *pc += 1;
+        if let Some(cov) = p.coverage.as_mut() {
+            cov[crate::coverage::generic_opcode(ins) as usize] = true;
+        }
+        if let Err(trap) = step(p, module, pc, ins) {
+            return trap;
+        }
+    }
+}
+
+/// Execute one instruction.
+#[inline]
+fn step(
+    p: &mut Process,
+    module: &mut &'static Module,
+    pc: &mut usize,
+    ins: &'static Instr,
+) -> Result<(), Trap> {
+    macro_rules! branch {
+        ($ok:expr, $fail:expr) => {
+            if !$ok {
+                if *$fail == NO_LABEL {
+                    return Err(Trap::Fault("test without a fail label failed".into()));
+                }
+                *pc = *$fail as usize;
+            }
+        };
+    }
+    match ins {
+        Instr::FuncInfo {
+            module: m,
+            function,
+            arity,
+        } => {
+            let args = obj::list_from_slice(&mut p.heap, &p.x[..*arity as usize], Term::NIL);
+            return Err(Trap::Raise {
+                class: Class::Error,
+                reason: Term::atom(Atom::FUNCTION_CLAUSE),
+                top: trace::Top::Clause(*m, *function, args),
+                trace: None,
+            });
+        }
+        Instr::Move { src, dst } => {
+            let v = p.get(*src);
+            p.set(*dst, v);
+        }
+        Instr::Swap { a, b } => {
+            let (va, vb) = (p.get(dst_src(*a)), p.get(dst_src(*b)));
+            p.set(*a, vb);
+            p.set(*b, va);
+        }
+        Instr::InitYregs { regs } => {
+            for &y in regs.iter() {
+                p.set(Dst::Y(y), Term::NIL);
+            }
+        }
+
+        Instr::Call { target, .. } => {
+            p.cp = Cp::new(module.code_index, *pc as Label);
+            *pc = *target as usize;
+            reduce(p, module, pc)?;
+        }
+        Instr::CallLast {
+            target, dealloc, ..
+        } => {
+            p.deallocate(*dealloc)?;
+            *pc = *target as usize;
+            reduce(p, module, pc)?;
+        }
+        Instr::CallOnly { target, .. } => {
+            *pc = *target as usize;
+            reduce(p, module, pc)?;
+        }
+        Instr::CallExt { export, .. } => call_export(p, module, pc, export, Link::Body)?,
+        Instr::CallExtLast {
+            export, dealloc, ..
+        } => call_export(p, module, pc, export, Link::Tail(Some(*dealloc)))?,
+        Instr::CallExtOnly { export, .. } => call_export(p, module, pc, export, Link::Tail(None))?,
+        Instr::Apply {
+            arity,
+            dealloc,
+            tail,
+        } => {
+            let (m, f) = (p.x[*arity as usize], p.x[*arity as usize + 1]);
+            let (Some(m), Some(f)) = (m.as_atom(), f.as_atom()) else {
+                return Err(error(Term::atom(Atom::BADARG)));
+            };
+            let export = module::export(m, f, *arity);
+            let link = if *tail {
+                Link::Tail(*dealloc)
+            } else {
+                Link::Body
+            };
+            call_export(p, module, pc, export, link)?;
+        }
+        Instr::ApplyMfa { dealloc, tail } => {
+            let (m, f, args) = (p.x[0], p.x[1], p.x[2]);
+            let (Some(m), Some(f)) = (m.as_atom(), f.as_atom()) else {
+                return Err(error(Term::atom(Atom::BADARG)));
+            };
+            let Some(arity) = unpack_args(p, args) else {
+                return Err(error(Term::atom(Atom::BADARG)));
+            };
+            let export = module::export(m, f, arity);
+            let link = if *tail {
+                Link::Tail(*dealloc)
+            } else {
+                Link::Body
+            };
+            call_export(p, module, pc, export, link)?;
+        }
+        Instr::ApplyFun { dealloc, tail } => {
+            let (f, args) = (p.x[0], p.x[1]);
+            let Some(arity) = unpack_args(p, args) else {
+                return Err(error(Term::atom(Atom::BADARG)));
+            };
+            let link = if *tail {
+                Link::Tail(*dealloc)
+            } else {
+                Link::Body
+            };
+            call_fun(p, module, pc, f, arity, link)?;
+        }
+        Instr::CallFun { arity } => {
+            let f = p.x[*arity as usize];
+            call_fun(p, module, pc, f, *arity, Link::Body)?;
+        }
+        Instr::CallFun2 { arity, fun } => {
+            let f = p.get(*fun);
+            call_fun(p, module, pc, f, *arity, Link::Body)?;
+        }
+        Instr::Return => {
+            do_return(p, module, pc)?;
+            reduce(p, module, pc)?;
+        }
+
+        Instr::Allocate { stack, .. } => {
+            let n = *stack as usize;
+            p.stack.resize(p.stack.len() + n, Term::NIL);
+            p.stack.push(p.cp.to_term());
+            p.cp = Cp::NONE;
+        }
+        Instr::AllocateHeap { stack, heap, live } => {
+            let n = *stack as usize;
+            p.stack.resize(p.stack.len() + n, Term::NIL);
+            p.stack.push(p.cp.to_term());
+            p.cp = Cp::NONE;
+            if !p.heap.has_room(*heap as usize) {
+                p.gc(*heap as usize, *live as usize);
+            }
+        }
+        Instr::Deallocate { n } => p.deallocate(*n)?,
+        Instr::Trim { n, .. } => {
+            let len = p.stack.len();
+            let n = *n as usize;
+            if len < n + 1 {
+                return Err(Trap::Fault("trim below the stack".into()));
+            }
+            p.stack[len - 1 - n] = p.stack[len - 1];
+            p.stack.truncate(len - n);
+        }
+        Instr::TestHeap { heap, live } => {
+            if !p.heap.has_room(*heap as usize) {
+                p.gc(*heap as usize, *live as usize);
+            }
+        }
+
+        Instr::Test { op, fail, arg } => branch!(type_test(*op, p.get(*arg)), fail),
+        Instr::Cmp { op, fail, a, b } => branch!(compare(*op, p.get(*a), p.get(*b)), fail),
+        Instr::TestArity { fail, arg, arity } => {
+            let t = p.get(*arg);
+            branch!(
+                obj::is_tuple(t) && obj::tuple_arity(t) == *arity as usize,
+                fail
+            )
+        }
+        Instr::IsTaggedTuple {
+            fail,
+            arg,
+            arity,
+            tag,
+        } => {
+            let t = p.get(*arg);
+            let ok = obj::is_tuple(t)
+                && obj::tuple_arity(t) == *arity as usize
+                && *arity > 0
+                && obj::tuple_element(t, 0) == *tag;
+            branch!(ok, fail)
+        }
+        Instr::IsFunction2 { fail, arg, arity } => {
+            let ok = match (fun_arity(p.get(*arg)), p.get(*arity).as_small()) {
+                (Some(a), Some(n)) => i64::from(a) == n,
+                _ => false,
+            };
+            branch!(ok, fail)
+        }
+        Instr::SelectVal { arg, fail, table } => {
+            let v = p.get(*arg);
+            let target = if v.is_immediate() && table.first().is_some_and(|(t, _)| t.is_immediate())
+            {
+                table
+                    .binary_search_by_key(&v.raw(), |(t, _)| t.raw())
+                    .ok()
+                    .map(|i| table[i].1)
+            } else {
+                table
+                    .iter()
+                    .find(|(t, _)| compare::eq_exact(*t, v))
+                    .map(|(_, l)| *l)
+            };
+            *pc = target.unwrap_or(*fail) as usize;
+        }
+        Instr::SelectTupleArity { arg, fail, table } => {
+            let t = p.get(*arg);
+            let target = if obj::is_tuple(t) {
+                let a = obj::tuple_arity(t) as u32;
+                table.iter().find(|(n, _)| *n == a).map(|(_, l)| *l)
+            } else {
+                None
+            };
+            *pc = target.unwrap_or(*fail) as usize;
+        }
+        Instr::Jump { target } => *pc = *target as usize,
+
+        Instr::PutList { head, tail, dst } => {
+            let (h, t) = (p.get(*head), p.get(*tail));
+            let c = obj::cons(&mut p.heap, h, t);
+            p.set(*dst, c);
+        }
+        Instr::GetList { src, head, tail } => {
+            let l = p.get(*src);
+            if !l.is_list() {
+                return Err(Trap::Fault("get_list on a non-list".into()));
+            }
+            let (h, t) = (obj::head(l), obj::tail(l));
+            p.set(*head, h);
+            p.set(*tail, t);
+        }
+        Instr::GetHd { src, dst } => {
+            let l = p.get(*src);
+            if !l.is_list() {
+                return Err(Trap::Fault("get_hd on a non-list".into()));
+            }
+            p.set(*dst, obj::head(l));
+        }
+        Instr::GetTl { src, dst } => {
+            let l = p.get(*src);
+            if !l.is_list() {
+                return Err(Trap::Fault("get_tl on a non-list".into()));
+            }
+            p.set(*dst, obj::tail(l));
+        }
+        Instr::PutTuple2 { dst, elements } => {
+            let values: Vec<Term> = elements.iter().map(|e| p.get(*e)).collect();
+            let t = obj::tuple(&mut p.heap, &values);
+            p.set(*dst, t);
+        }
+        Instr::GetTupleElement { src, index, dst } => {
+            let t = p.get(*src);
+            if !obj::is_tuple(t) || *index as usize >= obj::tuple_arity(t) {
+                return Err(Trap::Fault("get_tuple_element out of range".into()));
+            }
+            p.set(*dst, obj::tuple_element(t, *index as usize));
+        }
+        Instr::SetTupleElement {
+            value,
+            tuple,
+            index,
+        } => {
+            let (v, t) = (p.get(*value), p.get(*tuple));
+            if !obj::is_tuple(t)
+                || *index as usize >= obj::tuple_arity(t)
+                || !p.heap.contains(t.ptr())
+            {
+                return Err(Trap::Fault("set_tuple_element on a bad tuple".into()));
+            }
+            obj::set_tuple_element(t, *index as usize, v);
+        }
+
+        Instr::Bif {
+            export,
+            fail,
+            args,
+            dst,
+            frame,
+        }
+        | Instr::GcBif {
+            export,
+            fail,
+            args,
+            dst,
+            frame,
+            ..
+        } => {
+            let values: Vec<Term> = args.iter().map(|a| p.get(*a)).collect();
+            let Some(bif) = export.bif() else {
+                // A BIF girder lacks is a missing function, as OTP would report it.
+                return Err(undef_with(p, export, &values, false));
+            };
+            match bif(p, &values) {
+                Ok(v) => p.set(*dst, v),
+                Err(e) if *fail != NO_LABEL && !matches!(e, BifError::Halt(_)) => {
+                    *pc = *fail as usize
+                }
+                Err(BifError::Fail(reason)) if !*frame => return Err(error(reason)),
+                Err(e) => return Err(bif_trap(p, export, &values, e)),
+            }
+        }
+
+        Instr::Badmatch { arg } => {
+            let v = p.get(*arg);
+            let r = tagged(p, Atom::BADMATCH, v);
+            return Err(error(r));
+        }
+        Instr::CaseEnd { arg } => {
+            let v = p.get(*arg);
+            let r = tagged(p, Atom::CASE_CLAUSE, v);
+            return Err(error(r));
+        }
+        Instr::IfEnd => return Err(error(Term::atom(Atom::IF_CLAUSE))),
+        Instr::TryCaseEnd { arg } => {
+            let v = p.get(*arg);
+            let r = tagged(p, Atom::TRY_CLAUSE, v);
+            return Err(error(r));
+        }
+        Instr::Badrecord { arg } => {
+            let v = p.get(*arg);
+            let r = tagged(p, Atom::BADRECORD, v);
+            return Err(error(r));
+        }
+
+        Instr::Catch { y, handler } | Instr::Try { y, handler } => {
+            let marker = catch_marker(module.code_index, *handler);
+            p.set(Dst::Y(*y), marker);
+        }
+        Instr::CatchEnd { y } => {
+            p.set(Dst::Y(*y), Term::NIL);
+            if p.x[0].is_non_value() {
+                let (class, reason, raw) = (p.x[1], p.x[2], p.x[3]);
+                p.x[0] = match Class::from_term(class) {
+                    Some(Class::Throw) => reason,
+                    Some(Class::Exit) => tagged(p, Atom::EXIT_UPPER, reason),
+                    _ => {
+                        let trace = raw_trace_list(raw);
+                        let inner = obj::tuple(&mut p.heap, &[reason, trace]);
+                        tagged(p, Atom::EXIT_UPPER, inner)
+                    }
+                };
+            }
+        }
+        Instr::TryEnd { y } => p.set(Dst::Y(*y), Term::NIL),
+        Instr::TryCase { y } => {
+            p.set(Dst::Y(*y), Term::NIL);
+            p.x[0] = p.x[1];
+            p.x[1] = p.x[2];
+            p.x[2] = p.x[3];
+        }
+        Instr::Raise { trace, value } => {
+            let (raw, reason) = (p.get(*trace), p.get(*value));
+            let (class, trace) = raw_trace_parts(raw).unwrap_or((Class::Error, Term::NIL));
+            return Err(Trap::Raise {
+                class,
+                reason,
+                top: trace::Top::Here,
+                trace: Some(trace),
+            });
+        }
+        Instr::RawRaise => {
+            let (class, reason, raw) = (p.x[0], p.x[1], p.x[2]);
+            match Class::from_term(class) {
+                Some(class) => {
+                    let trace = raw_trace_list(raw);
+                    return Err(Trap::Raise {
+                        class,
+                        reason,
+                        top: trace::Top::Here,
+                        trace: Some(trace),
+                    });
+                }
+                None => p.x[0] = Term::atom(Atom::BADARG),
+            }
+        }
+        Instr::BuildStacktrace => p.x[0] = raw_trace_list(p.x[0]),
+
+        Instr::MakeFun3 { fun, dst, env } => {
+            let free: Vec<Term> = env.iter().map(|e| p.get(*e)).collect();
+            let creator = p.pid();
+            let f = obj::make_fun(
+                &mut p.heap,
+                *fun as *const FunEntry as *const (),
+                creator,
+                &free,
+            );
+            p.set(*dst, f);
+        }
+
+        Instr::FLoad { src, dst } => {
+            let t = p.get(*src);
+            if !obj::is_float(t) {
+                return Err(Trap::Fault("fmove of a term that is not a float".into()));
+            }
+            p.fr[*dst as usize] = obj::float_value(t);
+        }
+        Instr::FStore { src, dst } => {
+            let f = obj::float(&mut p.heap, p.fr[*src as usize]);
+            p.set(*dst, f);
+        }
+        Instr::FMove { src, dst } => p.fr[*dst as usize] = p.fr[*src as usize],
+        Instr::FConv { src, dst } => {
+            let t = p.get(*src);
+            let f = if obj::is_float(t) {
+                obj::float_value(t)
+            } else if let Some(n) = t.as_small() {
+                n as f64
+            } else if obj::is_integer(t) {
+                use num_traits::ToPrimitive;
+                match obj::big_value(t).to_f64().filter(|f| f.is_finite()) {
+                    Some(f) => f,
+                    None => return Err(error(Term::atom(Atom::BADARITH))),
+                }
+            } else {
+                return Err(error(Term::atom(Atom::BADARITH)));
+            };
+            p.fr[*dst as usize] = f;
+        }
+        Instr::FArith { op, a, b, dst } => {
+            let (x, y) = (p.fr[*a as usize], p.fr[*b as usize]);
+            let r = match op {
+                FOp::Add => x + y,
+                FOp::Sub => x - y,
+                FOp::Mul => x * y,
+                FOp::Div => x / y,
+            };
+            if !r.is_finite() {
+                return Err(error(Term::atom(Atom::BADARITH)));
+            }
+            p.fr[*dst as usize] = r;
+        }
+        Instr::FNegate { src, dst } => p.fr[*dst as usize] = -p.fr[*src as usize],
+
+        Instr::Unsupported { opcode } => {
+            let name = girder_format::opcodes::info(*opcode).map_or("?", |o| o.name);
+            return Err(Trap::Fault(format!(
+                "instruction {name} (in {}) is not implemented by girder yet",
+                module.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A destination register as a source, to read it.
+fn dst_src(d: Dst) -> Src {
+    match d {
+        Dst::X(n) => Src::x(n),
+        Dst::Y(n) => Src::y(n),
+    }
+}
+
+/// `{Class, TraceList}` as the raw stack trace the runtime hands to handlers.
+fn raw_trace_parts(raw: Term) -> Option<(Class, Term)> {
+    if obj::is_tuple(raw) && obj::tuple_arity(raw) == 2 {
+        Some((
+            Class::from_term(obj::tuple_element(raw, 0))?,
+            obj::tuple_element(raw, 1),
+        ))
+    } else {
+        None
+    }
+}
+
+/// The Erlang-form stack trace inside a raw trace (or the term itself if it is a list).
+fn raw_trace_list(raw: Term) -> Term {
+    match raw_trace_parts(raw) {
+        Some((_, list)) => list,
+        None if raw.is_list() || raw.is_nil() => raw,
+        None => Term::NIL,
+    }
+}

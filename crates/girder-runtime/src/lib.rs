@@ -1,0 +1,22 @@
+//! girder's runtime: loaded code, processes, exceptions and the interpreter loop.
+//!
+//! The path of a module: [`code_server`] finds its bytes, `girder_format` parses them,
+//! [`loader`] translates the generic instructions into [`instr::Instr`] with every operand
+//! resolved and checked, and [`module`] publishes it (code index, export entries). A
+//! [`process::Process`] runs in [`interp::run`], which returns to its caller whenever the
+//! process finishes, raises uncaught, halts the VM or yields.
+
+pub mod bif;
+pub mod code_server;
+pub mod coverage;
+pub mod exception;
+pub mod instr;
+pub mod interp;
+pub mod loader;
+pub mod module;
+pub mod process;
+pub mod trace;
+
+pub use exception::Class;
+pub use interp::{Outcome, run};
+pub use process::Process;

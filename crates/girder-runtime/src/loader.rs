@@ -1,0 +1,768 @@
+//! The loader: a parsed `.beam` file becomes a [`Module`] of internal instructions.
+//!
+//! Every index in the file is checked here (registers, labels, atoms, literals, imports,
+//! funs), so that executing a loaded module can never index outside its own tables: a bad
+//! file is a [`LoadError`], never a crash.
+
+use std::collections::HashMap;
+
+use girder_format::BeamFile;
+use girder_format::code::Instruction;
+use girder_format::compact::{AllocKind, Operand};
+use girder_format::opcodes::{self, op};
+use girder_term::heap::LiteralArea;
+use girder_term::object::FunIdentity;
+use girder_term::{Atom, Term};
+
+use crate::instr::{CmpOp, Dst, FOp, Instr, Label, NO_LABEL, Src, TypeTest};
+use crate::module::{self, Cp, Export, FunEntry, FunctionRange, Module};
+
+/// Number of X registers.
+pub const MAX_X: u32 = 1024;
+/// Number of float registers.
+pub const MAX_FR: u32 = 1024;
+/// Largest Y register number accepted.
+pub const MAX_Y: u32 = 1 << 20;
+
+/// Why a module could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {what}")]
+pub struct LoadError {
+    /// The file (or pack member) being loaded.
+    pub file: String,
+    /// What is wrong.
+    pub what: String,
+}
+
+/// Resolves `fun M:F/A` literals to export entries. (Local funs cannot be literals: the
+/// compiler builds them with `make_fun3`.)
+struct ExportResolver;
+
+impl girder_term::convert::FunResolver for ExportResolver {
+    fn fun_entry(&mut self, _fun: &girder_format::Fun) -> Option<*const ()> {
+        None
+    }
+    fn export_entry(&mut self, module: &str, function: &str, arity: u8) -> Option<*const ()> {
+        let e = module::export(
+            Atom::try_intern(module)?,
+            Atom::try_intern(function)?,
+            u32::from(arity),
+        );
+        Some(e as *const Export as *const ())
+    }
+}
+
+/// Translation state for one module.
+struct Loader<'a> {
+    beam: &'a BeamFile,
+    code_index: u32,
+    atoms: Vec<Atom>,
+    literals: Vec<Term>,
+    area: LiteralArea,
+    labels: HashMap<u32, Label>,
+    imports: Vec<&'static Export>,
+    funs: Vec<&'static FunEntry>,
+}
+
+type Res<T> = Result<T, String>;
+
+/// Whether a failing BIF shows its own frame in the stack trace. OTP 25 omits it for `+`
+/// and `-` with a constant operand and for `/`, whose code it generates inline.
+fn bif_frame(export: &Export, args: &[Src]) -> bool {
+    if export.module != Atom::ERLANG || export.arity != 2 {
+        return true;
+    }
+    match export.function.name() {
+        "/" => false,
+        "+" | "-" => !args
+            .iter()
+            .any(|a| matches!(a.kind(), crate::instr::SrcKind::Term(t) if t.is_small())),
+        _ => true,
+    }
+}
+
+/// Whether the function body at `entry` only calls `erlang:nif_error/1,2`.
+fn is_nif_stub(code: &[Instr], entry: Label) -> bool {
+    let is_nif_error = |i: &Instr| {
+        matches!(i, Instr::CallExtOnly { export, .. }
+            if export.module == Atom::ERLANG && export.function == Atom::NIF_ERROR)
+    };
+    let body = &code[(entry as usize).min(code.len())..];
+    match body {
+        [Instr::Move { .. }, call, ..] => is_nif_error(call),
+        [call, ..] => is_nif_error(call),
+        [] => false,
+    }
+}
+
+/// Load a parsed module and install it: its exports then point at its code.
+pub fn load(beam: &BeamFile, file: &str) -> Result<&'static Module, LoadError> {
+    let err = |what: String| LoadError {
+        file: file.to_owned(),
+        what,
+    };
+    let code_index = module::reserve_code_index()
+        .ok_or_else(|| err("too many module versions loaded".into()))?;
+    let mut loader = Loader::new(beam, code_index).map_err(err)?;
+    let module = loader.translate().map_err(err)?;
+    let module = module::install(module);
+    module::set_loaded(module);
+    Ok(module)
+}
+
+impl<'a> Loader<'a> {
+    fn new(beam: &'a BeamFile, code_index: u32) -> Res<Self> {
+        let mut atoms = Vec::with_capacity(beam.atoms.len());
+        for a in &beam.atoms {
+            if a.chars().count() > girder_term::atom::MAX_ATOM_CHARS {
+                return Err(format!("atom too long: {a:?}"));
+            }
+            atoms.push(Atom::try_intern(a).ok_or("atom table full")?);
+        }
+        let mut area = LiteralArea::new();
+        let mut literals = Vec::with_capacity(beam.literals.len());
+        for (i, lit) in beam.literals.iter().enumerate() {
+            let t = girder_term::convert::from_format_with(&mut area, lit, &mut ExportResolver)
+                .map_err(|e| format!("literal {i}: {e}"))?;
+            literals.push(t);
+        }
+        let imports = beam
+            .imports
+            .iter()
+            .map(|imp| {
+                module::export(
+                    atoms[imp.module as usize - 1],
+                    atoms[imp.function as usize - 1],
+                    imp.arity,
+                )
+            })
+            .collect();
+        Ok(Loader {
+            beam,
+            code_index,
+            atoms,
+            literals,
+            area,
+            labels: HashMap::new(),
+            imports,
+            funs: Vec::new(),
+        })
+    }
+
+    fn atom(&self, n: u32) -> Res<Atom> {
+        n.checked_sub(1)
+            .and_then(|i| self.atoms.get(i as usize).copied())
+            .ok_or_else(|| format!("atom index {n} out of range"))
+    }
+
+    fn label(&self, op: &Operand) -> Res<Label> {
+        match op {
+            Operand::Label(0) => Ok(NO_LABEL),
+            Operand::Label(l) => self
+                .labels
+                .get(l)
+                .copied()
+                .ok_or_else(|| format!("undefined label {l}")),
+            other => Err(format!("expected a label, got {other:?}")),
+        }
+    }
+
+    fn unsigned(&self, op: &Operand) -> Res<u32> {
+        match op {
+            Operand::Unsigned(n) => u32::try_from(*n).map_err(|_| format!("number {n} too large")),
+            other => Err(format!("expected a number, got {other:?}")),
+        }
+    }
+
+    fn term(&mut self, op: &Operand) -> Res<Term> {
+        Ok(match op {
+            Operand::Atom(n) => Term::atom(self.atom(*n)?),
+            Operand::Nil => Term::NIL,
+            Operand::Int(n) => girder_term::object::integer_from_i64(&mut self.area, *n),
+            Operand::BigInt(n) => girder_term::object::integer_from_big(&mut self.area, n),
+            Operand::Unsigned(n) => {
+                girder_term::object::integer_from_i128(&mut self.area, i128::from(*n))
+            }
+            Operand::Char(c) => Term::small(i64::from(*c)),
+            Operand::Float(f) => girder_term::object::float(&mut self.area, *f),
+            Operand::Literal(i) => *self
+                .literals
+                .get(*i as usize)
+                .ok_or_else(|| format!("literal {i} out of range"))?,
+            other => return Err(format!("expected a constant, got {other:?}")),
+        })
+    }
+
+    fn src(&mut self, op: &Operand) -> Res<Src> {
+        Ok(match op {
+            Operand::X(n) if *n < MAX_X => Src::x(*n),
+            Operand::Y(n) if *n < MAX_Y => Src::y(*n),
+            Operand::X(n) | Operand::Y(n) => return Err(format!("register {n} out of range")),
+            Operand::Typed { reg, .. } => self.src(reg)?,
+            other => Src::term(self.term(other)?),
+        })
+    }
+
+    fn dst(&self, op: &Operand) -> Res<Dst> {
+        match op {
+            Operand::X(n) if *n < MAX_X => Ok(Dst::X(*n)),
+            Operand::Y(n) if *n < MAX_Y => Ok(Dst::Y(*n)),
+            Operand::Typed { reg, .. } => self.dst(reg),
+            other => Err(format!("expected a register, got {other:?}")),
+        }
+    }
+
+    fn y(&self, op: &Operand) -> Res<u32> {
+        match self.dst(op)? {
+            Dst::Y(n) => Ok(n),
+            Dst::X(_) => Err("expected a Y register".into()),
+        }
+    }
+
+    fn fr(&self, n: u32) -> Res<u32> {
+        if n < MAX_FR {
+            Ok(n)
+        } else {
+            Err(format!("float register {n} out of range"))
+        }
+    }
+
+    fn fr_operand(&self, op: &Operand) -> Res<u32> {
+        match op {
+            Operand::FloatReg(n) => self.fr(*n),
+            other => Err(format!("expected a float register, got {other:?}")),
+        }
+    }
+
+    fn list<'o>(&self, op: &'o Operand) -> Res<&'o [Operand]> {
+        match op {
+            Operand::List(items) => Ok(items),
+            other => Err(format!("expected a list, got {other:?}")),
+        }
+    }
+
+    fn import(&self, op: &Operand) -> Res<&'static Export> {
+        let i = self.unsigned(op)? as usize;
+        self.imports
+            .get(i)
+            .copied()
+            .ok_or_else(|| format!("import {i} out of range"))
+    }
+
+    /// Heap need in words from a `u` or an allocation list.
+    fn heap_words(&self, op: &Operand) -> Res<u32> {
+        match op {
+            Operand::AllocList(items) => Ok(items.iter().fold(0u32, |acc, (kind, n)| {
+                let per = match kind {
+                    AllocKind::Words => 1,
+                    AllocKind::Floats => 2,
+                    AllocKind::Funs => 8,
+                };
+                acc.saturating_add(n.saturating_mul(per))
+            })),
+            other => self.unsigned(other),
+        }
+    }
+
+    fn translate(&mut self) -> Res<Module> {
+        let beam = self.beam;
+        let generic = &beam.code.instructions;
+
+        // Pass 1: where each label lands once labels and lines are dropped.
+        let mut emitted: Label = 0;
+        for ins in generic {
+            match ins.opcode {
+                op::label => {
+                    let l = self.unsigned(&ins.args[0])?;
+                    self.labels.insert(l, emitted);
+                }
+                op::line => {}
+                _ => emitted += 1,
+            }
+        }
+
+        // Fun entries (their code offsets are known now).
+        let module_name = self.atom(1)?;
+        for (i, l) in beam.lambdas.iter().enumerate() {
+            let entry = self.label(&Operand::Label(l.label))?;
+            let fun = FunEntry {
+                id: FunIdentity {
+                    module: module_name,
+                    arity: l
+                        .arity
+                        .checked_sub(l.num_free)
+                        .ok_or("fun arity below its free variables")?,
+                    index: i as u32,
+                    old_index: l.index,
+                    old_uniq: l.old_uniq,
+                    // TODO(issue 4): the module MD5 that NEW_FUN_EXT carries.
+                    uniq: [0; 16],
+                },
+                function: self.atom(l.function)?,
+                num_free: l.num_free,
+                entry: Cp::new(self.code_index, entry),
+            };
+            self.funs.push(Box::leak(Box::new(fun)));
+        }
+
+        // Pass 2: translate.
+        let mut code = Vec::with_capacity(emitted as usize);
+        let mut lines = Vec::new();
+        let mut functions: Vec<FunctionRange> = Vec::new();
+        for ins in generic {
+            match ins.opcode {
+                op::label => continue,
+                op::line => {
+                    if let Operand::Unsigned(item) = ins.args[0] {
+                        lines.push((code.len() as Label, item as u32));
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            let translated = self
+                .instruction(ins)
+                .map_err(|e| format!("{} at byte {}: {e}", ins.name(), ins.offset))?;
+            if let Instr::FuncInfo {
+                function, arity, ..
+            } = translated
+            {
+                if let Some(prev) = functions.last_mut() {
+                    prev.end = code.len() as Label;
+                }
+                functions.push(FunctionRange {
+                    function,
+                    arity,
+                    start: code.len() as Label,
+                    end: Label::MAX,
+                });
+            }
+            code.push(translated);
+        }
+        if let Some(last) = functions.last_mut() {
+            last.end = code.len() as Label;
+        }
+
+        // Functions implemented in C in OTP have Erlang stubs that call
+        // `erlang:nif_error/1,2`. A module without `on_load` (not a NIF library) does not
+        // export its stubs: calling a BIF girder lacks is then `undef`, as a missing function
+        // is in OTP, instead of the stub's misleading error.
+        let nif_module = generic.iter().any(|i| i.opcode == op::on_load);
+        let mut exports = Vec::with_capacity(beam.exports.len());
+        for e in &beam.exports {
+            let entry = self.label(&Operand::Label(e.label))?;
+            if !nif_module && is_nif_stub(&code, entry) {
+                continue;
+            }
+            exports.push((self.atom(e.function)?, e.arity, entry));
+        }
+
+        Ok(Module {
+            name: module_name,
+            code_index: self.code_index,
+            code: code.into_boxed_slice(),
+            literals: std::mem::replace(&mut self.area, LiteralArea::new()),
+            functions: functions.into_boxed_slice(),
+            lines: lines.into_boxed_slice(),
+            line_table: beam.lines.clone(),
+            funs: std::mem::take(&mut self.funs).into_boxed_slice(),
+            exports: exports.into_boxed_slice(),
+            attributes: beam.attributes.clone(),
+            compile_info: beam.compile_info.clone(),
+        })
+    }
+
+    fn instruction(&mut self, ins: &Instruction) -> Res<Instr> {
+        let a = &ins.args;
+        Ok(match ins.opcode {
+            op::func_info => Instr::FuncInfo {
+                module: self
+                    .term(&a[0])?
+                    .as_atom()
+                    .ok_or("func_info module is not an atom")?,
+                function: self
+                    .term(&a[1])?
+                    .as_atom()
+                    .ok_or("func_info function is not an atom")?,
+                arity: self.unsigned(&a[2])?,
+            },
+            op::r#move => Instr::Move {
+                src: self.src(&a[0])?,
+                dst: self.dst(&a[1])?,
+            },
+            op::swap => Instr::Swap {
+                a: self.dst(&a[0])?,
+                b: self.dst(&a[1])?,
+            },
+            op::init_yregs => Instr::InitYregs {
+                regs: self
+                    .list(&a[0])?
+                    .iter()
+                    .map(|r| self.y(r))
+                    .collect::<Res<_>>()?,
+            },
+
+            op::call => Instr::Call {
+                arity: self.unsigned(&a[0])?,
+                target: self.label(&a[1])?,
+            },
+            op::call_last => Instr::CallLast {
+                arity: self.unsigned(&a[0])?,
+                target: self.label(&a[1])?,
+                dealloc: self.unsigned(&a[2])?,
+            },
+            op::call_only => Instr::CallOnly {
+                arity: self.unsigned(&a[0])?,
+                target: self.label(&a[1])?,
+            },
+            op::call_ext | op::call_ext_last | op::call_ext_only => {
+                let arity = self.unsigned(&a[0])?;
+                let export = self.import(&a[1])?;
+                let dealloc = if ins.opcode == op::call_ext_last {
+                    Some(self.unsigned(&a[2])?)
+                } else {
+                    None
+                };
+                let tail = ins.opcode != op::call_ext;
+                if export.module == Atom::ERLANG && export.function == Atom::APPLY {
+                    match export.arity {
+                        3 => return Ok(Instr::ApplyMfa { dealloc, tail }),
+                        2 => return Ok(Instr::ApplyFun { dealloc, tail }),
+                        _ => {}
+                    }
+                }
+                match (ins.opcode, dealloc) {
+                    (op::call_ext, _) => Instr::CallExt { arity, export },
+                    (_, Some(dealloc)) => Instr::CallExtLast {
+                        arity,
+                        export,
+                        dealloc,
+                    },
+                    _ => Instr::CallExtOnly { arity, export },
+                }
+            }
+            op::apply => Instr::Apply {
+                arity: self.unsigned(&a[0])?,
+                dealloc: None,
+                tail: false,
+            },
+            op::apply_last => Instr::Apply {
+                arity: self.unsigned(&a[0])?,
+                dealloc: Some(self.unsigned(&a[1])?),
+                tail: true,
+            },
+            op::call_fun => Instr::CallFun {
+                arity: self.unsigned(&a[0])?,
+            },
+            op::call_fun2 => Instr::CallFun2 {
+                arity: self.unsigned(&a[1])?,
+                fun: self.src(&a[2])?,
+            },
+            op::r#return => Instr::Return,
+
+            op::allocate => Instr::Allocate {
+                stack: self.unsigned(&a[0])?,
+                live: self.unsigned(&a[1])?,
+            },
+            op::allocate_heap => Instr::AllocateHeap {
+                stack: self.unsigned(&a[0])?,
+                heap: self.heap_words(&a[1])?,
+                live: self.unsigned(&a[2])?,
+            },
+            op::allocate_zero => Instr::Allocate {
+                stack: self.unsigned(&a[0])?,
+                live: self.unsigned(&a[1])?,
+            },
+            op::allocate_heap_zero => Instr::AllocateHeap {
+                stack: self.unsigned(&a[0])?,
+                heap: self.heap_words(&a[1])?,
+                live: self.unsigned(&a[2])?,
+            },
+            op::deallocate => Instr::Deallocate {
+                n: self.unsigned(&a[0])?,
+            },
+            op::trim => Instr::Trim {
+                n: self.unsigned(&a[0])?,
+                remaining: self.unsigned(&a[1])?,
+            },
+            op::test_heap => Instr::TestHeap {
+                heap: self.heap_words(&a[0])?,
+                live: self.unsigned(&a[1])?,
+            },
+            op::init => Instr::InitYregs {
+                regs: Box::new([self.y(&a[0])?]),
+            },
+
+            op::is_integer => self.type_test(TypeTest::IsInteger, a)?,
+            op::is_float => self.type_test(TypeTest::IsFloat, a)?,
+            op::is_number => self.type_test(TypeTest::IsNumber, a)?,
+            op::is_atom => self.type_test(TypeTest::IsAtom, a)?,
+            op::is_pid => self.type_test(TypeTest::IsPid, a)?,
+            op::is_reference => self.type_test(TypeTest::IsReference, a)?,
+            op::is_port => self.type_test(TypeTest::IsPort, a)?,
+            op::is_nil => self.type_test(TypeTest::IsNil, a)?,
+            op::is_binary => self.type_test(TypeTest::IsBinary, a)?,
+            op::is_bitstr => self.type_test(TypeTest::IsBitstr, a)?,
+            op::is_list => self.type_test(TypeTest::IsList, a)?,
+            op::is_nonempty_list => self.type_test(TypeTest::IsNonemptyList, a)?,
+            op::is_tuple => self.type_test(TypeTest::IsTuple, a)?,
+            op::is_function => self.type_test(TypeTest::IsFunction, a)?,
+            op::is_boolean => self.type_test(TypeTest::IsBoolean, a)?,
+            op::is_map => self.type_test(TypeTest::IsMap, a)?,
+            op::is_lt => self.cmp(CmpOp::Lt, a)?,
+            op::is_ge => self.cmp(CmpOp::Ge, a)?,
+            op::is_eq => self.cmp(CmpOp::Eq, a)?,
+            op::is_ne => self.cmp(CmpOp::Ne, a)?,
+            op::is_eq_exact => self.cmp(CmpOp::EqExact, a)?,
+            op::is_ne_exact => self.cmp(CmpOp::NeExact, a)?,
+            op::test_arity => Instr::TestArity {
+                fail: self.label(&a[0])?,
+                arg: self.src(&a[1])?,
+                arity: self.unsigned(&a[2])?,
+            },
+            op::is_tagged_tuple => Instr::IsTaggedTuple {
+                fail: self.label(&a[0])?,
+                arg: self.src(&a[1])?,
+                arity: self.unsigned(&a[2])?,
+                tag: self.term(&a[3])?,
+            },
+            op::is_function2 => Instr::IsFunction2 {
+                fail: self.label(&a[0])?,
+                arg: self.src(&a[1])?,
+                arity: self.src(&a[2])?,
+            },
+            op::select_val => {
+                let items = self.list(&a[2])?;
+                if items.len() % 2 != 0 {
+                    return Err("odd select list".into());
+                }
+                let mut table = Vec::with_capacity(items.len() / 2);
+                for pair in items.chunks(2) {
+                    table.push((self.term(&pair[0])?, self.label(&pair[1])?));
+                }
+                // Immediates compare by word: sort them for a binary search.
+                if table.iter().all(|(t, _)| t.is_immediate()) {
+                    table.sort_by_key(|(t, _)| t.raw());
+                }
+                Instr::SelectVal {
+                    arg: self.src(&a[0])?,
+                    fail: self.label(&a[1])?,
+                    table: table.into(),
+                }
+            }
+            op::select_tuple_arity => {
+                let items = self.list(&a[2])?;
+                if items.len() % 2 != 0 {
+                    return Err("odd select list".into());
+                }
+                let mut table = Vec::with_capacity(items.len() / 2);
+                for pair in items.chunks(2) {
+                    table.push((self.unsigned(&pair[0])?, self.label(&pair[1])?));
+                }
+                Instr::SelectTupleArity {
+                    arg: self.src(&a[0])?,
+                    fail: self.label(&a[1])?,
+                    table: table.into(),
+                }
+            }
+            op::jump => Instr::Jump {
+                target: self.label(&a[0])?,
+            },
+
+            op::put_list => Instr::PutList {
+                head: self.src(&a[0])?,
+                tail: self.src(&a[1])?,
+                dst: self.dst(&a[2])?,
+            },
+            op::get_list => Instr::GetList {
+                src: self.src(&a[0])?,
+                head: self.dst(&a[1])?,
+                tail: self.dst(&a[2])?,
+            },
+            op::get_hd => Instr::GetHd {
+                src: self.src(&a[0])?,
+                dst: self.dst(&a[1])?,
+            },
+            op::get_tl => Instr::GetTl {
+                src: self.src(&a[0])?,
+                dst: self.dst(&a[1])?,
+            },
+            op::put_tuple2 => Instr::PutTuple2 {
+                dst: self.dst(&a[0])?,
+                elements: self
+                    .list(&a[1])?
+                    .iter()
+                    .map(|e| self.src(e))
+                    .collect::<Res<_>>()?,
+            },
+            op::get_tuple_element => Instr::GetTupleElement {
+                src: self.src(&a[0])?,
+                index: self.unsigned(&a[1])?,
+                dst: self.dst(&a[2])?,
+            },
+            op::set_tuple_element => Instr::SetTupleElement {
+                value: self.src(&a[0])?,
+                tuple: self.src(&a[1])?,
+                index: self.unsigned(&a[2])?,
+            },
+
+            op::bif0 => Instr::Bif {
+                export: self.import(&a[0])?,
+                fail: NO_LABEL,
+                args: Box::new([]),
+                dst: self.dst(&a[1])?,
+                frame: true,
+            },
+            op::bif1 | op::bif2 => {
+                let n = ins.args.len() - 3;
+                let export = self.import(&a[1])?;
+                let args: Box<[Src]> = a[2..2 + n]
+                    .iter()
+                    .map(|x| self.src(x))
+                    .collect::<Res<_>>()?;
+                Instr::Bif {
+                    export,
+                    fail: self.label(&a[0])?,
+                    frame: bif_frame(export, &args),
+                    args,
+                    dst: self.dst(&a[2 + n])?,
+                }
+            }
+            op::gc_bif1 | op::gc_bif2 | op::gc_bif3 => {
+                let n = ins.args.len() - 4;
+                let export = self.import(&a[2])?;
+                let args: Box<[Src]> = a[3..3 + n]
+                    .iter()
+                    .map(|x| self.src(x))
+                    .collect::<Res<_>>()?;
+                Instr::GcBif {
+                    export,
+                    fail: self.label(&a[0])?,
+                    live: self.unsigned(&a[1])?,
+                    frame: bif_frame(export, &args),
+                    args,
+                    dst: self.dst(&a[3 + n])?,
+                }
+            }
+
+            op::badmatch => Instr::Badmatch {
+                arg: self.src(&a[0])?,
+            },
+            op::case_end => Instr::CaseEnd {
+                arg: self.src(&a[0])?,
+            },
+            op::if_end => Instr::IfEnd,
+            op::try_case_end => Instr::TryCaseEnd {
+                arg: self.src(&a[0])?,
+            },
+            op::badrecord => Instr::Badrecord {
+                arg: self.src(&a[0])?,
+            },
+
+            op::r#catch => Instr::Catch {
+                y: self.y(&a[0])?,
+                handler: self.label(&a[1])?,
+            },
+            op::catch_end => Instr::CatchEnd { y: self.y(&a[0])? },
+            op::r#try => Instr::Try {
+                y: self.y(&a[0])?,
+                handler: self.label(&a[1])?,
+            },
+            op::try_end => Instr::TryEnd { y: self.y(&a[0])? },
+            op::try_case => Instr::TryCase { y: self.y(&a[0])? },
+            op::raise => Instr::Raise {
+                trace: self.src(&a[0])?,
+                value: self.src(&a[1])?,
+            },
+            op::raw_raise => Instr::RawRaise,
+            op::build_stacktrace => Instr::BuildStacktrace,
+
+            op::fmove => match (&a[0], &a[1]) {
+                (Operand::FloatReg(s), Operand::FloatReg(d)) => Instr::FMove {
+                    src: self.fr(*s)?,
+                    dst: self.fr(*d)?,
+                },
+                (Operand::FloatReg(s), d) => Instr::FStore {
+                    src: self.fr(*s)?,
+                    dst: self.dst(d)?,
+                },
+                (s, Operand::FloatReg(d)) => {
+                    let src = self.src(s)?;
+                    if let crate::instr::SrcKind::Term(t) = src.kind()
+                        && !girder_term::object::is_float(t)
+                    {
+                        return Err("fmove of a constant that is not a float".into());
+                    }
+                    Instr::FLoad {
+                        src,
+                        dst: self.fr(*d)?,
+                    }
+                }
+                _ => return Err("fmove without a float register".into()),
+            },
+            op::fconv => Instr::FConv {
+                src: self.src(&a[0])?,
+                dst: self.fr_operand(&a[1])?,
+            },
+            op::fadd | op::fsub | op::fmul | op::fdiv => Instr::FArith {
+                op: match ins.opcode {
+                    op::fadd => FOp::Add,
+                    op::fsub => FOp::Sub,
+                    op::fmul => FOp::Mul,
+                    _ => FOp::Div,
+                },
+                a: self.fr_operand(&a[1])?,
+                b: self.fr_operand(&a[2])?,
+                dst: self.fr_operand(&a[3])?,
+            },
+            op::fnegate => Instr::FNegate {
+                src: self.fr_operand(&a[1])?,
+                dst: self.fr_operand(&a[2])?,
+            },
+
+            op::make_fun3 => {
+                let i = self.unsigned(&a[0])? as usize;
+                Instr::MakeFun3 {
+                    fun: *self
+                        .funs
+                        .get(i)
+                        .ok_or_else(|| format!("fun {i} out of range"))?,
+                    dst: self.dst(&a[1])?,
+                    env: self
+                        .list(&a[2])?
+                        .iter()
+                        .map(|e| self.src(e))
+                        .collect::<Res<_>>()?,
+                }
+            }
+
+            opcode => {
+                let info = opcodes::info(opcode).ok_or("unknown opcode")?;
+                if info.deprecated {
+                    return Err(format!(
+                        "obsolete instruction {} (recompile the module)",
+                        info.name
+                    ));
+                }
+                Instr::Unsupported { opcode }
+            }
+        })
+    }
+
+    fn type_test(&mut self, op: TypeTest, a: &[Operand]) -> Res<Instr> {
+        Ok(Instr::Test {
+            op,
+            fail: self.label(&a[0])?,
+            arg: self.src(&a[1])?,
+        })
+    }
+
+    fn cmp(&mut self, op: CmpOp, a: &[Operand]) -> Res<Instr> {
+        Ok(Instr::Cmp {
+            op,
+            fail: self.label(&a[0])?,
+            a: self.src(&a[1])?,
+            b: self.src(&a[2])?,
+        })
+    }
+}

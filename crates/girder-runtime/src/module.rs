@@ -1,0 +1,280 @@
+//! Loaded code: modules, the export table and the fun table, all shared by every process.
+//!
+//! Loaded modules are never freed (as with OTP's code until it is purged; purging comes with
+//! hot code loading), so instructions, export entries and fun entries are `&'static` and
+//! raw pointers to them stay valid for the life of the VM.
+//!
+//! A *code index* names one loaded module version. A continuation pointer ([`Cp`]) is a code
+//! index and an instruction offset packed in one word whose low two bits are `00`, so the GC
+//! skips it on the stack.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex, OnceLock};
+
+use girder_format::lines::LineTable;
+use girder_term::heap::LiteralArea;
+use girder_term::object::{ExportIdentity, FunIdentity};
+use girder_term::{Atom, Term};
+
+use crate::bif::BifFn;
+use crate::instr::{Instr, Label};
+
+/// Most module versions one VM can load (each load of a module takes one).
+pub const MAX_CODE: usize = 1 << 16;
+
+static CODE: [AtomicPtr<Module>; MAX_CODE] =
+    [const { AtomicPtr::new(std::ptr::null_mut()) }; MAX_CODE];
+static NEXT_CODE: Mutex<u32> = Mutex::new(1);
+
+/// A continuation pointer: where execution resumes, as a word with primary tag `00`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Cp(pub u64);
+
+impl Cp {
+    /// The pointer to `offset` in the module with code index `code`.
+    #[inline]
+    pub const fn new(code: u32, offset: Label) -> Cp {
+        Cp(((code as u64) << 34) | ((offset as u64) << 2))
+    }
+    /// "Nowhere": returning here ends the process normally.
+    pub const NONE: Cp = Cp(0);
+    /// The code index.
+    #[inline]
+    pub const fn code(self) -> u32 {
+        (self.0 >> 34) as u32
+    }
+    /// The instruction offset.
+    #[inline]
+    pub const fn offset(self) -> Label {
+        ((self.0 >> 2) & 0xffff_ffff) as u32
+    }
+    /// As a stack word.
+    #[inline]
+    pub const fn to_term(self) -> Term {
+        Term(self.0)
+    }
+    /// From a stack word (which must hold a CP).
+    #[inline]
+    pub const fn from_term(t: Term) -> Cp {
+        Cp(t.0)
+    }
+}
+
+/// One exported (or imported) function: `module:function/arity`.
+///
+/// `#[repr(C)]` with the identity first: export terms (`fun M:F/A`) point here, and
+/// `girder_term` reads the identity to compare and print them without the runtime.
+#[repr(C)]
+pub struct Export {
+    /// `module:function/arity` (also reachable through `Deref`).
+    pub id: ExportIdentity,
+    /// Where the function's code starts, or 0 while no loaded module provides it.
+    target: AtomicU64,
+    /// The BIF implementing it, if it is one.
+    bif: OnceLock<BifFn>,
+}
+
+impl std::fmt::Debug for Export {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}/{}", self.module, self.function, self.arity)
+    }
+}
+
+// An export *is* its identity plus linkage: let `export.module` read through.
+impl std::ops::Deref for Export {
+    type Target = ExportIdentity;
+    fn deref(&self) -> &ExportIdentity {
+        &self.id
+    }
+}
+
+impl Export {
+    /// The code to run, if loaded.
+    #[inline]
+    pub fn target(&self) -> Option<Cp> {
+        match self.target.load(Ordering::Acquire) {
+            0 => None,
+            t => Some(Cp(t)),
+        }
+    }
+
+    /// The BIF, if this function is one.
+    #[inline]
+    pub fn bif(&self) -> Option<BifFn> {
+        self.bif.get().copied()
+    }
+}
+
+type ExportTable = HashMap<(Atom, Atom, u32), &'static Export>;
+
+static EXPORTS: LazyLock<Mutex<ExportTable>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The export entry for `m:f/a`, created (unloaded) if new.
+pub fn export(module: Atom, function: Atom, arity: u32) -> &'static Export {
+    let mut table = EXPORTS.lock().unwrap_or_else(|e| e.into_inner());
+    table.entry((module, function, arity)).or_insert_with(|| {
+        Box::leak(Box::new(Export {
+            id: ExportIdentity {
+                module,
+                function,
+                arity,
+            },
+            target: AtomicU64::new(0),
+            bif: OnceLock::new(),
+        }))
+    })
+}
+
+/// The export entry for `m:f/a` if one exists.
+pub fn find_export(module: Atom, function: Atom, arity: u32) -> Option<&'static Export> {
+    EXPORTS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&(module, function, arity))
+        .copied()
+}
+
+/// Make `m:f/a` a BIF.
+pub fn register_bif(module: Atom, function: Atom, arity: u32, bif: BifFn) {
+    let _ = export(module, function, arity).bif.set(bif);
+}
+
+/// A fun defined in a loaded module.
+///
+/// `#[repr(C)]` with the identity first, as `girder_term`'s fun objects require.
+#[repr(C)]
+#[derive(Debug)]
+pub struct FunEntry {
+    /// Module, arity, indices and uniq values (also reachable through `Deref`).
+    pub id: FunIdentity,
+    /// The function implementing the fun (`'-f/1-fun-0-'`).
+    pub function: Atom,
+    /// Number of free variables.
+    pub num_free: u32,
+    /// Where its code starts.
+    pub entry: Cp,
+}
+
+impl std::ops::Deref for FunEntry {
+    type Target = FunIdentity;
+    fn deref(&self) -> &FunIdentity {
+        &self.id
+    }
+}
+
+/// Where a function lies in its module's code, for stack traces.
+#[derive(Debug, Clone, Copy)]
+pub struct FunctionRange {
+    /// Name.
+    pub function: Atom,
+    /// Arity.
+    pub arity: u32,
+    /// Offset of the function's `FuncInfo` instruction.
+    pub start: Label,
+    /// One past its last instruction.
+    pub end: Label,
+}
+
+/// One loaded module version.
+pub struct Module {
+    /// The module's name.
+    pub name: Atom,
+    /// Its code index.
+    pub code_index: u32,
+    /// The instructions.
+    pub code: Box<[Instr]>,
+    /// Its literals (kept alive as long as the module).
+    pub literals: LiteralArea,
+    /// Functions by code range, sorted by `start`.
+    pub functions: Box<[FunctionRange]>,
+    /// `(offset, line item)`: the location in effect from `offset` on, sorted.
+    pub lines: Box<[(Label, u32)]>,
+    /// The line table, for file names and line numbers.
+    pub line_table: Option<LineTable>,
+    /// The fun entries.
+    pub funs: Box<[&'static FunEntry]>,
+    /// Exported functions and their entry offsets.
+    pub exports: Box<[(Atom, u32, Label)]>,
+    /// The `Attr` chunk (for `module_info(attributes)`).
+    pub attributes: Option<girder_format::Term>,
+    /// The `CInf` chunk (for `module_info(compile)`).
+    pub compile_info: Option<girder_format::Term>,
+}
+
+impl Module {
+    /// The function containing `offset`.
+    pub fn function_at(&self, offset: Label) -> Option<&FunctionRange> {
+        let i = self.functions.partition_point(|f| f.start <= offset);
+        self.functions
+            .get(i.checked_sub(1)?)
+            .filter(|f| offset < f.end)
+    }
+
+    /// `(file, line)` of the instruction at `offset`, if the module has line information.
+    pub fn location_at(&self, offset: Label) -> Option<(String, u32)> {
+        let i = self.lines.partition_point(|&(o, _)| o <= offset);
+        let (_, item) = *self.lines.get(i.checked_sub(1)?)?;
+        let table = self.line_table.as_ref()?;
+        let loc = table.items.get(item as usize)?;
+        if loc.line == 0 {
+            return None;
+        }
+        let file = match table.names.get(loc.file as usize) {
+            Some(Some(name)) => name.clone(),
+            _ => format!("{}.erl", self.name),
+        };
+        Some((file, loc.line))
+    }
+}
+
+/// Reserve a code index for a module about to be installed.
+pub(crate) fn reserve_code_index() -> Option<u32> {
+    let mut next = NEXT_CODE.lock().unwrap_or_else(|e| e.into_inner());
+    let i = *next;
+    if i as usize >= MAX_CODE {
+        return None;
+    }
+    *next += 1;
+    Some(i)
+}
+
+/// Publish a module under its code index and point its exports at it.
+pub(crate) fn install(module: Module) -> &'static Module {
+    let index = module.code_index as usize;
+    let module: &'static Module = Box::leak(Box::new(module));
+    CODE[index].store(module as *const Module as *mut Module, Ordering::Release);
+    for &(function, arity, offset) in module.exports.iter() {
+        let e = export(module.name, function, arity);
+        e.target
+            .store(Cp::new(module.code_index, offset).0, Ordering::Release);
+    }
+    module
+}
+
+/// The module with code index `index`.
+#[inline]
+pub fn code(index: u32) -> Option<&'static Module> {
+    let p = CODE.get(index as usize)?.load(Ordering::Acquire);
+    // SAFETY: non-null pointers in CODE come from `Box::leak` in `install` and are never freed.
+    (!p.is_null()).then(|| unsafe { &*p })
+}
+
+static LOADED: LazyLock<Mutex<HashMap<Atom, &'static Module>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The current version of a loaded module.
+pub fn loaded(name: Atom) -> Option<&'static Module> {
+    LOADED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&name)
+        .copied()
+}
+
+pub(crate) fn set_loaded(module: &'static Module) {
+    LOADED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(module.name, module);
+}

@@ -1,0 +1,120 @@
+//! A process: its registers, stack, heap and dictionary, all where both the interpreter and
+//! native code can reach them.
+//!
+//! Stack layout: the stack grows upwards (a `Vec`); a frame made by `allocate N` is N Y
+//! registers with the caller's continuation pointer above them, so `y(n)` is
+//! `stack[sp - 2 - n]` and the CP is `stack[sp - 1]`. Scanning down from the top, a frame's
+//! CP comes before its Y registers, which is how exception unwinding finds the frame that
+//! owns a catch marker.
+
+use girder_term::heap::Heap;
+use girder_term::{Atom, Term};
+
+use crate::loader::{MAX_FR, MAX_X};
+use crate::module::Cp;
+
+/// Words a new process heap starts with (OTP's default `min_heap_size`).
+pub const MIN_HEAP_WORDS: usize = 233;
+
+/// One Erlang process.
+pub struct Process {
+    /// The X registers.
+    pub x: Box<[Term]>,
+    /// The float registers.
+    pub fr: Box<[f64]>,
+    /// Y registers and continuation pointers (see the module docs).
+    pub stack: Vec<Term>,
+    /// The continuation pointer register: where `return` goes when no frame holds it.
+    pub cp: Cp,
+    /// The process heap.
+    pub heap: Heap,
+    /// The process dictionary as key, value, key, value...
+    pub dict: Vec<Term>,
+    /// The process's number (its pid is `<0.id.0>`).
+    pub id: u64,
+    /// Where execution resumes: code index and offset.
+    pub resume: Cp,
+    /// Reductions left in this time slice.
+    pub reductions: i64,
+    /// Opcodes executed, when coverage recording is on (`GIRDER_OPCODE_COVERAGE`).
+    pub coverage: Option<Box<[bool; 256]>>,
+}
+
+impl Process {
+    /// A fresh process with an empty stack.
+    pub fn new(id: u64) -> Process {
+        let mut heap = Heap::new(MIN_HEAP_WORDS);
+        if std::env::var_os("GIRDER_GC_STRESS").is_some_and(|v| v != "0") {
+            heap.set_gc_stress(true);
+        }
+        Process {
+            x: vec![Term::NIL; MAX_X as usize].into_boxed_slice(),
+            fr: vec![0.0; MAX_FR as usize].into_boxed_slice(),
+            stack: Vec::new(),
+            cp: Cp::NONE,
+            heap,
+            dict: Vec::new(),
+            id,
+            resume: Cp::NONE,
+            reductions: 0,
+            coverage: std::env::var_os("GIRDER_OPCODE_COVERAGE").map(|_| Box::new([false; 256])),
+        }
+    }
+
+    /// This process's pid.
+    pub fn pid(&self) -> Term {
+        Term::pid(self.id)
+    }
+
+    /// Collect garbage so that `need` words are free, keeping X registers `0..live`, the
+    /// stack and the dictionary.
+    pub fn gc(&mut self, need: usize, live: usize) {
+        let live = live.min(self.x.len());
+        self.heap.collect(
+            need,
+            &mut [&mut self.x[..live], &mut self.stack[..], &mut self.dict[..]],
+        );
+    }
+
+    /// The index in `stack` of Y register `n`, if the current frame has it.
+    #[inline]
+    pub fn y_index(&self, n: u32) -> Option<usize> {
+        self.stack.len().checked_sub(2 + n as usize)
+    }
+
+    /// Look a key up in the process dictionary.
+    pub fn dict_get(&self, key: Term) -> Option<Term> {
+        self.dict
+            .chunks_exact(2)
+            .find(|kv| girder_term::compare::eq_exact(kv[0], key))
+            .map(|kv| kv[1])
+    }
+
+    /// Store a key in the dictionary, returning the old value (`undefined` if none).
+    pub fn dict_put(&mut self, key: Term, value: Term) -> Term {
+        for kv in self.dict.chunks_exact_mut(2) {
+            if girder_term::compare::eq_exact(kv[0], key) {
+                return std::mem::replace(&mut kv[1], value);
+            }
+        }
+        self.dict.push(key);
+        self.dict.push(value);
+        Term::atom(Atom::UNDEFINED)
+    }
+
+    /// Remove a key, returning its value (`undefined` if none).
+    pub fn dict_erase(&mut self, key: Term) -> Term {
+        let pos = self
+            .dict
+            .chunks_exact(2)
+            .position(|kv| girder_term::compare::eq_exact(kv[0], key));
+        match pos {
+            Some(i) => {
+                let v = self.dict[2 * i + 1];
+                self.dict.drain(2 * i..2 * i + 2);
+                v
+            }
+            None => Term::atom(Atom::UNDEFINED),
+        }
+    }
+}
