@@ -10,6 +10,7 @@ mod compare;
 mod control;
 pub mod interim_io;
 mod lists;
+mod time;
 mod tuples;
 mod types;
 pub mod util;
@@ -21,37 +22,32 @@ use girder_term::Atom;
 /// One BIF to register: module, function, arity, implementation.
 pub type Entry = (&'static str, &'static str, u32, BifFn);
 
+/// Every BIF table.
+const TABLES: &[&[Entry]] = &[
+    arith::BIFS,
+    code::BIFS,
+    compare::BIFS,
+    control::BIFS,
+    interim_io::BIFS,
+    lists::BIFS,
+    time::BIFS,
+    tuples::BIFS,
+    types::BIFS,
+];
+
 /// Register every BIF girder implements.
 pub fn register_all() {
-    for table in [
-        arith::BIFS,
-        code::BIFS,
-        compare::BIFS,
-        control::BIFS,
-        interim_io::BIFS,
-        lists::BIFS,
-        tuples::BIFS,
-        types::BIFS,
-    ] {
-        for &(m, f, a, bif) in table {
-            register_bif(Atom::intern(m), Atom::intern(f), a, bif);
-        }
+    for &(m, f, a, bif) in TABLES.iter().copied().flatten() {
+        register_bif(Atom::intern(m), Atom::intern(f), a, bif);
     }
 }
 
 /// Every registered BIF as `(module, function, arity)`, for `girder bifs`.
 pub fn all() -> Vec<(&'static str, &'static str, u32)> {
-    [
-        arith::BIFS,
-        code::BIFS,
-        compare::BIFS,
-        control::BIFS,
-        interim_io::BIFS,
-        lists::BIFS,
-        tuples::BIFS,
-        types::BIFS,
-    ]
-    .iter()
-    .flat_map(|t| t.iter().map(|&(m, f, a, _)| (m, f, a)))
-    .collect()
+    TABLES
+        .iter()
+        .copied()
+        .flatten()
+        .map(|&(m, f, a, _)| (m, f, a))
+        .collect()
 }

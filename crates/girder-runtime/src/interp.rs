@@ -305,8 +305,32 @@ fn call_bif(
     bif: crate::bif::BifFn,
 ) -> Result<Term, Trap> {
     let arity = export.arity as usize;
-    let args: Vec<Term> = p.x[..arity].to_vec();
+    let mut buf = [Term::NIL; 8];
+    let args: std::borrow::Cow<[Term]> = if arity <= buf.len() {
+        buf[..arity].copy_from_slice(&p.x[..arity]);
+        std::borrow::Cow::Borrowed(&buf[..arity])
+    } else {
+        std::borrow::Cow::Owned(p.x[..arity].to_vec())
+    };
     bif(p, &args).map_err(|e| bif_trap(p, export, &args, e))
+}
+
+/// Small-integer `+`, `-` and `*` without calling the BIF (which handles everything else:
+/// bignums, floats, errors).
+#[inline]
+fn arith_fast_path(export: &Export, args: &[Term]) -> Option<Term> {
+    let [a, b] = args else { return None };
+    let (x, y) = (a.as_small()?, b.as_small()?);
+    if export.module != Atom::ERLANG {
+        return None;
+    }
+    let r = match export.function {
+        Atom::PLUS => x + y,
+        Atom::MINUS => x - y,
+        Atom::TIMES => x.checked_mul(y)?,
+        _ => return None,
+    };
+    Term::try_small(r)
 }
 
 /// The `undef` trap for `export` called with x0..x(arity-1).
@@ -760,18 +784,28 @@ fn step(
             frame,
             ..
         } => {
-            let values: Vec<Term> = args.iter().map(|a| p.get(*a)).collect();
+            // BIF instructions take at most three arguments: no allocation per call.
+            let mut buf = [Term::NIL; 3];
+            let n = args.len().min(3);
+            for (slot, a) in buf.iter_mut().zip(args.iter()) {
+                *slot = p.get(*a);
+            }
+            let values = &buf[..n];
+            if let Some(v) = arith_fast_path(export, values) {
+                p.set(*dst, v);
+                return Ok(());
+            }
             let Some(bif) = export.bif() else {
                 // A BIF girder lacks is a missing function, as OTP would report it.
-                return Err(undef_with(p, export, &values, false));
+                return Err(undef_with(p, export, values, false));
             };
-            match bif(p, &values) {
+            match bif(p, values) {
                 Ok(v) => p.set(*dst, v),
                 Err(e) if *fail != NO_LABEL && !matches!(e, BifError::Halt(_)) => {
                     *pc = *fail as usize
                 }
                 Err(BifError::Fail(reason)) if !*frame => return Err(error(reason)),
-                Err(e) => return Err(bif_trap(p, export, &values, e)),
+                Err(e) => return Err(bif_trap(p, export, values, e)),
             }
         }
 

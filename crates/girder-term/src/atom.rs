@@ -186,6 +186,9 @@ predefined! {
     APPLY = "apply",
     CALL = "call",
     EMPTY = "",
+    PLUS = "+",
+    MINUS = "-",
+    TIMES = "*",
 }
 
 #[cfg(test)]
