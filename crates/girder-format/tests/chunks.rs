@@ -8,30 +8,9 @@ use girder_format::beam::read_chunks;
 use girder_format::compact::{Tag, encode};
 use girder_format::opcodes::op;
 use girder_format::types::TypeSet;
+use girder_testkit::beam_builder::{form, u32s};
 use girder_testkit::{erlang_test_file, erlc, scratch_dir};
 use num_bigint::BigInt;
-
-fn chunk(out: &mut Vec<u8>, id: &[u8; 4], data: &[u8]) {
-    out.extend_from_slice(id);
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    out.extend_from_slice(data);
-    out.resize(out.len().div_ceil(4) * 4, 0);
-}
-
-fn form(chunks: &[(&[u8; 4], Vec<u8>)]) -> Vec<u8> {
-    let mut body = b"BEAM".to_vec();
-    for (id, data) in chunks {
-        chunk(&mut body, id, data);
-    }
-    let mut out = b"FOR1".to_vec();
-    out.extend_from_slice(&(body.len() as u32).to_be_bytes());
-    out.extend_from_slice(&body);
-    out
-}
-
-fn u32s(values: &[u32]) -> Vec<u8> {
-    values.iter().flat_map(|v| v.to_be_bytes()).collect()
-}
 
 /// Operand builders.
 fn arg(tag: Tag, v: i64, out: &mut Vec<u8>) {

@@ -101,6 +101,7 @@ pub fn generic_opcode(ins: &Instr) -> u8 {
         Instr::MakeFun3 { .. } => op::make_fun3,
         Instr::FLoad { .. } | Instr::FStore { .. } | Instr::FMove { .. } => op::fmove,
         Instr::FConv { .. } => op::fconv,
+        Instr::UpdateRecord { .. } => op::update_record,
         Instr::FArith { op: f, .. } => match f {
             FOp::Add => op::fadd,
             FOp::Sub => op::fsub,

@@ -356,6 +356,13 @@ pub enum Instr {
     RawRaise,
     BuildStacktrace,
 
+    /// `update_record` (OTP 26+): a copy of the tuple in `src` with the given 1-based
+    /// positions replaced.
+    UpdateRecord {
+        src: Src,
+        dst: Dst,
+        updates: Box<[(u32, Src)]>,
+    },
     /// A float term into a float register.
     FLoad {
         src: Src,

@@ -896,6 +896,21 @@ fn step(
             p.set(*dst, f);
         }
 
+        Instr::UpdateRecord { src, dst, updates } => {
+            let t = p.get(*src);
+            if !obj::is_tuple(t) {
+                return Err(Trap::Fault("update_record on a non-tuple".into()));
+            }
+            let mut elements = obj::tuple_elements(t).to_vec();
+            for &(index, value) in updates.iter() {
+                let Some(slot) = elements.get_mut(index as usize - 1) else {
+                    return Err(Trap::Fault("update_record outside the tuple".into()));
+                };
+                *slot = p.get(value);
+            }
+            let copy = obj::tuple(&mut p.heap, &elements);
+            p.set(*dst, copy);
+        }
         Instr::FLoad { src, dst } => {
             let t = p.get(*src);
             if !obj::is_float(t) {

@@ -276,7 +276,7 @@ impl<'a> Loader<'a> {
                     let l = self.unsigned(&ins.args[0])?;
                     self.labels.insert(l, emitted);
                 }
-                op::line => {}
+                op::line | op::executable_line => {}
                 _ => emitted += 1,
             }
         }
@@ -318,6 +318,8 @@ impl<'a> Loader<'a> {
                     }
                     continue;
                 }
+                // Coverage markers (OTP 27 `+line_coverage`): nothing to execute.
+                op::executable_line => continue,
                 _ => {}
             }
             let translated = self
@@ -720,6 +722,26 @@ impl<'a> Loader<'a> {
                 dst: self.fr_operand(&a[2])?,
             },
 
+            op::update_record => {
+                let items = self.list(&a[4])?;
+                if items.len() % 2 != 0 {
+                    return Err("odd update list".into());
+                }
+                let size = self.unsigned(&a[1])?;
+                let mut updates = Vec::with_capacity(items.len() / 2);
+                for pair in items.chunks(2) {
+                    let index = self.unsigned(&pair[0])?;
+                    if index == 0 || index > size {
+                        return Err(format!("update_record position {index} outside 1..={size}"));
+                    }
+                    updates.push((index, self.src(&pair[1])?));
+                }
+                Instr::UpdateRecord {
+                    src: self.src(&a[2])?,
+                    dst: self.dst(&a[3])?,
+                    updates: updates.into(),
+                }
+            }
             op::make_fun3 => {
                 let i = self.unsigned(&a[0])? as usize;
                 Instr::MakeFun3 {

@@ -305,3 +305,44 @@ pub fn program_timeout() -> std::time::Duration {
         .unwrap_or(120);
     std::time::Duration::from_secs(secs)
 }
+
+/// Building `.beam` files byte by byte, for chunk shapes and instructions the installed OTP
+/// does not produce (newer releases, AtomVM packs, malformed input).
+pub mod beam_builder {
+    /// Big-endian u32s.
+    pub fn u32s(values: &[u32]) -> Vec<u8> {
+        values.iter().flat_map(|v| v.to_be_bytes()).collect()
+    }
+
+    /// An IFF `FOR1 … BEAM` form of these chunks (padded to four bytes each).
+    pub fn form(chunks: &[(&[u8; 4], Vec<u8>)]) -> Vec<u8> {
+        let mut body = b"BEAM".to_vec();
+        for (id, data) in chunks {
+            body.extend_from_slice(*id);
+            body.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            body.extend_from_slice(data);
+            body.resize(body.len().div_ceil(4) * 4, 0);
+        }
+        let mut out = b"FOR1".to_vec();
+        out.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        out.extend_from_slice(&body);
+        out
+    }
+
+    /// An `AtU8` chunk (OTP 21-27 layout: count, then one-byte lengths).
+    pub fn atoms(names: &[&str]) -> Vec<u8> {
+        let mut out = u32s(&[names.len() as u32]);
+        for n in names {
+            out.push(n.len() as u8);
+            out.extend_from_slice(n.as_bytes());
+        }
+        out
+    }
+
+    /// A `Code` chunk header (instruction set 0) followed by `code`.
+    pub fn code(max_opcode: u32, labels: u32, functions: u32, code: &[u8]) -> Vec<u8> {
+        let mut out = u32s(&[16, 0, max_opcode, labels, functions]);
+        out.extend_from_slice(code);
+        out
+    }
+}
