@@ -5,11 +5,13 @@
 //! processes and the I/O protocol): it is named as such and goes away then.
 
 mod arith;
+mod binaries;
 mod code;
 mod compare;
 mod control;
 pub mod interim_io;
 mod lists;
+mod maps;
 mod time;
 mod tuples;
 mod types;
@@ -25,11 +27,13 @@ pub type Entry = (&'static str, &'static str, u32, BifFn);
 /// Every BIF table.
 const TABLES: &[&[Entry]] = &[
     arith::BIFS,
+    binaries::BIFS,
     code::BIFS,
     compare::BIFS,
     control::BIFS,
     interim_io::BIFS,
     lists::BIFS,
+    maps::BIFS,
     time::BIFS,
     tuples::BIFS,
     types::BIFS,

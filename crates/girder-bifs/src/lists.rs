@@ -19,6 +19,8 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "list_to_existing_atom", 1, list_to_existing_atom),
     ("erlang", "integer_to_list", 1, integer_to_list),
     ("erlang", "list_to_integer", 1, list_to_integer),
+    ("erlang", "integer_to_list", 2, integer_to_list2),
+    ("erlang", "list_to_integer", 2, list_to_integer2),
     ("lists", "reverse", 2, reverse),
     ("lists", "member", 2, member),
     ("lists", "keyfind", 3, keyfind),
@@ -101,6 +103,39 @@ fn list_to_integer(p: &mut Process, a: &[Term]) -> BifResult {
         .trim_start_matches('+')
         .parse()
         .map_err(|_| BifError::BADARG)?;
+    Ok(obj::integer_from_big(&mut p.heap, &n))
+}
+
+/// A radix argument (2..=36), or `badarg`.
+fn radix(t: Term) -> Result<u32, BifError> {
+    match t.as_small() {
+        Some(r @ 2..=36) => Ok(r as u32),
+        _ => Err(BifError::BADARG),
+    }
+}
+
+/// `integer_to_list(N, Base)`: digits above 9 in upper case, as OTP.
+fn integer_to_list2(p: &mut Process, a: &[Term]) -> BifResult {
+    if !obj::is_integer(a[0]) {
+        return Err(BifError::BADARG);
+    }
+    let s = obj::big_value(a[0])
+        .to_str_radix(radix(a[1])?)
+        .to_uppercase();
+    Ok(charlist(p, &s))
+}
+
+/// `list_to_integer(String, Base)`: an optional sign, then at least one digit of the base
+/// (either case).
+fn list_to_integer2(p: &mut Process, a: &[Term]) -> BifResult {
+    let base = radix(a[1])?;
+    let s = string_arg(a[0])?;
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(&s);
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(base)) {
+        return Err(BifError::BADARG);
+    }
+    let n = num_bigint::BigInt::parse_bytes(s.trim_start_matches('+').as_bytes(), base)
+        .ok_or(BifError::BADARG)?;
     Ok(obj::integer_from_big(&mut p.heap, &n))
 }
 

@@ -102,6 +102,10 @@ pub fn generic_opcode(ins: &Instr) -> u8 {
         Instr::FLoad { .. } | Instr::FStore { .. } | Instr::FMove { .. } => op::fmove,
         Instr::FConv { .. } => op::fconv,
         Instr::UpdateRecord { .. } => op::update_record,
+        Instr::GetMapElements { .. } => op::get_map_elements,
+        Instr::HasMapFields { .. } => op::has_map_fields,
+        Instr::PutMap { exact: false, .. } => op::put_map_assoc,
+        Instr::PutMap { exact: true, .. } => op::put_map_exact,
         Instr::FArith { op: f, .. } => match f {
             FOp::Add => op::fadd,
             FOp::Sub => op::fsub,

@@ -356,6 +356,27 @@ pub enum Instr {
     RawRaise,
     BuildStacktrace,
 
+    /// `get_map_elements`: each present key's value into its register, else jump.
+    GetMapElements {
+        fail: Label,
+        src: Src,
+        pairs: Box<[(Src, Dst)]>,
+    },
+    /// `has_map_fields`: jump unless every key is present.
+    HasMapFields {
+        fail: Label,
+        src: Src,
+        keys: Box<[Src]>,
+    },
+    /// `put_map_assoc` (`exact: false`) and `put_map_exact` (`exact: true`: every key must
+    /// exist, else `{badkey, K}`).
+    PutMap {
+        exact: bool,
+        src: Src,
+        dst: Dst,
+        live: u32,
+        pairs: Box<[(Src, Src)]>,
+    },
     /// `update_record` (OTP 26+): a copy of the tuple in `src` with the given 1-based
     /// positions replaced.
     UpdateRecord {

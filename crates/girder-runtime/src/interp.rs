@@ -896,6 +896,58 @@ fn step(
             p.set(*dst, f);
         }
 
+        Instr::GetMapElements { fail, src, pairs } => {
+            let m = p.get(*src);
+            if !obj::is_map(m) {
+                *pc = *fail as usize;
+                return Ok(());
+            }
+            // Look every key up before writing any register: a destination may be a source.
+            let mut found = Vec::with_capacity(pairs.len());
+            for (k, d) in pairs.iter() {
+                match obj::map_get(m, p.get(*k)) {
+                    Some(v) => found.push((*d, v)),
+                    None => {
+                        *pc = *fail as usize;
+                        return Ok(());
+                    }
+                }
+            }
+            for (d, v) in found {
+                p.set(d, v);
+            }
+        }
+        Instr::HasMapFields { fail, src, keys } => {
+            let m = p.get(*src);
+            let ok = obj::is_map(m) && keys.iter().all(|k| obj::map_get(m, p.get(*k)).is_some());
+            if !ok {
+                *pc = *fail as usize;
+            }
+        }
+        Instr::PutMap {
+            exact,
+            src,
+            dst,
+            pairs,
+            ..
+        } => {
+            let m = p.get(*src);
+            if !obj::is_map(m) {
+                let r = tagged(p, Atom::BADMAP, m);
+                return Err(error(r));
+            }
+            let mut all: Vec<(Term, Term)> = obj::map_pairs(m).collect();
+            for (k, v) in pairs.iter() {
+                let (k, v) = (p.get(*k), p.get(*v));
+                if *exact && obj::map_get(m, k).is_none() {
+                    let r = tagged(p, Atom::BADKEY, k);
+                    return Err(error(r));
+                }
+                all.push((k, v));
+            }
+            let new = obj::map_from_pairs(&mut p.heap, &mut all);
+            p.set(*dst, new);
+        }
         Instr::UpdateRecord { src, dst, updates } => {
             let t = p.get(*src);
             if !obj::is_tuple(t) {

@@ -722,6 +722,47 @@ impl<'a> Loader<'a> {
                 dst: self.fr_operand(&a[2])?,
             },
 
+            op::get_map_elements => {
+                let items = self.list(&a[2])?;
+                if items.len() % 2 != 0 {
+                    return Err("odd map element list".into());
+                }
+                let mut pairs = Vec::with_capacity(items.len() / 2);
+                for pair in items.chunks(2) {
+                    pairs.push((self.src(&pair[0])?, self.dst(&pair[1])?));
+                }
+                Instr::GetMapElements {
+                    fail: self.label(&a[0])?,
+                    src: self.src(&a[1])?,
+                    pairs: pairs.into(),
+                }
+            }
+            op::has_map_fields => Instr::HasMapFields {
+                fail: self.label(&a[0])?,
+                src: self.src(&a[1])?,
+                keys: self
+                    .list(&a[2])?
+                    .iter()
+                    .map(|k| self.src(k))
+                    .collect::<Res<_>>()?,
+            },
+            op::put_map_assoc | op::put_map_exact => {
+                let items = self.list(&a[4])?;
+                if items.len() % 2 != 0 {
+                    return Err("odd map pair list".into());
+                }
+                let mut pairs = Vec::with_capacity(items.len() / 2);
+                for pair in items.chunks(2) {
+                    pairs.push((self.src(&pair[0])?, self.src(&pair[1])?));
+                }
+                Instr::PutMap {
+                    exact: ins.opcode == op::put_map_exact,
+                    src: self.src(&a[1])?,
+                    dst: self.dst(&a[2])?,
+                    live: self.unsigned(&a[3])?,
+                    pairs: pairs.into(),
+                }
+            }
             op::update_record => {
                 let items = self.list(&a[4])?;
                 if items.len() % 2 != 0 {

@@ -1,0 +1,180 @@
+//! Byte-aligned binary BIFs: conversions to and from lists and atoms, `binary_part`,
+//! `split_binary`, iolists. (The bit syntax itself is executed by the interpreter.)
+
+use girder_runtime::Process;
+use girder_runtime::bif::{BifError, BifResult};
+use girder_term::object as obj;
+use girder_term::{Atom, Term};
+
+use crate::Entry;
+use crate::util::{atom_arg, usize_arg};
+
+pub const BIFS: &[Entry] = &[
+    ("erlang", "binary_to_list", 1, binary_to_list),
+    ("erlang", "list_to_binary", 1, iolist_to_binary),
+    ("erlang", "iolist_to_binary", 1, iolist_to_binary),
+    ("erlang", "iolist_size", 1, iolist_size),
+    ("erlang", "binary_part", 2, binary_part2),
+    ("erlang", "binary_part", 3, binary_part3),
+    ("erlang", "split_binary", 2, split_binary),
+    ("erlang", "atom_to_binary", 1, |p, a| {
+        atom_to_binary(p, a[0])
+    }),
+    ("erlang", "atom_to_binary", 2, |p, a| {
+        atom_to_binary(p, a[0])
+    }),
+    ("erlang", "binary_to_atom", 1, |p, a| {
+        binary_to_atom(p, a[0], false)
+    }),
+    ("erlang", "binary_to_atom", 2, |p, a| {
+        binary_to_atom(p, a[0], false)
+    }),
+    ("erlang", "binary_to_existing_atom", 1, |p, a| {
+        binary_to_atom(p, a[0], true)
+    }),
+    ("erlang", "binary_to_existing_atom", 2, |p, a| {
+        binary_to_atom(p, a[0], true)
+    }),
+    ("erlang", "integer_to_binary", 1, integer_to_binary),
+];
+
+/// The bytes of a byte-aligned binary, or `badarg`.
+fn bytes(t: Term) -> Result<Vec<u8>, BifError> {
+    if obj::is_binary(t) {
+        Ok(obj::bits(t).to_vec())
+    } else {
+        Err(BifError::BADARG)
+    }
+}
+
+fn binary_to_list(p: &mut Process, a: &[Term]) -> BifResult {
+    let items: Vec<Term> = bytes(a[0])?
+        .into_iter()
+        .map(|b| Term::small(i64::from(b)))
+        .collect();
+    Ok(obj::list_from_slice(&mut p.heap, &items, Term::NIL))
+}
+
+/// Flatten an iolist (bytes, binaries, nested lists, a binary tail) into `out`.
+fn iolist(t: Term, out: &mut Vec<u8>) -> Result<(), BifError> {
+    let mut stack = vec![t];
+    while let Some(t) = stack.pop() {
+        if obj::is_binary(t) {
+            out.extend(obj::bits(t).to_vec());
+        } else if t.is_nil() {
+        } else if t.is_list() {
+            let (h, tl) = (obj::head(t), obj::tail(t));
+            if !(tl.is_list() || tl.is_nil() || obj::is_binary(tl)) {
+                return Err(BifError::BADARG);
+            }
+            stack.push(tl);
+            match h.as_small() {
+                Some(b @ 0..=255) => out.push(b as u8),
+                Some(_) => return Err(BifError::BADARG),
+                None if h.is_list() || h.is_nil() || obj::is_binary(h) => stack.push(h),
+                None => return Err(BifError::BADARG),
+            }
+        } else {
+            return Err(BifError::BADARG);
+        }
+    }
+    Ok(())
+}
+
+fn iolist_to_binary(p: &mut Process, a: &[Term]) -> BifResult {
+    if obj::is_binary(a[0]) {
+        return Ok(a[0]);
+    }
+    if !(a[0].is_list() || a[0].is_nil()) {
+        return Err(BifError::BADARG);
+    }
+    let mut out = Vec::new();
+    iolist(a[0], &mut out)?;
+    Ok(obj::binary_from_bytes(&mut p.heap, &out))
+}
+
+fn iolist_size(_: &mut Process, a: &[Term]) -> BifResult {
+    let mut out = Vec::new();
+    iolist(a[0], &mut out)?;
+    Ok(Term::small(out.len() as i64))
+}
+
+/// `binary_part(Bin, Start, Length)`, where a negative length counts back from `Start`.
+fn part(p: &mut Process, bin: Term, start: Term, len: Term) -> BifResult {
+    if !obj::is_binary(bin) {
+        return Err(BifError::BADARG);
+    }
+    let size = obj::byte_size(bin) as i64;
+    let (s, l) = (
+        start.as_small().ok_or(BifError::BADARG)?,
+        len.as_small().ok_or(BifError::BADARG)?,
+    );
+    let (from, to) = if l >= 0 { (s, s + l) } else { (s + l, s) };
+    if from < 0 || to > size || s < 0 || s > size {
+        return Err(BifError::BADARG);
+    }
+    Ok(obj::sub_binary(
+        &mut p.heap,
+        bin,
+        from as usize * 8,
+        (to - from) as usize * 8,
+    ))
+}
+
+fn binary_part2(p: &mut Process, a: &[Term]) -> BifResult {
+    let pos = a[1];
+    if !obj::is_tuple(pos) || obj::tuple_arity(pos) != 2 {
+        return Err(BifError::BADARG);
+    }
+    part(
+        p,
+        a[0],
+        obj::tuple_element(pos, 0),
+        obj::tuple_element(pos, 1),
+    )
+}
+
+fn binary_part3(p: &mut Process, a: &[Term]) -> BifResult {
+    part(p, a[0], a[1], a[2])
+}
+
+fn split_binary(p: &mut Process, a: &[Term]) -> BifResult {
+    if !obj::is_binary(a[0]) {
+        return Err(BifError::BADARG);
+    }
+    let n = usize_arg(a[1])?;
+    let size = obj::byte_size(a[0]);
+    if n > size {
+        return Err(BifError::BADARG);
+    }
+    let left = obj::sub_binary(&mut p.heap, a[0], 0, n * 8);
+    let right = obj::sub_binary(&mut p.heap, a[0], n * 8, (size - n) * 8);
+    Ok(obj::tuple(&mut p.heap, &[left, right]))
+}
+
+fn atom_to_binary(p: &mut Process, t: Term) -> BifResult {
+    let name = atom_arg(t)?.name();
+    Ok(obj::binary_from_bytes(&mut p.heap, name.as_bytes()))
+}
+
+fn binary_to_atom(_: &mut Process, t: Term, existing: bool) -> BifResult {
+    let b = bytes(t)?;
+    let s = std::str::from_utf8(&b).map_err(|_| BifError::BADARG)?;
+    if s.chars().count() > girder_term::atom::MAX_ATOM_CHARS {
+        return Err(BifError::SYSTEM_LIMIT);
+    }
+    let atom = if existing {
+        Atom::existing(s)
+    } else {
+        Atom::try_intern(s)
+    };
+    atom.map(Term::atom).ok_or(BifError::BADARG)
+}
+
+fn integer_to_binary(p: &mut Process, a: &[Term]) -> BifResult {
+    if !obj::is_integer(a[0]) {
+        return Err(BifError::BADARG);
+    }
+    let s = obj::big_value(a[0]).to_string();
+    Ok(obj::binary_from_bytes(&mut p.heap, s.as_bytes()))
+}
