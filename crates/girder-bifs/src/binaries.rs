@@ -36,6 +36,8 @@ pub const BIFS: &[Entry] = &[
         binary_to_atom(p, a[0], true)
     }),
     ("erlang", "integer_to_binary", 1, integer_to_binary),
+    ("binary", "part", 2, binary_part2),
+    ("binary", "part", 3, binary_part3),
 ];
 
 /// The bytes of a byte-aligned binary, or `badarg`.

@@ -3,7 +3,7 @@
 
 use girder_format::opcodes::op;
 
-use crate::instr::{CmpOp, FOp, Instr, TypeTest};
+use crate::instr::{BsField, CmpOp, FOp, Instr, TypeTest};
 
 /// The generic opcode an internal instruction came from (for merged forms, the usual one).
 pub fn generic_opcode(ins: &Instr) -> u8 {
@@ -102,6 +102,28 @@ pub fn generic_opcode(ins: &Instr) -> u8 {
         Instr::FLoad { .. } | Instr::FStore { .. } | Instr::FMove { .. } => op::fmove,
         Instr::FConv { .. } => op::fconv,
         Instr::UpdateRecord { .. } => op::update_record,
+        Instr::BsCreateBin { .. } => op::bs_create_bin,
+        Instr::BsStartMatch { v4: false, .. } => op::bs_start_match3,
+        Instr::BsStartMatch { v4: true, .. } => op::bs_start_match4,
+        Instr::BsGetPosition { .. } => op::bs_get_position,
+        Instr::BsSetPosition { .. } => op::bs_set_position,
+        Instr::BsGetTail { .. } => op::bs_get_tail,
+        Instr::BsGet { field, dst, .. } => match (field, dst.is_some()) {
+            (BsField::Integer, _) => op::bs_get_integer2,
+            (BsField::Float, _) => op::bs_get_float2,
+            (BsField::Binary, true) => op::bs_get_binary2,
+            (BsField::Binary, false) => op::bs_skip_bits2,
+            (BsField::Utf8, true) => op::bs_get_utf8,
+            (BsField::Utf8, false) => op::bs_skip_utf8,
+            (BsField::Utf16, true) => op::bs_get_utf16,
+            (BsField::Utf16, false) => op::bs_skip_utf16,
+            (BsField::Utf32, true) => op::bs_get_utf32,
+            (BsField::Utf32, false) => op::bs_skip_utf32,
+        },
+        Instr::BsTestTail { .. } => op::bs_test_tail2,
+        Instr::BsTestUnit { .. } => op::bs_test_unit,
+        Instr::BsMatchString { .. } => op::bs_match_string,
+        Instr::BsInitWritable => op::bs_init_writable,
         Instr::GetMapElements { .. } => op::get_map_elements,
         Instr::HasMapFields { .. } => op::has_map_fields,
         Instr::PutMap { exact: false, .. } => op::put_map_assoc,

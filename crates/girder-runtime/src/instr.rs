@@ -117,6 +117,43 @@ pub enum CmpOp {
     NeExact,
 }
 
+/// What a `bs_create_bin` segment holds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SegKind {
+    Integer,
+    Float,
+    Binary,
+    Utf8,
+    Utf16,
+    Utf32,
+    /// Bytes of the module's string table (`src` offset, `size` length in bytes).
+    String,
+    /// The bitstring to extend (`append`, `private_append`).
+    Append,
+}
+
+/// One segment of `bs_create_bin`.
+#[derive(Clone, Copy, Debug)]
+pub struct Segment {
+    pub kind: SegKind,
+    pub unit: u32,
+    pub flags: u32,
+    pub src: Src,
+    /// A size in units, or the atom `all`.
+    pub size: Src,
+}
+
+/// What a `bs_get_*`/`bs_skip_*` instruction reads.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum BsField {
+    Integer,
+    Float,
+    Binary,
+    Utf8,
+    Utf16,
+    Utf32,
+}
+
 /// Float arithmetic operations.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum FOp {
@@ -377,6 +414,62 @@ pub enum Instr {
         live: u32,
         pairs: Box<[(Src, Src)]>,
     },
+    /// `bs_create_bin`.
+    BsCreateBin {
+        fail: Label,
+        dst: Dst,
+        segments: Box<[Segment]>,
+    },
+    /// `bs_start_match3/4`: a match state over `src` (reused if it already is one).
+    BsStartMatch {
+        fail: Label,
+        src: Src,
+        dst: Dst,
+        /// Came from `bs_start_match4` (for the coverage report).
+        v4: bool,
+    },
+    BsGetPosition {
+        ctx: Src,
+        dst: Dst,
+    },
+    BsSetPosition {
+        ctx: Src,
+        pos: Src,
+    },
+    BsGetTail {
+        ctx: Src,
+        dst: Dst,
+    },
+    /// `bs_get_integer2`, `bs_get_float2`, `bs_get_binary2`, `bs_get_utf*`, and the
+    /// skipping forms (`dst: None`).
+    BsGet {
+        field: BsField,
+        fail: Label,
+        ctx: Src,
+        /// Size in units (the atom `all` for the rest); unused for UTF fields.
+        size: Src,
+        unit: u32,
+        flags: u32,
+        dst: Option<Dst>,
+    },
+    BsTestTail {
+        fail: Label,
+        ctx: Src,
+        bits: u32,
+    },
+    BsTestUnit {
+        fail: Label,
+        ctx: Src,
+        unit: u32,
+    },
+    BsMatchString {
+        fail: Label,
+        ctx: Src,
+        bits: u32,
+        offset: u32,
+    },
+    /// `bs_init_writable`: x0 becomes an empty binary to append to.
+    BsInitWritable,
     /// `update_record` (OTP 26+): a copy of the tuple in `src` with the given 1-based
     /// positions replaced.
     UpdateRecord {

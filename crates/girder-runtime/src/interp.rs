@@ -13,7 +13,7 @@ use girder_term::{Atom, Term, compare};
 use crate::bif::BifError;
 use crate::code_server;
 use crate::exception::Class;
-use crate::instr::{CmpOp, Dst, FOp, Instr, Label, NO_LABEL, Src, SrcKind, TypeTest};
+use crate::instr::{BsField, CmpOp, Dst, FOp, Instr, Label, NO_LABEL, Src, SrcKind, TypeTest};
 use crate::module::{self, Cp, Export, FunEntry, Module};
 use crate::process::Process;
 use crate::trace;
@@ -896,6 +896,103 @@ fn step(
             p.set(*dst, f);
         }
 
+        Instr::BsCreateBin {
+            fail,
+            dst,
+            segments,
+        } => match build_bitstring(p, module, segments) {
+            Some(t) => p.set(*dst, t),
+            None if *fail != NO_LABEL => *pc = *fail as usize,
+            None => return Err(error(Term::atom(Atom::BADARG))),
+        },
+        Instr::BsStartMatch { fail, src, dst, .. } => {
+            let t = p.get(*src);
+            if obj::is_match_state(t) {
+                p.set(*dst, t);
+            } else if obj::is_bitstring(t) {
+                let ms = obj::make_match_state(&mut p.heap, t);
+                p.set(*dst, ms);
+            } else if *fail != NO_LABEL {
+                *pc = *fail as usize;
+            } else {
+                let r = tagged(p, Atom::BADMATCH, t);
+                return Err(error(r));
+            }
+        }
+        Instr::BsGetPosition { ctx, dst } => {
+            let ms = match_state(p.get(*ctx))?;
+            p.set(*dst, Term::small(obj::match_position(ms) as i64));
+        }
+        Instr::BsSetPosition { ctx, pos } => {
+            let ms = match_state(p.get(*ctx))?;
+            let pos = p.get(*pos).as_small().and_then(|n| usize::try_from(n).ok());
+            match pos {
+                Some(pos) if pos <= obj::match_end(ms) => obj::set_match_position(ms, pos),
+                _ => return Err(Trap::Fault("bs_set_position out of range".into())),
+            }
+        }
+        Instr::BsGetTail { ctx, dst } => {
+            let ms = match_state(p.get(*ctx))?;
+            let (pos, end) = (obj::match_position(ms), obj::match_end(ms));
+            let bin = obj::match_binary(ms);
+            let tail = obj::sub_binary(&mut p.heap, bin, pos, end - pos);
+            p.set(*dst, tail);
+        }
+        Instr::BsGet {
+            field,
+            fail,
+            ctx,
+            size,
+            unit,
+            flags,
+            dst,
+        } => {
+            let ms = match_state(p.get(*ctx))?;
+            let size = p.get(*size);
+            match bs_get(p, ms, *field, size, *unit, *flags, dst.is_some()) {
+                Some(v) => {
+                    if let Some(d) = dst {
+                        p.set(*d, v);
+                    }
+                }
+                None => *pc = *fail as usize,
+            }
+        }
+        Instr::BsTestTail { fail, ctx, bits } => {
+            let ms = match_state(p.get(*ctx))?;
+            if obj::match_end(ms) - obj::match_position(ms) != *bits as usize {
+                *pc = *fail as usize;
+            }
+        }
+        Instr::BsTestUnit { fail, ctx, unit } => {
+            let ms = match_state(p.get(*ctx))?;
+            let left = obj::match_end(ms) - obj::match_position(ms);
+            if *unit == 0 || !left.is_multiple_of(*unit as usize) {
+                *pc = *fail as usize;
+            }
+        }
+        Instr::BsMatchString {
+            fail,
+            ctx,
+            bits,
+            offset,
+        } => {
+            let ms = match_state(p.get(*ctx))?;
+            let (pos, end) = (obj::match_position(ms), obj::match_end(ms));
+            let n = *bits as usize;
+            let wanted = obj::Bits {
+                bytes: &module.strings[*offset as usize..],
+                offset: 0,
+                size: n,
+            };
+            let whole = obj::bits(obj::match_binary(ms));
+            if end - pos >= n && crate::bits::field(&whole, pos, n).compare(&wanted).is_eq() {
+                obj::set_match_position(ms, pos + n);
+            } else {
+                *pc = *fail as usize;
+            }
+        }
+        Instr::BsInitWritable => p.x[0] = obj::heap_binary(&mut p.heap, &[]),
         Instr::GetMapElements { fail, src, pairs } => {
             let m = p.get(*src);
             if !obj::is_map(m) {
@@ -1016,6 +1113,156 @@ fn step(
         }
     }
     Ok(())
+}
+
+/// The match state in a register, or a fault (the compiler only passes match states here).
+fn match_state(t: Term) -> Result<Term, Trap> {
+    if obj::is_match_state(t) {
+        Ok(t)
+    } else {
+        Err(Trap::Fault("not a match state".into()))
+    }
+}
+
+/// A segment size in bits: `size * unit`, or `None` when it is not a non-negative integer.
+fn seg_bits(size: Term, unit: u32) -> Option<usize> {
+    let n = usize::try_from(size.as_small()?).ok()?;
+    n.checked_mul(unit as usize)
+}
+
+/// Read (or skip) one field at the match position, advancing it; `None` when it does not
+/// match.
+fn bs_get(
+    p: &mut Process,
+    ms: Term,
+    field: BsField,
+    size: Term,
+    unit: u32,
+    flags: u32,
+    keep: bool,
+) -> Option<Term> {
+    use crate::bits::{self, little};
+    let (pos, end) = (obj::match_position(ms), obj::match_end(ms));
+    let left = end - pos;
+    let whole = obj::bits(obj::match_binary(ms));
+    let rest = bits::field(&whole, pos, left);
+    let (value, used) = match field {
+        BsField::Integer | BsField::Float | BsField::Binary => {
+            let n = if field == BsField::Binary && size.as_atom() == Some(Atom::intern("all")) {
+                if unit > 1 && !left.is_multiple_of(unit as usize) {
+                    return None;
+                }
+                left
+            } else {
+                seg_bits(size, unit)?
+            };
+            if n > left {
+                return None;
+            }
+            let f = bits::field(&whole, pos, n);
+            let v = if !keep {
+                Term::NIL
+            } else {
+                match field {
+                    BsField::Integer => {
+                        let v = bits::read_integer(&f, little(flags), flags & bits::SIGNED != 0);
+                        obj::integer_from_big(&mut p.heap, &v)
+                    }
+                    BsField::Float => {
+                        let x = bits::read_float(&f, little(flags))?;
+                        obj::float(&mut p.heap, x)
+                    }
+                    _ => obj::sub_binary(&mut p.heap, obj::match_binary(ms), pos, n),
+                }
+            };
+            if field == BsField::Float && !keep {
+                // A skipped float must still be a valid one.
+                bits::read_float(&f, little(flags))?;
+            }
+            (v, n)
+        }
+        BsField::Utf8 | BsField::Utf16 | BsField::Utf32 => {
+            let (cp, n) = match field {
+                BsField::Utf8 => bits::read_utf8(&rest)?,
+                BsField::Utf16 => bits::read_utf16(&rest, little(flags))?,
+                _ => bits::read_utf32(&rest, little(flags))?,
+            };
+            (Term::small(i64::from(cp)), n)
+        }
+    };
+    obj::set_match_position(ms, pos + used);
+    Some(value)
+}
+
+/// Build the bitstring of a `bs_create_bin`; `None` on a bad segment (`badarg`).
+fn build_bitstring(
+    p: &mut Process,
+    module: &Module,
+    segments: &[crate::instr::Segment],
+) -> Option<Term> {
+    use crate::bits::{self, BitWriter, little};
+    use crate::instr::SegKind;
+    let mut w = BitWriter::default();
+    for seg in segments {
+        let src = p.get(seg.src);
+        let size = p.get(seg.size);
+        match seg.kind {
+            SegKind::Integer => {
+                let n = seg_bits(size, seg.unit)?;
+                if !obj::is_integer(src) {
+                    return None;
+                }
+                w.push_integer(&obj::big_value(src), n, little(seg.flags));
+            }
+            SegKind::Float => {
+                let n = seg_bits(size, seg.unit)?;
+                let x = if obj::is_float(src) {
+                    obj::float_value(src)
+                } else if obj::is_integer(src) {
+                    use num_traits::ToPrimitive;
+                    obj::big_value(src).to_f64()?
+                } else {
+                    return None;
+                };
+                w.push_integer(&bits::float_bits(x, n)?, n, little(seg.flags));
+            }
+            SegKind::Binary | SegKind::Append => {
+                if !obj::is_bitstring(src) {
+                    return None;
+                }
+                let b = obj::bits(src);
+                let n =
+                    if seg.kind == SegKind::Append || size.as_atom() == Some(Atom::intern("all")) {
+                        if seg.unit > 1 && !b.size.is_multiple_of(seg.unit as usize) {
+                            return None;
+                        }
+                        b.size
+                    } else {
+                        seg_bits(size, seg.unit)?
+                    };
+                if n > b.size {
+                    return None;
+                }
+                w.push_bits(bits::field(&b, 0, n));
+            }
+            SegKind::String => {
+                let (off, len) = (src.as_small()? as usize, size.as_small()? as usize);
+                w.push_bytes(module.strings.get(off..off.checked_add(len)?)?);
+            }
+            SegKind::Utf8 | SegKind::Utf16 | SegKind::Utf32 => {
+                if !obj::is_integer(src) {
+                    return None;
+                }
+                let kind = match seg.kind {
+                    SegKind::Utf8 => 8,
+                    SegKind::Utf16 => 16,
+                    _ => 32,
+                };
+                bits::push_utf(&mut w, &obj::big_value(src), kind, little(seg.flags))?;
+            }
+        }
+    }
+    Some(w.finish(&mut p.heap))
 }
 
 /// A destination register as a source, to read it.

@@ -7,6 +7,7 @@
 //! process finishes, raises uncaught, halts the VM or yields.
 
 pub mod bif;
+pub mod bits;
 pub mod code_server;
 pub mod coverage;
 pub mod exception;

@@ -14,7 +14,9 @@ use girder_term::heap::LiteralArea;
 use girder_term::object::FunIdentity;
 use girder_term::{Atom, Term};
 
-use crate::instr::{CmpOp, Dst, FOp, Instr, Label, NO_LABEL, Src, TypeTest};
+use crate::instr::{
+    BsField, CmpOp, Dst, FOp, Instr, Label, NO_LABEL, SegKind, Segment, Src, TypeTest,
+};
 use crate::module::{self, Cp, Export, FunEntry, FunctionRange, Module};
 
 /// Number of X registers.
@@ -234,6 +236,22 @@ impl<'a> Loader<'a> {
         }
     }
 
+    /// Segment flags from a literal list of atoms (`[little, signed]`...).
+    fn segment_flags(&mut self, op: &Operand) -> Res<u32> {
+        let t = self.term(op)?;
+        let mut flags = 0;
+        for f in girder_term::object::list_to_vec(t).ok_or("segment flags are not a list")? {
+            flags |= match f.as_atom().map(|a| a.name()) {
+                Some("little") => crate::bits::LITTLE,
+                Some("native") => crate::bits::NATIVE,
+                Some("signed") => crate::bits::SIGNED,
+                Some("big" | "unsigned" | "aligned") => 0,
+                other => return Err(format!("unknown segment flag {other:?}")),
+            };
+        }
+        Ok(flags)
+    }
+
     fn list<'o>(&self, op: &'o Operand) -> Res<&'o [Operand]> {
         match op {
             Operand::List(items) => Ok(items),
@@ -369,6 +387,7 @@ impl<'a> Loader<'a> {
             line_table: beam.lines.clone(),
             funs: std::mem::take(&mut self.funs).into_boxed_slice(),
             exports: exports.into_boxed_slice(),
+            strings: beam.strings.clone().into_boxed_slice(),
             attributes: beam.attributes.clone(),
             compile_info: beam.compile_info.clone(),
         })
@@ -722,6 +741,140 @@ impl<'a> Loader<'a> {
                 dst: self.fr_operand(&a[2])?,
             },
 
+            op::bs_create_bin => {
+                let items = self.list(&a[5])?;
+                if items.len() % 6 != 0 {
+                    return Err("bs_create_bin segment list is not a multiple of 6".into());
+                }
+                let mut segments = Vec::with_capacity(items.len() / 6);
+                for seg in items.chunks(6) {
+                    let kind = match self.term(&seg[0])?.as_atom().map(|a| a.name()) {
+                        Some("integer") => SegKind::Integer,
+                        Some("float") => SegKind::Float,
+                        Some("binary") => SegKind::Binary,
+                        Some("utf8") => SegKind::Utf8,
+                        Some("utf16") => SegKind::Utf16,
+                        Some("utf32") => SegKind::Utf32,
+                        Some("string") => SegKind::String,
+                        Some("append" | "private_append") => SegKind::Append,
+                        other => return Err(format!("unknown segment type {other:?}")),
+                    };
+                    let unit = self.unsigned(&seg[2])?;
+                    let flags = self.segment_flags(&seg[3])?;
+                    segments.push(Segment {
+                        kind,
+                        unit,
+                        flags,
+                        src: self.src(&seg[4])?,
+                        size: self.src(&seg[5])?,
+                    });
+                }
+                Instr::BsCreateBin {
+                    fail: self.label(&a[0])?,
+                    dst: self.dst(&a[4])?,
+                    segments: segments.into(),
+                }
+            }
+            op::bs_start_match3 => Instr::BsStartMatch {
+                fail: self.label(&a[0])?,
+                src: self.src(&a[1])?,
+                dst: self.dst(&a[3])?,
+                v4: false,
+            },
+            op::bs_start_match4 => Instr::BsStartMatch {
+                // `no_fail` and `resume` (atoms) mean the match cannot fail.
+                fail: match &a[0] {
+                    Operand::Label(_) => self.label(&a[0])?,
+                    _ => NO_LABEL,
+                },
+                src: self.src(&a[2])?,
+                dst: self.dst(&a[3])?,
+                v4: true,
+            },
+            op::bs_get_position => Instr::BsGetPosition {
+                ctx: self.src(&a[0])?,
+                dst: self.dst(&a[1])?,
+            },
+            op::bs_set_position => Instr::BsSetPosition {
+                ctx: self.src(&a[0])?,
+                pos: self.src(&a[1])?,
+            },
+            op::bs_get_tail => Instr::BsGetTail {
+                ctx: self.src(&a[0])?,
+                dst: self.dst(&a[1])?,
+            },
+            op::bs_get_integer2 | op::bs_get_float2 | op::bs_get_binary2 => Instr::BsGet {
+                field: match ins.opcode {
+                    op::bs_get_integer2 => BsField::Integer,
+                    op::bs_get_float2 => BsField::Float,
+                    _ => BsField::Binary,
+                },
+                fail: self.label(&a[0])?,
+                ctx: self.src(&a[1])?,
+                size: self.src(&a[3])?,
+                unit: self.unsigned(&a[4])?,
+                flags: self.unsigned(&a[5])?,
+                dst: Some(self.dst(&a[6])?),
+            },
+            op::bs_skip_bits2 => Instr::BsGet {
+                field: BsField::Binary,
+                fail: self.label(&a[0])?,
+                ctx: self.src(&a[1])?,
+                size: self.src(&a[2])?,
+                unit: self.unsigned(&a[3])?,
+                flags: self.unsigned(&a[4])?,
+                dst: None,
+            },
+            op::bs_get_utf8 | op::bs_get_utf16 | op::bs_get_utf32 => Instr::BsGet {
+                field: match ins.opcode {
+                    op::bs_get_utf8 => BsField::Utf8,
+                    op::bs_get_utf16 => BsField::Utf16,
+                    _ => BsField::Utf32,
+                },
+                fail: self.label(&a[0])?,
+                ctx: self.src(&a[1])?,
+                size: Src::term(Term::NIL),
+                unit: 1,
+                flags: self.unsigned(&a[3])?,
+                dst: Some(self.dst(&a[4])?),
+            },
+            op::bs_skip_utf8 | op::bs_skip_utf16 | op::bs_skip_utf32 => Instr::BsGet {
+                field: match ins.opcode {
+                    op::bs_skip_utf8 => BsField::Utf8,
+                    op::bs_skip_utf16 => BsField::Utf16,
+                    _ => BsField::Utf32,
+                },
+                fail: self.label(&a[0])?,
+                ctx: self.src(&a[1])?,
+                size: Src::term(Term::NIL),
+                unit: 1,
+                flags: self.unsigned(&a[3])?,
+                dst: None,
+            },
+            op::bs_test_tail2 => Instr::BsTestTail {
+                fail: self.label(&a[0])?,
+                ctx: self.src(&a[1])?,
+                bits: self.unsigned(&a[2])?,
+            },
+            op::bs_test_unit => Instr::BsTestUnit {
+                fail: self.label(&a[0])?,
+                ctx: self.src(&a[1])?,
+                unit: self.unsigned(&a[2])?,
+            },
+            op::bs_match_string => {
+                let bits = self.unsigned(&a[2])?;
+                let offset = self.unsigned(&a[3])?;
+                if offset as usize + (bits as usize).div_ceil(8) > self.beam.strings.len() {
+                    return Err("bs_match_string outside the string table".into());
+                }
+                Instr::BsMatchString {
+                    fail: self.label(&a[0])?,
+                    ctx: self.src(&a[1])?,
+                    bits,
+                    offset,
+                }
+            }
+            op::bs_init_writable => Instr::BsInitWritable,
             op::get_map_elements => {
                 let items = self.list(&a[2])?;
                 if items.len() % 2 != 0 {

@@ -196,6 +196,8 @@ pub struct Module {
     pub funs: Box<[&'static FunEntry]>,
     /// Exported functions and their entry offsets.
     pub exports: Box<[(Atom, u32, Label)]>,
+    /// The string table (`StrT`) that string segments and `bs_match_string` read.
+    pub strings: Box<[u8]>,
     /// The `Attr` chunk (for `module_info(attributes)`).
     pub attributes: Option<girder_format::Term>,
     /// The `CInf` chunk (for `module_info(compile)`).

@@ -13,6 +13,7 @@ pub mod fun;
 pub mod ident;
 pub mod list;
 pub mod map;
+pub mod matchstate;
 pub mod number;
 pub mod tuple;
 
@@ -21,6 +22,7 @@ pub use fun::*;
 pub use ident::*;
 pub use list::*;
 pub use map::*;
+pub use matchstate::*;
 pub use number::*;
 pub use tuple::*;
 
