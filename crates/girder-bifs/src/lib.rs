@@ -12,6 +12,7 @@ mod control;
 pub mod interim_io;
 mod lists;
 mod maps;
+mod processes;
 mod time;
 mod tuples;
 mod types;
@@ -34,6 +35,7 @@ const TABLES: &[&[Entry]] = &[
     interim_io::BIFS,
     lists::BIFS,
     maps::BIFS,
+    processes::BIFS,
     time::BIFS,
     tuples::BIFS,
     types::BIFS,

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use girder_runtime::{Class, Outcome, Process, code_server, module};
+use girder_runtime::{Process, code_server, module, sched};
 use girder_term::object as obj;
 use girder_term::{Atom, Term};
 
@@ -65,72 +65,14 @@ fn add(dir: &Path) {
 
 /// How a call ended.
 pub enum CallEnd {
-    /// It returned this value.
-    Returned(Term),
+    /// It returned.
+    Returned,
     /// It raised; the reason in erl's `do_boot` form (`{Reason, Trace}` for errors).
     Crashed(Term),
     /// `halt` with this status.
     Halt(i32),
     /// The runtime could not continue.
     Fault(String),
-}
-
-/// Call `module:function(args)` in `p` and run it to the end.
-pub fn call(p: &mut Process, module: &str, function: &str, args: &[Term]) -> CallEnd {
-    let export = module::export(
-        Atom::intern(module),
-        Atom::intern(function),
-        args.len() as u32,
-    );
-    if let Some(bif) = export.bif() {
-        return match bif(p, args) {
-            Ok(v) => CallEnd::Returned(v),
-            Err(girder_runtime::bif::BifError::Halt(n)) => CallEnd::Halt(n),
-            Err(e) => CallEnd::Fault(format!("{export:?} failed: {e:?}")),
-        };
-    }
-    if let Err(e) = p.start_call(export, args) {
-        if !e.starts_with("undefined function") {
-            return CallEnd::Fault(e);
-        }
-        let args = obj::list_from_slice(&mut p.heap, args, Term::NIL);
-        let frame = obj::tuple(
-            &mut p.heap,
-            &[
-                Term::atom(export.module),
-                Term::atom(export.function),
-                args,
-                Term::NIL,
-            ],
-        );
-        let trace = obj::list_from_slice(&mut p.heap, &[frame], Term::NIL);
-        let trace = with_init_frames(p, trace);
-        return CallEnd::Crashed(obj::tuple(&mut p.heap, &[Term::atom(Atom::UNDEF), trace]));
-    }
-    loop {
-        match girder_runtime::run(p) {
-            Outcome::Yield => continue,
-            Outcome::Returned(v) => return CallEnd::Returned(v),
-            Outcome::Halt(n) => return CallEnd::Halt(n),
-            Outcome::Fault(s) => return CallEnd::Fault(s),
-            Outcome::Raised {
-                class,
-                reason,
-                trace,
-            } => {
-                let trace = with_init_frames(p, trace);
-                let reason = match class {
-                    Class::Error => obj::tuple(&mut p.heap, &[reason, trace]),
-                    Class::Throw => {
-                        let nocatch = obj::tuple(&mut p.heap, &[Term::atom(Atom::NOCATCH), reason]);
-                        obj::tuple(&mut p.heap, &[nocatch, trace])
-                    }
-                    Class::Exit => reason,
-                };
-                return CallEnd::Crashed(reason);
-            }
-        }
-    }
 }
 
 /// girder's boot stands where OTP's `init` does: a trace that reaches the start call ends
@@ -189,6 +131,117 @@ fn start_args(p: &mut Process, c: &StartCall) -> Vec<Term> {
     vec![obj::list_from_slice(&mut p.heap, &items, Term::NIL)]
 }
 
+/// Start the call `c` in the boot process: `Ok(true)` when it runs as Erlang code,
+/// `Ok(false)` when it was a BIF that already finished (its outcome in the result).
+enum Started {
+    Running,
+    Finished(CallEnd),
+}
+
+fn start(p: &mut Process, module: &str, function: &str, args: &[Term]) -> Started {
+    let export = module::export(
+        Atom::intern(module),
+        Atom::intern(function),
+        args.len() as u32,
+    );
+    if let Some(bif) = export.bif() {
+        return Started::Finished(match bif(p, args) {
+            Ok(_) => CallEnd::Returned,
+            Err(girder_runtime::bif::BifError::Halt(n)) => CallEnd::Halt(n),
+            Err(e) => CallEnd::Fault(format!("{export:?} failed: {e:?}")),
+        });
+    }
+    match p.start_call(export, args) {
+        Ok(()) => Started::Running,
+        Err(e) if e.starts_with("undefined function") => {
+            let args = obj::list_from_slice(&mut p.heap, args, Term::NIL);
+            let frame = obj::tuple(
+                &mut p.heap,
+                &[
+                    Term::atom(export.module),
+                    Term::atom(export.function),
+                    args,
+                    Term::NIL,
+                ],
+            );
+            let trace = obj::list_from_slice(&mut p.heap, &[frame], Term::NIL);
+            let trace = with_init_frames(p, trace);
+            let reason = obj::tuple(&mut p.heap, &[Term::atom(Atom::UNDEF), trace]);
+            Started::Finished(CallEnd::Crashed(reason))
+        }
+        Err(e) => Started::Finished(CallEnd::Fault(e)),
+    }
+}
+
+/// Run the start calls one after another in a boot process, with every other process
+/// running alongside, as erl's init runs `-s` and `-run`. The exit status, or `None` when
+/// the boot calls are done and nothing will ever run again (erl then waits forever).
+fn run_boot(calls: Vec<StartCall>, print_result: bool) -> Option<i32> {
+    let mut p = Box::new(Process::new(sched::new_id()));
+    let boot = p.id;
+    let mut pending = calls.into_iter();
+    // Start calls until one runs as Erlang code (BIF calls finish at once).
+    let mut next = |p: &mut Process| -> Result<bool, i32> {
+        for c in pending.by_ref() {
+            let args = start_args(p, &c);
+            match start(p, &c.module, &c.function, &args) {
+                Started::Running => return Ok(true),
+                Started::Finished(CallEnd::Returned) => continue,
+                Started::Finished(end) => return Err(finish(end)),
+            }
+        }
+        Ok(false)
+    };
+    match next(&mut p) {
+        Ok(true) => {}
+        Ok(false) => return None,
+        Err(status) => return Some(status),
+    }
+    sched::add(p);
+    let result = sched::run(boot, |p, event| match event {
+        sched::BootEvent::Returned(v) => match next(p) {
+            Ok(false) if print_result => {
+                println!("{}", display(v));
+                sched::BootControl::Stop(0)
+            }
+            Ok(true) => sched::BootControl::Continue,
+            Ok(false) => sched::BootControl::Done,
+            Err(status) => sched::BootControl::Stop(status),
+        },
+        sched::BootEvent::Raised {
+            class,
+            reason,
+            trace,
+        } => {
+            let trace = with_init_frames(p, trace);
+            let reason = sched::exit_reason(p, class, reason, trace);
+            sched::BootControl::Stop(finish(CallEnd::Crashed(reason)))
+        }
+    });
+    match result {
+        Ok(status) => status,
+        Err(fault) => {
+            flush();
+            eprintln!("girder: {fault}");
+            Some(1)
+        }
+    }
+}
+
+/// Report how a boot call ended (when it ends the VM) and give the exit status.
+fn finish(end: CallEnd) -> i32 {
+    flush();
+    match end {
+        CallEnd::Returned => 0,
+        CallEnd::Crashed(reason) => do_boot_crash(reason),
+        CallEnd::Halt(n) => n,
+        CallEnd::Fault(s) => {
+            eprintln!("girder: {s}");
+            1
+        }
+    }
+}
+
 /// Run erl-style: returns the exit status (or never returns, like an idle erl).
 pub fn run_erl(args: ErlArgs) -> i32 {
     girder_bifs::register_all();
@@ -205,49 +258,26 @@ pub fn run_erl(args: ErlArgs) -> i32 {
         );
         return 1;
     }
-    let mut p = Process::new(0);
-    let mut status = None;
-    for c in &args.calls {
-        let call_args = start_args(&mut p, c);
-        match call(&mut p, &c.module, &c.function, &call_args) {
-            CallEnd::Returned(_) => continue,
-            CallEnd::Crashed(reason) => {
-                flush();
-                status = Some(do_boot_crash(reason));
-            }
-            CallEnd::Halt(n) => status = Some(n),
-            CallEnd::Fault(s) => {
-                flush();
-                eprintln!("girder: {s}");
-                status = Some(1);
-            }
-        }
-        break;
-    }
+    let status = run_boot(args.calls.clone(), false);
     flush();
-    coverage_report(&p);
-    if let Some(status) = status {
-        return status;
-    }
-    // Like erl -noshell: with nothing left to do the VM waits until something halts it.
-    loop {
-        std::thread::park();
+    coverage_report();
+    match status {
+        Some(status) => status,
+        // Like erl -noshell: with nothing left to do the VM waits until something halts it.
+        None => loop {
+            std::thread::park();
+        },
     }
 }
 
 /// Append the executed opcodes to `GIRDER_OPCODE_COVERAGE`, if set.
-pub fn coverage_report(p: &Process) {
-    let (Some(path), Some(cov)) = (
-        std::env::var_os("GIRDER_OPCODE_COVERAGE"),
-        p.coverage.as_ref(),
-    ) else {
+pub fn coverage_report() {
+    let Some(path) = std::env::var_os("GIRDER_OPCODE_COVERAGE") else {
         return;
     };
-    let names: String = cov
-        .iter()
-        .enumerate()
-        .filter(|(_, hit)| **hit)
-        .filter_map(|(op, _)| girder_format::opcodes::info(op as u8))
+    let names: String = girder_runtime::coverage::executed()
+        .into_iter()
+        .filter_map(girder_format::opcodes::info)
         .map(|o| format!("{}\n", o.name))
         .collect();
     if let Ok(mut f) = std::fs::OpenOptions::new()
@@ -259,7 +289,7 @@ pub fn coverage_report(p: &Process) {
     }
 }
 
-/// `girder run M:F [Args]`: call and print the result (`~p`), exit 0; 1 on a crash.
+/// `girder run M:F [Args]`: call and print the result, exit 0; 1 on a crash.
 pub fn run_function(mfa: &str, args: &[String], pa: &[PathBuf]) -> i32 {
     girder_bifs::register_all();
     set_code_path(pa, &[]);
@@ -267,32 +297,14 @@ pub fn run_function(mfa: &str, args: &[String], pa: &[PathBuf]) -> i32 {
         eprintln!("girder: run takes MODULE:FUNCTION, got {mfa:?}");
         return 2;
     };
-    let mut p = Process::new(0);
-    let call_args = start_args(
-        &mut p,
-        &StartCall {
-            module: m.into(),
-            function: f.into(),
-            args: args.to_vec(),
-            strings: true,
-        },
-    );
-    let status = match call(&mut p, m, f, &call_args) {
-        CallEnd::Returned(v) => {
-            println!("{}", display(v));
-            0
-        }
-        CallEnd::Crashed(reason) => {
-            eprintln!("girder: {m}:{f} crashed: {}", display(reason));
-            1
-        }
-        CallEnd::Halt(n) => n,
-        CallEnd::Fault(s) => {
-            eprintln!("girder: {s}");
-            1
-        }
+    let call = StartCall {
+        module: m.into(),
+        function: f.into(),
+        args: args.to_vec(),
+        strings: true,
     };
+    let status = run_boot(vec![call], true).unwrap_or(0);
     flush();
-    coverage_report(&p);
+    coverage_report();
     status
 }

@@ -1,9 +1,31 @@
 //! Which generic opcodes executed, for the opcode coverage report
 //! (`GIRDER_OPCODE_COVERAGE=FILE`).
 
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use girder_format::opcodes::op;
 
 use crate::instr::{BsField, CmpOp, FOp, Instr, TypeTest};
+
+/// Whether coverage recording is on (`GIRDER_OPCODE_COVERAGE` is set).
+pub static ON: LazyLock<bool> =
+    LazyLock::new(|| std::env::var_os("GIRDER_OPCODE_COVERAGE").is_some());
+
+static HITS: [AtomicBool; 256] = [const { AtomicBool::new(false) }; 256];
+
+/// Record that an instruction from `ins`'s generic opcode executed.
+#[inline]
+pub fn record(ins: &Instr) {
+    HITS[generic_opcode(ins) as usize].store(true, Ordering::Relaxed);
+}
+
+/// The generic opcodes executed so far, by any process.
+pub fn executed() -> Vec<u8> {
+    (0..=255u8)
+        .filter(|&o| HITS[o as usize].load(Ordering::Relaxed))
+        .collect()
+}
 
 /// The generic opcode an internal instruction came from (for merged forms, the usual one).
 pub fn generic_opcode(ins: &Instr) -> u8 {
@@ -124,6 +146,15 @@ pub fn generic_opcode(ins: &Instr) -> u8 {
         Instr::BsTestUnit { .. } => op::bs_test_unit,
         Instr::BsMatchString { .. } => op::bs_match_string,
         Instr::BsInitWritable => op::bs_init_writable,
+        Instr::LoopRec { .. } => op::loop_rec,
+        Instr::LoopRecEnd { .. } => op::loop_rec_end,
+        Instr::RemoveMessage => op::remove_message,
+        Instr::Wait { .. } => op::wait,
+        Instr::WaitTimeout { .. } => op::wait_timeout,
+        Instr::Timeout => op::timeout,
+        Instr::Send => op::send,
+        Instr::RecvMarkerReserve { .. } => op::recv_marker_reserve,
+        Instr::RecvMarkerNop { opcode } => *opcode,
         Instr::GetMapElements { .. } => op::get_map_elements,
         Instr::HasMapFields { .. } => op::has_map_fields,
         Instr::PutMap { exact: false, .. } => op::put_map_assoc,

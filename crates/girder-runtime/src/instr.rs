@@ -414,6 +414,39 @@ pub enum Instr {
         live: u32,
         pairs: Box<[(Src, Src)]>,
     },
+    /// `loop_rec`: the message at the receive position into `dst`, or jump when there is none.
+    LoopRec {
+        fail: Label,
+        dst: Dst,
+    },
+    /// `loop_rec_end`: step past the current message and jump back.
+    LoopRecEnd {
+        target: Label,
+    },
+    /// `remove_message`: take the current message out of the queue.
+    RemoveMessage,
+    /// `wait`: sleep until a message arrives, then continue at `target`.
+    Wait {
+        target: Label,
+    },
+    /// `wait_timeout`: as `wait`, or fall through once `timeout` ms have passed.
+    WaitTimeout {
+        target: Label,
+        timeout: Src,
+    },
+    /// `timeout`: the receive timed out; reset the receive position.
+    Timeout,
+    /// `send`: x0 ! x1.
+    Send,
+    /// `recv_marker_reserve`: receive markers only speed up selective receive; girder scans
+    /// the whole queue, so the marker is a placeholder.
+    RecvMarkerReserve {
+        dst: Dst,
+    },
+    /// `recv_marker_bind`, `recv_marker_clear`, `recv_marker_use`: nothing to do (see above).
+    RecvMarkerNop {
+        opcode: u8,
+    },
     /// `bs_create_bin`.
     BsCreateBin {
         fail: Label,

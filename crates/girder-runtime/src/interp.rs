@@ -36,6 +36,9 @@ pub enum Outcome {
     Halt(i32),
     /// The time slice is used up; call [`run`] again to continue.
     Yield,
+    /// The process waits in `receive` for a message (or its `deadline`); call [`run`] again
+    /// once one arrived or the deadline passed (`timed_out` set).
+    Wait,
     /// The runtime cannot go on with this process (an unimplemented instruction, say).
     Fault(String),
 }
@@ -52,6 +55,7 @@ enum Trap {
     Done(Term),
     Halt(i32),
     Yield,
+    Wait,
     Fault(String),
 }
 
@@ -101,6 +105,29 @@ impl Process {
                 Ok(())
             }
             None => Err(format!("undefined function {export:?}")),
+        }
+    }
+}
+
+impl Process {
+    /// Start a call of the fun `f` (a term of this process's heap) with no arguments.
+    pub fn start_fun(&mut self, f: Term) -> Result<(), String> {
+        self.cp = Cp::NONE;
+        self.stack.clear();
+        if obj::is_local_fun(f) {
+            let entry = fun_entry(f);
+            if entry.arity != 0 {
+                return Err("spawned fun must take no arguments".into());
+            }
+            let free = obj::fun_free(f);
+            self.x[..free.len()].copy_from_slice(free);
+            self.resume = entry.entry;
+            Ok(())
+        } else if obj::is_export(f) {
+            let export = export_entry(f);
+            self.start_call(export, &[])
+        } else {
+            Err("not a fun".into())
         }
     }
 }
@@ -225,6 +252,11 @@ pub fn run(p: &mut Process) -> Outcome {
             Trap::Yield => {
                 p.resume = Cp::new(module.code_index, pc as Label);
                 return Outcome::Yield;
+            }
+            Trap::Wait => {
+                // Resume at the waiting instruction itself, which looks again.
+                p.resume = Cp::new(module.code_index, pc as Label - 1);
+                return Outcome::Wait;
             }
             Trap::Fault(s) => return Outcome::Fault(s),
         }
@@ -491,8 +523,8 @@ fn execute(p: &mut Process, module: &mut &'static Module, pc: &mut usize) -> Tra
             return Trap::Fault(format!("execution ran off the end of {}", module.name));
         };
         *pc += 1;
-        if let Some(cov) = p.coverage.as_mut() {
-            cov[crate::coverage::generic_opcode(ins) as usize] = true;
+        if *crate::coverage::ON {
+            crate::coverage::record(ins);
         }
         if let Err(trap) = step(p, module, pc, ins) {
             return trap;
@@ -896,6 +928,73 @@ fn step(
             p.set(*dst, f);
         }
 
+        Instr::LoopRec { fail, dst } => match p.msgs.get(p.recv_pos) {
+            Some(&m) => p.set(*dst, m),
+            None => *pc = *fail as usize,
+        },
+        Instr::LoopRecEnd { target } => {
+            p.recv_pos += 1;
+            *pc = *target as usize;
+        }
+        Instr::RemoveMessage => {
+            if p.recv_pos < p.msgs.len() {
+                p.msgs.remove(p.recv_pos);
+            }
+            p.recv_pos = 0;
+            p.deadline = None;
+            p.timed_out = false;
+        }
+        Instr::Wait { target } => {
+            if p.recv_pos < p.msgs.len() {
+                *pc = *target as usize;
+            } else {
+                return Err(Trap::Wait);
+            }
+        }
+        Instr::WaitTimeout { target, timeout } => {
+            if p.recv_pos < p.msgs.len() {
+                *pc = *target as usize;
+            } else if p.timed_out {
+                p.timed_out = false;
+                p.deadline = None;
+            } else {
+                let t = p.get(*timeout);
+                if t.as_atom() == Some(Atom::INFINITY) {
+                    return Err(Trap::Wait);
+                }
+                let Some(ms) = obj::integer_to_i64(t).and_then(|n| u64::try_from(n).ok()) else {
+                    let r = Term::atom(Atom::intern("timeout_value"));
+                    return Err(error(r));
+                };
+                if ms > 0 {
+                    if p.deadline.is_none() {
+                        p.deadline =
+                            Some(std::time::Instant::now() + std::time::Duration::from_millis(ms));
+                    }
+                    return Err(Trap::Wait);
+                }
+                // A timeout of 0 falls through to `timeout` at once.
+            }
+        }
+        Instr::Timeout => {
+            p.recv_pos = 0;
+            p.deadline = None;
+            p.timed_out = false;
+        }
+        Instr::Send => {
+            let (to, msg) = (p.x[0], p.x[1]);
+            match send_target(p, to) {
+                Some(id) => crate::sched::send(p, id, msg),
+                None => {
+                    let args = [to, msg];
+                    let export = crate::module::export(Atom::ERLANG, Atom::intern("!"), 2);
+                    return Err(bif_trap(p, export, &args, BifError::BADARG));
+                }
+            }
+            p.x[0] = msg;
+        }
+        Instr::RecvMarkerReserve { dst } => p.set(*dst, Term::NIL),
+        Instr::RecvMarkerNop { .. } => {}
         Instr::BsCreateBin {
             fail,
             dst,
@@ -1113,6 +1212,16 @@ fn step(
         }
     }
     Ok(())
+}
+
+/// The local process a message to `to` (a pid or a registered name) goes to; `None` for a
+/// dead pid (the message is dropped) or a name nobody has (`badarg`).
+pub fn send_target(p: &Process, to: Term) -> Option<u64> {
+    if to.is_local_pid() {
+        return Some(to.immediate_id());
+    }
+    let name = to.as_atom()?;
+    crate::sched::whereis(p, name)
 }
 
 /// The match state in a register, or a fault (the compiler only passes match states here).

@@ -16,6 +16,7 @@ pub mod interp;
 pub mod loader;
 pub mod module;
 pub mod process;
+pub mod sched;
 pub mod trace;
 
 pub use exception::Class;

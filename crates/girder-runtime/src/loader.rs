@@ -741,6 +741,29 @@ impl<'a> Loader<'a> {
                 dst: self.fr_operand(&a[2])?,
             },
 
+            op::loop_rec => Instr::LoopRec {
+                fail: self.label(&a[0])?,
+                dst: self.dst(&a[1])?,
+            },
+            op::loop_rec_end => Instr::LoopRecEnd {
+                target: self.label(&a[0])?,
+            },
+            op::remove_message => Instr::RemoveMessage,
+            op::wait => Instr::Wait {
+                target: self.label(&a[0])?,
+            },
+            op::wait_timeout => Instr::WaitTimeout {
+                target: self.label(&a[0])?,
+                timeout: self.src(&a[1])?,
+            },
+            op::timeout => Instr::Timeout,
+            op::send => Instr::Send,
+            op::recv_marker_reserve => Instr::RecvMarkerReserve {
+                dst: self.dst(&a[0])?,
+            },
+            op::recv_marker_bind | op::recv_marker_clear | op::recv_marker_use => {
+                Instr::RecvMarkerNop { opcode: ins.opcode }
+            }
             op::bs_create_bin => {
                 let items = self.list(&a[5])?;
                 if items.len() % 6 != 0 {

@@ -36,8 +36,25 @@ pub struct Process {
     pub resume: Cp,
     /// Reductions left in this time slice.
     pub reductions: i64,
-    /// Opcodes executed, when coverage recording is on (`GIRDER_OPCODE_COVERAGE`).
-    pub coverage: Option<Box<[bool; 256]>>,
+    /// The message queue, oldest first. Messages are copied into this process's heap when
+    /// they are sent, so they are GC roots like the registers.
+    pub msgs: Vec<Term>,
+    /// Selective receive's position in `msgs` (the "save pointer").
+    pub recv_pos: usize,
+    /// When the current `receive ... after` times out.
+    pub deadline: Option<std::time::Instant>,
+    /// Set when `deadline` passed while the process waited.
+    pub timed_out: bool,
+    /// Linked processes (pid numbers).
+    pub links: Vec<u64>,
+    /// Monitors this process holds on others: (reference, monitored pid number).
+    pub monitors: Vec<(Term, u64)>,
+    /// Processes monitoring this one: (reference, monitoring pid number).
+    pub monitored_by: Vec<(Term, u64)>,
+    /// `process_flag(trap_exit, true)`.
+    pub trap_exit: bool,
+    /// The registered name, if any.
+    pub name: Option<girder_term::Atom>,
 }
 
 impl Process {
@@ -57,7 +74,15 @@ impl Process {
             id,
             resume: Cp::NONE,
             reductions: 0,
-            coverage: std::env::var_os("GIRDER_OPCODE_COVERAGE").map(|_| Box::new([false; 256])),
+            msgs: Vec::new(),
+            recv_pos: 0,
+            deadline: None,
+            timed_out: false,
+            links: Vec::new(),
+            monitors: Vec::new(),
+            monitored_by: Vec::new(),
+            trap_exit: false,
+            name: None,
         }
     }
 
@@ -72,7 +97,12 @@ impl Process {
         let live = live.min(self.x.len());
         self.heap.collect(
             need,
-            &mut [&mut self.x[..live], &mut self.stack[..], &mut self.dict[..]],
+            &mut [
+                &mut self.x[..live],
+                &mut self.stack[..],
+                &mut self.dict[..],
+                &mut self.msgs[..],
+            ],
         );
     }
 
