@@ -1,11 +1,14 @@
-//! Process memory: the young heap, heap fragments, and literal areas.
+//! Process memory: the young generation (young block and heap fragments), the old
+//! generation, and literal areas.
 //!
 //! # Ownership and pointer validity (the crate-wide contract)
 //!
-//! - A [`Heap`] owns its young block and its fragments. Every term pointing into them is valid
-//!   until the heap's next [`Heap::collect`] (which moves every live object and updates only the
-//!   roots it is given) or until the heap is dropped. Holding such a term anywhere else across
-//!   a GC (a Rust local, another process, a table) is a bug.
+//! - A [`Heap`] owns its young block, its fragments and its old block. Every term pointing into
+//!   them is valid until the heap's next collection ([`Heap::collect`] or
+//!   [`Heap::collect_major`], which may move any live object and update only the roots they are
+//!   given) or until the heap is dropped. Holding such a term anywhere else across a GC (a Rust
+//!   local, another process, a table) is a bug, even when it points into the old generation (a
+//!   minor collection happens not to move old objects, but a major one does).
 //! - [`Alloc::alloc`] never moves or frees anything: allocating never invalidates terms.
 //! - A [`LiteralArea`] owns blocks that never move; terms pointing into it are valid until the
 //!   area is dropped (the runtime keeps it as long as its module's code can run or any process
@@ -18,6 +21,28 @@
 //! - No heap object ever holds [`Term::NON_VALUE`](crate::word::Term::NON_VALUE) (the GC uses it to mark a moved cons cell)
 //!   and every word of an object is written before anything can read it (before the next
 //!   allocation from a BIF that might GC, in practice before the constructor returns).
+//!
+//! # Generations, and the one rule that makes them work
+//!
+//! Allocation always goes to the young generation: the young block, bumped, and when that is
+//! full, heap fragments. The young block is split at its *high-water mark*: the words below it
+//! are the objects that survived the last minor collection ("mature"), the words above it
+//! were allocated since (as were all fragments). The old generation is one block that only
+//! collections write to. See [`gc`](crate::gc) for how objects move between them.
+//!
+//! A minor collection copies only young objects and never looks at the old generation, so it
+//! relies on **no old object ever pointing into the young generation**. Erlang terms are
+//! immutable once built, and an object can only point at objects older than itself, which
+//! are in the same or an older generation; so the rule holds as long as nothing writes a term
+//! word into an object that already existed at the last collection. The one instruction that
+//! mutates a term, `set_tuple_element`
+//! ([`set_tuple_element`](crate::object::set_tuple_element)), is emitted by the compiler only
+//! on a tuple just built by `setelement/3` with no GC point in between (the BEAM validator
+//! checks this), so the tuple was allocated since the last collection
+//! ([`Heap::allocated_since_gc`]). Match states have their position updated in place, but
+//! that is a raw word, never a pointer. Any future in-place update of a term word (a match
+//! state reused for another binary, OTP 26's in-place `update_record`) must obey the same
+//! rule, or be done on a copy.
 //!
 //! Memory is allocated with `std::alloc` (uninitialised, 8-aligned), not as `Box<[u64]>`, so
 //! raw pointers into it stay valid under Rust's aliasing rules while the owner is borrowed.
@@ -41,16 +66,22 @@ pub trait Alloc {
     fn track_off_heap(&mut self, obj: *mut u64);
 }
 
-/// A block of words from the global allocator.
+/// A block of words from the global allocator. A block of length 0 allocates nothing (its
+/// address range is empty).
 pub(crate) struct Block {
     ptr: NonNull<u64>,
     len: usize,
 }
 
 impl Block {
-    /// An uninitialised block of `len` words (`len >= 1`).
+    /// An uninitialised block of `len` words.
     pub(crate) fn new(len: usize) -> Block {
-        let len = len.max(1);
+        if len == 0 {
+            return Block {
+                ptr: NonNull::dangling(),
+                len: 0,
+            };
+        }
         let layout = Layout::array::<u64>(len).expect("heap size overflow");
         // SAFETY: the layout has non-zero size.
         let ptr = unsafe { alloc(layout) }.cast::<u64>();
@@ -66,7 +97,7 @@ impl Block {
         self.len
     }
 
-    /// The block's address range, as integers.
+    /// The block's address range, as integers (empty for a block of length 0).
     pub(crate) fn range(&self) -> Range<usize> {
         let start = self.ptr.as_ptr() as usize;
         start..start + self.len * 8
@@ -74,7 +105,10 @@ impl Block {
 
     /// Resizes the block (its first `min(len, new_len)` words kept); it may move.
     pub(crate) fn resize(&mut self, new_len: usize) {
-        let new_len = new_len.max(1);
+        if self.len == 0 || new_len == 0 {
+            self.resize_moving(new_len, 0);
+            return;
+        }
         let new_size = Layout::array::<u64>(new_len)
             .expect("heap size overflow")
             .size();
@@ -87,6 +121,17 @@ impl Block {
         self.len = new_len;
     }
 
+    /// Replaces the block with a new one of `new_len` words (always at another address unless
+    /// either is empty), keeping its first `keep` words (`keep <= min(len, new_len)`).
+    pub(crate) fn resize_moving(&mut self, new_len: usize, keep: usize) {
+        assert!(keep <= self.len.min(new_len));
+        let new = Block::new(new_len);
+        // SAFETY: both blocks have at least `keep` words and are distinct allocations (or
+        // `keep` is 0).
+        unsafe { std::ptr::copy_nonoverlapping(self.ptr(), new.ptr(), keep) };
+        *self = new;
+    }
+
     fn layout(&self) -> Layout {
         Layout::array::<u64>(self.len).expect("was valid at allocation")
     }
@@ -94,8 +139,10 @@ impl Block {
 
 impl Drop for Block {
     fn drop(&mut self) {
-        // SAFETY: allocated by the global allocator with this layout and not yet freed.
-        unsafe { dealloc(self.ptr.as_ptr().cast(), self.layout()) }
+        if self.len > 0 {
+            // SAFETY: allocated by the global allocator with this layout and not yet freed.
+            unsafe { dealloc(self.ptr.as_ptr().cast(), self.layout()) }
+        }
     }
 }
 
@@ -113,12 +160,12 @@ impl Bump {
         }
     }
 
-    fn free(&self) -> usize {
+    pub(crate) fn free(&self) -> usize {
         self.block.len() - self.top
     }
 
     /// `words` from this block, if they fit.
-    fn take(&mut self, words: usize) -> Option<*mut u64> {
+    pub(crate) fn take(&mut self, words: usize) -> Option<*mut u64> {
         if words > self.free() {
             return None;
         }
@@ -132,49 +179,96 @@ impl Bump {
 
 /// Smallest fragment allocated.
 const MIN_FRAGMENT: usize = 256;
-/// Smallest young heap.
+/// Smallest young block.
 pub const MIN_HEAP_WORDS: usize = 64;
 
-/// A process heap: a young block plus heap fragments, collected by [`Heap::collect`].
+/// A process heap, generational: a young block (bumped; mature objects below its high-water
+/// mark, new ones above) plus heap fragments make the young generation, and one old block the
+/// old generation. [`Heap::collect`] collects it (see [`gc`](crate::gc)).
 pub struct Heap {
+    /// The young block: words `0..hwm` hold mature objects (they survived one minor
+    /// collection), `hwm..top` objects allocated since the last collection.
     pub(crate) young: Bump,
-    /// Fragments, in allocation order; the last one is the one being filled.
+    /// The high-water mark of the young block, in words.
+    pub(crate) hwm: usize,
+    /// Fragments, in allocation order; the last one is the one being filled. All of their
+    /// objects were allocated since the last collection.
     pub(crate) fragments: Vec<Bump>,
-    /// Refc binary objects on this heap (pointers to their headers).
-    pub(crate) off_heap: Vec<*mut u64>,
+    /// The old generation: written only by collections (promotion, major compaction). Its
+    /// capacity is the threshold that triggers the next major collection.
+    pub(crate) old: Bump,
+    /// Refc binary objects in the young generation (young block or fragments): pointers to
+    /// their headers. A minor collection releases the unreachable ones.
+    pub(crate) young_off_heap: Vec<*mut u64>,
+    /// Refc binary objects in the old block; only a major collection (or dropping the heap)
+    /// releases them.
+    pub(crate) old_off_heap: Vec<*mut u64>,
     pub(crate) min_words: usize,
+    /// The free space the young block was given at the last collection: growth of the next
+    /// one is capped at twice this.
+    pub(crate) young_free_target: usize,
     gc_stress: bool,
     pub(crate) collections: u64,
+    pub(crate) major_collections: u64,
+    /// After the last collection, `stack[..stack_clean]` of the stack passed to
+    /// [`Heap::collect_with_stack`] held no pointer into the young generation (`usize::MAX`
+    /// after a major collection, which empties it; 0 after a collection not told which root
+    /// is the stack).
+    pub(crate) stack_clean: usize,
+    /// Tests set this to make every block resize move, to exercise pointer fixing.
+    pub(crate) force_move_on_resize: bool,
+    /// Times a resized block moved and its pointers were fixed.
+    pub(crate) relocations: u64,
+    /// Root words scanned by all collections so far.
+    pub(crate) scanned_root_words: u64,
 }
 
 impl std::fmt::Debug for Heap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Heap")
             .field("young_capacity", &self.young_capacity())
-            .field("used_words", &self.used_words())
+            .field("young_used", &self.young.top)
+            .field("high_water_mark", &self.hwm)
             .field("fragments", &self.fragments.len())
-            .field("off_heap", &self.off_heap.len())
+            .field("fragment_words", &self.fragment_words())
+            .field("old_capacity", &self.old_capacity())
+            .field("old_used", &self.old_used_words())
+            .field("young_off_heap", &self.young_off_heap.len())
+            .field("old_off_heap", &self.old_off_heap.len())
             .field("collections", &self.collections)
+            .field("major_collections", &self.major_collections)
+            .field("relocations", &self.relocations)
+            .field("scanned_root_words", &self.scanned_root_words)
             .finish()
     }
 }
 
-// SAFETY: a Heap exclusively owns its blocks and the reference counts recorded in `off_heap`
-// (`Arc<[u8]>` is Send + Sync); nothing in it is tied to a thread.
+// SAFETY: a Heap exclusively owns its blocks and the reference counts recorded in its off-heap
+// lists (`Arc<[u8]>` is Send + Sync); nothing in it is tied to a thread.
 unsafe impl Send for Heap {}
 
 impl Heap {
     /// A heap whose young block holds at least `min_words` words; the GC never shrinks it
-    /// below that.
+    /// below that. The old generation starts empty (no memory) and is created by the first
+    /// collection that has something to promote.
     pub fn new(min_words: usize) -> Heap {
         let min_words = min_words.max(MIN_HEAP_WORDS);
         Heap {
             young: Bump::new(min_words),
+            hwm: 0,
             fragments: Vec::new(),
-            off_heap: Vec::new(),
+            old: Bump::new(0),
+            young_off_heap: Vec::new(),
+            old_off_heap: Vec::new(),
             min_words,
+            young_free_target: min_words,
             gc_stress: false,
             collections: 0,
+            major_collections: 0,
+            stack_clean: 0,
+            force_move_on_resize: false,
+            relocations: 0,
+            scanned_root_words: 0,
         }
     }
 
@@ -183,9 +277,26 @@ impl Heap {
         self.young.free()
     }
 
-    /// Words in use: the young block's plus the fragments'.
+    /// Words in use: the young block's, the fragments' and the old block's (live or not).
     pub fn used_words(&self) -> usize {
-        self.young.top + self.fragments.iter().map(|f| f.top).sum::<usize>()
+        self.young.top + self.fragment_words() + self.old.top
+    }
+
+    /// Words in use in the old generation (live or not: garbage there is only reclaimed by a
+    /// major collection).
+    pub fn old_used_words(&self) -> usize {
+        self.old.top
+    }
+
+    /// Size of the old block in words: the old generation's limit before the next major
+    /// collection.
+    pub fn old_capacity(&self) -> usize {
+        self.old.block.len()
+    }
+
+    /// Words in use in the heap fragments.
+    pub(crate) fn fragment_words(&self) -> usize {
+        self.fragments.iter().map(|f| f.top).sum()
     }
 
     /// Size of the young block in words.
@@ -198,9 +309,14 @@ impl Heap {
         self.fragments.len()
     }
 
-    /// Number of collections so far.
+    /// Number of collections so far, minor and major.
     pub fn collections(&self) -> u64 {
         self.collections
+    }
+
+    /// Number of major collections so far.
+    pub fn major_collections(&self) -> u64 {
+        self.major_collections
     }
 
     /// Whether `words` fit in the young block without a GC. False whenever fragments exist (the
@@ -209,7 +325,8 @@ impl Heap {
         !self.gc_stress && self.fragments.is_empty() && words <= self.young.free()
     }
 
-    /// With stress on, [`Heap::has_room`] is always false, so every heap test collects.
+    /// With stress on, [`Heap::has_room`] is always false, so every heap test collects. Those
+    /// collections are minor ones unless the old generation is full, as at any other time.
     pub fn set_gc_stress(&mut self, on: bool) {
         self.gc_stress = on;
     }
@@ -219,10 +336,22 @@ impl Heap {
         self.gc_stress
     }
 
-    /// Whether `ptr` points into this heap's young block or one of its fragments.
+    /// Whether `ptr` points into this heap: its young block, one of its fragments, or its old
+    /// block.
     pub fn contains(&self, ptr: *const u64) -> bool {
         let a = ptr as usize;
         self.young.block.range().contains(&a)
+            || self.old.block.range().contains(&a)
+            || self.fragments.iter().any(|f| f.block.range().contains(&a))
+    }
+
+    /// Whether `ptr` points at memory allocated since the last collection (above the young
+    /// block's high-water mark, or in a fragment): the only objects that may still be mutated
+    /// in place (see the module docs).
+    pub fn allocated_since_gc(&self, ptr: *const u64) -> bool {
+        let a = ptr as usize;
+        let young = self.young.block.range();
+        (a >= young.start + self.hwm * 8 && a < young.start + self.young.top * 8)
             || self.fragments.iter().any(|f| f.block.range().contains(&a))
     }
 
@@ -256,13 +385,14 @@ impl Alloc for Heap {
     }
 
     fn track_off_heap(&mut self, obj: *mut u64) {
-        self.off_heap.push(obj);
+        // Allocation only ever happens in the young generation.
+        self.young_off_heap.push(obj);
     }
 }
 
 impl Drop for Heap {
     fn drop(&mut self) {
-        for &obj in &self.off_heap {
+        for &obj in self.young_off_heap.iter().chain(&self.old_off_heap) {
             // SAFETY: every entry is a live refc binary on this heap holding one count, which
             // is released exactly once here (the heap dies with its objects).
             unsafe { release_refc(obj) }

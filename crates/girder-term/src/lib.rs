@@ -1,14 +1,16 @@
 //! Erlang terms as girder's runtime holds them: one tagged 64-bit word per term, boxed
-//! objects and cons cells on per-process heaps, the copying garbage collector, and the global
-//! atom table.
+//! objects and cons cells on per-process heaps, the generational copying garbage collector, and
+//! the global atom table.
 //!
 //! - [`word`]: the tagged word ([`Term`]) and immediates; [`atom`]: the atom table.
 //! - [`header`]: header words and the layout of every boxed object.
-//! - [`heap`]: process heaps, heap fragments, literal areas ([`Alloc`]).
+//! - [`heap`]: process heaps (young and old generations, heap fragments), literal areas
+//!   ([`Alloc`]).
 //! - [`object`]: constructors and accessors for tuples, lists, numbers, binaries, maps, funs,
 //!   references and external identifiers.
 //! - [`compare`]: term order and equality. [`convert`]: to and from `girder_format::Term`.
-//! - [`gc`]: the copying collector; [`copy`]: deep copies between heaps, term sizes.
+//! - [`gc`]: the generational copying collector (minor and major collections); [`copy`]: deep
+//!   copies between heaps, term sizes.
 //!
 //! This is the one crate that reads and writes raw heap memory. Everything that does is
 //! `unsafe` with a `// SAFETY:` comment, and rests on the invariants in the module docs of

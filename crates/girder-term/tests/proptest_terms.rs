@@ -147,7 +147,7 @@ proptest! {
     fn gc_preserves_rooted_terms(
         fs in prop::collection::vec(term(), 1..8),
         keep in prop::collection::vec(any::<bool>(), 8),
-        needs in prop::collection::vec(0usize..5000, 1..4),
+        needs in prop::collection::vec(0usize..5000, 1..6),
     ) {
         let mut h = Heap::new(64);
         let mut funs = StandaloneFuns::new();
@@ -160,8 +160,15 @@ proptest! {
                 expected.push(f.to_string());
             }
         }
-        for need in needs {
-            h.collect(need, &mut [&mut roots]);
+        for (k, need) in needs.into_iter().enumerate() {
+            // `collect` (minor unless the old generation is full) alternating with forced
+            // major collections.
+            if k % 2 == 1 {
+                h.collect_major(need, &mut [&mut roots]);
+                prop_assert_eq!(h.used_words(), h.old_used_words());
+            } else {
+                h.collect(need, &mut [&mut roots]);
+            }
             prop_assert!(h.free_words() >= need);
             let shown: Vec<String> = roots.iter().map(|&t| display(t)).collect();
             prop_assert_eq!(&shown, &expected);

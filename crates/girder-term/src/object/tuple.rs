@@ -61,6 +61,15 @@ pub fn tuple_element(t: Term, i: usize) -> Term {
 /// Overwrite element `i` (0-based) of a tuple in place: the `set_tuple_element`
 /// instruction, which the compiler emits only on a tuple it has just built.
 ///
+/// The tuple must have been allocated since its heap's last collection
+/// ([`Heap::allocated_since_gc`](crate::heap::Heap::allocated_since_gc)): the compiler emits
+/// this instruction only right after `setelement/3` made a fresh copy, with no GC point in
+/// between (the BEAM validator checks that). The generational GC relies on it: a tuple that
+/// survived a collection may be in (or about to be promoted to) the old generation, which
+/// minor collections do not scan, so storing a pointer to a younger term there would leave a
+/// dangling pointer after the next minor collection (see the [`heap`](crate::heap) module
+/// docs).
+///
 /// # Panics
 /// If `t` is not a tuple or `i` is out of range.
 pub fn set_tuple_element(t: Term, i: usize, v: Term) {
