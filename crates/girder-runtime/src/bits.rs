@@ -342,7 +342,7 @@ mod tests {
 
     #[test]
     fn half_floats() {
-        for x in [1.0, 1.5, -2.0, 0.0, 65504.0, 6.0e-8] {
+        for x in [1.0, 1.5, -2.0, 0.0, 65504.0, 2f64.powi(-24)] {
             let h = float_bits(x, 16).unwrap().to_u16().unwrap();
             assert_eq!(f16_to_f64(h), x, "{x}");
         }

@@ -77,6 +77,7 @@ impl Process {
             Dst::Y(n) => {
                 if let Some(i) = self.y_index(n) {
                     self.stack[i] = v;
+                    self.stack_low = self.stack_low.min(i);
                 }
             }
         }
@@ -90,6 +91,7 @@ impl Process {
         }
         self.cp = Cp::from_term(self.stack[len - 1]);
         self.stack.truncate(len - need);
+        self.stack_low = self.stack_low.min(len - need);
         Ok(())
     }
 
@@ -98,6 +100,7 @@ impl Process {
         self.x[..args.len()].copy_from_slice(args);
         self.cp = Cp::NONE;
         self.stack.clear();
+        self.stack_low = 0;
         let target = resolve(export).map_err(|e| e.to_string())?;
         match target {
             Some(cp) => {
@@ -114,6 +117,7 @@ impl Process {
     pub fn start_fun(&mut self, f: Term) -> Result<(), String> {
         self.cp = Cp::NONE;
         self.stack.clear();
+        self.stack_low = 0;
         if obj::is_local_fun(f) {
             let entry = fun_entry(f);
             if entry.arity != 0 {
@@ -273,6 +277,7 @@ fn unwind(p: &mut Process) -> Option<(u32, Label)> {
         } else if w.is_catch() {
             let top = frame_top?;
             p.stack.truncate(top + 1);
+            p.stack_low = p.stack_low.min(top + 1);
             p.cp = Cp::NONE;
             let payload = w.catch_payload();
             return Some(((payload >> 32) as u32, payload as u32));
@@ -682,6 +687,7 @@ fn step(
             }
             p.stack[len - 1 - n] = p.stack[len - 1];
             p.stack.truncate(len - n);
+            p.stack_low = p.stack_low.min(len - 1 - n);
         }
         Instr::TestHeap { heap, live } => {
             if !p.heap.has_room(*heap as usize) {

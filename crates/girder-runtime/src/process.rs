@@ -24,6 +24,10 @@ pub struct Process {
     pub fr: Box<[f64]>,
     /// Y registers and continuation pointers (see the module docs).
     pub stack: Vec<Term>,
+    /// Every stack slot below this index is unchanged since the last GC (nothing stored
+    /// there, the stack never shorter): a minor collection need not scan them. Every write
+    /// to `stack` must keep this true (see `Process::set`, `deallocate`, `trim`, unwinding).
+    pub stack_low: usize,
     /// The continuation pointer register: where `return` goes when no frame holds it.
     pub cp: Cp,
     /// The process heap.
@@ -68,6 +72,7 @@ impl Process {
             x: vec![Term::NIL; MAX_X as usize].into_boxed_slice(),
             fr: vec![0.0; MAX_FR as usize].into_boxed_slice(),
             stack: Vec::new(),
+            stack_low: 0,
             cp: Cp::NONE,
             heap,
             dict: Vec::new(),
@@ -95,15 +100,13 @@ impl Process {
     /// stack and the dictionary.
     pub fn gc(&mut self, need: usize, live: usize) {
         let live = live.min(self.x.len());
-        self.heap.collect(
+        self.heap.collect_with_stack(
             need,
-            &mut [
-                &mut self.x[..live],
-                &mut self.stack[..],
-                &mut self.dict[..],
-                &mut self.msgs[..],
-            ],
+            &mut [&mut self.x[..live], &mut self.dict[..], &mut self.msgs[..]],
+            &mut self.stack[..],
+            self.stack_low,
         );
+        self.stack_low = self.stack.len();
     }
 
     /// The index in `stack` of Y register `n`, if the current frame has it.
