@@ -23,8 +23,8 @@
 
 use girder_runtime::Process;
 use girder_runtime::bif::{BifError, BifResult};
-use girder_term::object as obj;
 use girder_term::Term;
+use girder_term::object as obj;
 
 use crate::Entry;
 use crate::util::charlist;

@@ -188,7 +188,10 @@ fn integer_limbs(t: Term) -> (bool, Vec<u64>) {
 enum Work2 {
     Term(Term),
     /// The end of a map's pairs: restore the outer state and mix in the XOR of the pairs.
-    MapTail { hash: u32, xor: u32 },
+    MapTail {
+        hash: u32,
+        xor: u32,
+    },
     /// The end of one key-value pair.
     MapPair,
 }
@@ -461,7 +464,11 @@ pub fn make_hash(term: Term) -> u32 {
             let tail_bits = (bits.size % 8) as u32;
             if tail_bits > 0 {
                 let last = u32::from(bytes[size]) >> (8 - tail_bits);
-                hash = mul_add(mul_add(hash, FUNNY_NUMBER1, last), FUNNY_NUMBER12, tail_bits);
+                hash = mul_add(
+                    mul_add(hash, FUNNY_NUMBER1, last),
+                    FUNNY_NUMBER12,
+                    tail_bits,
+                );
             }
             hash = mul_add(hash, FUNNY_NUMBER4, size as u32);
         } else if obj::is_integer(term) {
@@ -590,7 +597,8 @@ impl Md5 {
         if b.len() != MD5_CTX_SIZE {
             return None;
         }
-        let word = |i: usize| u32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]);
+        let word =
+            |i: usize| u32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]);
         let mut buffer = [0; 64];
         buffer.copy_from_slice(&b[24..]);
         Some(Md5 {
@@ -650,9 +658,22 @@ impl Md5 {
 /// The MD5 compression function over one 64-byte block (RFC 1321).
 fn transform(state: &mut [u32; 4], block: &[u8; 64]) {
     const S: [u32; 64] = [
-        7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20,
-        5, 9, 14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
-        6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
+        7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5,
+        9, 14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10,
+        15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
+    ];
+    /// `floor(2^32 * |sin(i + 1)|)`.
+    const K: [u32; 64] = [
+        0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613,
+        0xfd469501, 0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193,
+        0xa679438e, 0x49b40821, 0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d,
+        0x02441453, 0xd8a1e681, 0xe7d3fbc8, 0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed,
+        0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a, 0xfffa3942, 0x8771f681, 0x6d9d6122,
+        0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70, 0x289b7ec6, 0xeaa127fa,
+        0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665, 0xf4292244,
+        0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
+        0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb,
+        0xeb86d391,
     ];
     let mut x = [0u32; 16];
     for (i, w) in x.iter_mut().enumerate() {
@@ -664,18 +685,16 @@ fn transform(state: &mut [u32; 4], block: &[u8; 64]) {
         ]);
     }
     let [mut a, mut b, mut c, mut d] = *state;
-    for i in 0..64 {
+    for (i, (&k, &s)) in K.iter().zip(&S).enumerate() {
         let (f, g) = match i / 16 {
             0 => ((b & c) | (!b & d), i),
             1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
             2 => (b ^ c ^ d, (3 * i + 5) % 16),
             _ => (c ^ (b | !d), (7 * i) % 16),
         };
-        // T[i] = floor(2^32 * |sin(i + 1)|).
-        let t = ((i as f64 + 1.0).sin().abs() * 4_294_967_296.0) as u32;
-        let sum = a.wrapping_add(f).wrapping_add(t).wrapping_add(x[g]);
+        let sum = a.wrapping_add(f).wrapping_add(k).wrapping_add(x[g]);
         (a, d, c) = (d, c, b);
-        b = b.wrapping_add(sum.rotate_left(S[i]));
+        b = b.wrapping_add(sum.rotate_left(s));
     }
     state[0] = state[0].wrapping_add(a);
     state[1] = state[1].wrapping_add(b);

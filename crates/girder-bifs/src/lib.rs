@@ -9,6 +9,9 @@ mod binaries;
 mod code;
 mod compare;
 mod control;
+mod external;
+mod floats;
+mod hashing;
 pub mod interim_io;
 mod lists;
 mod maps;
@@ -32,6 +35,9 @@ const TABLES: &[&[Entry]] = &[
     code::BIFS,
     compare::BIFS,
     control::BIFS,
+    external::BIFS,
+    floats::BIFS,
+    hashing::BIFS,
     interim_io::BIFS,
     lists::BIFS,
     maps::BIFS,
