@@ -15,6 +15,7 @@ mod hashing;
 pub mod interim_io;
 mod lists;
 mod maps;
+mod math;
 mod processes;
 mod time;
 mod tuples;
@@ -41,6 +42,8 @@ const TABLES: &[&[Entry]] = &[
     interim_io::BIFS,
     lists::BIFS,
     maps::BIFS,
+    math::BIFS,
+    math::BIFS2,
     processes::BIFS,
     time::BIFS,
     tuples::BIFS,
