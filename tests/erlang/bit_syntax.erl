@@ -1,7 +1,7 @@
 %% The bit syntax on its own: construction and matching of every segment kind, sizes,
 %% endianness, signedness, unaligned fields, UTF encodings and binary comprehensions.
 -module(bit_syntax).
--export([main/0]).
+-export([main/0, skip16/1]).
 
 main() ->
     X = id(5), Y = id(300), Z = id(<<"hey">>),
@@ -23,6 +23,8 @@ main() ->
     io:format("bad utf8 ~p~n", [catch [C || <<C/utf8>> <= <<255>>]]),
     io:format("badarg ~p~n", [try <<(id(a)):8>> catch error:R -> R end]),
     io:format("sizes ~p~n", [{byte_size(<<1:9>>), bit_size(<<1:9>>)}]),
+    io:format("prefix ~p~n", [[prefix(B) || B <- [<<"abcd">>, <<"ab">>, <<"abc", 1:1>>]]]),
+    io:format("skip utf16/32 ~p~n", [{?MODULE:skip16(<<216, 61, 222, 0, "x">>), skip32(<<66, 0, 0, 0, "y">>)}]),
     ok.
 
 id(X) -> X.
@@ -38,3 +40,10 @@ utf16(<<>>) -> [].
 skip(<<_/utf8, _:8, Rest/binary>>) -> Rest.
 
 sized(<<N:8, Part:N/binary, Rest/binary>>) -> {Part, Rest}.
+
+prefix(<<P:2/binary, _/binary>>) -> P;
+prefix(_) -> no.
+
+skip16(<<_/utf16, R/binary>>) -> R.
+
+skip32(<<_/utf32-little, R/binary>>) -> R.
