@@ -48,7 +48,15 @@ enum Command {
         args: Vec<String>,
     },
     /// List the built-in functions girder implements.
-    Bifs,
+    Bifs {
+        /// Instead, list the functions of OTP's `erlang` module (or `--module`) that are
+        /// implemented in C in OTP and not yet in girder.
+        #[arg(long)]
+        missing: bool,
+        /// The module to check with --missing.
+        #[arg(long, default_value = "erlang")]
+        module: String,
+    },
 }
 
 const SUBCOMMANDS: &[&str] = &[
@@ -80,7 +88,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Disasm { chunks, files } => disasm_files(&files, chunks),
         Command::Run { pa, mfa, args } => return exit(boot::run_function(&mfa, &args, &pa)),
-        Command::Bifs => {
+        Command::Bifs { missing: false, .. } => {
             let mut all = girder_bifs::all();
             all.sort();
             for (m, f, a) in all {
@@ -88,6 +96,10 @@ fn main() -> ExitCode {
             }
             Ok(())
         }
+        Command::Bifs {
+            missing: true,
+            module,
+        } => missing_bifs(&module),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -106,6 +118,40 @@ fn main() -> ExitCode {
 
 fn exit(status: i32) -> ExitCode {
     ExitCode::from((status & 0xff) as u8)
+}
+
+/// Print the exported functions of OTP's `module` whose Erlang body is only a stub calling
+/// `erlang:nif_error` (OTP implements them in C) and that girder does not implement.
+fn missing_bifs(module: &str) -> Result<()> {
+    let root =
+        boot::otp_root().context("cannot find OTP (set GIRDER_OTP_ROOT or put erl on the PATH)")?;
+    let file = std::fs::read_dir(root.join("lib"))?
+        .flatten()
+        .map(|e| e.path().join("ebin").join(format!("{module}.beam")))
+        .find(|p| p.is_file())
+        .with_context(|| format!("no {module}.beam under {}", root.display()))?;
+    let bytes = std::fs::read(&file)?;
+    let beam = BeamFile::parse_file(&bytes, &file.display().to_string())?;
+    let implemented: std::collections::HashSet<(String, u32)> = girder_bifs::all()
+        .into_iter()
+        .filter(|(m, _, _)| *m == module)
+        .map(|(_, f, a)| (f.to_owned(), a))
+        .collect();
+    let stubs = disasm::nif_stubs(&beam)?;
+    let mut missing: Vec<String> = stubs
+        .into_iter()
+        .filter(|(f, a)| !implemented.contains(&(f.clone(), *a)))
+        .map(|(f, a)| format!("{module}:{}/{a}", girder_format::Term::Atom(f)))
+        .collect();
+    missing.sort();
+    for m in &missing {
+        println!("{m}");
+    }
+    eprintln!(
+        "{} functions of {module} implemented in C by OTP are missing from girder",
+        missing.len()
+    );
+    Ok(())
 }
 
 /// Disassemble (or list the chunks of) each file in turn; stop at the first bad one.

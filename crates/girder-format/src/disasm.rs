@@ -249,3 +249,39 @@ pub fn chunk_listing(beam: &BeamFile) -> String {
     }
     out
 }
+
+/// The exported functions whose body only calls `erlang:nif_error/1,2`: in OTP's own
+/// modules, the functions implemented in C.
+pub fn nif_stubs(beam: &BeamFile) -> Result<Vec<(String, u32)>> {
+    let is_nif_error = |ins: &Instruction| {
+        ins.opcode == op::call_ext_only
+            && matches!(ins.args.get(1), Some(Operand::Unsigned(i))
+            if beam.imports.get(*i as usize).is_some_and(|imp| {
+                beam.atom(imp.module) == Some("erlang") && beam.atom(imp.function) == Some("nif_error")
+            }))
+    };
+    let exported: std::collections::HashSet<(u32, u32)> =
+        beam.exports.iter().map(|e| (e.function, e.arity)).collect();
+    let mut stubs = Vec::new();
+    for f in beam.code.functions()? {
+        if !exported.contains(&(f.name, f.arity)) {
+            continue;
+        }
+        // The body: what follows `func_info` and the entry label, without line markers.
+        let body: Vec<&Instruction> = beam.code.instructions[f.start..f.end]
+            .iter()
+            .skip_while(|i| i.opcode != op::func_info)
+            .skip(1)
+            .filter(|i| i.opcode != op::label && i.opcode != op::line)
+            .collect();
+        let stub = match body.as_slice() {
+            [call] => is_nif_error(call),
+            [mv, call] => mv.opcode == op::r#move && is_nif_error(call),
+            _ => false,
+        };
+        if stub {
+            stubs.push((beam.atom(f.name).unwrap_or("?").to_owned(), f.arity));
+        }
+    }
+    Ok(stubs)
+}
