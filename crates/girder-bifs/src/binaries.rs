@@ -38,7 +38,114 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "integer_to_binary", 1, integer_to_binary),
     ("binary", "part", 2, binary_part2),
     ("binary", "part", 3, binary_part3),
+    ("binary", "decode_unsigned", 1, |p, a| {
+        decode_unsigned(p, a[0], Term::atom(Atom::intern("big")))
+    }),
+    ("binary", "decode_unsigned", 2, |p, a| {
+        decode_unsigned(p, a[0], a[1])
+    }),
+    ("binary", "encode_unsigned", 1, |p, a| {
+        encode_unsigned(p, a[0], Term::atom(Atom::intern("big")))
+    }),
+    ("binary", "encode_unsigned", 2, |p, a| {
+        encode_unsigned(p, a[0], a[1])
+    }),
+    ("binary", "split", 2, |p, a| split(p, a[0], a[1], Term::NIL)),
+    ("binary", "split", 3, |p, a| split(p, a[0], a[1], a[2])),
 ];
+
+/// `big` (false) or `little` (true), else `badarg`.
+fn little_arg(t: Term) -> Result<bool, BifError> {
+    match t.as_atom().map(|a| a.name()) {
+        Some("big") => Ok(false),
+        Some("little") => Ok(true),
+        _ => Err(BifError::BADARG),
+    }
+}
+
+fn decode_unsigned(p: &mut Process, bin: Term, endian: Term) -> BifResult {
+    let b = bytes(bin)?;
+    let n = if little_arg(endian)? {
+        num_bigint::BigInt::from_bytes_le(num_bigint::Sign::Plus, &b)
+    } else {
+        num_bigint::BigInt::from_bytes_be(num_bigint::Sign::Plus, &b)
+    };
+    Ok(obj::integer_from_big(&mut p.heap, &n))
+}
+
+fn encode_unsigned(p: &mut Process, n: Term, endian: Term) -> BifResult {
+    if !obj::is_integer(n) {
+        return Err(BifError::BADARG);
+    }
+    let v = obj::big_value(n);
+    if v.sign() == num_bigint::Sign::Minus {
+        return Err(BifError::BADARG);
+    }
+    let mut b = v.to_bytes_be().1;
+    if little_arg(endian)? {
+        b.reverse();
+    }
+    Ok(obj::binary_from_bytes(&mut p.heap, &b))
+}
+
+/// `binary:split/2,3` with the options `global`, `trim` and `trim_all`.
+fn split(p: &mut Process, subject: Term, pattern: Term, options: Term) -> BifResult {
+    let subject = bytes(subject)?;
+    let patterns: Vec<Vec<u8>> = if obj::is_binary(pattern) {
+        vec![bytes(pattern)?]
+    } else {
+        crate::util::list_arg(pattern)?
+            .into_iter()
+            .map(bytes)
+            .collect::<Result<_, _>>()?
+    };
+    if patterns.is_empty() || patterns.iter().any(|p| p.is_empty()) {
+        return Err(BifError::BADARG);
+    }
+    let (mut global, mut trim, mut trim_all) = (false, false, false);
+    for o in crate::util::list_arg(options)? {
+        match o.as_atom().map(|a| a.name()) {
+            Some("global") => global = true,
+            Some("trim") => trim = true,
+            Some("trim_all") => trim_all = true,
+            _ => return Err(BifError::BADARG),
+        }
+    }
+    let mut parts = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < subject.len() {
+        // The longest pattern matching here, as OTP's matcher chooses.
+        let hit = patterns
+            .iter()
+            .filter(|pat| subject[i..].starts_with(pat))
+            .map(|pat| pat.len())
+            .max();
+        match hit {
+            Some(n) => {
+                parts.push(&subject[start..i]);
+                i += n;
+                start = i;
+                if !global {
+                    break;
+                }
+            }
+            None => i += 1,
+        }
+    }
+    parts.push(&subject[start..]);
+    if trim_all {
+        parts.retain(|p| !p.is_empty());
+    } else if trim {
+        while parts.last().is_some_and(|p| p.is_empty()) {
+            parts.pop();
+        }
+    }
+    let terms: Vec<Term> = parts
+        .into_iter()
+        .map(|b| obj::binary_from_bytes(&mut p.heap, b))
+        .collect();
+    Ok(obj::list_from_slice(&mut p.heap, &terms, Term::NIL))
+}
 
 /// The bytes of a byte-aligned binary, or `badarg`.
 fn bytes(t: Term) -> Result<Vec<u8>, BifError> {

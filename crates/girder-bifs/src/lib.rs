@@ -20,6 +20,7 @@ mod processes;
 mod time;
 mod tuples;
 mod types;
+mod unicode;
 pub mod util;
 
 use girder_runtime::bif::BifFn;
@@ -47,6 +48,7 @@ const TABLES: &[&[Entry]] = &[
     processes::BIFS,
     time::BIFS,
     tuples::BIFS,
+    unicode::BIFS,
     types::BIFS,
 ];
 

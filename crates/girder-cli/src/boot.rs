@@ -104,7 +104,8 @@ fn flush() {
 fn do_boot_crash(reason: Term) -> i32 {
     let text = display(reason);
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{{\"init terminating in do_boot\",{text}}}");
+    // erl writes this line with a CRLF ending.
+    let _ = write!(out, "{{\"init terminating in do_boot\",{text}}}\r\n");
     drop(out);
     let _ = std::io::stdout().flush();
     eprint!("init terminating in do_boot ({text})\r\n");
