@@ -146,6 +146,7 @@ pub fn generic_opcode(ins: &Instr) -> u8 {
         Instr::BsTestUnit { .. } => op::bs_test_unit,
         Instr::BsMatchString { .. } => op::bs_match_string,
         Instr::BsInitWritable => op::bs_init_writable,
+        Instr::BsMatch { .. } => op::bs_match,
         Instr::LoopRec { .. } => op::loop_rec,
         Instr::LoopRecEnd { .. } => op::loop_rec_end,
         Instr::RemoveMessage => op::remove_message,

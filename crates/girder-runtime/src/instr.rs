@@ -143,6 +143,25 @@ pub struct Segment {
     pub size: Src,
 }
 
+/// One command of `bs_match` (OTP 26+), all on the match state's position.
+#[derive(Clone, Debug)]
+pub enum BsCmd {
+    /// At least `stride` bits left, and the rest after them a multiple of `unit`.
+    EnsureAtLeast { stride: u32, unit: u32 },
+    /// Exactly `stride` bits left.
+    EnsureExactly { stride: u32 },
+    /// An integer of `bits` bits into `dst`.
+    Integer { flags: u32, bits: u32, dst: Dst },
+    /// A sub-binary of `bits` bits into `dst`.
+    Binary { bits: u32, dst: Dst },
+    /// The next `bits` bits, read as an unsigned integer, must equal `value`.
+    Eq { bits: u32, value: Term },
+    /// Skip `bits` bits.
+    Skip { bits: u32 },
+    /// The rest as a sub-binary into `dst`.
+    GetTail { dst: Dst },
+}
+
 /// What a `bs_get_*`/`bs_skip_*` instruction reads.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum BsField {
@@ -500,6 +519,12 @@ pub enum Instr {
         ctx: Src,
         bits: u32,
         offset: u32,
+    },
+    /// `bs_match` (OTP 26+): a sequence of commands; any failure jumps to `fail`.
+    BsMatch {
+        fail: Label,
+        ctx: Src,
+        cmds: Box<[BsCmd]>,
     },
     /// `bs_init_writable`: x0 becomes an empty binary to append to.
     BsInitWritable,

@@ -1097,6 +1097,12 @@ fn step(
                 *pc = *fail as usize;
             }
         }
+        Instr::BsMatch { fail, ctx, cmds } => {
+            let ms = match_state(p.get(*ctx))?;
+            if !bs_match(p, ms, cmds) {
+                *pc = *fail as usize;
+            }
+        }
         Instr::BsInitWritable => p.x[0] = obj::heap_binary(&mut p.heap, &[]),
         Instr::GetMapElements { fail, src, pairs } => {
             let m = p.get(*src);
@@ -1307,6 +1313,81 @@ fn bs_get(
     };
     obj::set_match_position(ms, pos + used);
     Some(value)
+}
+
+/// Run `bs_match` commands; false as soon as one fails.
+fn bs_match(p: &mut Process, ms: Term, cmds: &[crate::instr::BsCmd]) -> bool {
+    use crate::bits;
+    use crate::instr::BsCmd;
+    for cmd in cmds {
+        let (pos, end) = (obj::match_position(ms), obj::match_end(ms));
+        let left = end - pos;
+        let whole = obj::bits(obj::match_binary(ms));
+        let advance = match cmd {
+            BsCmd::EnsureAtLeast { stride, unit } => {
+                let (stride, unit) = (*stride as usize, (*unit as usize).max(1));
+                if left < stride || !(left - stride).is_multiple_of(unit) {
+                    return false;
+                }
+                0
+            }
+            BsCmd::EnsureExactly { stride } => {
+                if left != *stride as usize {
+                    return false;
+                }
+                0
+            }
+            BsCmd::Integer {
+                flags,
+                bits: n,
+                dst,
+            } => {
+                let n = *n as usize;
+                if n > left {
+                    return false;
+                }
+                let f = bits::field(&whole, pos, n);
+                let v = bits::read_integer(&f, bits::little(*flags), flags & bits::SIGNED != 0);
+                let t = obj::integer_from_big(&mut p.heap, &v);
+                p.set(*dst, t);
+                n
+            }
+            BsCmd::Binary { bits: n, dst } => {
+                let n = *n as usize;
+                if n > left {
+                    return false;
+                }
+                let t = obj::sub_binary(&mut p.heap, obj::match_binary(ms), pos, n);
+                p.set(*dst, t);
+                n
+            }
+            BsCmd::Eq { bits: n, value } => {
+                let n = *n as usize;
+                if n > left {
+                    return false;
+                }
+                let v = bits::read_integer(&bits::field(&whole, pos, n), false, false);
+                if obj::big_value(*value) != v {
+                    return false;
+                }
+                n
+            }
+            BsCmd::Skip { bits: n } => {
+                let n = *n as usize;
+                if n > left {
+                    return false;
+                }
+                n
+            }
+            BsCmd::GetTail { dst } => {
+                let t = obj::sub_binary(&mut p.heap, obj::match_binary(ms), pos, left);
+                p.set(*dst, t);
+                left
+            }
+        };
+        obj::set_match_position(ms, pos + advance);
+    }
+    true
 }
 
 /// Build the bitstring of a `bs_create_bin`; `None` on a bad segment (`badarg`).

@@ -15,7 +15,7 @@ use girder_term::object::FunIdentity;
 use girder_term::{Atom, Term};
 
 use crate::instr::{
-    BsField, CmpOp, Dst, FOp, Instr, Label, NO_LABEL, SegKind, Segment, Src, TypeTest,
+    BsCmd, BsField, CmpOp, Dst, FOp, Instr, Label, NO_LABEL, SegKind, Segment, Src, TypeTest,
 };
 use crate::module::{self, Cp, Export, FunEntry, FunctionRange, Module};
 
@@ -234,6 +234,89 @@ impl<'a> Loader<'a> {
             Operand::FloatReg(n) => self.fr(*n),
             other => Err(format!("expected a float register, got {other:?}")),
         }
+    }
+
+    /// A fixed size operand of a `bs_match` command.
+    fn size(&mut self, op: &Operand) -> Res<u32> {
+        match op {
+            Operand::Unsigned(_) => self.unsigned(op),
+            Operand::Int(n) => u32::try_from(*n).map_err(|_| format!("bad size {n}")),
+            other => Err(format!("expected a size, got {other:?}")),
+        }
+    }
+
+    /// Decode the flat command list of `bs_match`.
+    fn bs_match_commands(&mut self, items: &[Operand]) -> Res<Vec<BsCmd>> {
+        let mut cmds = Vec::new();
+        let mut i = 0;
+        let arg = |i: usize| {
+            items
+                .get(i)
+                .ok_or_else(|| "truncated bs_match command".to_string())
+        };
+        while i < items.len() {
+            let name = self
+                .term(&items[i])?
+                .as_atom()
+                .map(|a| a.name())
+                .ok_or("bs_match command is not an atom")?;
+            let (cmd, n) = match name {
+                "ensure_at_least" => (
+                    BsCmd::EnsureAtLeast {
+                        stride: self.size(arg(i + 1)?)?,
+                        unit: self.size(arg(i + 2)?)?,
+                    },
+                    3,
+                ),
+                "ensure_exactly" => (
+                    BsCmd::EnsureExactly {
+                        stride: self.size(arg(i + 1)?)?,
+                    },
+                    2,
+                ),
+                "integer" | "binary" => {
+                    // Live, Flags, Size, Unit, Dst
+                    let flags = match arg(i + 2)? {
+                        Operand::Nil => 0,
+                        f => self.segment_flags(f)?,
+                    };
+                    let bits = self
+                        .size(arg(i + 3)?)?
+                        .checked_mul(self.size(arg(i + 4)?)?)
+                        .ok_or("size overflow")?;
+                    let dst = self.dst(arg(i + 5)?)?;
+                    let cmd = if name == "integer" {
+                        BsCmd::Integer { flags, bits, dst }
+                    } else {
+                        BsCmd::Binary { bits, dst }
+                    };
+                    (cmd, 6)
+                }
+                "=:=" => (
+                    BsCmd::Eq {
+                        bits: self.size(arg(i + 2)?)?,
+                        value: self.term(arg(i + 3)?)?,
+                    },
+                    4,
+                ),
+                "skip" => (
+                    BsCmd::Skip {
+                        bits: self.size(arg(i + 1)?)?,
+                    },
+                    2,
+                ),
+                "get_tail" => (
+                    BsCmd::GetTail {
+                        dst: self.dst(arg(i + 3)?)?,
+                    },
+                    4,
+                ),
+                other => return Err(format!("unknown bs_match command {other}")),
+            };
+            cmds.push(cmd);
+            i += n;
+        }
+        Ok(cmds)
     }
 
     /// Segment flags from a literal list of atoms (`[little, signed]`...).
@@ -898,6 +981,11 @@ impl<'a> Loader<'a> {
                 }
             }
             op::bs_init_writable => Instr::BsInitWritable,
+            op::bs_match => Instr::BsMatch {
+                fail: self.label(&a[0])?,
+                ctx: self.src(&a[1])?,
+                cmds: self.bs_match_commands(self.list(&a[2])?)?.into(),
+            },
             op::get_map_elements => {
                 let items = self.list(&a[2])?;
                 if items.len() % 2 != 0 {
