@@ -1,4 +1,6 @@
-//! `girder disasm` as a user runs it: on modules compiled by erlc, on .avm packs, and on
+//! The `girder` command as a user runs it: `disasm` on modules compiled by erlc, on .avm
+//! packs and on malformed files; `run`, `-s`/`-run` and `bifs`. (Program behaviour against
+//! erl is `erlang_programs.rs`.) For disasm on
 //! malformed files (a clear error naming file, chunk and offset, a non-zero exit, no panic).
 
 use std::path::{Path, PathBuf};
@@ -174,4 +176,69 @@ fn bifs_missing_lists_only_what_girder_lacks() {
     // OTP implements these in C and girder does not yet (update when they arrive).
     assert!(missing.lines().count() > 10, "{missing}");
     assert!(stderr(&out).contains("missing from girder"));
+}
+
+/// A module for the run tests: `argv:show/1` prints its argument list, `argv:start/0`
+/// returns a value.
+fn compiled_argv(name: &str) -> PathBuf {
+    let dir = scratch_dir(name);
+    let src = dir.join("argv.erl");
+    std::fs::write(
+        &src,
+        "-module(argv).\n-export([show/1, start/0, twice/1]).\n\
+         show(Args) -> io:format(\"~p~n\", [Args]).\n\
+         start() -> {started, lists:seq(1, 3)}.\n\
+         twice([S]) -> 2 * list_to_integer(S).\n",
+    )
+    .unwrap();
+    erlc(&[&src], &dir);
+    dir
+}
+
+#[test]
+fn run_flags_pass_atoms_and_strings_as_erl_does() {
+    let dir = compiled_argv("cli-run-flags");
+    let d = dir.to_str().unwrap();
+    let with = |args: &[&str]| {
+        let mut all = vec!["-noshell", "-pa", d];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["-s", "init", "stop"]);
+        let g = girder(&all);
+        let e = Command::new("erl").args(&all).output().expect("erl");
+        assert_eq!(
+            stdout(&g),
+            String::from_utf8_lossy(&e.stdout),
+            "{args:?}: {}",
+            stderr(&g)
+        );
+        assert_eq!(g.status.code(), e.status.code());
+    };
+    with(&["-s", "argv", "show", "a", "b"]);
+    with(&["-run", "argv", "show", "a", "b"]);
+    with(&["-s", "argv", "show", "x", "-run", "argv", "show", "y"]);
+}
+
+#[test]
+fn girder_run_prints_the_result() {
+    let dir = compiled_argv("cli-run");
+    let d = dir.to_str().unwrap();
+    let out = girder(&["run", "--pa", d, "argv:start"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "{started,[1,2,3]}\n");
+    let out = girder(&["run", "--pa", d, "argv:twice", "21"]);
+    assert_eq!(stdout(&out), "42\n", "{}", stderr(&out));
+    let out = girder(&["run", "--pa", d, "argv:nope"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn modules_load_from_an_avm_pack_on_the_code_path() {
+    let dir = compiled_argv("cli-avm-run");
+    let bytes = std::fs::read(dir.join("argv.beam")).unwrap();
+    let pack_dir = scratch_dir("cli-avm-pack");
+    let pack = pack_dir.join("app.avm");
+    std::fs::write(&pack, avm::write(&[("argv.beam", avm::BEAM_CODE, &bytes)])).unwrap();
+    let out = girder(&["run", "--pa", pack.to_str().unwrap(), "argv:start"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "{started,[1,2,3]}\n");
 }
