@@ -1,7 +1,7 @@
 //! The `girder` command as a user runs it: `disasm` on modules compiled by erlc, on .avm
-//! packs and on malformed files; `run`, `-s`/`-run` and `bifs`. (Program behaviour against
-//! erl is `erlang_programs.rs`.) For disasm on
-//! malformed files (a clear error naming file, chunk and offset, a non-zero exit, no panic).
+//! packs and on malformed files (a clear error naming file, chunk and offset, a non-zero
+//! exit, no panic); `run`, `-s`/`-run` and `bifs`. Program behaviour against erl is tested
+//! by `erlang_programs.rs`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
