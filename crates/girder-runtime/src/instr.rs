@@ -579,3 +579,17 @@ pub enum Instr {
         opcode: u8,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn instructions_stay_small() {
+        // The interpreter walks arrays of these: keep them small (big, cold operands go in
+        // boxes). 48 bytes today; 32 is the goal once BIF arguments move to a side table.
+        assert!(
+            std::mem::size_of::<super::Instr>() <= 48,
+            "{}",
+            std::mem::size_of::<super::Instr>()
+        );
+    }
+}

@@ -60,7 +60,7 @@ enum Trap {
 }
 
 impl Process {
-    #[inline]
+    #[inline(always)]
     fn get(&self, s: Src) -> Term {
         match s.kind() {
             SrcKind::X(n) => self.x[n as usize],
@@ -70,7 +70,7 @@ impl Process {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn set(&mut self, d: Dst, v: Term) {
         match d {
             Dst::X(n) => self.x[n as usize] = v,
@@ -523,14 +523,29 @@ fn unpack_args(p: &mut Process, list: Term) -> Option<u32> {
 
 /// Execute until something traps.
 fn execute(p: &mut Process, module: &mut &'static Module, pc: &mut usize) -> Trap {
+    if *crate::coverage::ON {
+        return execute_recording(p, module, pc);
+    }
     loop {
         let Some(ins) = module.code.get(*pc) else {
             return Trap::Fault(format!("execution ran off the end of {}", module.name));
         };
         *pc += 1;
-        if *crate::coverage::ON {
-            crate::coverage::record(ins);
+        if let Err(trap) = step(p, module, pc, ins) {
+            return trap;
         }
+    }
+}
+
+/// [`execute`], recording each instruction for the opcode coverage report.
+#[cold]
+fn execute_recording(p: &mut Process, module: &mut &'static Module, pc: &mut usize) -> Trap {
+    loop {
+        let Some(ins) = module.code.get(*pc) else {
+            return Trap::Fault(format!("execution ran off the end of {}", module.name));
+        };
+        *pc += 1;
+        crate::coverage::record(ins);
         if let Err(trap) = step(p, module, pc, ins) {
             return trap;
         }
