@@ -1,0 +1,32 @@
+%% Integer recursion: the Takeuchi function (three-argument calls, comparisons,
+%% deeply nested argument evaluation), repeated over a few argument triples.
+-module(tak).
+-export([main/0, main/1]).
+
+main() -> main([full]).
+
+main([Size]) ->
+    Reps = reps(Size),
+    _ = run(reps(quick)),
+    T0 = erlang:monotonic_time(),
+    R = run(Reps),
+    T1 = erlang:monotonic_time(),
+    report(tak, T1 - T0, R).
+
+reps(quick) -> 2;
+reps(full) -> 600.
+
+run(Reps) -> run(Reps, 0).
+
+run(0, Acc) -> Acc;
+run(K, Acc) ->
+    run(K - 1, Acc + tak(18, 12, 6) + tak(18 + K rem 3, 10, 4)).
+
+tak(X, Y, Z) when Y < X ->
+    tak(tak(X - 1, Y, Z), tak(Y - 1, Z, X), tak(Z - 1, X, Y));
+tak(_, _, Z) ->
+    Z.
+
+report(Name, Native, Checksum) ->
+    Us = erlang:convert_time_unit(Native, native, microsecond),
+    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).
