@@ -13,6 +13,10 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "get_module_info", 1, get_module_info1),
     ("erlang", "get_module_info", 2, get_module_info2),
     ("erlang", "fun_info", 2, fun_info2),
+    ("erlang", "module_loaded", 1, |_, a| {
+        let m = a[0].as_atom().ok_or(BifError::BADARG)?;
+        Ok(Term::boolean(module::loaded(m).is_some()))
+    }),
 ];
 
 fn loaded(t: Term) -> Result<&'static Module, BifError> {

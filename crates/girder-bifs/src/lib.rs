@@ -16,6 +16,8 @@ pub mod interim_io;
 mod lists;
 mod maps;
 mod math;
+mod os;
+mod persistent;
 mod processes;
 mod time;
 mod tuples;
@@ -45,6 +47,8 @@ const TABLES: &[&[Entry]] = &[
     maps::BIFS,
     math::BIFS,
     math::BIFS2,
+    os::BIFS,
+    persistent::BIFS,
     processes::BIFS,
     time::BIFS,
     tuples::BIFS,

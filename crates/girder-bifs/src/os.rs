@@ -1,0 +1,61 @@
+//! The `os` module's native functions: the environment and time.
+
+use girder_runtime::Process;
+use girder_runtime::bif::{BifError, BifResult};
+use girder_term::Term;
+use girder_term::object as obj;
+
+use crate::Entry;
+use crate::util::{charlist, string_arg};
+
+pub const BIFS: &[Entry] = &[
+    ("os", "getenv", 1, getenv),
+    ("os", "getenv", 0, getenv0),
+    ("os", "putenv", 2, putenv),
+    ("os", "unsetenv", 1, unsetenv),
+    ("os", "getpid", 0, |p, _| {
+        Ok(charlist(p, &std::process::id().to_string()))
+    }),
+];
+
+fn getenv(p: &mut Process, a: &[Term]) -> BifResult {
+    let name = string_arg(a[0])?;
+    match std::env::var(&name) {
+        Ok(v) => Ok(charlist(p, &v)),
+        Err(_) => Ok(Term::boolean(false)),
+    }
+}
+
+fn getenv0(p: &mut Process, _: &[Term]) -> BifResult {
+    let vars: Vec<String> = std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
+    let items: Vec<Term> = vars.iter().map(|s| charlist(p, s)).collect();
+    Ok(obj::list_from_slice(&mut p.heap, &items, Term::NIL))
+}
+
+fn valid_name(name: &str) -> Result<(), BifError> {
+    if name.is_empty() || name.contains('=') || name.contains('\0') {
+        Err(BifError::BADARG)
+    } else {
+        Ok(())
+    }
+}
+
+fn putenv(_: &mut Process, a: &[Term]) -> BifResult {
+    let (name, value) = (string_arg(a[0])?, string_arg(a[1])?);
+    valid_name(&name)?;
+    if value.contains('\0') {
+        return Err(BifError::BADARG);
+    }
+    // SAFETY: the VM's scheduler is single-threaded today, so no other thread reads the
+    // environment while it changes. (Multi-core scheduling must serialise this.)
+    unsafe { std::env::set_var(&name, &value) };
+    Ok(Term::boolean(true))
+}
+
+fn unsetenv(_: &mut Process, a: &[Term]) -> BifResult {
+    let name = string_arg(a[0])?;
+    valid_name(&name)?;
+    // SAFETY: as in `putenv`.
+    unsafe { std::env::remove_var(&name) };
+    Ok(Term::boolean(true))
+}

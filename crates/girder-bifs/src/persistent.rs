@@ -1,0 +1,83 @@
+//! `persistent_term`: global terms stored outside every process heap, read without copying
+//! (like literals, which the GC leaves alone).
+//!
+//! Entries live in their own literal areas and are never freed while the VM runs, even
+//! when erased or replaced: a process may still hold a term read from them (OTP frees them
+//! only after a global GC; girder keeps them, which is safe and costs memory only for
+//! programs that churn persistent terms).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use girder_runtime::Process;
+use girder_runtime::bif::{BifError, BifResult};
+use girder_term::heap::LiteralArea;
+use girder_term::object as obj;
+use girder_term::{Atom, Term, copy::copy_term};
+
+use crate::Entry;
+
+pub const BIFS: &[Entry] = &[
+    ("persistent_term", "put", 2, put),
+    ("persistent_term", "get", 1, get1),
+    ("persistent_term", "get", 2, get2),
+    ("persistent_term", "erase", 1, erase),
+    ("persistent_term", "get", 0, get0),
+];
+
+struct Stored {
+    key: Term,
+    value: Term,
+}
+
+thread_local! {
+    /// Key (its external term format) to entry.
+    static TABLE: RefCell<HashMap<Vec<u8>, Stored>> = RefCell::new(HashMap::new());
+    /// The areas holding every stored term; never freed (see the module docs).
+    static AREAS: RefCell<Vec<LiteralArea>> = const { RefCell::new(Vec::new()) };
+}
+
+fn key_bytes(t: Term) -> Result<Vec<u8>, BifError> {
+    girder_format::etf::try_encode(&girder_term::convert::to_format(t))
+        .map_err(|_| BifError::BADARG)
+}
+
+fn put(_: &mut Process, a: &[Term]) -> BifResult {
+    let k = key_bytes(a[0])?;
+    let mut area = LiteralArea::new();
+    let key = copy_term(a[0], &mut area);
+    let value = copy_term(a[1], &mut area);
+    AREAS.with(|v| v.borrow_mut().push(area));
+    TABLE.with(|t| t.borrow_mut().insert(k, Stored { key, value }));
+    Ok(Term::atom(Atom::OK))
+}
+
+fn lookup(key: Term) -> Result<Option<Term>, BifError> {
+    let k = key_bytes(key)?;
+    Ok(TABLE.with(|t| t.borrow().get(&k).map(|s| s.value)))
+}
+
+fn get1(_: &mut Process, a: &[Term]) -> BifResult {
+    lookup(a[0])?.ok_or(BifError::BADARG)
+}
+
+fn get2(_: &mut Process, a: &[Term]) -> BifResult {
+    Ok(lookup(a[0])?.unwrap_or(a[1]))
+}
+
+fn erase(_: &mut Process, a: &[Term]) -> BifResult {
+    let k = key_bytes(a[0])?;
+    Ok(Term::boolean(
+        TABLE.with(|t| t.borrow_mut().remove(&k)).is_some(),
+    ))
+}
+
+fn get0(p: &mut Process, _: &[Term]) -> BifResult {
+    let pairs: Vec<(Term, Term)> =
+        TABLE.with(|t| t.borrow().values().map(|s| (s.key, s.value)).collect());
+    let items: Vec<Term> = pairs
+        .into_iter()
+        .map(|(k, v)| obj::tuple(&mut p.heap, &[k, v]))
+        .collect();
+    Ok(obj::list_from_slice(&mut p.heap, &items, Term::NIL))
+}
