@@ -6,13 +6,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    {N, Reps} = params(Size),
-    {QN, QReps} = params(quick),
-    _ = run(QN, QReps),
-    T0 = erlang:monotonic_time(),
-    R = run(N, Reps),
-    T1 = erlang:monotonic_time(),
-    report(ack, T1 - T0, R).
+    bench_harness:measure(ack, fun(S) -> {N, Reps} = params(S), run(N, Reps) end, Size).
 
 params(quick) -> {5, 2};
 params(full) -> {10, 7}.
@@ -26,6 +20,3 @@ ack(0, N) -> N + 1;
 ack(M, 0) -> ack(M - 1, 1);
 ack(M, N) -> ack(M - 1, ack(M, N - 1)).
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

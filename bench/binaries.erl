@@ -7,11 +7,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    _ = run(params(quick)),
-    T0 = erlang:monotonic_time(),
-    R = run(params(Size)),
-    T1 = erlang:monotonic_time(),
-    report(binaries, T1 - T0, R).
+    bench_harness:measure(binaries, fun(S) -> run(params(S)) end, Size).
 
 params(quick) -> {500, 2};
 params(full) -> {20000, 55}.
@@ -58,6 +54,3 @@ unpack(<<>>, Acc) -> Acc;
 unpack(<<A:3, B:5, C:11, D:13, E:1, F:6, Rest/bitstring>>, Acc) ->
     unpack(Rest, (Acc + A + B * 3 + C * 5 + D * 7 + E + F * 11) rem 1000000007).
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

@@ -6,11 +6,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    _ = run(params(quick)),
-    T0 = erlang:monotonic_time(),
-    R = run(params(Size)),
-    T1 = erlang:monotonic_time(),
-    report(etsops, T1 - T0, R).
+    bench_harness:measure(etsops, fun(S) -> run(params(S)) end, Size).
 
 params(quick) -> {1000, 2};
 params(full) -> {50000, 11}.
@@ -57,6 +53,3 @@ delete(I, Set) -> delete(I - 1, Set).
 walk('$end_of_table', _, Acc) -> Acc;
 walk(Key, Ord, Acc) -> walk(ets:next(Ord, Key), Ord, (Acc * 3 + Key) rem 1000000007).
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

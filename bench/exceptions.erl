@@ -6,11 +6,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    _ = run(n(quick)),
-    T0 = erlang:monotonic_time(),
-    R = run(n(Size)),
-    T1 = erlang:monotonic_time(),
-    report(exceptions, T1 - T0, R).
+    bench_harness:measure(exceptions, fun(S) -> run(n(S)) end, Size).
 
 n(quick) -> 5000;
 n(full) -> 3000000.
@@ -50,6 +46,3 @@ guarded(N) ->
     end,
     N rem 11.
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

@@ -6,11 +6,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    _ = run(params(quick)),
-    T0 = erlang:monotonic_time(),
-    R = run(params(Size)),
-    T1 = erlang:monotonic_time(),
-    report(factorial, T1 - T0, R).
+    bench_harness:measure(factorial, fun(S) -> run(params(S)) end, Size).
 
 params(quick) -> {300, 2};
 params(full) -> {5000, 22}.
@@ -36,6 +32,3 @@ tree(Lo, Hi) ->
     Mid = (Lo + Hi) div 2,
     tree(Lo, Mid) * tree(Mid + 1, Hi).
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

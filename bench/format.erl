@@ -7,11 +7,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    _ = run(n(quick)),
-    T0 = erlang:monotonic_time(),
-    R = run(n(Size)),
-    T1 = erlang:monotonic_time(),
-    report(format, T1 - T0, R).
+    bench_harness:measure(format, fun(S) -> run(n(S)) end, Size).
 
 n(quick) -> 200;
 n(full) -> 35000.
@@ -32,6 +28,3 @@ run(I, Acc) ->
 fold([], H) -> H;
 fold([C | Cs], H) -> fold(Cs, (H * 31 + C) rem 1000000007).
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

@@ -12,9 +12,5 @@ main([_Size]) ->
     Greeting = "hello, world",
     io:format("~s~n", [Greeting]),
     T1 = erlang:monotonic_time(),
-    report(hello, T1 - T0, length(Greeting)),
+    bench_harness:report(hello, T1 - T0, length(Greeting)),
     erlang:halt().
-
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

@@ -6,11 +6,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    _ = run(params(quick)),
-    T0 = erlang:monotonic_time(),
-    R = run(params(Size)),
-    T1 = erlang:monotonic_time(),
-    report(listops, T1 - T0, R).
+    bench_harness:measure(listops, fun(S) -> run(params(S)) end, Size).
 
 params(quick) -> {1000, 2};
 params(full) -> {10000, 500}.
@@ -31,6 +27,3 @@ run(N, K, Acc) ->
     Tot = lists:sum(Comp) rem 1000000007,
     run(N, K - 1, (Acc * 7 + Sum + Diff + Len + Tot) rem 1000000007).
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

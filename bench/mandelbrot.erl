@@ -8,11 +8,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    _ = grid(side(quick)),
-    T0 = erlang:monotonic_time(),
-    R = grid(side(Size)),
-    T1 = erlang:monotonic_time(),
-    report(mandelbrot, T1 - T0, R).
+    bench_harness:measure(mandelbrot, fun(S) -> grid(side(S)) end, Size).
 
 side(quick) -> 60;
 side(full) -> 1000.
@@ -38,6 +34,3 @@ iter(ZR, ZI, CR, CI, N) ->
         true -> iter(ZR2 - ZI2 + CR, 2.0 * ZR * ZI + CI, CR, CI, N + 1)
     end.
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

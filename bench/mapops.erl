@@ -7,11 +7,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    _ = run(params(quick)),
-    T0 = erlang:monotonic_time(),
-    R = run(params(Size)),
-    T1 = erlang:monotonic_time(),
-    report(mapops, T1 - T0, R).
+    bench_harness:measure(mapops, fun(S) -> run(params(S)) end, Size).
 
 params(quick) -> {500, 2};
 params(full) -> {20000, 14}.
@@ -56,6 +52,3 @@ small(I, Acc) ->
     #{x := X, y := Y} = P1 = P#{z := X0 = I rem 7},
     small(I - 1, Acc + X + Y + X0 + map_size(P1)).
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

@@ -7,11 +7,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    _ = run(steps(quick)),
-    T0 = erlang:monotonic_time(),
-    E = run(steps(Size)),
-    T1 = erlang:monotonic_time(),
-    report(nbody, T1 - T0, round(E * 1.0e9)).
+    bench_harness:measure(nbody, fun(S) -> round(run(steps(S)) * 1.0e9) end, Size).
 
 steps(quick) -> 2000;
 steps(full) -> 600000.
@@ -70,6 +66,3 @@ energy([{X, Y, Z, VX, VY, VZ, M} | Rest], E) ->
                       end, 0.0, Rest),
     energy(Rest, E + Kin + Pot).
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

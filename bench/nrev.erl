@@ -6,11 +6,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    _ = run(reps(quick)),
-    T0 = erlang:monotonic_time(),
-    R = run(reps(Size)),
-    T1 = erlang:monotonic_time(),
-    report(nrev, T1 - T0, R).
+    bench_harness:measure(nrev, fun(S) -> run(reps(S)) end, Size).
 
 reps(quick) -> 2000;
 reps(full) -> 400000.
@@ -28,6 +24,3 @@ nrev([H | T]) -> app(nrev(T), [H]).
 app([], L) -> L;
 app([H | T], L) -> [H | app(T, L)].
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

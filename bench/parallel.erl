@@ -10,11 +10,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    _ = run(n(quick)),
-    T0 = erlang:monotonic_time(),
-    R = run(n(Size)),
-    T1 = erlang:monotonic_time(),
-    report(parallel, T1 - T0, R).
+    bench_harness:measure(parallel, fun(S) -> run(n(S)) end, Size).
 
 n(quick) -> 14;
 n(full) -> 33.
@@ -34,6 +30,3 @@ job(J, N) ->
 fib(N) when N < 2 -> N;
 fib(N) -> fib(N - 1) + fib(N - 2).
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

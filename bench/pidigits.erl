@@ -7,11 +7,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    _ = digits(n(quick)),
-    T0 = erlang:monotonic_time(),
-    R = digits(n(Size)),
-    T1 = erlang:monotonic_time(),
-    report(pidigits, T1 - T0, R).
+    bench_harness:measure(pidigits, fun(S) -> digits(n(S)) end, Size).
 
 n(quick) -> 100;
 n(full) -> 2200.
@@ -33,6 +29,3 @@ spigot(N, Q, R, T, K, H) ->
 
 extract(Q, R, T, X) -> (Q * X + R) div T.
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

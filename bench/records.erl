@@ -8,11 +8,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    _ = run(params(quick)),
-    T0 = erlang:monotonic_time(),
-    R = run(params(Size)),
-    T1 = erlang:monotonic_time(),
-    report(records, T1 - T0, R).
+    bench_harness:measure(records, fun(S) -> run(params(S)) end, Size).
 
 params(quick) -> {100, 20};
 params(full) -> {1000, 6000}.
@@ -49,6 +45,3 @@ bounce(#particle{y = Y, vy = VY, hits = H} = P) when Y < 0; Y > 100 ->
 bounce(P) ->
     P.
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

@@ -6,11 +6,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    _ = run(params(quick)),
-    T0 = erlang:monotonic_time(),
-    R = run(params(Size)),
-    T1 = erlang:monotonic_time(),
-    report(ring, T1 - T0, R).
+    bench_harness:measure(ring, fun(S) -> run(params(S)) end, Size).
 
 params(quick) -> {100, 10};
 params(full) -> {1000, 1800}.
@@ -40,6 +36,3 @@ node_loop(Next) ->
             Next ! stop
     end.
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

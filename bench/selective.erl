@@ -7,11 +7,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    _ = run(params(quick)),
-    T0 = erlang:monotonic_time(),
-    R = run(params(Size)),
-    T1 = erlang:monotonic_time(),
-    report(selective, T1 - T0, R).
+    bench_harness:measure(selective, fun(S) -> run(params(S)) end, Size).
 
 params(quick) -> {200, 2};
 params(full) -> {2000, 80}.
@@ -50,6 +46,3 @@ calls(I, Acc) ->
         {reply, Ref, V} -> calls(I - 1, Acc + V)
     end.
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

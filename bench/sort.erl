@@ -6,11 +6,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    _ = run(params(quick)),
-    T0 = erlang:monotonic_time(),
-    R = run(params(Size)),
-    T1 = erlang:monotonic_time(),
-    report(sort, T1 - T0, R).
+    bench_harness:measure(sort, fun(S) -> run(params(S)) end, Size).
 
 params(quick) -> {1000, 2};
 params(full) -> {20000, 24}.
@@ -58,6 +54,3 @@ merge([X | Xs] = A, [Y | Ys] = B) ->
 hash([], H) -> H;
 hash([X | Xs], H) -> hash(Xs, (H * 31 + X) rem 1000000007).
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

@@ -6,11 +6,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    _ = run(params(quick)),
-    T0 = erlang:monotonic_time(),
-    R = run(params(Size)),
-    T1 = erlang:monotonic_time(),
-    report(spawn, T1 - T0, R).
+    bench_harness:measure(spawn, fun(S) -> run(params(S)) end, Size).
 
 params(quick) -> {100, 5};
 params(full) -> {1000, 350}.
@@ -36,6 +32,3 @@ collect([Pid | Pids], Acc) ->
         {Pid, V} -> collect(Pids, Acc + V)
     end.
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

@@ -7,11 +7,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    _ = run(n(quick)),
-    T0 = erlang:monotonic_time(),
-    R = run(n(Size)),
-    T1 = erlang:monotonic_time(),
-    report(spectral, T1 - T0, round(R * 1.0e9)).
+    bench_harness:measure(spectral, fun(S) -> round(run(n(S)) * 1.0e9) end, Size).
 
 n(quick) -> 40;
 n(full) -> 600.
@@ -41,6 +37,3 @@ dot(Xs, Ys) -> dot(Xs, Ys, 0.0).
 dot([X | Xs], [Y | Ys], Acc) -> dot(Xs, Ys, Acc + X * Y);
 dot([], [], Acc) -> Acc.
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

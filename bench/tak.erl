@@ -6,12 +6,7 @@
 main() -> main([full]).
 
 main([Size]) ->
-    Reps = reps(Size),
-    _ = run(reps(quick)),
-    T0 = erlang:monotonic_time(),
-    R = run(Reps),
-    T1 = erlang:monotonic_time(),
-    report(tak, T1 - T0, R).
+    bench_harness:measure(tak, fun(S) -> run(reps(S)) end, Size).
 
 reps(quick) -> 2;
 reps(full) -> 600.
@@ -27,6 +22,3 @@ tak(X, Y, Z) when Y < X ->
 tak(_, _, Z) ->
     Z.
 
-report(Name, Native, Checksum) ->
-    Us = erlang:convert_time_unit(Native, native, microsecond),
-    io:format("RESULT ~w ~w ~w~n", [Name, Us, Checksum]).

@@ -95,13 +95,18 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join("target"))
 }
 
-/// The module names of `dir/*.erl`, in table order.
+/// The module every benchmark uses to time itself and report (not a benchmark).
+const HARNESS: &str = "bench_harness";
+
+/// The module names of `dir/*.erl` (but the harness), in table order.
 fn discover(dir: &Path) -> Result<Vec<String>> {
     let mut found: Vec<String> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read the benchmark directory {}", dir.display()))?
         .filter_map(|e| {
             let name = e.ok()?.file_name().into_string().ok()?;
-            name.strip_suffix(".erl").map(str::to_owned)
+            name.strip_suffix(".erl")
+                .filter(|m| *m != HARNESS)
+                .map(str::to_owned)
         })
         .collect();
     let rank = |p: &String| ORDER.iter().position(|o| o == p).unwrap_or(ORDER.len());
@@ -243,7 +248,11 @@ fn real_main() -> Result<ExitCode> {
 /// Compile the programs with `erlc` (from the benchmark directory, so file names in
 /// stack traces are short); warnings are shown, errors stop the run.
 fn compile(bench_dir: &Path, programs: &[String], ebin: &Path) -> Result<()> {
-    let sources: Vec<String> = programs.iter().map(|p| format!("{p}.erl")).collect();
+    let sources: Vec<String> = programs
+        .iter()
+        .chain([&HARNESS.to_owned()])
+        .map(|p| format!("{p}.erl"))
+        .collect();
     let out = Command::new("erlc")
         .current_dir(bench_dir)
         .arg("-o")
