@@ -165,7 +165,7 @@ fn binary_to_list(p: &mut Process, a: &[Term]) -> BifResult {
 }
 
 /// Flatten an iolist (bytes, binaries, nested lists, a binary tail) into `out`.
-fn iolist(t: Term, out: &mut Vec<u8>) -> Result<(), BifError> {
+pub(crate) fn iolist_bytes(t: Term, out: &mut Vec<u8>) -> Result<(), BifError> {
     let mut stack = vec![t];
     while let Some(t) = stack.pop() {
         if obj::is_binary(t) {
@@ -198,13 +198,13 @@ fn iolist_to_binary(p: &mut Process, a: &[Term]) -> BifResult {
         return Err(BifError::BADARG);
     }
     let mut out = Vec::new();
-    iolist(a[0], &mut out)?;
+    iolist_bytes(a[0], &mut out)?;
     Ok(obj::binary_from_bytes(&mut p.heap, &out))
 }
 
 fn iolist_size(_: &mut Process, a: &[Term]) -> BifResult {
     let mut out = Vec::new();
-    iolist(a[0], &mut out)?;
+    iolist_bytes(a[0], &mut out)?;
     Ok(Term::small(out.len() as i64))
 }
 

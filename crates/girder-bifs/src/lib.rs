@@ -16,6 +16,7 @@ pub mod interim_io;
 mod lists;
 mod maps;
 mod math;
+mod misc;
 mod os;
 mod persistent;
 mod processes;
@@ -45,6 +46,7 @@ const TABLES: &[&[Entry]] = &[
     interim_io::BIFS,
     lists::BIFS,
     maps::BIFS,
+    misc::BIFS,
     math::BIFS,
     math::BIFS2,
     os::BIFS,

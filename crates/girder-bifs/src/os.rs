@@ -13,6 +13,9 @@ pub const BIFS: &[Entry] = &[
     ("os", "getenv", 0, getenv0),
     ("os", "putenv", 2, putenv),
     ("os", "unsetenv", 1, unsetenv),
+    ("os", "timestamp", 0, |p, _| {
+        Ok(crate::misc::timestamp(p, crate::misc::now_us()))
+    }),
     ("os", "getpid", 0, |p, _| {
         Ok(charlist(p, &std::process::id().to_string()))
     }),

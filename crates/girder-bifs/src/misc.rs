@@ -1,0 +1,345 @@
+//! More of the `erlang` module: conversions, tuple editing, checksums, calendar time,
+//! unique integers, and the `*_to_list` functions of identifiers.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use girder_runtime::bif::{BifError, BifResult};
+use girder_runtime::{Process, module};
+use girder_term::Term;
+use girder_term::object as obj;
+
+use crate::Entry;
+use crate::util::{charlist, list_arg, string_arg, usize_arg};
+
+pub const BIFS: &[Entry] = &[
+    ("erlang", "binary_to_integer", 1, |p, a| {
+        binary_to_integer(p, a[0], 10)
+    }),
+    ("erlang", "binary_to_integer", 2, |p, a| {
+        binary_to_integer(p, a[0], radix(a[1])?)
+    }),
+    ("erlang", "integer_to_binary", 2, integer_to_binary2),
+    ("erlang", "bitstring_to_list", 1, bitstring_to_list),
+    ("erlang", "list_to_bitstring", 1, list_to_bitstring),
+    ("erlang", "insert_element", 3, insert_element),
+    ("erlang", "delete_element", 2, delete_element),
+    ("erlang", "append", 2, append),
+    ("erlang", "unique_integer", 0, |p, _| unique(p, Term::NIL)),
+    ("erlang", "unique_integer", 1, |p, a| unique(p, a[0])),
+    ("erlang", "timestamp", 0, |p, _| Ok(timestamp(p, now_us()))),
+    ("erlang", "now", 0, now),
+    ("erlang", "universaltime", 0, |p, _| {
+        Ok(datetime(p, utc(now_us() / 1_000_000)))
+    }),
+    ("erlang", "localtime", 0, |p, _| {
+        Ok(datetime(p, local(now_us() / 1_000_000)))
+    }),
+    ("erlang", "date", 0, |p, _| {
+        Ok(datetime(p, local(now_us() / 1_000_000)).pipe(|t| obj::tuple_element(t, 0)))
+    }),
+    ("erlang", "time", 0, |p, _| {
+        Ok(datetime(p, local(now_us() / 1_000_000)).pipe(|t| obj::tuple_element(t, 1)))
+    }),
+    ("erlang", "crc32", 1, |p, a| {
+        checksum(p, a[0], Term::small(0), crc32)
+    }),
+    ("erlang", "crc32", 2, |p, a| checksum(p, a[1], a[0], crc32)),
+    ("erlang", "adler32", 1, |p, a| {
+        checksum(p, a[0], Term::small(1), adler32)
+    }),
+    ("erlang", "adler32", 2, |p, a| {
+        checksum(p, a[1], a[0], adler32)
+    }),
+    ("erlang", "pid_to_list", 1, |p, a| {
+        to_list(p, a[0], obj::is_pid)
+    }),
+    ("erlang", "ref_to_list", 1, |p, a| {
+        to_list(p, a[0], obj::is_ref)
+    }),
+    ("erlang", "port_to_list", 1, |p, a| {
+        to_list(p, a[0], obj::is_port)
+    }),
+    ("erlang", "fun_to_list", 1, |p, a| {
+        to_list(p, a[0], obj::is_function)
+    }),
+    ("erlang", "list_to_pid", 1, list_to_pid),
+    ("erlang", "function_exported", 3, function_exported),
+];
+
+/// Postfix application, to keep the table entries one line each.
+trait Pipe: Sized {
+    fn pipe<R>(self, f: impl FnOnce(Self) -> R) -> R {
+        f(self)
+    }
+}
+impl Pipe for Term {}
+
+fn radix(t: Term) -> Result<u32, BifError> {
+    match t.as_small() {
+        Some(r @ 2..=36) => Ok(r as u32),
+        _ => Err(BifError::BADARG),
+    }
+}
+
+fn binary_to_integer(p: &mut Process, bin: Term, base: u32) -> BifResult {
+    let bytes = obj::binary_bytes(bin)
+        .filter(|_| obj::is_binary(bin))
+        .ok_or(BifError::BADARG)?;
+    let s = std::str::from_utf8(bytes).map_err(|_| BifError::BADARG)?;
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(base)) {
+        return Err(BifError::BADARG);
+    }
+    let n = num_bigint::BigInt::parse_bytes(s.trim_start_matches('+').as_bytes(), base)
+        .ok_or(BifError::BADARG)?;
+    Ok(obj::integer_from_big(&mut p.heap, &n))
+}
+
+fn integer_to_binary2(p: &mut Process, a: &[Term]) -> BifResult {
+    if !obj::is_integer(a[0]) {
+        return Err(BifError::BADARG);
+    }
+    let s = obj::big_value(a[0])
+        .to_str_radix(radix(a[1])?)
+        .to_uppercase();
+    Ok(obj::binary_from_bytes(&mut p.heap, s.as_bytes()))
+}
+
+fn bitstring_to_list(p: &mut Process, a: &[Term]) -> BifResult {
+    if !obj::is_bitstring(a[0]) {
+        return Err(BifError::BADARG);
+    }
+    let bits = obj::bits(a[0]);
+    let whole = bits.size / 8;
+    let items: Vec<Term> = (0..whole)
+        .map(|i| Term::small(i64::from(bits.byte(i))))
+        .collect();
+    let tail = if bits.size % 8 == 0 {
+        Term::NIL
+    } else {
+        let rest = obj::sub_binary(&mut p.heap, a[0], whole * 8, bits.size % 8);
+        obj::cons(&mut p.heap, rest, Term::NIL)
+    };
+    Ok(obj::list_from_slice(&mut p.heap, &items, tail))
+}
+
+/// `list_to_bitstring/1`: an iolist whose binaries may be bitstrings.
+fn list_to_bitstring(p: &mut Process, a: &[Term]) -> BifResult {
+    let mut w = girder_runtime::bits::BitWriter::default();
+    let mut stack = vec![a[0]];
+    if !(a[0].is_list() || a[0].is_nil()) {
+        return Err(BifError::BADARG);
+    }
+    while let Some(t) = stack.pop() {
+        if obj::is_bitstring(t) {
+            w.push_bits(obj::bits(t));
+        } else if t.is_list() {
+            stack.push(obj::tail(t));
+            let h = obj::head(t);
+            match h.as_small() {
+                Some(b @ 0..=255) => w.push_bytes(&[b as u8]),
+                Some(_) => return Err(BifError::BADARG),
+                None if h.is_list() || h.is_nil() || obj::is_bitstring(h) => stack.push(h),
+                None => return Err(BifError::BADARG),
+            }
+        } else if !t.is_nil() {
+            return Err(BifError::BADARG);
+        }
+    }
+    Ok(w.finish(&mut p.heap))
+}
+
+fn insert_element(p: &mut Process, a: &[Term]) -> BifResult {
+    if !obj::is_tuple(a[1]) {
+        return Err(BifError::BADARG);
+    }
+    let mut elems = obj::tuple_elements(a[1]).to_vec();
+    let i = usize_arg(a[0])?;
+    if i == 0 || i > elems.len() + 1 {
+        return Err(BifError::BADARG);
+    }
+    elems.insert(i - 1, a[2]);
+    Ok(obj::tuple(&mut p.heap, &elems))
+}
+
+fn delete_element(p: &mut Process, a: &[Term]) -> BifResult {
+    if !obj::is_tuple(a[1]) {
+        return Err(BifError::BADARG);
+    }
+    let mut elems = obj::tuple_elements(a[1]).to_vec();
+    let i = usize_arg(a[0])?;
+    if i == 0 || i > elems.len() {
+        return Err(BifError::BADARG);
+    }
+    elems.remove(i - 1);
+    Ok(obj::tuple(&mut p.heap, &elems))
+}
+
+fn append(p: &mut Process, a: &[Term]) -> BifResult {
+    let items = list_arg(a[0])?;
+    Ok(obj::list_from_slice(&mut p.heap, &items, a[1]))
+}
+
+static UNIQUE: AtomicI64 = AtomicI64::new(-576_460_752_303_423_488);
+static UNIQUE_POSITIVE: AtomicI64 = AtomicI64::new(1);
+
+/// `unique_integer/0,1`: counters, so the values are also monotonic; `positive` draws from
+/// one that starts at 1.
+fn unique(p: &mut Process, opts: Term) -> BifResult {
+    let mut positive = false;
+    for o in list_arg(opts)? {
+        match o.as_atom().map(|a| a.name()) {
+            Some("positive") => positive = true,
+            Some("monotonic") => {}
+            _ => return Err(BifError::BADARG),
+        }
+    }
+    let counter = if positive { &UNIQUE_POSITIVE } else { &UNIQUE };
+    let n = counter.fetch_add(1, Ordering::Relaxed);
+    Ok(obj::integer_from_i64(&mut p.heap, n))
+}
+
+pub(crate) fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
+
+pub(crate) fn timestamp(p: &mut Process, us: i64) -> Term {
+    let (mega, sec, micro) = (
+        us / 1_000_000_000_000,
+        us / 1_000_000 % 1_000_000,
+        us % 1_000_000,
+    );
+    obj::tuple(
+        &mut p.heap,
+        &[Term::small(mega), Term::small(sec), Term::small(micro)],
+    )
+}
+
+static LAST_NOW: AtomicI64 = AtomicI64::new(0);
+
+/// `now/0`: like `timestamp/0` but strictly increasing across calls.
+fn now(p: &mut Process, _: &[Term]) -> BifResult {
+    let mut us = now_us();
+    let prev = LAST_NOW.fetch_max(us, Ordering::Relaxed);
+    if us <= prev {
+        us = LAST_NOW.fetch_add(1, Ordering::Relaxed) + 1;
+    }
+    Ok(timestamp(p, us))
+}
+
+/// A calendar date and time: year, month, day, hour, minute, second.
+type Civil = (i64, i64, i64, i64, i64, i64);
+
+/// UTC calendar time of a Unix time (the proleptic Gregorian calendar).
+fn utc(secs: i64) -> Civil {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d, rem / 3600, rem / 60 % 60, rem % 60)
+}
+
+/// Local calendar time, as the C library computes it (the same `TZ` rules OTP uses).
+fn local(secs: i64) -> Civil {
+    let t: libc::time_t = secs as libc::time_t;
+    // SAFETY: `tm` is plain data that `localtime_r` fills completely on success; both
+    // pointers are valid for the call.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let ok = unsafe { !libc::localtime_r(&t, &mut tm).is_null() };
+    if !ok {
+        return utc(secs);
+    }
+    (
+        i64::from(tm.tm_year) + 1900,
+        i64::from(tm.tm_mon) + 1,
+        i64::from(tm.tm_mday),
+        i64::from(tm.tm_hour),
+        i64::from(tm.tm_min),
+        i64::from(tm.tm_sec),
+    )
+}
+
+fn datetime(p: &mut Process, (y, mo, d, h, mi, s): Civil) -> Term {
+    let date = obj::tuple(
+        &mut p.heap,
+        &[Term::small(y), Term::small(mo), Term::small(d)],
+    );
+    let time = obj::tuple(
+        &mut p.heap,
+        &[Term::small(h), Term::small(mi), Term::small(s)],
+    );
+    obj::tuple(&mut p.heap, &[date, time])
+}
+
+fn crc32(start: u32, data: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new_with_initial(start);
+    h.update(data);
+    h.finalize()
+}
+
+fn adler32(start: u32, data: &[u8]) -> u32 {
+    let mut a = adler2::Adler32::from_checksum(start);
+    a.write_slice(data);
+    a.checksum()
+}
+
+/// A checksum over iodata, continuing from `start` (the initial value for the `/1` forms).
+fn checksum(p: &mut Process, data: Term, start: Term, f: fn(u32, &[u8]) -> u32) -> BifResult {
+    let initial = start
+        .as_small()
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or(BifError::BADARG)?;
+    let mut bytes = Vec::new();
+    crate::binaries::iolist_bytes(data, &mut bytes)?;
+    let v = f(initial, &bytes);
+    Ok(obj::integer_from_i64(&mut p.heap, i64::from(v)))
+}
+
+fn to_list(p: &mut Process, t: Term, is: fn(Term) -> bool) -> BifResult {
+    if !is(t) {
+        return Err(BifError::BADARG);
+    }
+    let s = girder_term::convert::display(t);
+    Ok(charlist(p, &s))
+}
+
+fn list_to_pid(_: &mut Process, a: &[Term]) -> BifResult {
+    let s = string_arg(a[0])?;
+    let inner = s
+        .strip_prefix('<')
+        .and_then(|s| s.strip_suffix('>'))
+        .ok_or(BifError::BADARG)?;
+    let parts: Vec<&str> = inner.split('.').collect();
+    match parts.as_slice() {
+        ["0", id, "0"] => id
+            .parse::<u64>()
+            .map(Term::pid)
+            .map_err(|_| BifError::BADARG),
+        _ => Err(BifError::BADARG),
+    }
+}
+
+fn function_exported(_: &mut Process, a: &[Term]) -> BifResult {
+    let (Some(m), Some(f)) = (a[0].as_atom(), a[1].as_atom()) else {
+        return Err(BifError::BADARG);
+    };
+    let arity = a[2]
+        .as_small()
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or(BifError::BADARG)?;
+    // True for a BIF, or for an exported function of a loaded module.
+    let exported = module::find_export(m, f, arity).is_some_and(|e| {
+        e.bif().is_some() || (e.target().is_some() && module::loaded(m).is_some())
+    });
+    Ok(Term::boolean(exported))
+}
