@@ -24,7 +24,10 @@ main() ->
     U1 = erlang:unique_integer([positive, monotonic]),
     U2 = erlang:unique_integer([positive, monotonic]),
     io:format("~p~n", [{U2 > U1, U1 > 0}]),
-    io:format("~p~n", [erlang:append([1, 2], [3])]),
+    io:format("~p~n", [{erlang:append([1, 2], [3]), erlang:subtract([1, 2, 1], [1])}]),
+    {W, _} = statistics(wall_clock),
+    {R, _} = statistics(runtime),
+    io:format("~p~n", [{is_integer(W), is_integer(R), W >= 0, R >= 0, is_integer(statistics(run_queue))}]),
     ok.
 
 id(X) -> X.

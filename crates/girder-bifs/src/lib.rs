@@ -60,6 +60,7 @@ const TABLES: &[&[Entry]] = &[
 
 /// Register every BIF girder implements.
 pub fn register_all() {
+    misc::start_clock();
     for &(m, f, a, bif) in TABLES.iter().copied().flatten() {
         register_bif(Atom::intern(m), Atom::intern(f), a, bif);
     }

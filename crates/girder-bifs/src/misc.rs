@@ -25,6 +25,8 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "insert_element", 3, insert_element),
     ("erlang", "delete_element", 2, delete_element),
     ("erlang", "append", 2, append),
+    ("erlang", "subtract", 2, subtract),
+    ("erlang", "statistics", 1, statistics),
     ("erlang", "unique_integer", 0, |p, _| unique(p, Term::NIL)),
     ("erlang", "unique_integer", 1, |p, a| unique(p, a[0])),
     ("erlang", "timestamp", 0, |p, _| Ok(timestamp(p, now_us()))),
@@ -179,6 +181,54 @@ fn delete_element(p: &mut Process, a: &[Term]) -> BifResult {
 fn append(p: &mut Process, a: &[Term]) -> BifResult {
     let items = list_arg(a[0])?;
     Ok(obj::list_from_slice(&mut p.heap, &items, a[1]))
+}
+
+fn subtract(p: &mut Process, a: &[Term]) -> BifResult {
+    let mut items = list_arg(a[0])?;
+    for r in list_arg(a[1])? {
+        if let Some(i) = items
+            .iter()
+            .position(|x| girder_term::compare::eq_exact(*x, r))
+        {
+            items.remove(i);
+        }
+    }
+    Ok(obj::list_from_slice(&mut p.heap, &items, Term::NIL))
+}
+
+/// When the VM started, for `statistics(wall_clock)`.
+static START: std::sync::LazyLock<std::time::Instant> =
+    std::sync::LazyLock::new(std::time::Instant::now);
+/// The previous `wall_clock` and `runtime` readings (ms), for their "since last call" part.
+static LAST_WALL: AtomicI64 = AtomicI64::new(0);
+static LAST_RUNTIME: AtomicI64 = AtomicI64::new(0);
+
+/// Process CPU time in milliseconds.
+fn cpu_ms() -> i64 {
+    // SAFETY: `getrusage` fills the plain-data struct it is given.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    let ms = |t: libc::timeval| i64::from(t.tv_sec) * 1000 + i64::from(t.tv_usec) / 1000;
+    ms(ru.ru_utime) + ms(ru.ru_stime)
+}
+
+/// `statistics/1` for `wall_clock`, `runtime` and `run_queue` (one scheduler: always 0).
+fn statistics(p: &mut Process, a: &[Term]) -> BifResult {
+    let pair = |p: &mut Process, total: i64, last: &AtomicI64| {
+        let since = total - last.swap(total, Ordering::Relaxed);
+        obj::tuple(&mut p.heap, &[Term::small(total), Term::small(since)])
+    };
+    match a[0].as_atom().map(|a| a.name()) {
+        Some("wall_clock") => Ok(pair(p, START.elapsed().as_millis() as i64, &LAST_WALL)),
+        Some("runtime") => Ok(pair(p, cpu_ms(), &LAST_RUNTIME)),
+        Some("run_queue") => Ok(Term::small(0)),
+        _ => Err(BifError::BADARG),
+    }
+}
+
+/// Start the wall clock with the VM rather than at the first `statistics` call.
+pub(crate) fn start_clock() {
+    let _ = *START;
 }
 
 static UNIQUE: AtomicI64 = AtomicI64::new(-576_460_752_303_423_488);
