@@ -208,6 +208,8 @@ fn cpu_ms() -> i64 {
     // SAFETY: `getrusage` fills the plain-data struct it is given.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    // The field types vary by platform (32 or 64 bits); on 64-bit Linux they are i64.
+    #[allow(clippy::useless_conversion)]
     let ms = |t: libc::timeval| i64::from(t.tv_sec) * 1000 + i64::from(t.tv_usec) / 1000;
     ms(ru.ru_utime) + ms(ru.ru_stime)
 }
