@@ -12,6 +12,7 @@ mod control;
 mod external;
 mod floats;
 mod hashing;
+pub mod init;
 pub mod interim_io;
 mod lists;
 mod maps;
@@ -43,6 +44,7 @@ const TABLES: &[&[Entry]] = &[
     external::BIFS,
     floats::BIFS,
     hashing::BIFS,
+    init::BIFS,
     interim_io::BIFS,
     lists::BIFS,
     maps::BIFS,

@@ -246,6 +246,7 @@ fn finish(end: CallEnd) -> i32 {
 /// Run erl-style: returns the exit status (or never returns, like an idle erl).
 pub fn run_erl(args: ErlArgs) -> i32 {
     girder_bifs::register_all();
+    girder_bifs::init::set_arguments(args.flags.clone(), args.extra.clone(), otp_root());
     set_code_path(&args.pa, &args.pz);
     if !args.evals.is_empty() {
         eprintln!(

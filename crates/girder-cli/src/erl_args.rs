@@ -38,6 +38,9 @@ pub struct ErlArgs {
     pub extra: Vec<String>,
     /// `+S N`: scheduler threads.
     pub schedulers: Option<usize>,
+    /// Every other `-flag value...`, in order, as `init:get_arguments/0` reports them
+    /// (`-pa` and `-noshell` included; `-s`, `-run`, `-eval` and `-extra` not).
+    pub flags: Vec<(String, Vec<String>)>,
 }
 
 fn is_flag(s: &str) -> bool {
@@ -59,13 +62,20 @@ pub fn parse(args: &[String]) -> Result<ErlArgs, String> {
         let flag = args[i].as_str();
         i += 1;
         match flag {
-            "-noshell" | "-noinput" => out.noshell = true,
-            "-pa" => out
-                .pa
-                .extend(operands(&mut i).into_iter().map(PathBuf::from)),
-            "-pz" => out
-                .pz
-                .extend(operands(&mut i).into_iter().map(PathBuf::from)),
+            "-noshell" | "-noinput" => {
+                out.noshell = true;
+                out.flags.push((flag[1..].to_owned(), Vec::new()));
+            }
+            "-pa" | "-pz" => {
+                let dirs = operands(&mut i);
+                let list = if flag == "-pa" {
+                    &mut out.pa
+                } else {
+                    &mut out.pz
+                };
+                list.extend(dirs.iter().map(PathBuf::from));
+                out.flags.push((flag[1..].to_owned(), dirs));
+            }
             "-s" | "-run" => {
                 let mut words = operands(&mut i).into_iter();
                 let module = words
@@ -94,9 +104,15 @@ pub fn parse(args: &[String]) -> Result<ErlArgs, String> {
                 out.schedulers = Some(n.parse().map_err(|_| format!("bad +S value {n:?}"))?);
                 i += 1;
             }
-            _ => {
-                // Unknown flags and their operands are kept by erl for init:get_argument/1.
+            _ if flag.starts_with('+') => {
+                // Other emulator flags: accepted, with their values, and not reported.
                 let _ = operands(&mut i);
+            }
+            _ => {
+                // Any other flag is kept for init:get_argument/1, as erl keeps it.
+                let values = operands(&mut i);
+                out.flags
+                    .push((flag.trim_start_matches('-').to_owned(), values));
             }
         }
     }
