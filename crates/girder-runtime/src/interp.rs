@@ -1070,7 +1070,15 @@ fn step(
         } => {
             let ms = match_state(p.get(*ctx))?;
             let size = p.get(*size);
-            match bs_get(p, ms, *field, size, *unit, *flags, dst.is_some()) {
+            match bs_get(
+                p,
+                ms,
+                *field,
+                size,
+                u32::from(*unit),
+                u32::from(*flags),
+                dst.is_some(),
+            ) {
                 Some(v) => {
                     if let Some(d) = dst {
                         p.set(*d, v);

@@ -236,6 +236,19 @@ impl<'a> Loader<'a> {
         }
     }
 
+    /// A bit-syntax unit (1..=256).
+    fn bs_unit(&self, op: &Operand) -> Res<u16> {
+        match self.unsigned(op)? {
+            u @ 0..=256 => Ok(u as u16),
+            u => Err(format!("unit {u} out of range")),
+        }
+    }
+
+    /// Bit-syntax field flags (a byte of `bits::LITTLE`, `SIGNED`, `NATIVE`...).
+    fn bs_flags(&self, op: &Operand) -> Res<u8> {
+        u8::try_from(self.unsigned(op)?).map_err(|_| "field flags out of range".into())
+    }
+
     /// A fixed size operand of a `bs_match` command.
     fn size(&mut self, op: &Operand) -> Res<u32> {
         match op {
@@ -742,7 +755,6 @@ impl<'a> Loader<'a> {
                 Instr::GcBif {
                     export,
                     fail: self.label(&a[0])?,
-                    live: self.unsigned(&a[1])?,
                     frame: bif_frame(export, &args),
                     args,
                     dst: self.dst(&a[3 + n])?,
@@ -918,8 +930,8 @@ impl<'a> Loader<'a> {
                 fail: self.label(&a[0])?,
                 ctx: self.src(&a[1])?,
                 size: self.src(&a[3])?,
-                unit: self.unsigned(&a[4])?,
-                flags: self.unsigned(&a[5])?,
+                unit: self.bs_unit(&a[4])?,
+                flags: self.bs_flags(&a[5])?,
                 dst: Some(self.dst(&a[6])?),
             },
             op::bs_skip_bits2 => Instr::BsGet {
@@ -927,8 +939,8 @@ impl<'a> Loader<'a> {
                 fail: self.label(&a[0])?,
                 ctx: self.src(&a[1])?,
                 size: self.src(&a[2])?,
-                unit: self.unsigned(&a[3])?,
-                flags: self.unsigned(&a[4])?,
+                unit: self.bs_unit(&a[3])?,
+                flags: self.bs_flags(&a[4])?,
                 dst: None,
             },
             op::bs_get_utf8 | op::bs_get_utf16 | op::bs_get_utf32 => Instr::BsGet {
@@ -941,7 +953,7 @@ impl<'a> Loader<'a> {
                 ctx: self.src(&a[1])?,
                 size: Src::term(Term::NIL),
                 unit: 1,
-                flags: self.unsigned(&a[3])?,
+                flags: self.bs_flags(&a[3])?,
                 dst: Some(self.dst(&a[4])?),
             },
             op::bs_skip_utf8 | op::bs_skip_utf16 | op::bs_skip_utf32 => Instr::BsGet {
@@ -954,7 +966,7 @@ impl<'a> Loader<'a> {
                 ctx: self.src(&a[1])?,
                 size: Src::term(Term::NIL),
                 unit: 1,
-                flags: self.unsigned(&a[3])?,
+                flags: self.bs_flags(&a[3])?,
                 dst: None,
             },
             op::bs_test_tail2 => Instr::BsTestTail {
@@ -1023,7 +1035,6 @@ impl<'a> Loader<'a> {
                     exact: ins.opcode == op::put_map_exact,
                     src: self.src(&a[1])?,
                     dst: self.dst(&a[2])?,
-                    live: self.unsigned(&a[3])?,
                     pairs: pairs.into(),
                 }
             }
