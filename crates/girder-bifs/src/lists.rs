@@ -6,7 +6,7 @@ use girder_term::object as obj;
 use girder_term::{Atom, Term, compare};
 
 use crate::Entry;
-use crate::util::{charlist, list_arg, string_arg};
+use crate::util::{charlist, integer_text, list_arg, parse_integer, radix, string_arg};
 
 pub const BIFS: &[Entry] = &[
     ("erlang", "length", 1, length),
@@ -14,6 +14,8 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "tl", 1, tl),
     ("erlang", "++", 2, append),
     ("erlang", "--", 2, subtract),
+    ("erlang", "append", 2, append),
+    ("erlang", "subtract", 2, subtract),
     ("erlang", "atom_to_list", 1, atom_to_list),
     ("erlang", "list_to_atom", 1, list_to_atom),
     ("erlang", "list_to_existing_atom", 1, list_to_existing_atom),
@@ -96,48 +98,20 @@ fn integer_to_list(p: &mut Process, a: &[Term]) -> BifResult {
 
 fn list_to_integer(p: &mut Process, a: &[Term]) -> BifResult {
     let s = string_arg(a[0])?;
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(&s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(BifError::BADARG);
-    }
-    let n: num_bigint::BigInt = s
-        .trim_start_matches('+')
-        .parse()
-        .map_err(|_| BifError::BADARG)?;
-    Ok(obj::integer_from_big(&mut p.heap, &n))
+    parse_integer(p, &s, 10)
 }
 
-/// A radix argument (2..=36), or `badarg`.
-fn radix(t: Term) -> Result<u32, BifError> {
-    match t.as_small() {
-        Some(r @ 2..=36) => Ok(r as u32),
-        _ => Err(BifError::BADARG),
-    }
-}
-
-/// `integer_to_list(N, Base)`: digits above 9 in upper case, as OTP.
+/// `integer_to_list(N, Base)`.
 fn integer_to_list2(p: &mut Process, a: &[Term]) -> BifResult {
-    if !obj::is_integer(a[0]) {
-        return Err(BifError::BADARG);
-    }
-    let s = obj::big_value(a[0])
-        .to_str_radix(radix(a[1])?)
-        .to_uppercase();
+    let s = integer_text(a[0], radix(a[1])?)?;
     Ok(charlist(p, &s))
 }
 
-/// `list_to_integer(String, Base)`: an optional sign, then at least one digit of the base
-/// (either case).
+/// `list_to_integer(String, Base)`.
 fn list_to_integer2(p: &mut Process, a: &[Term]) -> BifResult {
     let base = radix(a[1])?;
     let s = string_arg(a[0])?;
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(&s);
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(base)) {
-        return Err(BifError::BADARG);
-    }
-    let n = num_bigint::BigInt::parse_bytes(s.trim_start_matches('+').as_bytes(), base)
-        .ok_or(BifError::BADARG)?;
-    Ok(obj::integer_from_big(&mut p.heap, &n))
+    parse_integer(p, &s, base)
 }
 
 /// `string:list_to_integer/1`: the integer at the start of a string and the rest,

@@ -10,7 +10,7 @@ use girder_term::Term;
 use girder_term::object as obj;
 
 use crate::Entry;
-use crate::util::{charlist, list_arg, string_arg, usize_arg};
+use crate::util::{charlist, integer_text, list_arg, parse_integer, radix, string_arg, usize_arg};
 
 pub const BIFS: &[Entry] = &[
     ("erlang", "binary_to_integer", 1, |p, a| {
@@ -24,8 +24,6 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "list_to_bitstring", 1, list_to_bitstring),
     ("erlang", "insert_element", 3, insert_element),
     ("erlang", "delete_element", 2, delete_element),
-    ("erlang", "append", 2, append),
-    ("erlang", "subtract", 2, subtract),
     ("erlang", "statistics", 1, statistics),
     ("erlang", "unique_integer", 0, |p, _| unique(p, Term::NIL)),
     ("erlang", "unique_integer", 1, |p, a| unique(p, a[0])),
@@ -77,34 +75,16 @@ trait Pipe: Sized {
 }
 impl Pipe for Term {}
 
-fn radix(t: Term) -> Result<u32, BifError> {
-    match t.as_small() {
-        Some(r @ 2..=36) => Ok(r as u32),
-        _ => Err(BifError::BADARG),
-    }
-}
-
 fn binary_to_integer(p: &mut Process, bin: Term, base: u32) -> BifResult {
     let bytes = obj::binary_bytes(bin)
         .filter(|_| obj::is_binary(bin))
         .ok_or(BifError::BADARG)?;
     let s = std::str::from_utf8(bytes).map_err(|_| BifError::BADARG)?;
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(base)) {
-        return Err(BifError::BADARG);
-    }
-    let n = num_bigint::BigInt::parse_bytes(s.trim_start_matches('+').as_bytes(), base)
-        .ok_or(BifError::BADARG)?;
-    Ok(obj::integer_from_big(&mut p.heap, &n))
+    parse_integer(p, s, base)
 }
 
 fn integer_to_binary2(p: &mut Process, a: &[Term]) -> BifResult {
-    if !obj::is_integer(a[0]) {
-        return Err(BifError::BADARG);
-    }
-    let s = obj::big_value(a[0])
-        .to_str_radix(radix(a[1])?)
-        .to_uppercase();
+    let s = integer_text(a[0], radix(a[1])?)?;
     Ok(obj::binary_from_bytes(&mut p.heap, s.as_bytes()))
 }
 
@@ -176,24 +156,6 @@ fn delete_element(p: &mut Process, a: &[Term]) -> BifResult {
     }
     elems.remove(i - 1);
     Ok(obj::tuple(&mut p.heap, &elems))
-}
-
-fn append(p: &mut Process, a: &[Term]) -> BifResult {
-    let items = list_arg(a[0])?;
-    Ok(obj::list_from_slice(&mut p.heap, &items, a[1]))
-}
-
-fn subtract(p: &mut Process, a: &[Term]) -> BifResult {
-    let mut items = list_arg(a[0])?;
-    for r in list_arg(a[1])? {
-        if let Some(i) = items
-            .iter()
-            .position(|x| girder_term::compare::eq_exact(*x, r))
-        {
-            items.remove(i);
-        }
-    }
-    Ok(obj::list_from_slice(&mut p.heap, &items, Term::NIL))
 }
 
 /// When the VM started, for `statistics(wall_clock)`.

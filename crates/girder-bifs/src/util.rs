@@ -99,3 +99,31 @@ pub fn charlist(p: &mut girder_runtime::Process, s: &str) -> Term {
     let chars: Vec<Term> = s.chars().map(|c| Term::small(c as i64)).collect();
     obj::list_from_slice(&mut p.heap, &chars, Term::NIL)
 }
+
+/// A radix argument (2..=36), or `badarg`.
+pub fn radix(t: Term) -> Result<u32, BifError> {
+    match t.as_small() {
+        Some(r @ 2..=36) => Ok(r as u32),
+        _ => Err(BifError::BADARG),
+    }
+}
+
+/// The integer written in `s`: an optional sign, then at least one digit of `base` (either
+/// case), as `list_to_integer/2` and `binary_to_integer/2` accept it; else `badarg`.
+pub fn parse_integer(p: &mut girder_runtime::Process, s: &str, base: u32) -> BifResult {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(base)) {
+        return Err(BifError::BADARG);
+    }
+    let n =
+        BigInt::parse_bytes(s.trim_start_matches('+').as_bytes(), base).ok_or(BifError::BADARG)?;
+    Ok(obj::integer_from_big(&mut p.heap, &n))
+}
+
+/// The digits of integer `t` in `base`, above 9 in upper case as OTP writes them.
+pub fn integer_text(t: Term, base: u32) -> Result<String, BifError> {
+    if !obj::is_integer(t) {
+        return Err(BifError::BADARG);
+    }
+    Ok(obj::big_value(t).to_str_radix(base).to_uppercase())
+}

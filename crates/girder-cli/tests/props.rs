@@ -12,6 +12,30 @@ use std::process::Command;
 
 use girder_testkit::{erlc, scratch_dir};
 
+/// Run `module:main()` from `dir` under `vm` (erl or girder) as erl runs it; its output.
+fn run(vm: &str, dir: &std::path::Path, module: &str) -> String {
+    let out = Command::new(vm)
+        .args([
+            "-noshell",
+            "-pa",
+            dir.to_str().unwrap(),
+            "-s",
+            module,
+            "main",
+            "-s",
+            "init",
+            "stop",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {vm}: {e}"));
+    assert!(
+        out.status.success(),
+        "{vm} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// xorshift64*: small, deterministic, good enough to spread test inputs.
 struct Rng(u64);
 
@@ -104,30 +128,8 @@ fn integer_arithmetic_matches_erl() {
     let src = dir.join("arith_props.erl");
     std::fs::write(&src, program(seed, 300)).unwrap();
     erlc(&[&src], &dir);
-    let run = |vm: &str| {
-        let out = Command::new(vm)
-            .args([
-                "-noshell",
-                "-pa",
-                dir.to_str().unwrap(),
-                "-s",
-                "arith_props",
-                "main",
-                "-s",
-                "init",
-                "stop",
-            ])
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {vm}: {e}"));
-        assert!(
-            out.status.success(),
-            "{vm} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
-    let expected = run("erl");
-    let got = run(env!("CARGO_BIN_EXE_girder"));
+    let expected = run("erl", &dir, "arith_props");
+    let got = run(env!("CARGO_BIN_EXE_girder"), &dir, "arith_props");
     assert!(expected.lines().count() >= 600);
     for (n, (e, g)) in expected.lines().zip(got.lines()).enumerate() {
         assert_eq!(g, e, "seed {seed:#x}, line {}", n + 1);
@@ -193,30 +195,8 @@ fn random_terms_round_trip_through_the_external_format_like_erl() {
     let file = dir.join("etf_props.erl");
     std::fs::write(&file, src).unwrap();
     erlc(&[&file], &dir);
-    let run = |vm: &str| {
-        let out = Command::new(vm)
-            .args([
-                "-noshell",
-                "-pa",
-                dir.to_str().unwrap(),
-                "-s",
-                "etf_props",
-                "main",
-                "-s",
-                "init",
-                "stop",
-            ])
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {vm}: {e}"));
-        assert!(
-            out.status.success(),
-            "{vm} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
-    let expected = run("erl");
-    let got = run(env!("CARGO_BIN_EXE_girder"));
+    let expected = run("erl", &dir, "etf_props");
+    let got = run(env!("CARGO_BIN_EXE_girder"), &dir, "etf_props");
     assert_eq!(expected.lines().count(), 300);
     for (n, (e, g)) in expected.lines().zip(got.lines()).enumerate() {
         assert_eq!(g, e, "seed {seed:#x}, term {}: {}", n + 1, terms[n]);
