@@ -6,8 +6,8 @@
 //! only after a global GC; girder keeps them, which is safe and costs memory only for
 //! programs that churn persistent terms).
 
-use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, MutexGuard};
 
 use girder_runtime::Process;
 use girder_runtime::bif::{BifError, BifResult};
@@ -30,11 +30,13 @@ struct Stored {
     value: Term,
 }
 
-thread_local! {
-    /// Key (its external term format) to entry.
-    static TABLE: RefCell<HashMap<Vec<u8>, Stored>> = RefCell::new(HashMap::new());
-    /// The areas holding every stored term; never freed (see the module docs).
-    static AREAS: RefCell<Vec<LiteralArea>> = const { RefCell::new(Vec::new()) };
+/// Key (its external term format) to entry.
+static TABLE: LazyLock<Mutex<HashMap<Vec<u8>, Stored>>> = LazyLock::new(Mutex::default);
+/// The areas holding every stored term; never freed (see the module docs).
+static AREAS: Mutex<Vec<LiteralArea>> = Mutex::new(Vec::new());
+
+fn table() -> MutexGuard<'static, HashMap<Vec<u8>, Stored>> {
+    TABLE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn key_bytes(t: Term) -> Result<Vec<u8>, BifError> {
@@ -47,14 +49,14 @@ fn put(_: &mut Process, a: &[Term]) -> BifResult {
     let mut area = LiteralArea::new();
     let key = copy_term(a[0], &mut area);
     let value = copy_term(a[1], &mut area);
-    AREAS.with(|v| v.borrow_mut().push(area));
-    TABLE.with(|t| t.borrow_mut().insert(k, Stored { key, value }));
+    AREAS.lock().unwrap_or_else(|e| e.into_inner()).push(area);
+    table().insert(k, Stored { key, value });
     Ok(Term::atom(Atom::OK))
 }
 
 fn lookup(key: Term) -> Result<Option<Term>, BifError> {
     let k = key_bytes(key)?;
-    Ok(TABLE.with(|t| t.borrow().get(&k).map(|s| s.value)))
+    Ok(table().get(&k).map(|s| s.value))
 }
 
 fn get1(_: &mut Process, a: &[Term]) -> BifResult {
@@ -67,14 +69,11 @@ fn get2(_: &mut Process, a: &[Term]) -> BifResult {
 
 fn erase(_: &mut Process, a: &[Term]) -> BifResult {
     let k = key_bytes(a[0])?;
-    Ok(Term::boolean(
-        TABLE.with(|t| t.borrow_mut().remove(&k)).is_some(),
-    ))
+    Ok(Term::boolean(table().remove(&k).is_some()))
 }
 
 fn get0(p: &mut Process, _: &[Term]) -> BifResult {
-    let pairs: Vec<(Term, Term)> =
-        TABLE.with(|t| t.borrow().values().map(|s| (s.key, s.value)).collect());
+    let pairs: Vec<(Term, Term)> = table().values().map(|s| (s.key, s.value)).collect();
     let items: Vec<Term> = pairs
         .into_iter()
         .map(|(k, v)| obj::tuple(&mut p.heap, &[k, v]))

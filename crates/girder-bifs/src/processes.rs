@@ -169,7 +169,7 @@ fn process_flag(p: &mut Process, a: &[Term]) -> BifResult {
                 Some(Atom::FALSE) => false,
                 _ => return Err(BifError::BADARG),
             };
-            let old = std::mem::replace(&mut p.trap_exit, on);
+            let old = sched::set_trap_exit(p, on);
             Ok(Term::boolean(old))
         }
         _ => Err(BifError::BADARG),
@@ -228,12 +228,14 @@ fn send_after(p: &mut Process, a: &[Term]) -> BifResult {
     let ms = obj::integer_to_i64(a[0])
         .and_then(|n| u64::try_from(n).ok())
         .ok_or(BifError::BADARG)?;
-    let to = match interp::send_target(p, a[1]) {
-        Some(id) => id,
-        None if a[1].is_atom() => u64::MAX,
-        None => return Err(BifError::BADARG),
+    let to = if a[1].is_local_pid() {
+        Ok(a[1].immediate_id())
+    } else if let Some(name) = a[1].as_atom() {
+        Err(name)
+    } else {
+        return Err(BifError::BADARG);
     };
-    let id = sched::send_after(p, ms, to, a[2]);
+    let id = sched::send_after(ms, to, a[2]);
     let ids = RefIds::new(&[id as u32, (id >> 32) as u32, TIMER_TAG]).expect("three ids");
     Ok(obj::local_ref(&mut p.heap, &ids))
 }
@@ -276,7 +278,7 @@ fn process_info(p: &mut Process, a: &[Term]) -> BifResult {
             obj::list_from_slice(&mut p.heap, &links, Term::NIL)
         }
         "trap_exit" => Term::boolean(p.trap_exit),
-        "registered_name" => match p.name {
+        "registered_name" => match sched::registered_name(p.id) {
             Some(n) => Term::atom(n),
             None => return Ok(Term::NIL),
         },

@@ -182,7 +182,7 @@ fn run_boot(calls: Vec<StartCall>, print_result: bool) -> Option<i32> {
     let boot = p.id;
     let mut pending = calls.into_iter();
     // Start calls until one runs as Erlang code (BIF calls finish at once).
-    let mut next = |p: &mut Process| -> Result<bool, i32> {
+    let mut next = move |p: &mut Process| -> Result<bool, i32> {
         for c in pending.by_ref() {
             let args = start_args(p, &c);
             match start(p, &c.module, &c.function, &args) {
@@ -199,7 +199,7 @@ fn run_boot(calls: Vec<StartCall>, print_result: bool) -> Option<i32> {
         Err(status) => return Some(status),
     }
     sched::add(p);
-    let result = sched::run(boot, |p, event| match event {
+    let result = sched::run(boot, move |p, event| match event {
         sched::BootEvent::Returned(v) => match next(p) {
             Ok(false) if print_result => {
                 println!("{}", display(v));
@@ -248,6 +248,9 @@ pub fn run_erl(args: ErlArgs) -> i32 {
     girder_bifs::register_all();
     girder_bifs::init::set_arguments(args.flags.clone(), args.extra.clone(), otp_root());
     set_code_path(&args.pa, &args.pz);
+    if let Some(n) = args.schedulers {
+        sched::set_schedulers(n);
+    }
     if !args.evals.is_empty() {
         eprintln!(
             "girder: -eval needs OTP's erl_eval running on girder, which is not implemented yet"

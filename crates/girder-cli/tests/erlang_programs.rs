@@ -4,7 +4,8 @@
 //!
 //! A program matches when girder's standard output is byte-identical to erl's, its exit
 //! status is the same and, when erl reports `init terminating in do_boot` on standard
-//! error, girder does too; girder must match both normally and with `GIRDER_GC_STRESS=1`.
+//! error, girder does too; girder must match with its default scheduler threads, with
+//! `+S 1` and `+S 2`, and with `GIRDER_GC_STRESS=1`.
 //! Programs in `tests/erlang/pending.txt` must still differ (when one starts to match, it
 //! is to be removed from the list); all others must match.
 
@@ -49,8 +50,17 @@ fn erl_runs() -> &'static [[Captured; 2]] {
     })
 }
 
-fn girder(program: &str, gc_stress: bool) -> Captured {
+/// The ways girder runs each program; each must match erl.
+const VARIANTS: &[(&str, &[&str], bool)] = &[
+    ("default schedulers", &[], false),
+    ("+S 1", &["+S", "1"], false),
+    ("+S 2", &["+S", "2"], false),
+    ("GIRDER_GC_STRESS=1 +S 2", &["+S", "2"], true),
+];
+
+fn girder(program: &str, flags: &[&str], gc_stress: bool) -> Captured {
     let mut cmd = corpus().command(Path::new(env!("CARGO_BIN_EXE_girder")), program);
+    cmd.args(flags);
     if gc_stress {
         cmd.env("GIRDER_GC_STRESS", "1");
     }
@@ -65,11 +75,14 @@ fn programs_match_erl() {
     let outcomes = parallel_map(&indices, THREADS, |&i| {
         let program = &c.programs[i];
         let erl = &reference[i][0];
-        let mut diffs = differences(erl, &girder(program, false));
-        if diffs.is_empty() {
-            diffs = differences(erl, &girder(program, true));
+        let mut diffs = Vec::new();
+        for (name, flags, gc_stress) in VARIANTS {
+            diffs = differences(erl, &girder(program, flags, *gc_stress));
             for d in &mut diffs {
-                d.insert_str(0, "with GIRDER_GC_STRESS=1: ");
+                d.insert_str(0, &format!("with {name}: "));
+            }
+            if !diffs.is_empty() {
+                break;
             }
         }
         (program, diffs)

@@ -57,8 +57,8 @@ pub struct Process {
     pub monitored_by: Vec<(Term, u64)>,
     /// `process_flag(trap_exit, true)`.
     pub trap_exit: bool,
-    /// The registered name, if any.
-    pub name: Option<girder_term::Atom>,
+    /// Scheduling priority (`process_flag(priority, P)`).
+    pub priority: crate::sched::Priority,
 }
 
 impl Process {
@@ -87,7 +87,7 @@ impl Process {
             monitors: Vec::new(),
             monitored_by: Vec::new(),
             trap_exit: false,
-            name: None,
+            priority: crate::sched::Priority::Normal,
         }
     }
 

@@ -423,6 +423,18 @@ impl LiteralArea {
         LiteralArea::default()
     }
 
+    /// An area holding a copy of `t` and nothing more (one block of exactly its size): a
+    /// message or signal in flight between processes. The copy and its area go together.
+    pub fn holding(t: crate::word::Term) -> (crate::word::Term, LiteralArea) {
+        let words = crate::copy::size_of_term(t);
+        let mut area = LiteralArea::default();
+        if words > 0 {
+            area.blocks.push(Bump::new(words));
+        }
+        let copy = crate::copy::copy_term(t, &mut area);
+        (copy, area)
+    }
+
     /// Whether `ptr` points into this area.
     pub fn contains(&self, ptr: *const u64) -> bool {
         let a = ptr as usize;

@@ -1,0 +1,754 @@
+//! Processes together: the process table, message and signal delivery, links, monitors,
+//! exit signals, the registry, timers, and the scheduler threads that run processes.
+//!
+//! `+S N` scheduler threads (default: one per core, see [`run`]) run processes in time
+//! slices of [`crate::interp::REDUCTIONS`], with per-thread run queues and work stealing
+//! (`run.rs`). The process that is running is taken out of its table slot (`table.rs`), so
+//! BIFs get it as `&mut Process`; everything one process does to another goes through a
+//! *signal* in the other's inbox, which the other applies itself when it next runs (or, for
+//! messages to a process that is not running, is copied straight into its heap). Signals
+//! from one process to another arrive in the order they were sent, as in OTP.
+
+mod run;
+pub mod table;
+pub mod timers;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::{Mutex, OnceLock};
+
+use girder_term::object as obj;
+use girder_term::{Atom, Term, copy::copy_term};
+
+use crate::exception::Class;
+use crate::interp::{self, Outcome};
+use crate::module::Export;
+use crate::process::Process;
+use table::{Owned, Signal, Slot, State};
+
+pub use table::{Priority, new_id};
+
+/// Make `p` known to the scheduler and runnable.
+pub fn add(p: Box<Process>) {
+    let slot = table::insert(p);
+    let mut g = slot.lock();
+    make_runnable(&slot, &mut g);
+}
+
+/// Move a waiting process to a run queue (with its slot locked).
+fn make_runnable(slot: &Slot, g: &mut table::Inner) {
+    if g.state == State::Waiting {
+        g.state = State::Queued;
+        run::SHARED.active.fetch_add(1, Ordering::SeqCst);
+        run::enqueue(
+            slot.id,
+            Priority::from_u8(slot.priority.load(Ordering::Relaxed)),
+        );
+    }
+}
+
+/// Spawn `export(args)` (terms from `from`'s heap are copied); its pid.
+pub fn spawn(
+    from: &mut Process,
+    export: &'static Export,
+    args: &[Term],
+    link: bool,
+) -> Result<Term, String> {
+    let mut p = Box::new(Process::new(new_id()));
+    let copied: Vec<Term> = args.iter().map(|a| copy_term(*a, &mut p.heap)).collect();
+    p.start_call(export, &copied)?;
+    Ok(start(from, p, link))
+}
+
+/// Spawn a call of the fun `f` with no arguments.
+pub fn spawn_fun(from: &mut Process, f: Term, link: bool) -> Result<Term, String> {
+    let mut p = Box::new(Process::new(new_id()));
+    let f = copy_term(f, &mut p.heap);
+    p.start_fun(f)?;
+    Ok(start(from, p, link))
+}
+
+fn start(from: &mut Process, mut p: Box<Process>, link: bool) -> Term {
+    if link {
+        // The new process is not running yet: both ends can be set directly.
+        p.links.push(from.id);
+        from.links.push(p.id);
+    }
+    let pid = p.pid();
+    add(p);
+    pid
+}
+
+/// Whether process `id` is alive as seen by `current`: signals `current` sent it before
+/// count as delivered (an exit signal that will kill it makes it dead), as OTP guarantees.
+pub fn is_alive(current: &Process, id: u64) -> bool {
+    if id == current.id {
+        return true;
+    }
+    let Some(slot) = table::get(id) else {
+        return false;
+    };
+    let g = slot.lock();
+    if g.state == State::Exited {
+        return false;
+    }
+    let traps = slot.trap_exit.load(Ordering::SeqCst);
+    !g.inbox.iter().any(|s| match s {
+        Signal::Exit {
+            from,
+            reason,
+            linked: false,
+        } if *from == current.id => {
+            let r = reason.term.as_atom();
+            r == Some(Atom::KILL) || (r != Some(Atom::NORMAL) && !traps)
+        }
+        _ => false,
+    })
+}
+
+/// Put signal `sig` in process `to`'s inbox and make it runnable; gives the signal back
+/// when `to` does not exist or has exited.
+pub fn send_signal(to: u64, sig: Signal) -> Result<(), Signal> {
+    let Some(slot) = table::get(to) else {
+        return Err(sig);
+    };
+    let mut g = slot.lock();
+    if g.state == State::Exited {
+        return Err(sig);
+    }
+    g.inbox.push(sig);
+    make_runnable(&slot, &mut g);
+    Ok(())
+}
+
+/// Deliver a message already copied out of its sender.
+fn deliver_owned(to: u64, msg: Owned) {
+    let Some(slot) = table::get(to) else {
+        return;
+    };
+    let mut g = slot.lock();
+    if g.state == State::Exited {
+        return;
+    }
+    if g.inbox.is_empty()
+        && let Some(p) = g.process.as_mut()
+    {
+        let copy = copy_term(msg.term, &mut p.heap);
+        p.msgs.push(copy);
+    } else {
+        g.inbox.push(Signal::Message(msg));
+    }
+    make_runnable(&slot, &mut g);
+}
+
+/// Send `msg` (a term of `from`'s heap) to process `to`. Sending to a dead process does
+/// nothing, as in OTP.
+pub fn send(from: &mut Process, to: u64, msg: Term) {
+    if to == from.id {
+        from.msgs.push(msg);
+        return;
+    }
+    let Some(slot) = table::get(to) else {
+        return;
+    };
+    let mut g = slot.lock();
+    if g.state == State::Exited {
+        return;
+    }
+    // A process that is not running, with no signal ahead of this one, takes the message
+    // straight into its heap (allocation never collects, so its heap can grow under it).
+    if g.inbox.is_empty()
+        && let Some(p) = g.process.as_mut()
+    {
+        let copy = copy_term(msg, &mut p.heap);
+        p.msgs.push(copy);
+    } else {
+        g.inbox.push(Signal::Message(Owned::copy(msg)));
+    }
+    make_runnable(&slot, &mut g);
+}
+
+/// The pid registered as `name`.
+pub fn whereis(_current: &Process, name: Atom) -> Option<u64> {
+    table::registry().by_name.get(&name).copied()
+}
+
+/// The name process `id` is registered under.
+pub fn registered_name(id: u64) -> Option<Atom> {
+    table::registry().by_id.get(&id).copied()
+}
+
+/// Register process `id` under `name`; false if the name is taken, the process already has
+/// a name, or it is not alive.
+pub fn register(current: &mut Process, name: Atom, id: u64) -> bool {
+    if !is_alive(current, id) {
+        return false;
+    }
+    let mut r = table::registry();
+    if r.by_name.contains_key(&name) || r.by_id.contains_key(&id) {
+        return false;
+    }
+    r.by_name.insert(name, id);
+    r.by_id.insert(id, name);
+    true
+}
+
+/// Remove a registered name; false if it was not registered.
+pub fn unregister(_current: &mut Process, name: Atom) -> bool {
+    let mut r = table::registry();
+    match r.by_name.remove(&name) {
+        Some(id) => {
+            r.by_id.remove(&id);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Every registered name.
+pub fn registered() -> Vec<Atom> {
+    table::registry().by_name.keys().copied().collect()
+}
+
+/// Every live process number, the running one included, in order.
+pub fn processes(_current: &Process) -> Vec<u64> {
+    table::ids()
+}
+
+/// Link `current` and `other`; false if `other` is dead.
+pub fn link(current: &mut Process, other: u64) -> bool {
+    if other == current.id {
+        return true;
+    }
+    if current.links.contains(&other) {
+        return is_alive(current, other);
+    }
+    match send_signal(other, Signal::Link { from: current.id }) {
+        Ok(()) => {
+            current.links.push(other);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// Remove a link, if any.
+pub fn unlink(current: &mut Process, other: u64) {
+    if let Some(i) = current.links.iter().position(|&l| l == other) {
+        current.links.remove(i);
+        let _ = send_signal(other, Signal::Unlink { from: current.id });
+    }
+}
+
+/// Monitor `other` with reference `reference`; when it is already dead the `DOWN` message
+/// (reason `noproc`) arrives at once.
+pub fn monitor(current: &mut Process, other: u64, reference: Term, target: Term) {
+    let sig = Signal::Monitor {
+        from: current.id,
+        reference: Owned::copy(reference),
+    };
+    if other != u64::MAX && send_signal(other, sig).is_ok() {
+        current.monitors.push((reference, other));
+    } else {
+        let down = down_message(current, reference, target, Term::atom(Atom::NOPROC));
+        current.msgs.push(down);
+    }
+}
+
+/// Stop monitoring; true if the monitor was active.
+pub fn demonitor(current: &mut Process, reference: Term) -> bool {
+    let Some(i) = current
+        .monitors
+        .iter()
+        .position(|(r, _)| girder_term::compare::eq_exact(*r, reference))
+    else {
+        return false;
+    };
+    let (_, other) = current.monitors.remove(i);
+    let _ = send_signal(
+        other,
+        Signal::Demonitor {
+            reference: Owned::copy(reference),
+        },
+    );
+    true
+}
+
+fn down_message(p: &mut Process, reference: Term, target: Term, reason: Term) -> Term {
+    let down = Term::atom(Atom::intern("DOWN"));
+    let process = Term::atom(Atom::intern("process"));
+    obj::tuple(&mut p.heap, &[down, reference, process, target, reason])
+}
+
+/// Set `process_flag(trap_exit, on)`; the old value.
+pub fn set_trap_exit(p: &mut Process, on: bool) -> bool {
+    if let Some(slot) = table::get(p.id) {
+        slot.trap_exit.store(on, Ordering::SeqCst);
+    }
+    std::mem::replace(&mut p.trap_exit, on)
+}
+
+/// Set `process_flag(priority, P)`; the old priority.
+pub fn set_priority(p: &mut Process, priority: Priority) -> Priority {
+    if let Some(slot) = table::get(p.id) {
+        slot.priority.store(priority as u8, Ordering::SeqCst);
+    }
+    std::mem::replace(&mut p.priority, priority)
+}
+
+/// `erlang:send_after(Ms, Dest, Msg)`: the timer's number. `to` is a process number or a
+/// registered name looked up when the timer fires.
+pub fn send_after(ms: u64, to: Result<u64, Atom>, msg: Term) -> u64 {
+    let msg = Owned::copy(msg);
+    match to {
+        Ok(id) => timers::send_after(ms, id, msg),
+        Err(name) => timers::send_after_named(ms, name, msg),
+    }
+}
+
+/// Cancel a timer; the milliseconds it had left, if it was still pending.
+pub fn cancel_timer(id: u64) -> Option<u64> {
+    timers::cancel(id)
+}
+
+/// The milliseconds a timer has left, if it is pending.
+pub fn read_timer(id: u64) -> Option<u64> {
+    timers::read(id)
+}
+
+/// Send an exit signal from the running process to `to` (`exit/2`). When the target is the
+/// caller itself and it must exit, the reason it exits with.
+pub fn exit_to(current: &mut Process, to: u64, reason: Term) -> Option<Term> {
+    if to == current.id {
+        if reason.as_atom() == Some(Atom::KILL) {
+            return Some(Term::atom(Atom::KILLED));
+        }
+        if current.trap_exit {
+            let pid = current.pid();
+            let msg = obj::tuple(
+                &mut current.heap,
+                &[Term::atom(Atom::EXIT_UPPER), pid, reason],
+            );
+            current.msgs.push(msg);
+            return None;
+        }
+        return Some(reason);
+    }
+    let _ = send_signal(
+        to,
+        Signal::Exit {
+            from: current.id,
+            reason: Owned::copy(reason),
+            linked: false,
+        },
+    );
+    None
+}
+
+/// Read another process's state (for `process_info/2`): `f` runs with the process locked in
+/// its slot. `Err(true)` when it is running on another scheduler thread right now (ask
+/// again later), `Err(false)` when it does not exist.
+pub fn inspect<R>(id: u64, f: impl FnOnce(&Process) -> R) -> Result<R, bool> {
+    let slot = table::get(id).ok_or(false)?;
+    let g = slot.lock();
+    match (&g.state, g.process.as_ref()) {
+        (State::Exited, _) => Err(false),
+        (_, Some(p)) => Ok(f(p)),
+        (_, None) => Err(true),
+    }
+}
+
+/// Signals waiting in process `id`'s inbox.
+pub fn pending_signals(id: u64) -> usize {
+    table::get(id).map_or(0, |s| s.lock().inbox.len())
+}
+
+/// What applying a signal did.
+enum Applied {
+    Continue,
+    /// The process must exit with this reason (a term of its heap).
+    Exit(Term),
+}
+
+/// Whether exit signal `reason` (through a link or not) kills a process with `trap_exit`.
+fn exit_kills(reason: Term, linked: bool, trap_exit: bool) -> bool {
+    let kill = !linked && reason.as_atom() == Some(Atom::KILL);
+    if trap_exit && !kill {
+        return false;
+    }
+    reason.as_atom() != Some(Atom::NORMAL) || kill
+}
+
+fn apply(p: &mut Process, sig: Signal) -> Applied {
+    match sig {
+        Signal::Message(m) => {
+            let copy = copy_term(m.term, &mut p.heap);
+            p.msgs.push(copy);
+        }
+        Signal::Exit {
+            from,
+            reason,
+            linked,
+        } => {
+            if linked {
+                let Some(i) = p.links.iter().position(|&l| l == from) else {
+                    // Unlinked meanwhile: the signal no longer applies.
+                    return Applied::Continue;
+                };
+                p.links.remove(i);
+            }
+            let kill = !linked && reason.term.as_atom() == Some(Atom::KILL);
+            if p.trap_exit && !kill {
+                let r = copy_term(reason.term, &mut p.heap);
+                let msg = obj::tuple(
+                    &mut p.heap,
+                    &[Term::atom(Atom::EXIT_UPPER), Term::pid(from), r],
+                );
+                p.msgs.push(msg);
+            } else if exit_kills(reason.term, linked, p.trap_exit) {
+                let r = if kill {
+                    Term::atom(Atom::KILLED)
+                } else {
+                    copy_term(reason.term, &mut p.heap)
+                };
+                return Applied::Exit(r);
+            }
+        }
+        Signal::Link { from } => {
+            if !p.links.contains(&from) {
+                p.links.push(from);
+            }
+        }
+        Signal::Unlink { from } => p.links.retain(|&l| l != from),
+        Signal::Monitor { from, reference } => {
+            let r = copy_term(reference.term, &mut p.heap);
+            p.monitored_by.push((r, from));
+        }
+        Signal::Demonitor { reference } => p
+            .monitored_by
+            .retain(|(r, _)| !girder_term::compare::eq_exact(*r, reference.term)),
+        Signal::Down {
+            from,
+            reference,
+            reason,
+        } => {
+            let Some(i) = p
+                .monitors
+                .iter()
+                .position(|(r, _)| girder_term::compare::eq_exact(*r, reference.term))
+            else {
+                // Demonitored meanwhile.
+                return Applied::Continue;
+            };
+            let (r, _) = p.monitors.remove(i);
+            let reason = copy_term(reason.term, &mut p.heap);
+            let msg = down_message(p, r, Term::pid(from), reason);
+            p.msgs.push(msg);
+        }
+        Signal::Timeout => {
+            if p.deadline.is_some_and(|d| d <= std::time::Instant::now()) {
+                p.timed_out = true;
+            }
+        }
+    }
+    Applied::Continue
+}
+
+/// Apply the signals of `inbox` in order; the exit reason if one of them kills `p`, with
+/// the signals after it.
+fn apply_all(p: &mut Process, inbox: Vec<Signal>) -> Option<(Term, Vec<Signal>)> {
+    let mut it = inbox.into_iter();
+    while let Some(sig) = it.next() {
+        if let Applied::Exit(r) = apply(p, sig) {
+            return Some((r, it.collect()));
+        }
+    }
+    None
+}
+
+/// Called by `receive` when it has looked at every message: move the signals that arrived
+/// while `p` ran into its queue, up to (not including) one that would kill it. True if any
+/// message arrived.
+pub fn pull_messages(p: &mut Process) -> bool {
+    // With one scheduler thread nothing can arrive while this process runs.
+    if run::SHARED.threads.load(Ordering::Relaxed) <= 1 {
+        return false;
+    }
+    let Some(slot) = table::get(p.id) else {
+        return false;
+    };
+    let mut g = slot.lock();
+    if g.inbox.is_empty() {
+        return false;
+    }
+    let before = p.msgs.len();
+    let trap = p.trap_exit;
+    let stop = g
+        .inbox
+        .iter()
+        .position(|s| {
+            matches!(s, Signal::Exit { reason, linked, .. } if exit_kills(reason.term, *linked, trap))
+        })
+        .unwrap_or(g.inbox.len());
+    let taken: Vec<Signal> = g.inbox.drain(..stop).collect();
+    drop(g);
+    for sig in taken {
+        let _ = apply(p, sig);
+    }
+    p.msgs.len() > before
+}
+
+/// What the boot process's owner wants after one of its calls ended.
+pub enum BootControl {
+    /// A new call was started in the boot process: keep running it.
+    Continue,
+    /// The boot process is done; keep the VM running (an idle VM waits, like erl's).
+    Done,
+    /// Stop the VM with this status.
+    Stop(i32),
+}
+
+/// How a boot call ended.
+pub enum BootEvent {
+    /// It returned.
+    Returned(Term),
+    /// It raised past its last catch.
+    Raised {
+        class: Class,
+        reason: Term,
+        trace: Term,
+    },
+}
+
+type BootHandler = Box<dyn FnMut(&mut Process, BootEvent) -> BootControl + Send>;
+
+struct Boot {
+    id: u64,
+    handler: Mutex<BootHandler>,
+}
+
+static BOOT: OnceLock<Boot> = OnceLock::new();
+static SCHEDULERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Choose the number of scheduler threads (`+S N`); by default one per core.
+pub fn set_schedulers(n: usize) {
+    SCHEDULERS.store(n, Ordering::SeqCst);
+}
+
+/// The number of scheduler threads the VM runs (or will run).
+pub fn schedulers() -> usize {
+    match SCHEDULERS.load(Ordering::SeqCst) {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
+/// Run every process until the VM halts (the status) or nothing can ever run again
+/// (`None`: every process waits for a message no one will send, and no timer is pending).
+/// `on_boot` hears how each call of process `boot` ends.
+pub fn run(
+    boot: u64,
+    on_boot: impl FnMut(&mut Process, BootEvent) -> BootControl + Send + 'static,
+) -> Result<Option<i32>, String> {
+    let handler: BootHandler = Box::new(on_boot);
+    if BOOT
+        .set(Boot {
+            id: boot,
+            handler: Mutex::new(handler),
+        })
+        .is_err()
+    {
+        return Err("the VM can only be booted once".into());
+    }
+    run::run_threads(schedulers())
+}
+
+fn boot_event(p: &mut Process, event: BootEvent) -> Option<BootControl> {
+    let boot = BOOT.get()?;
+    if boot.id != p.id {
+        return None;
+    }
+    let mut h = boot.handler.lock().unwrap_or_else(|e| e.into_inner());
+    Some(h(p, event))
+}
+
+/// Put a process that stays alive back in its slot: queued again if it yielded or a signal
+/// came while it ran, else waiting.
+fn park(slot: &Slot, p: Box<Process>, yielded: bool) {
+    let ready = yielded || p.recv_pos < p.msgs.len() || p.timed_out;
+    let mut g = slot.lock();
+    g.process = Some(p);
+    if ready || !g.inbox.is_empty() {
+        g.state = State::Queued;
+        run::enqueue(
+            slot.id,
+            Priority::from_u8(slot.priority.load(Ordering::Relaxed)),
+        );
+    } else {
+        g.state = State::Waiting;
+        run::SHARED.active.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Run one time slice of the queued process in `slot`.
+fn run_slice(slot: &Arc<Slot>) {
+    let (mut p, inbox) = {
+        let mut g = slot.lock();
+        let Some(p) = g.process.take() else {
+            return;
+        };
+        g.state = State::Running;
+        (p, std::mem::take(&mut g.inbox))
+    };
+    if let Some((reason, rest)) = apply_all(&mut p, inbox) {
+        exited(slot, p, reason, rest);
+        return;
+    }
+    match interp::run(&mut p) {
+        Outcome::Yield => park(slot, p, true),
+        Outcome::Wait => {
+            if let Some(at) = p.deadline
+                && !p.timed_out
+            {
+                timers::arm_receive(p.id, at);
+            }
+            park(slot, p, false)
+        }
+        Outcome::Returned(v) => match boot_event(&mut p, BootEvent::Returned(v)) {
+            Some(BootControl::Continue) => park(slot, p, true),
+            Some(BootControl::Stop(n)) => run::stop(Ok(Some(n))),
+            Some(BootControl::Done) | None => exited(slot, p, Term::atom(Atom::NORMAL), Vec::new()),
+        },
+        Outcome::Raised {
+            class,
+            reason,
+            trace,
+        } => {
+            let event = BootEvent::Raised {
+                class,
+                reason,
+                trace,
+            };
+            match boot_event(&mut p, event) {
+                Some(BootControl::Stop(n)) => {
+                    run::stop(Ok(Some(n)));
+                    return;
+                }
+                Some(_) => {}
+                None if class == Class::Error => report_crash(&p, reason, trace),
+                None => {}
+            }
+            let r = exit_reason(&mut p, class, reason, trace);
+            exited(slot, p, r, Vec::new());
+        }
+        Outcome::Halt(n) => run::stop(Ok(Some(n))),
+        Outcome::Fault(msg) => run::stop(Err(msg)),
+    }
+}
+
+/// Hooks run when a process exits (ETS tables owned by it, ...): given its number.
+static EXIT_HOOKS: Mutex<Vec<fn(u64)>> = Mutex::new(Vec::new());
+
+/// Call `hook` with the number of every process that exits.
+pub fn add_exit_hook(hook: fn(u64)) {
+    EXIT_HOOKS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(hook);
+}
+
+/// Process `p` (taken out of `slot`) exited with `reason` (a term of its heap): refuse
+/// further signals, take it out of the table and the registry, answer the link and monitor
+/// requests still in its inbox, and signal its links and monitors.
+fn exited(slot: &Slot, mut p: Box<Process>, reason: Term, mut unapplied: Vec<Signal>) {
+    {
+        let mut g = slot.lock();
+        g.state = State::Exited;
+        unapplied.append(&mut g.inbox);
+    }
+    table::remove(p.id);
+    run::SHARED.active.fetch_sub(1, Ordering::SeqCst);
+    {
+        let mut r = table::registry();
+        if let Some(name) = r.by_id.remove(&p.id) {
+            r.by_name.remove(&name);
+        }
+    }
+    let id = p.id;
+    let exit = |to: u64| {
+        let _ = send_signal(
+            to,
+            Signal::Exit {
+                from: id,
+                reason: Owned::copy(reason),
+                linked: true,
+            },
+        );
+    };
+    let down = |to: u64, reference: Owned| {
+        let _ = send_signal(
+            to,
+            Signal::Down {
+                from: id,
+                reference,
+                reason: Owned::copy(reason),
+            },
+        );
+    };
+    for sig in unapplied {
+        match sig {
+            Signal::Link { from } => exit(from),
+            Signal::Monitor { from, reference } => down(from, reference),
+            _ => {}
+        }
+    }
+    for l in std::mem::take(&mut p.links) {
+        exit(l);
+    }
+    for (r, watcher) in std::mem::take(&mut p.monitored_by) {
+        down(watcher, Owned::copy(r));
+    }
+    for (r, other) in std::mem::take(&mut p.monitors) {
+        let _ = send_signal(
+            other,
+            Signal::Demonitor {
+                reference: Owned::copy(r),
+            },
+        );
+    }
+    let hooks = EXIT_HOOKS.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    for hook in hooks {
+        hook(id);
+    }
+}
+
+/// The exit reason of an uncaught exception, as OTP forms it.
+pub fn exit_reason(p: &mut Process, class: Class, reason: Term, trace: Term) -> Term {
+    match class {
+        Class::Exit => reason,
+        Class::Error => obj::tuple(&mut p.heap, &[reason, trace]),
+        Class::Throw => {
+            let nocatch = obj::tuple(&mut p.heap, &[Term::atom(Atom::NOCATCH), reason]);
+            obj::tuple(&mut p.heap, &[nocatch, trace])
+        }
+    }
+}
+
+/// OTP's error report for a process that died of an error.
+fn report_crash(p: &Process, reason: Term, trace: Term) {
+    eprintln!(
+        "=ERROR REPORT==== {} ===\nError in process <0.{}.0> with exit value:\n{{{},{}}}\n",
+        chrono_like_now(),
+        p.id,
+        girder_term::convert::display(reason),
+        girder_term::convert::display(trace)
+    );
+}
+
+/// A timestamp for reports (seconds since the epoch; OTP prints local time).
+fn chrono_like_now() -> String {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!("{}.{:06}", d.as_secs(), d.subsec_micros())
+}

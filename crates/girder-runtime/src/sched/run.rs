@@ -1,0 +1,245 @@
+//! Scheduler threads and their run queues.
+//!
+//! `+S N` threads (default: one per core). Each has a FIFO run queue per priority level
+//! (max, high, normal and low share one) and steals from the others when its own are empty;
+//! processes made runnable from outside any scheduler thread go to a global injector. An
+//! idle thread sleeps on a condition variable until work is queued or a timer is due.
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, LazyLock, Mutex, OnceLock};
+use std::time::Duration;
+
+use crossbeam_deque::{Injector, Steal, Stealer, Worker};
+
+use super::table::{self, Priority, State};
+
+/// Run-queue levels: max, high, normal (with low).
+const LEVELS: usize = 3;
+
+/// How often a runnable low-priority process is passed over for normal ones before it runs
+/// (OTP runs low-priority processes less often than normal ones, but runs them).
+const LOW_SKIPS: u8 = 8;
+
+fn level(p: Priority) -> usize {
+    match p {
+        Priority::Max => 0,
+        Priority::High => 1,
+        Priority::Normal | Priority::Low => 2,
+    }
+}
+
+pub(super) struct Shared {
+    injector: [Injector<u64>; LEVELS],
+    stealers: OnceLock<Vec<[Stealer<u64>; LEVELS]>>,
+    /// Scheduler threads asleep (or about to be).
+    idle: AtomicUsize,
+    sleep: Mutex<()>,
+    wake: Condvar,
+    /// Processes queued or running: when none are and no timer is pending, nothing can
+    /// ever run again.
+    pub(super) active: AtomicUsize,
+    stopping: AtomicBool,
+    /// How the VM stopped: a status, `None` when everything waits forever, or a fault.
+    pub(super) result: Mutex<Option<Result<Option<i32>, String>>>,
+    pub(super) threads: AtomicUsize,
+}
+
+pub(super) static SHARED: LazyLock<Shared> = LazyLock::new(|| Shared {
+    injector: [Injector::new(), Injector::new(), Injector::new()],
+    stealers: OnceLock::new(),
+    idle: AtomicUsize::new(0),
+    sleep: Mutex::new(()),
+    wake: Condvar::new(),
+    active: AtomicUsize::new(0),
+    stopping: AtomicBool::new(false),
+    result: Mutex::new(None),
+    threads: AtomicUsize::new(0),
+});
+
+thread_local! {
+    /// This scheduler thread's run queues (none outside scheduler threads).
+    static LOCAL: RefCell<Option<[Worker<u64>; LEVELS]>> = const { RefCell::new(None) };
+}
+
+/// Queue process `id` (now in state `Queued`) to run.
+pub(super) fn enqueue(id: u64, priority: Priority) {
+    let l = level(priority);
+    let pushed = LOCAL.with(|q| match &*q.borrow() {
+        Some(w) => {
+            w[l].push(id);
+            true
+        }
+        None => false,
+    });
+    if !pushed {
+        SHARED.injector[l].push(id);
+    }
+    notify();
+}
+
+/// Wake one sleeping scheduler thread, if any sleeps.
+fn notify() {
+    if SHARED.idle.load(Ordering::SeqCst) > 0 {
+        let _g = SHARED.sleep.lock().unwrap_or_else(|e| e.into_inner());
+        SHARED.wake.notify_one();
+    }
+}
+
+/// Stop every scheduler thread; the first result given wins.
+pub(super) fn stop(result: Result<Option<i32>, String>) {
+    let mut r = SHARED.result.lock().unwrap_or_else(|e| e.into_inner());
+    if r.is_none() {
+        *r = Some(result);
+    }
+    SHARED.stopping.store(true, Ordering::SeqCst);
+    drop(r);
+    let _g = SHARED.sleep.lock().unwrap_or_else(|e| e.into_inner());
+    SHARED.wake.notify_all();
+}
+
+pub(super) fn stopping() -> bool {
+    SHARED.stopping.load(Ordering::SeqCst)
+}
+
+/// The next process to run, if any is queued anywhere.
+fn find_work(me: usize) -> Option<u64> {
+    LOCAL.with(|q| {
+        let q = q.borrow();
+        let local = q.as_ref().expect("scheduler thread");
+        let stealers = SHARED
+            .stealers
+            .get()
+            .expect("stealers set before threads start");
+        for l in 0..LEVELS {
+            if let Some(id) = local[l].pop() {
+                return Some(id);
+            }
+            loop {
+                match SHARED.injector[l].steal_batch_and_pop(&local[l]) {
+                    Steal::Success(id) => return Some(id),
+                    Steal::Retry => continue,
+                    Steal::Empty => break,
+                }
+            }
+            for (i, s) in stealers.iter().enumerate() {
+                if i == me {
+                    continue;
+                }
+                loop {
+                    match s[l].steal_batch_and_pop(&local[l]) {
+                        Steal::Success(id) => return Some(id),
+                        Steal::Retry => continue,
+                        Steal::Empty => break,
+                    }
+                }
+            }
+        }
+        None
+    })
+}
+
+fn work_visible(me: usize) -> bool {
+    let stealers = SHARED.stealers.get().expect("stealers set");
+    (0..LEVELS).any(|l| {
+        !SHARED.injector[l].is_empty()
+            || stealers
+                .iter()
+                .enumerate()
+                .any(|(i, s)| i != me && !s[l].is_empty())
+    })
+}
+
+/// Sleep until work may be there. Detects the end: no process can run and no timer is
+/// pending.
+fn idle(me: usize) {
+    let g = SHARED.sleep.lock().unwrap_or_else(|e| e.into_inner());
+    SHARED.idle.fetch_add(1, Ordering::SeqCst);
+    if stopping() || work_visible(me) {
+        SHARED.idle.fetch_sub(1, Ordering::SeqCst);
+        return;
+    }
+    if SHARED.active.load(Ordering::SeqCst) == 0 && !super::timers::any_pending() {
+        SHARED.idle.fetch_sub(1, Ordering::SeqCst);
+        drop(g);
+        stop(Ok(None));
+        return;
+    }
+    // Lost wake-ups cannot happen (a queuer that sees no idle thread queued before this
+    // thread looked), but a timer may fall due: sleep at most until then.
+    let wait = super::timers::next_due_in()
+        .unwrap_or(Duration::from_millis(50))
+        .min(Duration::from_millis(50));
+    let _g = SHARED
+        .wake
+        .wait_timeout(g, wait)
+        .unwrap_or_else(|e| e.into_inner());
+    SHARED.idle.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// One scheduler thread's loop, until the VM stops.
+fn scheduler(me: usize, queues: [Worker<u64>; LEVELS]) {
+    LOCAL.with(|q| *q.borrow_mut() = Some(queues));
+    while !stopping() {
+        super::timers::fire_due();
+        let Some(id) = find_work(me) else {
+            idle(me);
+            continue;
+        };
+        let Some(slot) = table::get(id) else {
+            continue;
+        };
+        if Priority::from_u8(slot.priority.load(Ordering::Relaxed)) == Priority::Low
+            && slot.low_skips.fetch_add(1, Ordering::Relaxed) < LOW_SKIPS
+        {
+            // Passed over this time: back to the end of the queue.
+            LOCAL.with(|q| q.borrow().as_ref().expect("scheduler")[2].push(id));
+            continue;
+        }
+        slot.low_skips.store(0, Ordering::Relaxed);
+        debug_assert_eq!(slot.lock().state, State::Queued);
+        super::run_slice(&slot);
+    }
+    LOCAL.with(|q| *q.borrow_mut() = None);
+}
+
+/// Run `threads` scheduler threads (this thread being the first) until the VM stops; how
+/// it stopped.
+pub(super) fn run_threads(threads: usize) -> Result<Option<i32>, String> {
+    let threads = threads.max(1);
+    SHARED.threads.store(threads, Ordering::SeqCst);
+    let queues: Vec<[Worker<u64>; LEVELS]> = (0..threads)
+        .map(|_| [Worker::new_fifo(), Worker::new_fifo(), Worker::new_fifo()])
+        .collect();
+    let stealers = queues
+        .iter()
+        .map(|q| [q[0].stealer(), q[1].stealer(), q[2].stealer()])
+        .collect();
+    if SHARED.stealers.set(stealers).is_err() {
+        return Err("the scheduler can only be started once".into());
+    }
+    let mut queues = queues.into_iter();
+    let mine = queues.next().expect("at least one");
+    for (i, q) in queues.enumerate() {
+        // Threads are detached: when the VM stops, the process exits without waiting for a
+        // thread that may be blocked (for example reading standard input).
+        let spawned = std::thread::Builder::new()
+            .name(format!("scheduler {}", i + 2))
+            .stack_size(SCHEDULER_STACK)
+            .spawn(move || scheduler(i + 1, q));
+        if let Err(e) = spawned {
+            return Err(format!("cannot start a scheduler thread: {e}"));
+        }
+    }
+    scheduler(0, mine);
+    SHARED
+        .result
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .unwrap_or(Ok(None))
+}
+
+/// Stack of each extra scheduler thread: the interpreter does not recurse per Erlang call,
+/// but some BIFs walk deep terms recursively; this matches the main thread's usual 8 MiB.
+const SCHEDULER_STACK: usize = 8 << 20;

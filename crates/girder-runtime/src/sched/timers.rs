@@ -1,0 +1,168 @@
+//! Timers: `receive ... after` deadlines and `erlang:send_after`/`start_timer`.
+//!
+//! One timer heap for the whole VM behind a lock; every scheduler thread fires the due
+//! timers between time slices, and an atomic copy of the earliest deadline keeps that check
+//! lock-free when nothing is due. (A timer wheel per scheduler is the faster design; this
+//! heap is exact and simple, and timers are rare next to messages.)
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use super::table::{Owned, Signal};
+
+/// What a timer does when it fires.
+enum Action {
+    /// Wake a process waiting in `receive ... after`.
+    Receive(u64),
+    /// Deliver a message (`erlang:send_after/3`, `start_timer/3`).
+    Send { to: u64, msg: Owned },
+    /// Deliver a message to the process registered under this name, if any, when the timer
+    /// fires (`send_after` to a name).
+    SendNamed { name: girder_term::Atom, msg: Owned },
+}
+
+struct Timer {
+    at: Instant,
+    id: u64,
+}
+
+impl PartialEq for Timer {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.id) == (o.at, o.id)
+    }
+}
+impl Eq for Timer {}
+impl PartialOrd for Timer {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Timer {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.at, self.id).cmp(&(o.at, o.id))
+    }
+}
+
+#[derive(Default)]
+struct Timers {
+    order: BinaryHeap<Reverse<Timer>>,
+    /// Pending timers by number (a cancelled one is removed here and skipped when popped).
+    pending: HashMap<u64, (Instant, Action)>,
+    next_id: u64,
+}
+
+static TIMERS: LazyLock<Mutex<Timers>> = LazyLock::new(Mutex::default);
+static EPOCH: LazyLock<Instant> = LazyLock::new(Instant::now);
+/// Nanoseconds after `EPOCH` of the earliest pending timer, `u64::MAX` if none.
+static NEXT_DUE: AtomicU64 = AtomicU64::new(u64::MAX);
+
+fn nanos(at: Instant) -> u64 {
+    at.saturating_duration_since(*EPOCH).as_nanos() as u64
+}
+
+fn lock() -> std::sync::MutexGuard<'static, Timers> {
+    TIMERS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn update_next_due(t: &Timers) {
+    let due = t.order.peek().map_or(u64::MAX, |Reverse(t)| nanos(t.at));
+    NEXT_DUE.store(due, Ordering::SeqCst);
+}
+
+fn add(at: Instant, action: Action) -> u64 {
+    let mut t = lock();
+    t.next_id += 1;
+    let id = t.next_id;
+    t.order.push(Reverse(Timer { at, id }));
+    t.pending.insert(id, (at, action));
+    update_next_due(&t);
+    id
+}
+
+/// Wake process `id` at `at` (its `receive ... after` deadline).
+pub fn arm_receive(id: u64, at: Instant) {
+    add(at, Action::Receive(id));
+}
+
+/// Deliver `msg` to process `to` after `ms` milliseconds; the timer's number.
+pub fn send_after(ms: u64, to: u64, msg: Owned) -> u64 {
+    add(
+        Instant::now() + Duration::from_millis(ms),
+        Action::Send { to, msg },
+    )
+}
+
+/// Deliver `msg` to whoever is registered as `name` after `ms` milliseconds.
+pub fn send_after_named(ms: u64, name: girder_term::Atom, msg: Owned) -> u64 {
+    add(
+        Instant::now() + Duration::from_millis(ms),
+        Action::SendNamed { name, msg },
+    )
+}
+
+/// Milliseconds left on message timer `id`, if it is pending.
+pub fn read(id: u64) -> Option<u64> {
+    let t = lock();
+    let (at, action) = t.pending.get(&id)?;
+    if matches!(action, Action::Receive(_)) {
+        return None;
+    }
+    Some(at.saturating_duration_since(Instant::now()).as_millis() as u64)
+}
+
+/// Cancel message timer `id`; the milliseconds it had left, if it was pending.
+pub fn cancel(id: u64) -> Option<u64> {
+    let left = read(id)?;
+    lock().pending.remove(&id);
+    Some(left)
+}
+
+/// Whether any timer is pending.
+pub fn any_pending() -> bool {
+    NEXT_DUE.load(Ordering::SeqCst) != u64::MAX
+}
+
+/// How long until the next timer, if any.
+pub fn next_due_in() -> Option<Duration> {
+    let due = NEXT_DUE.load(Ordering::SeqCst);
+    (due != u64::MAX).then(|| Duration::from_nanos(due.saturating_sub(nanos(Instant::now()))))
+}
+
+/// Fire every due timer.
+pub fn fire_due() {
+    let now = Instant::now();
+    if NEXT_DUE.load(Ordering::SeqCst) > nanos(now) {
+        return;
+    }
+    let mut due = Vec::new();
+    {
+        let mut t = lock();
+        while let Some(Reverse(top)) = t.order.peek() {
+            if top.at > now {
+                break;
+            }
+            let Reverse(top) = t.order.pop().expect("peeked");
+            if let Some((_, action)) = t.pending.remove(&top.id) {
+                due.push(action);
+            }
+        }
+        update_next_due(&t);
+    }
+    for action in due {
+        match action {
+            Action::Receive(id) => {
+                let _ = super::send_signal(id, Signal::Timeout);
+            }
+            Action::Send { to, msg } => super::deliver_owned(to, msg),
+            Action::SendNamed { name, msg } => {
+                let to = super::table::registry().by_name.get(&name).copied();
+                if let Some(to) = to {
+                    super::deliver_owned(to, msg);
+                }
+            }
+        }
+    }
+}
