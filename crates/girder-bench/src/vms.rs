@@ -49,7 +49,14 @@ pub const VMS: &[VmSpec] = &[
         engine: Engine::Girder,
         flags: &[],
         default: true,
-        about: "girder's interpreter",
+        about: "girder's interpreter, one scheduler thread per core",
+    },
+    VmSpec {
+        name: "girder-s1",
+        engine: Engine::Girder,
+        flags: &["+S", "1"],
+        default: false,
+        about: "girder with a single scheduler thread: compare with girder for SMP scaling",
     },
     // Later: `girder-jit` (flags ["--jit"]) and `girder-cached` once those modes exist.
 ];

@@ -1,20 +1,24 @@
 //! Process BIFs: spawning, links, monitors, exit signals, the registry, sending, timers,
-//! `process_flag/2` and a first `process_info/2`.
+//! `process_flag/2`, `process_info/1,2`.
 
 use girder_runtime::bif::{BifError, BifResult};
+use girder_runtime::sched::{Priority, SpawnOpts};
 use girder_runtime::{Class, Process, interp, module, sched};
 use girder_term::object as obj;
 use girder_term::object::RefIds;
-use girder_term::{Atom, Term};
+use girder_term::{Atom, Term, copy::copy_term};
 
 use crate::Entry;
 use crate::util::list_arg;
 
 pub const BIFS: &[Entry] = &[
-    ("erlang", "spawn", 1, |p, a| spawn_fun(p, a[0], false)),
-    ("erlang", "spawn", 3, |p, a| spawn_mfa(p, a, false)),
-    ("erlang", "spawn_link", 1, |p, a| spawn_fun(p, a[0], true)),
-    ("erlang", "spawn_link", 3, |p, a| spawn_mfa(p, a, true)),
+    ("erlang", "spawn", 1, |p, a| {
+        spawn_fun(p, a[0], SpawnOpts::default())
+    }),
+    ("erlang", "spawn", 3, |p, a| spawn_mfa(p, a, SpawnOpts::default())),
+    ("erlang", "spawn_link", 1, |p, a| spawn_fun(p, a[0], linked())),
+    ("erlang", "spawn_link", 3, |p, a| spawn_mfa(p, a, linked())),
+    ("erlang", "spawn_opt", 4, spawn_opt4),
     ("erlang", "spawn_monitor", 1, spawn_monitor1),
     ("erlang", "spawn_monitor", 3, spawn_monitor3),
     ("erlang", "link", 1, link),
@@ -34,9 +38,29 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "send", 2, send),
     ("erlang", "send", 3, send),
     ("erlang", "!", 2, send),
-    ("erlang", "send_after", 3, send_after),
-    ("erlang", "cancel_timer", 1, cancel_timer),
-    ("erlang", "yield", 0, |_, _| Ok(Term::boolean(true))),
+    ("erlang", "send_after", 3, |p, a| send_after(p, a, None)),
+    ("erlang", "send_after", 4, |p, a| send_after(p, a, Some(a[3]))),
+    ("erlang", "start_timer", 3, |p, a| start_timer(p, a, None)),
+    ("erlang", "start_timer", 4, |p, a| start_timer(p, a, Some(a[3]))),
+    ("erlang", "cancel_timer", 1, |p, a| {
+        timer_query(p, a[0], Term::NIL, true)
+    }),
+    ("erlang", "cancel_timer", 2, |p, a| timer_query(p, a[0], a[1], true)),
+    ("erlang", "read_timer", 1, |p, a| timer_query(p, a[0], Term::NIL, false)),
+    ("erlang", "read_timer", 2, |p, a| timer_query(p, a[0], a[1], false)),
+    ("erlang", "yield", 0, |p, _| {
+        // The rest of the time slice goes: the next call or return yields.
+        p.reductions = 0;
+        Ok(Term::boolean(true))
+    }),
+    ("erlang", "bump_reductions", 1, |p, a| {
+        let n = obj::integer_to_i64(a[0])
+            .filter(|n| *n >= 0)
+            .ok_or(BifError::BADARG)?;
+        p.reductions = p.reductions.saturating_sub(n);
+        Ok(Term::boolean(true))
+    }),
+    ("erlang", "process_info", 1, process_info1),
     ("erlang", "processes", 0, processes),
     ("erlang", "process_info", 2, process_info),
 ];
@@ -49,20 +73,20 @@ fn pid_arg(t: Term) -> Result<u64, BifError> {
     }
 }
 
-fn spawn_fun(p: &mut Process, f: Term, link: bool) -> BifResult {
+fn spawn_fun(p: &mut Process, f: Term, opts: SpawnOpts) -> BifResult {
     if !obj::is_function(f) || interp::fun_arity(f) != Some(0) {
         return Err(BifError::BADARG);
     }
-    sched::spawn_fun(p, f, link).map_err(|_| BifError::BADARG)
+    sched::spawn_fun(p, f, opts).map_err(|_| BifError::BADARG)
 }
 
-fn spawn_mfa(p: &mut Process, a: &[Term], link: bool) -> BifResult {
+fn spawn_mfa(p: &mut Process, a: &[Term], opts: SpawnOpts) -> BifResult {
     let (Some(m), Some(f)) = (a[0].as_atom(), a[1].as_atom()) else {
         return Err(BifError::BADARG);
     };
     let args = list_arg(a[2])?;
     let export = module::export(m, f, args.len() as u32);
-    match sched::spawn(p, export, &args, link) {
+    match sched::spawn(p, export, &args, opts) {
         Ok(pid) => Ok(pid),
         // An undefined function still spawns in OTP, and the new process dies of `undef`;
         // here spawning reports it at once.
@@ -73,20 +97,97 @@ fn spawn_mfa(p: &mut Process, a: &[Term], link: bool) -> BifResult {
     }
 }
 
-fn with_monitor(p: &mut Process, pid: Term) -> BifResult {
+fn linked() -> SpawnOpts {
+    SpawnOpts {
+        link: true,
+        ..SpawnOpts::default()
+    }
+}
+
+/// Spawn with a monitor set up before the new process can run; `{Pid, Ref}`.
+fn spawn_monitored(
+    p: &mut Process,
+    spawn: impl FnOnce(&mut Process, SpawnOpts) -> BifResult,
+    mut opts: SpawnOpts,
+) -> BifResult {
     let r = obj::make_ref(&mut p.heap);
-    sched::monitor(p, pid.immediate_id(), r, pid);
+    opts.monitor = Some(r);
+    let pid = spawn(p, opts)?;
     Ok(obj::tuple(&mut p.heap, &[pid, r]))
 }
 
 fn spawn_monitor1(p: &mut Process, a: &[Term]) -> BifResult {
-    let pid = spawn_fun(p, a[0], false)?;
-    with_monitor(p, pid)
+    spawn_monitored(p, |p, o| spawn_fun(p, a[0], o), SpawnOpts::default())
 }
 
 fn spawn_monitor3(p: &mut Process, a: &[Term]) -> BifResult {
-    let pid = spawn_mfa(p, a, false)?;
-    with_monitor(p, pid)
+    spawn_monitored(p, |p, o| spawn_mfa(p, a, o), SpawnOpts::default())
+}
+
+/// `erlang:spawn_opt(M, F, A, Options)`: `Pid`, or `{Pid, Ref}` with `monitor`.
+fn spawn_opt4(p: &mut Process, a: &[Term]) -> BifResult {
+    let mut opts = SpawnOpts::default();
+    let mut monitor = false;
+    for o in list_arg(a[3])? {
+        if let Some(flag) = o.as_atom() {
+            match flag.name() {
+                "link" => opts.link = true,
+                "monitor" => monitor = true,
+                _ => return Err(BifError::BADARG),
+            }
+            continue;
+        }
+        if !obj::is_tuple(o) || obj::tuple_arity(o) != 2 {
+            return Err(BifError::BADARG);
+        }
+        let (key, v) = (obj::tuple_element(o, 0), obj::tuple_element(o, 1));
+        let words = || {
+            obj::integer_to_i64(v)
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or(BifError::BADARG)
+        };
+        match key.as_atom().map(|k| k.name()) {
+            Some("priority") => {
+                opts.priority = v
+                    .as_atom()
+                    .and_then(Priority::from_atom)
+                    .ok_or(BifError::BADARG)?
+            }
+            Some("min_heap_size") => opts.min_heap_size = Some(words()?),
+            Some("monitor") => {
+                // Monitor options (aliases, tags) are not supported yet: only `[]`.
+                if v != Term::NIL {
+                    return Err(BifError::BADARG);
+                }
+                monitor = true;
+            }
+            Some("min_bin_vheap_size" | "fullsweep_after") => {
+                words()?;
+            }
+            Some("message_queue_data") => {
+                if !matches!(v.as_atom().map(|a| a.name()), Some("off_heap" | "on_heap")) {
+                    return Err(BifError::BADARG);
+                }
+            }
+            Some("max_heap_size") => {
+                if !(obj::is_map(v) || words().is_ok()) {
+                    return Err(BifError::BADARG);
+                }
+            }
+            Some("async_dist") => {
+                v.as_atom()
+                    .filter(|b| *b == Atom::TRUE || *b == Atom::FALSE)
+                    .ok_or(BifError::BADARG)?;
+            }
+            _ => return Err(BifError::BADARG),
+        }
+    }
+    let args = [a[0], a[1], a[2]];
+    if monitor {
+        spawn_monitored(p, |p, o| spawn_mfa(p, &args, o), opts)
+    } else {
+        spawn_mfa(p, &args, opts)
+    }
 }
 
 fn link(p: &mut Process, a: &[Term]) -> BifResult {
@@ -162,15 +263,36 @@ fn exit2(p: &mut Process, a: &[Term]) -> BifResult {
 }
 
 fn process_flag(p: &mut Process, a: &[Term]) -> BifResult {
+    let bool_arg = |t: Term| match t.as_atom() {
+        Some(Atom::TRUE) => Ok(true),
+        Some(Atom::FALSE) => Ok(false),
+        _ => Err(BifError::BADARG),
+    };
     match a[0].as_atom().map(|f| f.name()) {
         Some("trap_exit") => {
-            let on = match a[1].as_atom() {
-                Some(Atom::TRUE) => true,
-                Some(Atom::FALSE) => false,
-                _ => return Err(BifError::BADARG),
-            };
-            let old = sched::set_trap_exit(p, on);
-            Ok(Term::boolean(old))
+            let on = bool_arg(a[1])?;
+            Ok(Term::boolean(sched::set_trap_exit(p, on)))
+        }
+        Some("priority") => {
+            let new = a[1]
+                .as_atom()
+                .and_then(Priority::from_atom)
+                .ok_or(BifError::BADARG)?;
+            Ok(Term::atom(sched::set_priority(p, new).atom()))
+        }
+        Some("min_heap_size") => {
+            obj::integer_to_i64(a[1])
+                .filter(|n| *n >= 0)
+                .ok_or(BifError::BADARG)?;
+            Ok(Term::small(girder_runtime::process::MIN_HEAP_WORDS as i64))
+        }
+        Some("message_queue_data") => match a[1].as_atom().map(|a| a.name()) {
+            Some("on_heap" | "off_heap") => Ok(Term::atom(Atom::intern("on_heap"))),
+            _ => Err(BifError::BADARG),
+        },
+        Some("sensitive") => {
+            bool_arg(a[1])?;
+            Ok(Term::boolean(false))
         }
         _ => Err(BifError::BADARG),
     }
@@ -224,10 +346,55 @@ fn send(p: &mut Process, a: &[Term]) -> BifResult {
 /// Marker word in timer references, to tell them from other references.
 const TIMER_TAG: u32 = 0x7469_6d72;
 
-fn send_after(p: &mut Process, a: &[Term]) -> BifResult {
-    let ms = obj::integer_to_i64(a[0])
-        .and_then(|n| u64::try_from(n).ok())
-        .ok_or(BifError::BADARG)?;
+fn timer_ref(p: &mut Process, id: u64) -> Term {
+    let ids = RefIds::new(&[id as u32, (id >> 32) as u32, TIMER_TAG]).expect("three ids");
+    obj::local_ref(&mut p.heap, &ids)
+}
+
+/// The timer number in a timer reference; `None` for another reference; badarg for a
+/// non-reference.
+fn timer_id(t: Term) -> Result<Option<u64>, BifError> {
+    if !obj::is_ref(t) {
+        return Err(BifError::BADARG);
+    }
+    if !obj::is_local_ref(t) {
+        return Ok(None);
+    }
+    let ids = obj::local_ref_ids(t);
+    if ids.get(2) != TIMER_TAG {
+        return Ok(None);
+    }
+    Ok(Some(u64::from(ids.get(0)) | (u64::from(ids.get(1)) << 32)))
+}
+
+/// The timeout and destination of `send_after`/`start_timer`, with the option list of the
+/// four-argument forms (`{abs, Bool}`) applied.
+fn timer_args(a: &[Term], opts: Option<Term>) -> Result<(u64, Result<u64, Atom>), BifError> {
+    let mut abs = false;
+    if let Some(opts) = opts {
+        for o in list_arg(opts)? {
+            if obj::is_tuple(o)
+                && obj::tuple_arity(o) == 2
+                && obj::tuple_element(o, 0).as_atom() == Some(Atom::intern("abs"))
+            {
+                abs = match obj::tuple_element(o, 1).as_atom() {
+                    Some(Atom::TRUE) => true,
+                    Some(Atom::FALSE) => false,
+                    _ => return Err(BifError::BADARG),
+                };
+            } else {
+                return Err(BifError::BADARG);
+            }
+        }
+    }
+    let time = obj::integer_to_i64(a[0]).ok_or(BifError::BADARG)?;
+    let ms = if abs {
+        // An absolute time in erlang:monotonic_time(millisecond).
+        let now = crate::time::monotonic_ms();
+        u64::try_from(time.saturating_sub(now)).unwrap_or(0)
+    } else {
+        u64::try_from(time).map_err(|_| BifError::BADARG)?
+    };
     let to = if a[1].is_local_pid() {
         Ok(a[1].immediate_id())
     } else if let Some(name) = a[1].as_atom() {
@@ -235,21 +402,74 @@ fn send_after(p: &mut Process, a: &[Term]) -> BifResult {
     } else {
         return Err(BifError::BADARG);
     };
-    let id = sched::send_after(ms, to, a[2]);
-    let ids = RefIds::new(&[id as u32, (id >> 32) as u32, TIMER_TAG]).expect("three ids");
-    Ok(obj::local_ref(&mut p.heap, &ids))
+    Ok((ms, to))
 }
 
-fn cancel_timer(_: &mut Process, a: &[Term]) -> BifResult {
-    if !obj::is_local_ref(a[0]) {
-        return Err(BifError::BADARG);
+fn send_after(p: &mut Process, a: &[Term], opts: Option<Term>) -> BifResult {
+    let (ms, to) = timer_args(a, opts)?;
+    let id = sched::send_after(ms, to, a[2]);
+    Ok(timer_ref(p, id))
+}
+
+/// `start_timer`: like `send_after`, with the message `{timeout, TimerRef, Msg}`. The timer
+/// number is taken first, so the message can hold the reference.
+fn start_timer(p: &mut Process, a: &[Term], opts: Option<Term>) -> BifResult {
+    let (ms, to) = timer_args(a, opts)?;
+    let id = sched::timers::reserve_id();
+    let r = timer_ref(p, id);
+    let msg = obj::tuple(&mut p.heap, &[Term::atom(Atom::intern("timeout")), r, a[2]]);
+    sched::send_after_with_id(id, ms, to, msg);
+    Ok(r)
+}
+
+/// Options of `cancel_timer/2` and `read_timer/2`: `{async, Bool}` and `{info, Bool}`.
+fn timer_opts(opts: Term) -> Result<(bool, bool), BifError> {
+    let (mut is_async, mut info) = (false, true);
+    for o in list_arg(opts)? {
+        if !obj::is_tuple(o) || obj::tuple_arity(o) != 2 {
+            return Err(BifError::BADARG);
+        }
+        let v = match obj::tuple_element(o, 1).as_atom() {
+            Some(Atom::TRUE) => true,
+            Some(Atom::FALSE) => false,
+            _ => return Err(BifError::BADARG),
+        };
+        match obj::tuple_element(o, 0).as_atom().map(|k| k.name()) {
+            Some("async") => is_async = v,
+            Some("info") => info = v,
+            _ => return Err(BifError::BADARG),
+        }
     }
-    let ids = obj::local_ref_ids(a[0]);
-    if ids.get(2) != TIMER_TAG {
-        return Ok(Term::boolean(false));
+    Ok((is_async, info))
+}
+
+/// `cancel_timer/1,2` and `read_timer/1,2`. With `{async, true}` the answer comes as a
+/// message `{cancel_timer | read_timer, TimerRef, Result}` (when `info` is true) and the
+/// call returns `ok`.
+fn timer_query(p: &mut Process, r: Term, opts: Term, cancel: bool) -> BifResult {
+    let (is_async, info) = timer_opts(opts)?;
+    let left = match timer_id(r)? {
+        Some(id) if cancel => sched::cancel_timer(id),
+        Some(id) => sched::read_timer(id),
+        None => None,
+    };
+    let result = left.map_or(Term::boolean(false), |ms| Term::small(ms as i64));
+    if is_async {
+        if info {
+            let tag = Term::atom(Atom::intern(if cancel {
+                "cancel_timer"
+            } else {
+                "read_timer"
+            }));
+            let msg = obj::tuple(&mut p.heap, &[tag, r, result]);
+            p.msgs.push(msg);
+        }
+        return Ok(Term::atom(Atom::OK));
     }
-    let id = u64::from(ids.get(0)) | (u64::from(ids.get(1)) << 32);
-    Ok(sched::cancel_timer(id).map_or(Term::boolean(false), |ms| Term::small(ms as i64)))
+    if !info {
+        return Ok(Term::atom(Atom::OK));
+    }
+    Ok(result)
 }
 
 fn processes(p: &mut Process, _: &[Term]) -> BifResult {
@@ -257,32 +477,216 @@ fn processes(p: &mut Process, _: &[Term]) -> BifResult {
     Ok(obj::list_from_slice(&mut p.heap, &pids, Term::NIL))
 }
 
-/// `process_info(self(), Item)` for the items girder tracks so far.
-fn process_info(p: &mut Process, a: &[Term]) -> BifResult {
-    let id = pid_arg(a[0])?;
-    if id != p.id {
-        return Err(BifError::Raise {
-            class: Class::Error,
-            reason: Term::atom(Atom::UNDEF),
-        });
-    }
-    let key = a[1].as_atom().ok_or(BifError::BADARG)?;
-    let value = match key.name() {
-        "message_queue_len" => Term::small(p.msgs.len() as i64),
+/// The items `process_info/1` gives, in OTP's order (`registered_name` first when the
+/// process has a name).
+const INFO_ITEMS: &[&str] = &[
+    "current_function",
+    "initial_call",
+    "status",
+    "message_queue_len",
+    "links",
+    "dictionary",
+    "trap_exit",
+    "error_handler",
+    "priority",
+    "total_heap_size",
+    "heap_size",
+    "stack_size",
+    "reductions",
+    "garbage_collection",
+    "suspending",
+];
+
+fn mfa(h: &mut impl girder_term::heap::Alloc, (m, f, a): (Atom, Atom, u32)) -> Term {
+    obj::tuple(
+        h,
+        &[Term::atom(m), Term::atom(f), Term::small(i64::from(a))],
+    )
+}
+
+/// The function a suspended process is in.
+fn current_function(q: &Process) -> Option<(Atom, Atom, u32)> {
+    let code = module::code(q.resume.code())?;
+    let f = code.function_at(q.resume.offset())?;
+    Some((code.name, f.function, f.arity))
+}
+
+/// One `process_info` item of `q` (the caller itself when `is_self`), built on `h`. `None`
+/// for an item that is not one (badarg); `Some(None)` for `registered_name` of a process
+/// without a name.
+fn info_item(
+    h: &mut girder_term::heap::Heap,
+    q: &Process,
+    seen: Option<&sched::Seen>,
+    item: Atom,
+) -> Option<Option<Term>> {
+    let list = |h: &mut girder_term::heap::Heap, items: &[Term]| {
+        obj::list_from_slice(h, items, Term::NIL)
+    };
+    let copy = |h: &mut girder_term::heap::Heap, t: Term| match seen {
+        Some(_) => copy_term(t, h),
+        None => t,
+    };
+    let value = match item.name() {
+        "registered_name" => match sched::registered_name(q.id) {
+            Some(n) => Term::atom(n),
+            None => return Some(None),
+        },
+        "current_function" => match (seen, current_function(q)) {
+            (None, _) => mfa(h, (Atom::ERLANG, Atom::intern("process_info"), 2)),
+            (Some(_), Some(f)) => mfa(h, f),
+            (Some(_), None) => Term::atom(Atom::UNDEFINED),
+        },
+        "initial_call" => mfa(h, q.initial_call),
+        "status" => Term::atom(Atom::intern(seen.map_or("running", |s| s.status))),
+        "message_queue_len" => {
+            Term::small(q.msgs.len() as i64)
+        }
         "messages" => {
-            let msgs = p.msgs.clone();
-            obj::list_from_slice(&mut p.heap, &msgs, Term::NIL)
+            let msgs: Vec<Term> = q.msgs.iter().map(|m| copy(h, *m)).collect();
+            list(h, &msgs)
         }
         "links" => {
-            let links: Vec<Term> = p.links.iter().map(|&l| Term::pid(l)).collect();
-            obj::list_from_slice(&mut p.heap, &links, Term::NIL)
+            let links: Vec<Term> = q.links.iter().map(|&l| Term::pid(l)).collect();
+            list(h, &links)
         }
-        "trap_exit" => Term::boolean(p.trap_exit),
-        "registered_name" => match sched::registered_name(p.id) {
-            Some(n) => Term::atom(n),
-            None => return Ok(Term::NIL),
-        },
-        _ => return Err(BifError::BADARG),
+        "monitors" => {
+            let process = Term::atom(Atom::intern("process"));
+            let ms: Vec<Term> = q
+                .monitors
+                .iter()
+                .map(|&(_, other, name)| {
+                    let target = match name {
+                        Some(n) => obj::tuple(h, &[Term::atom(n), Term::atom(Atom::NONODE)]),
+                        None => Term::pid(other),
+                    };
+                    obj::tuple(h, &[process, target])
+                })
+                .collect();
+            list(h, &ms)
+        }
+        "monitored_by" => {
+            let ms: Vec<Term> = q.monitored_by.iter().map(|&(_, w)| Term::pid(w)).collect();
+            list(h, &ms)
+        }
+        "dictionary" => {
+            let pairs: Vec<Term> = q
+                .dict
+                .chunks_exact(2)
+                .map(|kv| {
+                    let (k, v) = (copy(h, kv[0]), copy(h, kv[1]));
+                    obj::tuple(h, &[k, v])
+                })
+                .collect();
+            list(h, &pairs)
+        }
+        "trap_exit" => Term::boolean(q.trap_exit),
+        "error_handler" => Term::atom(Atom::intern("error_handler")),
+        "priority" => Term::atom(q.priority.atom()),
+        "heap_size" => Term::small(q.heap.young_capacity() as i64),
+        "total_heap_size" => {
+            Term::small((q.heap.young_capacity() + q.heap.old_capacity()) as i64)
+        }
+        "stack_size" => Term::small(q.stack.len() as i64),
+        "memory" => Term::small(
+            ((q.heap.young_capacity() + q.heap.old_capacity() + q.stack.capacity()) * 8
+                + std::mem::size_of::<Process>()) as i64,
+        ),
+        "reductions" => {
+            let now = seen.map_or(interp::REDUCTIONS - q.reductions, |_| 0).max(0) as u64;
+            obj::integer_from_u64(h, q.total_reductions + now)
+        }
+        "garbage_collection" => {
+            let pair = |h: &mut girder_term::heap::Heap, k: &str, v: Term| {
+                obj::tuple(h, &[Term::atom(Atom::intern(k)), v])
+            };
+            let items = [
+                ("min_bin_vheap_size", Term::small(46422)),
+                (
+                    "min_heap_size",
+                    Term::small(girder_runtime::process::MIN_HEAP_WORDS as i64),
+                ),
+                ("fullsweep_after", Term::small(65535)),
+                ("minor_gcs", Term::small(q.heap.collections() as i64)),
+            ];
+            let items: Vec<Term> = items.iter().map(|(k, v)| pair(h, k, *v)).collect();
+            list(h, &items)
+        }
+        "suspending" => Term::NIL,
+        "catchlevel" => Term::small(q.stack.iter().filter(|t| t.is_catch()).count() as i64),
+        "last_calls" => Term::boolean(false),
+        "sequential_trace_token" => Term::NIL,
+        "message_queue_data" => Term::atom(Atom::intern("on_heap")),
+        _ => return None,
     };
-    Ok(obj::tuple(&mut p.heap, &[a[1], value]))
+    Some(Some(obj::tuple(h, &[Term::atom(item), value])))
+}
+
+/// `process_info(Pid, Items)` for a list of item atoms, or all default items (`None`).
+fn info_items(p: &mut Process, id: u64, items: Option<&[Term]>) -> BifResult {
+    let default: Vec<Term>;
+    let items = match items {
+        Some(items) => items,
+        None => {
+            let mut v = Vec::new();
+            if sched::registered_name(id).is_some() {
+                v.push(Term::atom(Atom::intern("registered_name")));
+            }
+            v.extend(INFO_ITEMS.iter().map(|i| Term::atom(Atom::intern(i))));
+            default = v;
+            &default
+        }
+    };
+    let mut atoms = Vec::with_capacity(items.len());
+    for i in items {
+        atoms.push(i.as_atom().ok_or(BifError::BADARG)?);
+    }
+    let build = |h: &mut girder_term::heap::Heap, q: &Process, seen: Option<&sched::Seen>| {
+        let mut out = Vec::with_capacity(atoms.len());
+        for &a in &atoms {
+            match info_item(h, q, seen, a) {
+                None => return Err(BifError::BADARG),
+                Some(Some(t)) => out.push(t),
+                // `registered_name` of a process without one: `[]` in a list of items.
+                Some(None) => out.push(obj::tuple(h, &[Term::atom(a), Term::NIL])),
+            }
+        }
+        Ok(out)
+    };
+    let tuples = if id == p.id {
+        let mut heap = std::mem::replace(&mut p.heap, girder_term::heap::Heap::new(0));
+        let r = build(&mut heap, p, None);
+        p.heap = heap;
+        r?
+    } else {
+        let heap = &mut p.heap;
+        match sched::inspect(id, |q, seen| build(heap, q, Some(&seen))) {
+            Some(r) => r?,
+            None => return Ok(Term::atom(Atom::UNDEFINED)),
+        }
+    };
+    Ok(obj::list_from_slice(&mut p.heap, &tuples, Term::NIL))
+}
+
+fn process_info1(p: &mut Process, a: &[Term]) -> BifResult {
+    let id = pid_arg(a[0])?;
+    info_items(p, id, None)
+}
+
+fn process_info(p: &mut Process, a: &[Term]) -> BifResult {
+    let id = pid_arg(a[0])?;
+    if let Some(item) = a[1].as_atom() {
+        let r = info_items(p, id, Some(&[a[1]]))?;
+        if r.as_atom() == Some(Atom::UNDEFINED) {
+            return Ok(r);
+        }
+        let t = obj::head(r);
+        // `registered_name` alone, for a process without a name, is `[]`.
+        if item.name() == "registered_name" && obj::tuple_element(t, 1) == Term::NIL {
+            return Ok(Term::NIL);
+        }
+        return Ok(t);
+    }
+    let items = list_arg(a[1])?;
+    info_items(p, id, Some(&items))
 }

@@ -33,6 +33,11 @@ fn monotonic_ns() -> i128 {
     START.elapsed().as_nanos() as i128 - (1i128 << 59)
 }
 
+/// `erlang:monotonic_time(millisecond)`.
+pub(crate) fn monotonic_ms() -> i64 {
+    monotonic_ns().div_euclid(1_000_000) as i64
+}
+
 fn system_ns() -> i128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -179,6 +179,8 @@ fn start(p: &mut Process, module: &str, function: &str, args: &[Term]) -> Starte
 /// the boot calls are done and nothing will ever run again (erl then waits forever).
 fn run_boot(calls: Vec<StartCall>, print_result: bool) -> Option<i32> {
     let mut p = Box::new(Process::new(sched::new_id()));
+    // erl runs the -s/-run/-eval calls in a process that traps exits.
+    p.trap_exit = true;
     let boot = p.id;
     let mut pending = calls.into_iter();
     // Start calls until one runs as Erlang code (BIF calls finish at once).

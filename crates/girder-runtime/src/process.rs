@@ -51,20 +51,30 @@ pub struct Process {
     pub timed_out: bool,
     /// Linked processes (pid numbers).
     pub links: Vec<u64>,
-    /// Monitors this process holds on others: (reference, monitored pid number).
-    pub monitors: Vec<(Term, u64)>,
+    /// Monitors this process holds on others: (reference, monitored pid number, the
+    /// registered name when monitored by name).
+    pub monitors: Vec<(Term, u64, Option<Atom>)>,
     /// Processes monitoring this one: (reference, monitoring pid number).
     pub monitored_by: Vec<(Term, u64)>,
     /// `process_flag(trap_exit, true)`.
     pub trap_exit: bool,
     /// Scheduling priority (`process_flag(priority, P)`).
     pub priority: crate::sched::Priority,
+    /// The function the process was spawned with (`process_info(P, initial_call)`).
+    pub initial_call: (Atom, Atom, u32),
+    /// Reductions used in earlier time slices.
+    pub total_reductions: u64,
 }
 
 impl Process {
     /// A fresh process with an empty stack.
     pub fn new(id: u64) -> Process {
-        let mut heap = Heap::new(MIN_HEAP_WORDS);
+        Process::with_heap(id, MIN_HEAP_WORDS)
+    }
+
+    /// A fresh process whose heap starts with `words` words (`min_heap_size`).
+    pub fn with_heap(id: u64, words: usize) -> Process {
+        let mut heap = Heap::new(words);
         if std::env::var_os("GIRDER_GC_STRESS").is_some_and(|v| v != "0") {
             heap.set_gc_stress(true);
         }
@@ -88,6 +98,8 @@ impl Process {
             monitored_by: Vec::new(),
             trap_exit: false,
             priority: crate::sched::Priority::Normal,
+            initial_call: (Atom::ERLANG, Atom::intern("apply"), 2),
+            total_reductions: 0,
         }
     }
 

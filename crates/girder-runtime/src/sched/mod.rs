@@ -47,32 +47,73 @@ fn make_runnable(slot: &Slot, g: &mut table::Inner) {
     }
 }
 
+/// How to start a spawned process (`spawn_opt` options).
+#[derive(Clone, Copy, Debug)]
+pub struct SpawnOpts {
+    /// Link the new process to its parent.
+    pub link: bool,
+    /// Make the parent monitor the new process with this reference (a term of the
+    /// parent's heap).
+    pub monitor: Option<Term>,
+    pub priority: Priority,
+    /// Initial heap size in words (`min_heap_size`).
+    pub min_heap_size: Option<usize>,
+}
+
+impl Default for SpawnOpts {
+    fn default() -> SpawnOpts {
+        SpawnOpts {
+            link: false,
+            monitor: None,
+            priority: Priority::Normal,
+            min_heap_size: None,
+        }
+    }
+}
+
+fn new_process(opts: &SpawnOpts) -> Box<Process> {
+    let words = opts
+        .min_heap_size
+        .unwrap_or(crate::process::MIN_HEAP_WORDS)
+        .max(crate::process::MIN_HEAP_WORDS);
+    let mut p = Box::new(Process::with_heap(new_id(), words));
+    p.priority = opts.priority;
+    p
+}
+
 /// Spawn `export(args)` (terms from `from`'s heap are copied); its pid.
 pub fn spawn(
     from: &mut Process,
     export: &'static Export,
     args: &[Term],
-    link: bool,
+    opts: SpawnOpts,
 ) -> Result<Term, String> {
-    let mut p = Box::new(Process::new(new_id()));
+    let mut p = new_process(&opts);
     let copied: Vec<Term> = args.iter().map(|a| copy_term(*a, &mut p.heap)).collect();
     p.start_call(export, &copied)?;
-    Ok(start(from, p, link))
+    p.initial_call = (export.module, export.function, export.arity);
+    Ok(start(from, p, opts))
 }
 
 /// Spawn a call of the fun `f` with no arguments.
-pub fn spawn_fun(from: &mut Process, f: Term, link: bool) -> Result<Term, String> {
-    let mut p = Box::new(Process::new(new_id()));
+pub fn spawn_fun(from: &mut Process, f: Term, opts: SpawnOpts) -> Result<Term, String> {
+    let mut p = new_process(&opts);
     let f = copy_term(f, &mut p.heap);
     p.start_fun(f)?;
-    Ok(start(from, p, link))
+    Ok(start(from, p, opts))
 }
 
-fn start(from: &mut Process, mut p: Box<Process>, link: bool) -> Term {
-    if link {
-        // The new process is not running yet: both ends can be set directly.
+fn start(from: &mut Process, mut p: Box<Process>, opts: SpawnOpts) -> Term {
+    // The new process is not running yet: links and monitors are set on both ends before
+    // it can run (so it cannot exit before its parent monitors it).
+    if opts.link {
         p.links.push(from.id);
         from.links.push(p.id);
+    }
+    if let Some(r) = opts.monitor {
+        let copy = copy_term(r, &mut p.heap);
+        p.monitored_by.push((copy, from.id));
+        from.monitors.push((r, p.id, None));
     }
     let pid = p.pid();
     add(p);
@@ -109,6 +150,9 @@ pub fn is_alive(current: &Process, id: u64) -> bool {
 /// Put signal `sig` in process `to`'s inbox and make it runnable; gives the signal back
 /// when `to` does not exist or has exited.
 pub fn send_signal(to: u64, sig: Signal) -> Result<(), Signal> {
+    if *DEBUG {
+        eprintln!("signal to {to}: {}", sig_name(&sig));
+    }
     let Some(slot) = table::get(to) else {
         return Err(sig);
     };
@@ -248,7 +292,9 @@ pub fn monitor(current: &mut Process, other: u64, reference: Term, target: Term)
         reference: Owned::copy(reference),
     };
     if other != u64::MAX && send_signal(other, sig).is_ok() {
-        current.monitors.push((reference, other));
+        // A monitor by name reports the name in its `DOWN` message.
+        let name = obj::is_tuple(target).then(|| obj::tuple_element(target, 0).as_atom());
+        current.monitors.push((reference, other, name.flatten()));
     } else {
         let down = down_message(current, reference, target, Term::atom(Atom::NOPROC));
         current.msgs.push(down);
@@ -260,11 +306,11 @@ pub fn demonitor(current: &mut Process, reference: Term) -> bool {
     let Some(i) = current
         .monitors
         .iter()
-        .position(|(r, _)| girder_term::compare::eq_exact(*r, reference))
+        .position(|(r, _, _)| girder_term::compare::eq_exact(*r, reference))
     else {
         return false;
     };
-    let (_, other) = current.monitors.remove(i);
+    let (_, other, _) = current.monitors.remove(i);
     let _ = send_signal(
         other,
         Signal::Demonitor {
@@ -306,6 +352,13 @@ pub fn send_after(ms: u64, to: Result<u64, Atom>, msg: Term) -> u64 {
     }
 }
 
+/// `send_after` with a timer number taken by [`timers::reserve_id`] (`start_timer`, whose
+/// message holds its own timer reference).
+pub fn send_after_with_id(id: u64, ms: u64, to: Result<u64, Atom>, msg: Term) {
+    let msg = Owned::copy(msg);
+    timers::add_with_id(id, ms, to, msg);
+}
+
 /// Cancel a timer; the milliseconds it had left, if it was still pending.
 pub fn cancel_timer(id: u64) -> Option<u64> {
     timers::cancel(id)
@@ -345,16 +398,47 @@ pub fn exit_to(current: &mut Process, to: u64, reason: Term) -> Option<Term> {
     None
 }
 
+/// What [`inspect`] tells about a process besides its state.
+pub struct Seen {
+    /// `runnable` or `waiting`.
+    pub status: &'static str,
+}
+
 /// Read another process's state (for `process_info/2`): `f` runs with the process locked in
-/// its slot. `Err(true)` when it is running on another scheduler thread right now (ask
-/// again later), `Err(false)` when it does not exist.
-pub fn inspect<R>(id: u64, f: impl FnOnce(&Process) -> R) -> Result<R, bool> {
-    let slot = table::get(id).ok_or(false)?;
-    let g = slot.lock();
-    match (&g.state, g.process.as_ref()) {
-        (State::Exited, _) => Err(false),
-        (_, Some(p)) => Ok(f(p)),
-        (_, None) => Err(true),
+/// its slot, after the signals sent to it so far took effect (as OTP orders an information
+/// request after earlier signals). `None` when it does not exist, or an exit signal already
+/// sent to it will kill it. A process running on another scheduler thread is waited for
+/// until its time slice ends (reductions bound a slice).
+pub fn inspect<R>(id: u64, f: impl FnOnce(&Process, Seen) -> R) -> Option<R> {
+    let slot = table::get(id)?;
+    loop {
+        let mut g = slot.lock();
+        let inner = &mut *g;
+        match (inner.state, inner.process.as_mut()) {
+            (State::Exited, _) => return None,
+            (state, Some(p)) => {
+                for sig in take_harmless(p, &mut inner.inbox) {
+                    let _ = apply(p, sig);
+                }
+                if !inner.inbox.is_empty() {
+                    // A fatal exit signal is next: the process is as good as dead.
+                    return None;
+                }
+                let status = if state == State::Queued || !p.msgs.is_empty() && p.recv_pos < p.msgs.len() {
+                    "runnable"
+                } else {
+                    "waiting"
+                };
+                return Some(f(p, Seen { status }));
+            }
+            (_, None) => {
+                drop(g);
+                if run::stopping() {
+                    return None;
+                }
+                std::thread::yield_now();
+            }
+        }
     }
 }
 
@@ -379,7 +463,26 @@ fn exit_kills(reason: Term, linked: bool, trap_exit: bool) -> bool {
     reason.as_atom() != Some(Atom::NORMAL) || kill
 }
 
+static DEBUG: std::sync::LazyLock<bool> =
+    std::sync::LazyLock::new(|| std::env::var_os("GIRDER_SCHED_DEBUG").is_some());
+
+fn sig_name(s: &Signal) -> &'static str {
+    match s {
+        Signal::Message(_) => "message",
+        Signal::Exit { .. } => "exit",
+        Signal::Link { .. } => "link",
+        Signal::Unlink { .. } => "unlink",
+        Signal::Monitor { .. } => "monitor",
+        Signal::Demonitor { .. } => "demonitor",
+        Signal::Down { .. } => "down",
+        Signal::Timeout => "timeout",
+    }
+}
+
 fn apply(p: &mut Process, sig: Signal) -> Applied {
+    if *DEBUG {
+        eprintln!("{} applies {}", p.id, sig_name(&sig));
+    }
     match sig {
         Signal::Message(m) => {
             let copy = copy_term(m.term, &mut p.heap);
@@ -435,14 +538,18 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
             let Some(i) = p
                 .monitors
                 .iter()
-                .position(|(r, _)| girder_term::compare::eq_exact(*r, reference.term))
+                .position(|(r, _, _)| girder_term::compare::eq_exact(*r, reference.term))
             else {
                 // Demonitored meanwhile.
                 return Applied::Continue;
             };
-            let (r, _) = p.monitors.remove(i);
+            let (r, _, name) = p.monitors.remove(i);
             let reason = copy_term(reason.term, &mut p.heap);
-            let msg = down_message(p, r, Term::pid(from), reason);
+            let target = match name {
+                Some(n) => obj::tuple(&mut p.heap, &[Term::atom(n), Term::atom(Atom::NONODE)]),
+                None => Term::pid(from),
+            };
+            let msg = down_message(p, r, target, reason);
             p.msgs.push(msg);
         }
         Signal::Timeout => {
@@ -482,20 +589,24 @@ pub fn pull_messages(p: &mut Process) -> bool {
         return false;
     }
     let before = p.msgs.len();
-    let trap = p.trap_exit;
-    let stop = g
-        .inbox
-        .iter()
-        .position(|s| {
-            matches!(s, Signal::Exit { reason, linked, .. } if exit_kills(reason.term, *linked, trap))
-        })
-        .unwrap_or(g.inbox.len());
-    let taken: Vec<Signal> = g.inbox.drain(..stop).collect();
+    let taken = take_harmless(p, &mut g.inbox);
     drop(g);
     for sig in taken {
         let _ = apply(p, sig);
     }
     p.msgs.len() > before
+}
+
+/// The signals at the front of `inbox` that cannot kill `p`, taken out of it.
+fn take_harmless(p: &Process, inbox: &mut Vec<Signal>) -> Vec<Signal> {
+    let trap = p.trap_exit;
+    let stop = inbox
+        .iter()
+        .position(|s| {
+            matches!(s, Signal::Exit { reason, linked, .. } if exit_kills(reason.term, *linked, trap))
+        })
+        .unwrap_or(inbox.len());
+    inbox.drain(..stop).collect()
 }
 
 /// What the boot process's owner wants after one of its calls ended.
@@ -604,7 +715,15 @@ fn run_slice(slot: &Arc<Slot>) {
         exited(slot, p, reason, rest);
         return;
     }
-    match interp::run(&mut p) {
+    if *DEBUG {
+        eprintln!("run {}", p.id);
+    }
+    let outcome = interp::run(&mut p);
+    if *DEBUG {
+        eprintln!("ran {}: {:?}", p.id, std::mem::discriminant(&outcome));
+    }
+    p.total_reductions += (interp::REDUCTIONS - p.reductions).max(0) as u64;
+    match outcome {
         Outcome::Yield => park(slot, p, true),
         Outcome::Wait => {
             if let Some(at) = p.deadline
@@ -667,7 +786,6 @@ fn exited(slot: &Slot, mut p: Box<Process>, reason: Term, mut unapplied: Vec<Sig
         unapplied.append(&mut g.inbox);
     }
     table::remove(p.id);
-    run::SHARED.active.fetch_sub(1, Ordering::SeqCst);
     {
         let mut r = table::registry();
         if let Some(name) = r.by_id.remove(&p.id) {
@@ -695,10 +813,29 @@ fn exited(slot: &Slot, mut p: Box<Process>, reason: Term, mut unapplied: Vec<Sig
             },
         );
     };
+    // Link and monitor requests that arrive at an exiting process get `noproc`, as in OTP.
     for sig in unapplied {
         match sig {
-            Signal::Link { from } => exit(from),
-            Signal::Monitor { from, reference } => down(from, reference),
+            Signal::Link { from } => {
+                let _ = send_signal(
+                    from,
+                    Signal::Exit {
+                        from: id,
+                        reason: Owned::copy(Term::atom(Atom::NOPROC)),
+                        linked: true,
+                    },
+                );
+            }
+            Signal::Monitor { from, reference } => {
+                let _ = send_signal(
+                    from,
+                    Signal::Down {
+                        from: id,
+                        reference,
+                        reason: Owned::copy(Term::atom(Atom::NOPROC)),
+                    },
+                );
+            }
             _ => {}
         }
     }
@@ -708,7 +845,7 @@ fn exited(slot: &Slot, mut p: Box<Process>, reason: Term, mut unapplied: Vec<Sig
     for (r, watcher) in std::mem::take(&mut p.monitored_by) {
         down(watcher, Owned::copy(r));
     }
-    for (r, other) in std::mem::take(&mut p.monitors) {
+    for (r, other, _) in std::mem::take(&mut p.monitors) {
         let _ = send_signal(
             other,
             Signal::Demonitor {
@@ -720,6 +857,9 @@ fn exited(slot: &Slot, mut p: Box<Process>, reason: Term, mut unapplied: Vec<Sig
     for hook in hooks {
         hook(id);
     }
+    // Only now, after the signals above made their receivers runnable, may this process
+    // stop counting as active (else an idle thread could see nothing active and stop).
+    run::SHARED.active.fetch_sub(1, Ordering::SeqCst);
 }
 
 /// The exit reason of an uncaught exception, as OTP forms it.

@@ -162,6 +162,15 @@ fn idle(me: usize) {
     if SHARED.active.load(Ordering::SeqCst) == 0 && !super::timers::any_pending() {
         SHARED.idle.fetch_sub(1, Ordering::SeqCst);
         drop(g);
+        if std::env::var_os("GIRDER_SCHED_DEBUG").is_some() {
+            eprintln!("idle stop: table has {} processes", table::count());
+            for id in table::ids() {
+                if let Some(s) = table::get(id) {
+                    let g = s.lock();
+                    eprintln!("  {id}: {:?} inbox {} proc {}", g.state, g.inbox.len(), g.process.is_some());
+                }
+            }
+        }
         stop(Ok(None));
         return;
     }

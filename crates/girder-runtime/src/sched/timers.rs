@@ -82,6 +82,26 @@ fn add(at: Instant, action: Action) -> u64 {
     id
 }
 
+/// A timer number for [`add_with_id`].
+pub fn reserve_id() -> u64 {
+    let mut t = lock();
+    t.next_id += 1;
+    t.next_id
+}
+
+/// A message timer with a number from [`reserve_id`].
+pub fn add_with_id(id: u64, ms: u64, to: Result<u64, girder_term::Atom>, msg: Owned) {
+    let at = Instant::now() + Duration::from_millis(ms);
+    let action = match to {
+        Ok(to) => Action::Send { to, msg },
+        Err(name) => Action::SendNamed { name, msg },
+    };
+    let mut t = lock();
+    t.order.push(Reverse(Timer { at, id }));
+    t.pending.insert(id, (at, action));
+    update_next_due(&t);
+}
+
 /// Wake process `id` at `at` (its `receive ... after` deadline).
 pub fn arm_receive(id: u64, at: Instant) {
     add(at, Action::Receive(id));
