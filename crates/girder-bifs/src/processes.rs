@@ -39,7 +39,22 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "yield", 0, |_, _| Ok(Term::boolean(true))),
     ("erlang", "processes", 0, processes),
     ("erlang", "process_info", 2, process_info),
+    ("erlang", "group_leader", 0, |p, _| {
+        Ok(Term::pid(p.group_leader))
+    }),
+    ("erlang", "group_leader", 2, group_leader2),
 ];
+
+/// `group_leader(Leader, Pid)`: both must be pids, `Pid` alive.
+fn group_leader2(p: &mut Process, a: &[Term]) -> BifResult {
+    let leader = pid_arg(a[0])?;
+    let id = pid_arg(a[1])?;
+    if sched::set_group_leader(p, id, leader) {
+        Ok(Term::boolean(true))
+    } else {
+        Err(BifError::BADARG)
+    }
+}
 
 fn pid_arg(t: Term) -> Result<u64, BifError> {
     if t.is_local_pid() {
@@ -276,6 +291,7 @@ fn process_info(p: &mut Process, a: &[Term]) -> BifResult {
             obj::list_from_slice(&mut p.heap, &links, Term::NIL)
         }
         "trap_exit" => Term::boolean(p.trap_exit),
+        "group_leader" => Term::pid(p.group_leader),
         "registered_name" => match p.name {
             Some(n) => Term::atom(n),
             None => return Ok(Term::NIL),

@@ -59,6 +59,9 @@ pub struct Process {
     pub trap_exit: bool,
     /// The registered name, if any.
     pub name: Option<girder_term::Atom>,
+    /// The group leader's pid number: where `io` sends this process's I/O requests.
+    /// A new process inherits its parent's.
+    pub group_leader: u64,
 }
 
 impl Process {
@@ -88,6 +91,7 @@ impl Process {
             monitored_by: Vec::new(),
             trap_exit: false,
             name: None,
+            group_leader: id,
         }
     }
 
@@ -97,15 +101,35 @@ impl Process {
     }
 
     /// Collect garbage so that `need` words are free, keeping X registers `0..live`, the
-    /// stack and the dictionary.
+    /// stack, the dictionary, the message queue and the monitor references.
     pub fn gc(&mut self, need: usize, live: usize) {
         let live = live.min(self.x.len());
+        // Monitor references live on this heap too: roots, moved with everything else.
+        let mut refs: Vec<Term> = self
+            .monitors
+            .iter()
+            .chain(self.monitored_by.iter())
+            .map(|m| m.0)
+            .collect();
         self.heap.collect_with_stack(
             need,
-            &mut [&mut self.x[..live], &mut self.dict[..], &mut self.msgs[..]],
+            &mut [
+                &mut self.x[..live],
+                &mut self.dict[..],
+                &mut self.msgs[..],
+                &mut refs[..],
+            ],
             &mut self.stack[..],
             self.stack_low,
         );
+        for (m, r) in self
+            .monitors
+            .iter_mut()
+            .chain(self.monitored_by.iter_mut())
+            .zip(refs)
+        {
+            m.0 = r;
+        }
         self.stack_low = self.stack.len();
     }
 

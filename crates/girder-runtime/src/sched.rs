@@ -110,6 +110,7 @@ pub fn spawn(
     link: bool,
 ) -> Result<Term, String> {
     let mut p = Box::new(Process::new(new_id()));
+    p.group_leader = from.group_leader;
     let copied: Vec<Term> = args.iter().map(|a| copy_term(*a, &mut p.heap)).collect();
     p.start_call(export, &copied)?;
     if link {
@@ -124,6 +125,7 @@ pub fn spawn(
 /// Spawn a call of the fun `f` with no arguments.
 pub fn spawn_fun(from: &mut Process, f: Term, link: bool) -> Result<Term, String> {
     let mut p = Box::new(Process::new(new_id()));
+    p.group_leader = from.group_leader;
     let f = copy_term(f, &mut p.heap);
     p.start_fun(f)?;
     if link {
@@ -160,6 +162,21 @@ pub fn send(from: &mut Process, to: u64, msg: Term) {
             wake(s, to);
         }
     });
+}
+
+/// Make `leader` the group leader of process `id`; false if `id` is not alive.
+pub fn set_group_leader(current: &mut Process, id: u64, leader: u64) -> bool {
+    if id == current.id {
+        current.group_leader = leader;
+        return true;
+    }
+    with(|s| match s.procs.get_mut(&id) {
+        Some(p) => {
+            p.group_leader = leader;
+            true
+        }
+        None => false,
+    })
 }
 
 /// The pid registered as `name`.
