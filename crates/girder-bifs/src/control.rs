@@ -46,6 +46,15 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "halt", 2, halt),
     ("erlang", "self", 0, |p, _| Ok(p.pid())),
     ("erlang", "node", 0, |_, _| Ok(Term::atom(Atom::NONODE))),
+    // Without distribution every pid, port and reference is local.
+    ("erlang", "node", 1, |_, a| {
+        let t = a[0];
+        if obj::is_pid(t) || obj::is_port(t) || obj::is_ref(t) {
+            Ok(Term::atom(Atom::NONODE))
+        } else {
+            Err(BifError::BADARG)
+        }
+    }),
     ("erlang", "put", 2, |p, a| Ok(p.dict_put(a[0], a[1]))),
     ("erlang", "get", 1, |p, a| {
         Ok(p.dict_get(a[0]).unwrap_or(Term::atom(Atom::UNDEFINED)))
@@ -82,9 +91,22 @@ fn error_args(_: &mut Process, a: &[Term]) -> BifResult {
             reason: a[0],
         });
     }
+    // error/3: `[{error_info, Info}]` among the options goes into the frame.
+    let mut info = Term::NON_VALUE;
+    if let Some(&opts) = a.get(2) {
+        for o in obj::list_to_vec(opts).ok_or(BifError::BADARG)? {
+            if obj::is_tuple(o)
+                && obj::tuple_arity(o) == 2
+                && obj::tuple_element(o, 0).as_atom() == Some(Atom::ERROR_INFO)
+            {
+                info = obj::tuple_element(o, 1);
+            }
+        }
+    }
     Err(BifError::RaiseArgs {
         reason: a[0],
         args: a[1],
+        info,
     })
 }
 

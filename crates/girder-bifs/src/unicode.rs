@@ -21,6 +21,12 @@ pub const BIFS: &[Entry] = &[
     ("unicode", "characters_to_binary", 2, |p, a| {
         to_binary(p, a[0], a[1])
     }),
+    // Whether a binary is all ASCII (false for anything else, as in erts).
+    ("unicode", "bin_is_7bit", 1, |_, a| {
+        Ok(Term::boolean(
+            obj::binary_bytes(a[0]).is_some_and(|b| b.is_ascii()),
+        ))
+    }),
 ];
 
 #[derive(Clone, Copy, PartialEq)]

@@ -315,10 +315,10 @@ fn bif_trap(p: &mut Process, export: &'static Export, args: &[Term], e: BifError
             top: trace::Top::Here,
             trace: None,
         },
-        BifError::RaiseArgs { reason, args } => Trap::Raise {
+        BifError::RaiseArgs { reason, args, info } => Trap::Raise {
             class: Class::Error,
             reason,
-            top: trace::Top::HereArgs(args),
+            top: trace::Top::HereArgs(args, info),
             trace: None,
         },
         BifError::RaiseWithTrace {

@@ -15,8 +15,9 @@ pub const DEPTH: usize = 8;
 pub enum Top {
     /// The function executing the faulting instruction.
     Here,
-    /// The same, showing these arguments instead of its arity (`error/2`).
-    HereArgs(Term),
+    /// The same, showing these arguments instead of its arity (`error/2`), and with
+    /// `{error_info, Info}` after the location unless `Info` is the non-value (`error/3`).
+    HereArgs(Term, Term),
     /// A BIF that failed, with its arguments, above the current function.
     Bif(&'static Export, Term),
     /// An undefined function called with these arguments, above the current function.
@@ -75,10 +76,18 @@ pub fn build(p: &mut Process, module: &Module, offset: Label, top: Top) -> Term 
     let mut frames = Vec::new();
     match top {
         Top::Here => frames.extend(frame(p, module, offset)),
-        Top::HereArgs(args) => {
+        Top::HereArgs(args, info) => {
             if let Some(f) = module.function_at(offset) {
                 let function = f.function;
-                let loc = location(p, module, offset);
+                let mut loc = location(p, module, offset);
+                if info != Term::NON_VALUE {
+                    let mut items = obj::list_to_vec(loc).unwrap_or_default();
+                    items.push(obj::tuple(
+                        &mut p.heap,
+                        &[Term::atom(Atom::ERROR_INFO), info],
+                    ));
+                    loc = obj::list_from_slice(&mut p.heap, &items, Term::NIL);
+                }
                 frames.push(obj::tuple(
                     &mut p.heap,
                     &[Term::atom(module.name), Term::atom(function), args, loc],
