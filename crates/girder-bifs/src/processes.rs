@@ -292,6 +292,7 @@ fn process_info(p: &mut Process, a: &[Term]) -> BifResult {
         }
         "trap_exit" => Term::boolean(p.trap_exit),
         "group_leader" => Term::pid(p.group_leader),
+        "current_stacktrace" => girder_runtime::trace::current(p),
         "registered_name" => match p.name {
             Some(n) => Term::atom(n),
             None => return Ok(Term::NIL),

@@ -410,6 +410,9 @@ fn call_export(
     link: Link,
 ) -> Result<(), Trap> {
     if let Some(bif) = export.bif() {
+        // Where execution resumes after the BIF (which `process_info(self(),
+        // current_stacktrace)` reports as the calling function).
+        p.resume = Cp::new(module.code_index, *pc as Label);
         let v = call_bif(p, export, bif)?;
         p.x[0] = v;
         if let Link::Tail(dealloc) = link {

@@ -130,6 +130,19 @@ pub fn build(p: &mut Process, module: &Module, offset: Label, top: Top) -> Term 
             ));
         }
     }
+    continuation_frames(p, frames)
+}
+
+/// `process_info(self(), current_stacktrace)` from a BIF: the calling function at the
+/// call (the BIF's return point is in `p.resume`), then the continuation frames.
+pub fn current(p: &mut Process) -> Term {
+    let frames: Vec<Term> = caller_frame(p, p.resume).into_iter().collect();
+    continuation_frames(p, frames)
+}
+
+/// `frames`, then one frame per continuation pointer from the top, at most [`DEPTH`] in
+/// all, as a list.
+fn continuation_frames(p: &mut Process, mut frames: Vec<Term>) -> Term {
     // Continuation pointers from the top, skipping repeats of the previous one as OTP
     // does (a body-recursive function shows once, not once per level).
     let mut cps: Vec<Cp> = Vec::new();
