@@ -1,7 +1,8 @@
 //! The `girder` command as a user runs it: `disasm` on modules compiled by erlc, on .avm
 //! packs and on malformed files (a clear error naming file, chunk and offset, a non-zero
-//! exit, no panic); `run`, `-s`/`-run` and `bifs`. Program behaviour against erl is tested
-//! by `erlang_programs.rs`.
+//! exit, no panic); `run`, `-s`/`-run`, `-eval` and `bifs`; standard I/O through the group
+//! leader (output encodings, the I/O protocol, standard input) against erl. Program
+//! behaviour against erl is tested by `erlang_programs.rs`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -241,4 +242,202 @@ fn modules_load_from_an_avm_pack_on_the_code_path() {
     let out = girder(&["run", "--pa", pack.to_str().unwrap(), "argv:start"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "{started,[1,2,3]}\n");
+}
+
+/// Run `args` under girder and under erl (in `dir`, `stdin` on standard input) and check
+/// that both print the same standard output, exit with the same status and report the
+/// same `init terminating in do_boot` slogan on standard error. Returns girder's stderr.
+fn same_as_erl(dir: &Path, args: &[&str], stdin: &[u8]) -> String {
+    use std::io::Write;
+    let run = |vm: &str| {
+        let mut child = Command::new(vm)
+            .args(args)
+            .current_dir(dir)
+            .env("ERL_CRASH_DUMP_SECONDS", "0")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {vm}: {e}"));
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin).unwrap();
+        drop(input);
+        child.wait_with_output().unwrap()
+    };
+    let g = run(env!("CARGO_BIN_EXE_girder"));
+    let e = run("erl");
+    let slogan = |o: &Output| {
+        String::from_utf8_lossy(&o.stderr)
+            .lines()
+            .filter(|l| l.starts_with("init terminating in do_boot"))
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        String::from_utf8_lossy(&g.stdout),
+        String::from_utf8_lossy(&e.stdout),
+        "{args:?}: standard output differs (left girder, right erl); girder stderr: {}",
+        stderr(&g)
+    );
+    assert_eq!(g.status.code(), e.status.code(), "{args:?}: exit status");
+    assert_eq!(slogan(&g), slogan(&e), "{args:?}: do_boot report");
+    stderr(&g)
+}
+
+#[test]
+fn eval_prints_what_erl_prints() {
+    let dir = scratch_dir("cli-eval");
+    same_as_erl(
+        &dir,
+        &[
+            "-noshell",
+            "-eval",
+            "io:format(\"~p~n\", [lists:seq(1,30)]), halt().",
+        ],
+        b"",
+    );
+}
+
+#[test]
+fn evals_run_in_command_line_order_with_s_and_run() {
+    let dir = compiled_argv("cli-eval-order");
+    let d = dir.to_str().unwrap();
+    same_as_erl(
+        &dir,
+        &[
+            "-noshell",
+            "-pa",
+            d,
+            "-eval",
+            "io:format(\"one~n\")",
+            "-s",
+            "argv",
+            "show",
+            "x",
+            "-eval",
+            "io:format(\"~p~n\", [{two, 2}])",
+            "-run",
+            "argv",
+            "show",
+            "y",
+            "-eval",
+            "X = 3, io:format(\"~w~n\", [X * X]).",
+            "-s",
+            "init",
+            "stop",
+        ],
+        b"",
+    );
+}
+
+#[test]
+fn eval_errors_are_reported_as_erl_reports_them() {
+    let dir = scratch_dir("cli-eval-errors");
+    for expr in [
+        "io:format(\"x\" ",                      // parse error
+        "\"unterminated",                        // scan error
+        "erlang:error(boom)",                    // error from a BIF called by erl_eval
+        "io:format(\"~d\", [a])",                // the I/O server refuses the format
+        "X = 1, X = 2.",                         // badmatch raised by erl_eval
+        "throw(t).",                             // nocatch
+        "exit(bye).",                            // exit
+        "nomod:f().",                            // undef
+        "case 1 of 2 -> ok end.",                // case_clause
+        "F = fun(A) when A > 1 -> A end, F(0).", // function_clause in an interpreted fun
+        "erlang:error({1.5, [[\"ab\"], \"c\"], {a, {b, {c, {d}}}}, <<1>>, #{k => v}}).",
+        "io:format(\"before~n\"), halt(3).", // halt with a status
+    ] {
+        same_as_erl(&dir, &["-noshell", "-eval", expr], b"");
+    }
+}
+
+#[test]
+fn io_through_the_group_leader_matches_erl() {
+    let dir = scratch_dir("cli-io");
+    // Output: encodings on the latin1 -noshell device, the I/O protocol spoken directly,
+    // error replies, standard_error.
+    let err = same_as_erl(
+        &dir,
+        &[
+            "-noshell",
+            "-eval",
+            "P = fun(X) -> io:format(\"~p~n\", [X]) end, \
+             io:format(\"~ts|~p|~tp|~s~n\", [[8364], [8364], [8364], \"abc\"]), \
+             io:put_chars([8364]), io:put_chars(<<\"\\x{e9}\"/utf8>>), io:nl(), \
+             io:format(\"~p ~tp~n\", [<<\"\\x{e9}\"/utf8>>, <<\"\\x{e9}\\x{20ac}\"/utf8>>]), \
+             U = whereis(user), \
+             Req = fun(R) -> Ref = make_ref(), U ! {io_request, self(), Ref, R}, \
+                   receive {io_reply, Ref, Rep} -> Rep end end, \
+             P(Req(getopts)), P(Req({foo})), P(Req({get_geometry, columns})), \
+             P(Req({requests, [{put_chars, latin1, \"a\"}, {put_chars, unicode, [8364]}, nl]})), \
+             P(Req({requests, [{put_chars, latin1, \"a\"}, \
+                               {put_chars, unicode, io_lib, format, [\"~p\", [x]]}]})), \
+             P(Req({setopts, [{encoding, unicode}]})), \
+             io:format(\"~ts ~p ~tp~n\", [[8364], [8364], [8364]]), io:put_chars([8364]), \
+             P(Req({setopts, [bogus]})), \
+             P(Req({put_chars, unicode, io_lib, format, [\"~d\", [x]]})), \
+             P(Req({put_chars, latin1, [256]})), \
+             P(io:put_chars(standard_error, \"to stderr\\n\")), \
+             P(catch io:put_chars([a])), P(catch io:format(nosuch, \"x\", [])), \
+             P(io:columns()), P(io:rows()), halt().",
+        ],
+        b"",
+    );
+    assert!(
+        err.contains("to stderr\n"),
+        "standard_error output: {err:?}"
+    );
+    // Group leaders: the boot process's is `user`, spawned processes inherit it, and
+    // output follows a new group leader.
+    same_as_erl(
+        &dir,
+        &[
+            "-noshell",
+            "-eval",
+            "U = whereis(user), \
+             io:format(\"~p~n\", [{group_leader() =:= U, \
+                                  process_info(self(), group_leader) =:= {group_leader, U}, \
+                                  is_pid(whereis(standard_error))}]), \
+             {_, R} = spawn_monitor(fun() -> io:format(\"child ~p~n\", [group_leader() =:= U]) end), \
+             receive {'DOWN', R, _, _, _} -> ok end, \
+             G = spawn(fun() -> receive {io_request, F, A, Req} -> \
+                                  U ! {io_request, self(), x, Req}, \
+                                  receive {io_reply, x, Rep} -> F ! {io_reply, A, Rep} end \
+                                end end), \
+             group_leader(G, self()), io:format(\"through G~n\"), group_leader(U, self()), \
+             {'EXIT', {badarg, _}} = (catch group_leader(a, self())), \
+             io:format(\"done~n\"), halt().",
+        ],
+        b"",
+    );
+}
+
+#[test]
+fn input_from_stdin_matches_erl() {
+    let dir = scratch_dir("cli-stdin");
+    let input = b"hello\nabcdef\n{term, 1}.\nx\xe9y\nlast";
+    same_as_erl(
+        &dir,
+        &[
+            "-noshell",
+            "-eval",
+            "P = fun(X) -> io:format(\"~p~n\", [X]) end, P(io:get_line(\"\")), \
+             P(io:get_chars(\"\", 3)), P(io:get_line(\"\")), P(io:read(\"\")), \
+             P(io:get_line(\"\")), P(io:get_line(\"\")), P(io:get_line(\"\")), \
+             P(io:get_chars(\"\", 2)), halt().",
+        ],
+        input,
+    );
+    same_as_erl(
+        &dir,
+        &[
+            "-noshell",
+            "-eval",
+            "P = fun(X) -> io:format(\"~p~n\", [X]) end, P(io:get_line(\"prompt> \")), \
+             P(io:get_line(p2)), P(io:getopts()), P(io:setopts([{encoding, unicode}])), \
+             P(io:get_line(\"\")), P(io:get_line(\"\")), P(io:get_line(\"\")), \
+             P(io:get_line(\"\")), halt().",
+        ],
+        input,
+    );
 }
