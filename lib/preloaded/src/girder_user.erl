@@ -95,18 +95,15 @@ put_chars(error, _Fd) ->
     {error, put_chars}.
 
 %% Characters in encoding From as a binary in the device encoding To; a
-%% character a latin1 device cannot hold is written as \x{...}.
+%% character a latin1 device cannot hold is written as \x{...} by wrap/3 (and
+%% is an error for convert/3). Only the unicode BIFs are used, so that printing
+%% does not load OTP's unicode module.
 wrap(Chars, unicode, latin1) ->
-    case catch unicode:characters_to_binary(Chars, unicode, latin1) of
-        Bin when is_binary(Bin) ->
-            Bin;
+    case catch unicode:characters_to_list(Chars, unicode) of
+        L when is_list(L) ->
+            list_to_binary([escape(C) || C <- L]);
         _ ->
-            case catch unicode:characters_to_list(Chars, unicode) of
-                L when is_list(L) ->
-                    list_to_binary([escape(C) || C <- L]);
-                _ ->
-                    error
-            end
+            error
     end;
 wrap(Chars, From, To) ->
     convert(Chars, From, To).
@@ -116,8 +113,18 @@ escape(C) -> C.
 
 convert(Bin, Enc, Enc) when is_binary(Bin) ->
     Bin;
-convert(Chars, From, To) ->
-    case catch unicode:characters_to_binary(Chars, From, To) of
+convert(Chars, From, latin1) ->
+    case catch unicode:characters_to_list(Chars, From) of
+        L when is_list(L) ->
+            case catch list_to_binary(L) of
+                Bin when is_binary(Bin) -> Bin;
+                _ -> error
+            end;
+        _ ->
+            error
+    end;
+convert(Chars, From, _Unicode) ->
+    case catch unicode:characters_to_binary(Chars, From) of
         Bin when is_binary(Bin) -> Bin;
         _ -> error
     end.
