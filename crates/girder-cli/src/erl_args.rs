@@ -2,7 +2,8 @@
 //!
 //! As erl does: `-pa`/`-pz` take every following argument up to the next one starting with
 //! `-` or `+`; `-s Mod [Fun [Args...]]` calls `Mod:Fun(['Arg'...])` (atoms, or `Mod:Fun()`
-//! with none; `Fun` defaults to `start`); `-run` is the same with strings; `-extra` ends
+//! with none; `Fun` defaults to `start`); `-run` is the same with strings; `-eval Expr`
+//! evaluates one expression; the three run in command-line order; `-extra` ends
 //! option parsing. Other flags are accepted and ignored, as erl keeps unknown flags for
 //! `init:get_argument/1`.
 
