@@ -182,6 +182,7 @@ fn start(p: &mut Process, module: &str, function: &str, args: &[Term]) -> Starte
 /// `user` becomes the boot process's group leader (and so every process's it spawns).
 fn start_io(boot: &mut Process) -> Result<(), String> {
     crate::preloaded::load().map_err(|e| e.to_string())?;
+    sched::set_crash_reporter(report_crash);
     let server = module::export(Atom::intern("girder_user"), Atom::intern("server"), 1);
     for (name, fd) in [("standard_error", 2), ("user", 1)] {
         let mut s = Box::new(Process::new(sched::new_id()));
@@ -194,6 +195,21 @@ fn start_io(boot: &mut Process) -> Result<(), String> {
         boot.group_leader = id;
     }
     Ok(())
+}
+
+/// A process died of an error or throw: print OTP's logger report for it, from a new
+/// process running `girder_logger:error_report(Pid, Value)`, as OTP's logger prints it
+/// asynchronously.
+fn report_crash(p: &mut Process, value: Term) {
+    let export = module::export(
+        Atom::intern("girder_logger"),
+        Atom::intern("error_report"),
+        2,
+    );
+    let pid = p.pid();
+    if let Err(e) = sched::spawn(p, export, &[pid, value], false) {
+        eprintln!("girder: cannot report the crash of {pid:?}: {e}");
+    }
 }
 
 /// The boot process's work.

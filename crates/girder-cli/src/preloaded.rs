@@ -12,6 +12,10 @@ pub const MODULES: &[(&str, &[u8])] = &[
         include_bytes!("../../../lib/preloaded/ebin/girder_user.beam"),
     ),
     (
+        "girder_logger",
+        include_bytes!("../../../lib/preloaded/ebin/girder_logger.beam"),
+    ),
+    (
         "init",
         include_bytes!("../../../lib/preloaded/ebin/init.beam"),
     ),

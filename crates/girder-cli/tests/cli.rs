@@ -441,3 +441,73 @@ fn input_from_stdin_matches_erl() {
         input,
     );
 }
+
+/// erl's logger header `=ERROR REPORT==== 22-Nov-2026::05:15:42.079971 ===`, checked and
+/// replaced by `HEADER`; pids replaced by `PID` (girder numbers its processes differently).
+fn normalise_reports(out: &[u8]) -> String {
+    let text = String::from_utf8_lossy(out);
+    let mut lines = Vec::new();
+    for line in text.split('\n') {
+        if let Some(rest) = line.strip_prefix("=ERROR REPORT==== ") {
+            let stamp = rest.strip_suffix(" ===").expect("header ends with ===");
+            let (date, time) = stamp.split_once("::").expect("date::time");
+            let date: Vec<&str> = date.split('-').collect();
+            assert!(
+                date.len() == 3
+                    && date[0].parse::<u32>().is_ok_and(|d| (1..=31).contains(&d))
+                    && [
+                        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+                        "Nov", "Dec"
+                    ]
+                    .contains(&date[1])
+                    && date[2].len() == 4,
+                "bad date in {line:?}"
+            );
+            let ok_time = time.len() == 15
+                && time.chars().enumerate().all(|(i, c)| match i {
+                    2 | 5 => c == ':',
+                    8 => c == '.',
+                    _ => c.is_ascii_digit(),
+                });
+            assert!(ok_time, "bad time in {line:?}");
+            lines.push("HEADER".to_owned());
+            continue;
+        }
+        let mut l = String::new();
+        let mut rest = line;
+        while let Some(i) = rest.find("<0.") {
+            l.push_str(&rest[..i]);
+            let end = rest[i..].find('>').map_or(rest.len(), |e| i + e + 1);
+            l.push_str("PID");
+            rest = &rest[end..];
+        }
+        l.push_str(rest);
+        lines.push(l);
+    }
+    lines.join("\n")
+}
+
+#[test]
+fn crashed_processes_are_reported_as_erl_reports_them() {
+    let dir = scratch_dir("cli-crash-report");
+    let expr = "W = fun(F) -> {_, R} = spawn_monitor(F), receive {'DOWN', R, _, _, _} -> ok end end, \
+                W(fun() -> throw(t) end), W(fun() -> exit(quiet) end), \
+                W(fun() -> error(lists:seq(1, 40)) end), \
+                W(fun() -> error({<<\"\\x{e9}\"/utf8>>, [8364], \"\\x{e9}\"}) end), \
+                receive after 200 -> ok end, halt().";
+    let run = |vm: &str| {
+        Command::new(vm)
+            .args(["-noshell", "-eval", expr])
+            .current_dir(&dir)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {vm}: {e}"))
+    };
+    let (g, e) = (run(env!("CARGO_BIN_EXE_girder")), run("erl"));
+    assert_eq!(g.status.code(), e.status.code());
+    // erl's logger writes them to standard output some milliseconds later (or never, when
+    // the VM stops first); girder writes the same text to standard error at once.
+    assert!(g.stdout.is_empty(), "{}", stdout(&g));
+    let (g, e) = (normalise_reports(&g.stderr), normalise_reports(&e.stdout));
+    assert_eq!(g.matches("HEADER").count(), 3, "{g}");
+    assert_eq!(g, e, "left girder, right erl");
+}

@@ -39,6 +39,15 @@ fn committed_beam_files_are_up_to_date() {
         modules,
         "lib/preloaded/ebin must hold exactly one .beam per source: run scripts/build-preloaded"
     );
+    // The binary embeds every one of them.
+    let embedded =
+        std::fs::read_to_string(root.join("crates/girder-cli/src/preloaded.rs")).unwrap();
+    for m in &modules {
+        assert!(
+            embedded.contains(&format!("lib/preloaded/ebin/{m}.beam")),
+            "crates/girder-cli/src/preloaded.rs does not embed {m}.beam"
+        );
+    }
     for m in &modules {
         let file = format!("{m}.beam");
         let committed = std::fs::read(ebin.join(&file)).unwrap();

@@ -607,10 +607,10 @@ pub fn run(
                 trace,
             } => {
                 with(|s| s.runnable.remove(&id));
-                if class == Class::Error {
-                    report_crash(&p, reason, trace);
-                }
                 let r = exit_reason(&mut p, class, reason, trace);
+                if class != Class::Exit {
+                    report_crash(&mut p, r);
+                }
                 exited(&mut p, r);
             }
             Outcome::Halt(n) => return Ok(Some(n)),
@@ -631,21 +631,26 @@ pub fn exit_reason(p: &mut Process, class: Class, reason: Term, trace: Term) -> 
     }
 }
 
-/// OTP's error report for a process that died of an error.
-fn report_crash(p: &Process, reason: Term, trace: Term) {
-    eprintln!(
-        "=ERROR REPORT==== {} ===\nError in process <0.{}.0> with exit value:\n{{{},{}}}\n",
-        chrono_like_now(),
-        p.id,
-        girder_term::convert::display(reason),
-        girder_term::convert::display(trace)
-    );
+/// Reports a process that died of an uncaught error or throw: the process (still whole,
+/// about to exit) and its exit value. Set once at boot.
+pub type CrashReporter = fn(&mut Process, Term);
+
+static CRASH_REPORTER: std::sync::OnceLock<CrashReporter> = std::sync::OnceLock::new();
+
+/// Set how crashed processes are reported (girder's boot: OTP's logger report, printed by
+/// an Erlang process through `user`). Without one, a plain report goes to standard error.
+pub fn set_crash_reporter(f: CrashReporter) {
+    let _ = CRASH_REPORTER.set(f);
 }
 
-/// A timestamp for reports (seconds since the epoch; OTP prints local time).
-fn chrono_like_now() -> String {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    format!("{}.{:06}", d.as_secs(), d.subsec_micros())
+/// OTP's error report for a process that died of an error or throw.
+fn report_crash(p: &mut Process, value: Term) {
+    if let Some(report) = CRASH_REPORTER.get() {
+        return report(p, value);
+    }
+    eprintln!(
+        "Error in process <0.{}.0> with exit value:\n{}\n",
+        p.id,
+        girder_term::convert::display(value),
+    );
 }
