@@ -346,6 +346,8 @@ fn eval_errors_are_reported_as_erl_reports_them() {
         "F = fun(A) when A > 1 -> A end, F(0).", // function_clause in an interpreted fun
         "erlang:error({1.5, [[\"ab\"], \"c\"], {a, {b, {c, {d}}}}, <<1>>, #{k => v}}).",
         "io:format(\"before~n\"), halt(3).", // halt with a status
+        // the I/O server dies of a bad setopts request (as OTP's does): io reports terminated
+        "catch io:setopts([a | b]), io:format(\"after~n\").",
     ] {
         same_as_erl(&dir, &["-noshell", "-eval", expr], b"");
     }
