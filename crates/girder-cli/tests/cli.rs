@@ -244,16 +244,24 @@ fn modules_load_from_an_avm_pack_on_the_code_path() {
     assert_eq!(stdout(&out), "{started,[1,2,3]}\n");
 }
 
-/// Run `args` under girder and under erl (in `dir`, `stdin` on standard input) and check
-/// that both print the same standard output, exit with the same status and report the
-/// same `init terminating in do_boot` slogan on standard error. Returns girder's stderr.
+/// Run `args` under girder (normally and with `GIRDER_GC_STRESS=1`) and under erl (in
+/// `dir`, `stdin` on standard input) and check that they print the same standard output,
+/// exit with the same status and report the same `init terminating in do_boot` slogan on
+/// standard error. Returns girder's stderr.
 fn same_as_erl(dir: &Path, args: &[&str], stdin: &[u8]) -> String {
+    let first = same_as_erl_with(dir, args, stdin, false);
+    same_as_erl_with(dir, args, stdin, true);
+    first
+}
+
+fn same_as_erl_with(dir: &Path, args: &[&str], stdin: &[u8], gc_stress: bool) -> String {
     use std::io::Write;
     let run = |vm: &str| {
         let mut child = Command::new(vm)
             .args(args)
             .current_dir(dir)
             .env("ERL_CRASH_DUMP_SECONDS", "0")
+            .env("GIRDER_GC_STRESS", if gc_stress { "1" } else { "0" })
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -276,7 +284,8 @@ fn same_as_erl(dir: &Path, args: &[&str], stdin: &[u8]) -> String {
     assert_eq!(
         String::from_utf8_lossy(&g.stdout),
         String::from_utf8_lossy(&e.stdout),
-        "{args:?}: standard output differs (left girder, right erl); girder stderr: {}",
+        "{args:?} (GC stress: {gc_stress}): standard output differs (left girder, right erl); \
+         girder stderr: {}",
         stderr(&g)
     );
     assert_eq!(g.status.code(), e.status.code(), "{args:?}: exit status");
