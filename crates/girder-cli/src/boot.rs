@@ -77,8 +77,9 @@ pub enum CallEnd {
     Fault(String),
 }
 
-/// girder's boot stands where OTP's `init` does: a trace that reaches the start call ends
-/// with the frames erl shows for it, within the usual depth of 8.
+/// `girder run` stands where OTP's `init` would: a trace that reaches its call ends with
+/// the frames erl shows for a start call, within the usual depth of 8. (erl-style boots run
+/// the preloaded `init`, whose frames are real.)
 fn with_init_frames(p: &mut Process, trace: Term) -> Term {
     let mut frames = obj::list_to_vec(trace).unwrap_or_default();
     let init = Term::atom(Atom::intern("init"));
@@ -135,8 +136,8 @@ fn start_args(p: &mut Process, c: &StartCall) -> Vec<Term> {
     vec![obj::list_from_slice(&mut p.heap, &items, Term::NIL)]
 }
 
-/// Start the call `c` in the boot process: `Ok(true)` when it runs as Erlang code,
-/// `Ok(false)` when it was a BIF that already finished (its outcome in the result).
+/// How starting a call in the boot process went: it runs as Erlang code, or it was a BIF
+/// (or an undefined function) and has already finished.
 enum Started {
     Running,
     Finished(CallEnd),
