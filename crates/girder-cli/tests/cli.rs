@@ -522,3 +522,25 @@ fn crashed_processes_are_reported_as_erl_reports_them() {
     assert_eq!(g.matches("HEADER").count(), 3, "{g}");
     assert_eq!(g, e, "left girder, right erl");
 }
+
+#[test]
+fn failing_bifs_name_their_applications_error_formatter() {
+    let dir = scratch_dir("cli-error-info");
+    same_as_erl(
+        &dir,
+        &[
+            "-noshell",
+            "-eval",
+            "F = fun(G) -> try G() catch error:_:S -> [{M, Fn, _, L} | _] = S, \
+                                          {M, Fn, proplists:get_value(error_info, L)} end end, \
+             io:format(\"~p~n\", [[F(fun() -> lists:reverse(a, []) end), \
+                                 F(fun() -> lists:keyfind(a, x, []) end), \
+                                 F(fun() -> maps:get(a, b) end), F(fun() -> binary:split(a, b) end), \
+                                 F(fun() -> math:sqrt(a) end), F(fun() -> persistent_term:get(zz) end), \
+                                 F(fun() -> os:getenv(1) end), \
+                                 F(fun() -> unicode:characters_to_list(a) end), \
+                                 F(fun() -> erlang:atom_to_list(1) end)]]), halt().",
+        ],
+        b"",
+    );
+}

@@ -95,7 +95,7 @@ pub fn build(p: &mut Process, module: &Module, offset: Label, top: Top) -> Term 
             }
         }
         Top::Bif(export, args) => {
-            let info = error_info(p);
+            let info = error_info(p, export.module);
             frames.push(obj::tuple(
                 &mut p.heap,
                 &[
@@ -166,11 +166,20 @@ fn continuation_frames(p: &mut Process, mut frames: Vec<Term>) -> Term {
     obj::list_from_slice(&mut p.heap, &frames, Term::NIL)
 }
 
-/// `[{error_info, #{module => erl_erts_errors}}]`, which OTP attaches to failing BIFs.
-fn error_info(p: &mut Process) -> Term {
+/// `[{error_info, #{module => M}}]`, which OTP attaches to failing BIFs: `M` is the
+/// error formatter of the BIF's application (`erl_erts_errors` for erts's own modules,
+/// `erl_stdlib_errors` for stdlib's `lists`, `maps`..., `erl_kernel_errors` for kernel's).
+fn error_info(p: &mut Process, module: Atom) -> Term {
+    let formatter = match module.name() {
+        "lists" | "maps" | "binary" | "math" | "unicode" | "string" | "ets" | "io" | "re" => {
+            "erl_stdlib_errors"
+        }
+        "os" | "code" | "file" | "net_kernel" => "erl_kernel_errors",
+        _ => "erl_erts_errors",
+    };
     let mut pairs = vec![(
         Term::atom(Atom::intern("module")),
-        Term::atom(Atom::intern("erl_erts_errors")),
+        Term::atom(Atom::intern(formatter)),
     )];
     let map = obj::map_from_pairs(&mut p.heap, &mut pairs);
     let info = obj::tuple(&mut p.heap, &[Term::atom(Atom::ERROR_INFO), map]);
