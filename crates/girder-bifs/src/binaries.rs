@@ -11,6 +11,7 @@ use crate::util::{atom_arg, usize_arg};
 
 pub const BIFS: &[Entry] = &[
     ("erlang", "binary_to_list", 1, binary_to_list),
+    ("erlang", "binary_to_list", 3, binary_to_list3),
     ("erlang", "list_to_binary", 1, iolist_to_binary),
     ("erlang", "iolist_to_binary", 1, iolist_to_binary),
     ("erlang", "iolist_size", 1, iolist_size),
@@ -160,6 +161,30 @@ fn binary_to_list(p: &mut Process, a: &[Term]) -> BifResult {
     let items: Vec<Term> = bytes(a[0])?
         .into_iter()
         .map(|b| Term::small(i64::from(b)))
+        .collect();
+    Ok(obj::list_from_slice(&mut p.heap, &items, Term::NIL))
+}
+
+/// `binary_to_list(Bin, Start, Stop)`: bytes `Start..=Stop` (1-based) of the whole bytes
+/// of a bitstring.
+fn binary_to_list3(p: &mut Process, a: &[Term]) -> BifResult {
+    if !obj::is_bitstring(a[0]) {
+        return Err(BifError::BADARG);
+    }
+    let mut bytes = obj::bits(a[0]).to_vec();
+    bytes.truncate(obj::bits(a[0]).size / 8);
+    let index = |t: Term| {
+        obj::integer_to_i64(t)
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or(BifError::BADARG)
+    };
+    let (start, stop) = (index(a[1])?, index(a[2])?);
+    if start < 1 || start > stop || stop > bytes.len() {
+        return Err(BifError::BADARG);
+    }
+    let items: Vec<Term> = bytes[start - 1..stop]
+        .iter()
+        .map(|&b| Term::small(i64::from(b)))
         .collect();
     Ok(obj::list_from_slice(&mut p.heap, &items, Term::NIL))
 }

@@ -17,7 +17,43 @@ pub const BIFS: &[Entry] = &[
         let m = a[0].as_atom().ok_or(BifError::BADARG)?;
         Ok(Term::boolean(module::loaded(m).is_some()))
     }),
+    ("code", "ensure_modules_loaded", 1, ensure_modules_loaded),
 ];
+
+/// `code:ensure_modules_loaded(Modules)`: load each module from the code path if it is not
+/// loaded; `ok`, or `{error, [{Module, Reason}]}` (`nofile`, `badfile`).
+fn ensure_modules_loaded(p: &mut Process, a: &[Term]) -> BifResult {
+    let mods = obj::list_to_vec(a[0]).ok_or(BifError::Raise {
+        class: girder_runtime::Class::Error,
+        reason: Term::atom(Atom::FUNCTION_CLAUSE),
+    })?;
+    let mut names = Vec::new();
+    for m in mods {
+        names.push(m.as_atom().ok_or(BifError::Raise {
+            class: girder_runtime::Class::Error,
+            reason: Term::atom(Atom::FUNCTION_CLAUSE),
+        })?);
+    }
+    names.sort_by(|a, b| a.name().cmp(b.name()));
+    names.dedup();
+    let mut errors = Vec::new();
+    for m in names {
+        let reason = match girder_runtime::code_server::ensure_loaded(m) {
+            Ok(Some(_)) => continue,
+            Ok(None) => "nofile",
+            Err(_) => "badfile",
+        };
+        errors.push(obj::tuple(
+            &mut p.heap,
+            &[Term::atom(m), Term::atom(Atom::intern(reason))],
+        ));
+    }
+    if errors.is_empty() {
+        return Ok(Term::atom(Atom::OK));
+    }
+    let list = obj::list_from_slice(&mut p.heap, &errors, Term::NIL);
+    Ok(obj::tuple(&mut p.heap, &[Term::atom(Atom::ERROR), list]))
+}
 
 fn loaded(t: Term) -> Result<&'static Module, BifError> {
     let name = t.as_atom().ok_or(BifError::BADARG)?;

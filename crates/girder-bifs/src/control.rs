@@ -45,7 +45,24 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "halt", 1, halt),
     ("erlang", "halt", 2, halt),
     ("erlang", "self", 0, |p, _| Ok(p.pid())),
+    // Use up reductions: the process yields sooner (OTP's prim_eval uses it in receive).
+    ("erlang", "bump_reductions", 1, |p, a| {
+        let n = obj::integer_to_i64(a[0])
+            .filter(|n| *n >= 0)
+            .ok_or(BifError::BADARG)?;
+        p.reductions = p.reductions.saturating_sub(n);
+        Ok(Term::boolean(true))
+    }),
     ("erlang", "node", 0, |_, _| Ok(Term::atom(Atom::NONODE))),
+    // Without distribution every pid, port and reference is local.
+    ("erlang", "node", 1, |_, a| {
+        let t = a[0];
+        if obj::is_pid(t) || obj::is_port(t) || obj::is_ref(t) {
+            Ok(Term::atom(Atom::NONODE))
+        } else {
+            Err(BifError::BADARG)
+        }
+    }),
     ("erlang", "put", 2, |p, a| Ok(p.dict_put(a[0], a[1]))),
     ("erlang", "get", 1, |p, a| {
         Ok(p.dict_get(a[0]).unwrap_or(Term::atom(Atom::UNDEFINED)))
@@ -62,13 +79,36 @@ pub const BIFS: &[Entry] = &[
 ];
 
 /// `erlang:raise/3`: with a bad class or stack trace it *returns* `badarg`, as OTP's does.
-fn raise(_: &mut Process, a: &[Term]) -> BifResult {
-    match (Class::from_term(a[0]), obj::list_length(a[2])) {
-        (Some(class), Some(_)) => Err(BifError::RaiseWithTrace {
-            class,
-            reason: a[1],
-            trace: a[2],
-        }),
+fn raise(p: &mut Process, a: &[Term]) -> BifResult {
+    match (Class::from_term(a[0]), obj::list_to_vec(a[2])) {
+        (Some(class), Some(frames)) => {
+            // A `{M, F, ArityOrArgs}` frame gets an empty location, as erts gives it.
+            let frames: Vec<Term> = frames
+                .into_iter()
+                .map(|f| {
+                    if obj::is_tuple(f)
+                        && obj::tuple_arity(f) == 3
+                        && obj::tuple_element(f, 0).is_atom()
+                    {
+                        let items = [
+                            obj::tuple_element(f, 0),
+                            obj::tuple_element(f, 1),
+                            obj::tuple_element(f, 2),
+                            Term::NIL,
+                        ];
+                        obj::tuple(&mut p.heap, &items)
+                    } else {
+                        f
+                    }
+                })
+                .collect();
+            let trace = obj::list_from_slice(&mut p.heap, &frames, Term::NIL);
+            Err(BifError::RaiseWithTrace {
+                class,
+                reason: a[1],
+                trace,
+            })
+        }
         _ => Ok(Term::atom(Atom::BADARG)),
     }
 }
@@ -82,9 +122,22 @@ fn error_args(_: &mut Process, a: &[Term]) -> BifResult {
             reason: a[0],
         });
     }
+    // error/3: `[{error_info, Info}]` among the options goes into the frame.
+    let mut info = Term::NON_VALUE;
+    if let Some(&opts) = a.get(2) {
+        for o in obj::list_to_vec(opts).ok_or(BifError::BADARG)? {
+            if obj::is_tuple(o)
+                && obj::tuple_arity(o) == 2
+                && obj::tuple_element(o, 0).as_atom() == Some(Atom::ERROR_INFO)
+            {
+                info = obj::tuple_element(o, 1);
+            }
+        }
+    }
     Err(BifError::RaiseArgs {
         reason: a[0],
         args: a[1],
+        info,
     })
 }
 

@@ -1,8 +1,8 @@
 //! Built-in functions: what ERTS implements in C for the `erlang` module and a few others
 //! (`lists:reverse/2`...), registered into the runtime's export table by [`register_all`].
 //!
-//! [`interim_io`] is a stand-in for OTP's `io` until the real one runs on girder (it needs
-//! processes and the I/O protocol): it is named as such and goes away then.
+//! Standard I/O is OTP's own `io` talking to girder's preloaded I/O server; [`stdio`] holds
+//! the server's native reads and writes.
 
 mod arith;
 mod binaries;
@@ -13,7 +13,6 @@ mod external;
 mod floats;
 mod hashing;
 pub mod init;
-pub mod interim_io;
 mod lists;
 mod maps;
 mod math;
@@ -21,6 +20,7 @@ mod misc;
 mod os;
 mod persistent;
 mod processes;
+pub mod stdio;
 mod time;
 mod tuples;
 mod types;
@@ -45,7 +45,6 @@ const TABLES: &[&[Entry]] = &[
     floats::BIFS,
     hashing::BIFS,
     init::BIFS,
-    interim_io::BIFS,
     lists::BIFS,
     maps::BIFS,
     misc::BIFS,
@@ -54,6 +53,7 @@ const TABLES: &[&[Entry]] = &[
     os::BIFS,
     persistent::BIFS,
     processes::BIFS,
+    stdio::BIFS,
     time::BIFS,
     tuples::BIFS,
     unicode::BIFS,

@@ -15,8 +15,12 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "spawn", 1, |p, a| {
         spawn_fun(p, a[0], SpawnOpts::default())
     }),
-    ("erlang", "spawn", 3, |p, a| spawn_mfa(p, a, SpawnOpts::default())),
-    ("erlang", "spawn_link", 1, |p, a| spawn_fun(p, a[0], linked())),
+    ("erlang", "spawn", 3, |p, a| {
+        spawn_mfa(p, a, SpawnOpts::default())
+    }),
+    ("erlang", "spawn_link", 1, |p, a| {
+        spawn_fun(p, a[0], linked())
+    }),
     ("erlang", "spawn_link", 3, |p, a| spawn_mfa(p, a, linked())),
     ("erlang", "spawn_opt", 4, spawn_opt4),
     ("erlang", "spawn_monitor", 1, spawn_monitor1),
@@ -39,15 +43,25 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "send", 3, send),
     ("erlang", "!", 2, send),
     ("erlang", "send_after", 3, |p, a| send_after(p, a, None)),
-    ("erlang", "send_after", 4, |p, a| send_after(p, a, Some(a[3]))),
+    ("erlang", "send_after", 4, |p, a| {
+        send_after(p, a, Some(a[3]))
+    }),
     ("erlang", "start_timer", 3, |p, a| start_timer(p, a, None)),
-    ("erlang", "start_timer", 4, |p, a| start_timer(p, a, Some(a[3]))),
+    ("erlang", "start_timer", 4, |p, a| {
+        start_timer(p, a, Some(a[3]))
+    }),
     ("erlang", "cancel_timer", 1, |p, a| {
         timer_query(p, a[0], Term::NIL, true)
     }),
-    ("erlang", "cancel_timer", 2, |p, a| timer_query(p, a[0], a[1], true)),
-    ("erlang", "read_timer", 1, |p, a| timer_query(p, a[0], Term::NIL, false)),
-    ("erlang", "read_timer", 2, |p, a| timer_query(p, a[0], a[1], false)),
+    ("erlang", "cancel_timer", 2, |p, a| {
+        timer_query(p, a[0], a[1], true)
+    }),
+    ("erlang", "read_timer", 1, |p, a| {
+        timer_query(p, a[0], Term::NIL, false)
+    }),
+    ("erlang", "read_timer", 2, |p, a| {
+        timer_query(p, a[0], a[1], false)
+    }),
     ("erlang", "yield", 0, |p, _| {
         // The rest of the time slice goes: the next call or return yields.
         p.reductions = 0;
@@ -63,7 +77,22 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "process_info", 1, process_info1),
     ("erlang", "processes", 0, processes),
     ("erlang", "process_info", 2, process_info),
+    ("erlang", "group_leader", 0, |p, _| {
+        Ok(Term::pid(p.group_leader))
+    }),
+    ("erlang", "group_leader", 2, group_leader2),
 ];
+
+/// `group_leader(Leader, Pid)`: both must be pids, `Pid` alive.
+fn group_leader2(p: &mut Process, a: &[Term]) -> BifResult {
+    let leader = pid_arg(a[0])?;
+    let id = pid_arg(a[1])?;
+    if sched::set_group_leader(p, id, leader) {
+        Ok(Term::boolean(true))
+    } else {
+        Err(BifError::BADARG)
+    }
+}
 
 fn pid_arg(t: Term) -> Result<u64, BifError> {
     if t.is_local_pid() {
@@ -489,6 +518,7 @@ const INFO_ITEMS: &[&str] = &[
     "trap_exit",
     "error_handler",
     "priority",
+    "group_leader",
     "total_heap_size",
     "heap_size",
     "stack_size",
@@ -520,9 +550,8 @@ fn info_item(
     seen: Option<&sched::Seen>,
     item: Atom,
 ) -> Option<Option<Term>> {
-    let list = |h: &mut girder_term::heap::Heap, items: &[Term]| {
-        obj::list_from_slice(h, items, Term::NIL)
-    };
+    let list =
+        |h: &mut girder_term::heap::Heap, items: &[Term]| obj::list_from_slice(h, items, Term::NIL);
     let copy = |h: &mut girder_term::heap::Heap, t: Term| match seen {
         Some(_) => copy_term(t, h),
         None => t,
@@ -532,16 +561,13 @@ fn info_item(
             Some(n) => Term::atom(n),
             None => return Some(None),
         },
-        "current_function" => match (seen, current_function(q)) {
-            (None, _) => mfa(h, (Atom::ERLANG, Atom::intern("process_info"), 2)),
-            (Some(_), Some(f)) => mfa(h, f),
-            (Some(_), None) => Term::atom(Atom::UNDEFINED),
+        "current_function" => match current_function(q) {
+            Some(f) => mfa(h, f),
+            None => Term::atom(Atom::UNDEFINED),
         },
         "initial_call" => mfa(h, q.initial_call),
         "status" => Term::atom(Atom::intern(seen.map_or("running", |s| s.status))),
-        "message_queue_len" => {
-            Term::small(q.msgs.len() as i64)
-        }
+        "message_queue_len" => Term::small(q.msgs.len() as i64),
         "messages" => {
             let msgs: Vec<Term> = q.msgs.iter().map(|m| copy(h, *m)).collect();
             list(h, &msgs)
@@ -581,12 +607,11 @@ fn info_item(
             list(h, &pairs)
         }
         "trap_exit" => Term::boolean(q.trap_exit),
+        "group_leader" => Term::pid(q.group_leader),
         "error_handler" => Term::atom(Atom::intern("error_handler")),
         "priority" => Term::atom(q.priority.atom()),
         "heap_size" => Term::small(q.heap.young_capacity() as i64),
-        "total_heap_size" => {
-            Term::small((q.heap.young_capacity() + q.heap.old_capacity()) as i64)
-        }
+        "total_heap_size" => Term::small((q.heap.young_capacity() + q.heap.old_capacity()) as i64),
         "stack_size" => Term::small(q.stack.len() as i64),
         "memory" => Term::small(
             ((q.heap.young_capacity() + q.heap.old_capacity() + q.stack.capacity()) * 8
@@ -653,6 +678,15 @@ fn info_items(p: &mut Process, id: u64, items: Option<&[Term]>) -> BifResult {
         }
         Ok(out)
     };
+    // The caller's own stack trace is built from its live stack.
+    if id == p.id
+        && let [one] = atoms[..]
+        && one.name() == "current_stacktrace"
+    {
+        let trace = girder_runtime::trace::current(p);
+        let t = obj::tuple(&mut p.heap, &[Term::atom(one), trace]);
+        return Ok(obj::list_from_slice(&mut p.heap, &[t], Term::NIL));
+    }
     let tuples = if id == p.id {
         let mut heap = std::mem::replace(&mut p.heap, girder_term::heap::Heap::new(0));
         let r = build(&mut heap, p, None);

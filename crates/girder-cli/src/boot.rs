@@ -1,5 +1,7 @@
-//! Starting the VM the way `erl` starts: set up the code path, then make each `-s`/`-run`
-//! call in turn in the boot process, and report a failing one as erl's init does.
+//! Starting the VM the way `erl` starts: set up the code path, load the preloaded modules,
+//! start the standard I/O servers (`user`, `standard_error`), then run the `-s`/`-run`/
+//! `-eval` requests in order in the boot process (in Erlang: the preloaded `init:boot/1`),
+//! and report a failing one as erl's init does.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -8,7 +10,7 @@ use girder_runtime::{Process, code_server, module, sched};
 use girder_term::object as obj;
 use girder_term::{Atom, Term};
 
-use crate::erl_args::{ErlArgs, StartCall};
+use crate::erl_args::{ErlArgs, Start, StartCall};
 
 /// OTP's installation root: `GIRDER_OTP_ROOT`, or the one of the `erl` on the `PATH`.
 pub fn otp_root() -> Option<PathBuf> {
@@ -75,8 +77,9 @@ pub enum CallEnd {
     Fault(String),
 }
 
-/// girder's boot stands where OTP's `init` does: a trace that reaches the start call ends
-/// with the frames erl shows for it, within the usual depth of 8.
+/// `girder run` stands where OTP's `init` would: a trace that reaches its call ends with
+/// the frames erl shows for a start call, within the usual depth of 8. (erl-style boots run
+/// the preloaded `init`, whose frames are real.)
 fn with_init_frames(p: &mut Process, trace: Term) -> Term {
     let mut frames = obj::list_to_vec(trace).unwrap_or_default();
     let init = Term::atom(Atom::intern("init"));
@@ -92,7 +95,7 @@ fn with_init_frames(p: &mut Process, trace: Term) -> Term {
 }
 
 fn display(t: Term) -> String {
-    girder_bifs::interim_io::display_term(t)
+    crate::erts_display::display_term(t)
 }
 
 fn flush() {
@@ -108,7 +111,8 @@ fn do_boot_crash(reason: Term) -> i32 {
     let _ = write!(out, "{{\"init terminating in do_boot\",{text}}}\r\n");
     drop(out);
     let _ = std::io::stdout().flush();
-    eprint!("init terminating in do_boot ({text})\r\n");
+    let slogan = crate::erts_display::slogan_term(reason);
+    eprint!("init terminating in do_boot ({slogan})\r\n");
     1
 }
 
@@ -132,8 +136,8 @@ fn start_args(p: &mut Process, c: &StartCall) -> Vec<Term> {
     vec![obj::list_from_slice(&mut p.heap, &items, Term::NIL)]
 }
 
-/// Start the call `c` in the boot process: `Ok(true)` when it runs as Erlang code,
-/// `Ok(false)` when it was a BIF that already finished (its outcome in the result).
+/// How starting a call in the boot process went: it runs as Erlang code, or it was a BIF
+/// (or an undefined function) and has already finished.
 enum Started {
     Running,
     Finished(CallEnd),
@@ -174,49 +178,125 @@ fn start(p: &mut Process, module: &str, function: &str, args: &[Term]) -> Starte
     }
 }
 
-/// Run the start calls one after another in a boot process, with every other process
-/// running alongside, as erl's init runs `-s` and `-run`. The exit status, or `None` when
-/// the boot calls are done and nothing will ever run again (erl then waits forever).
-fn run_boot(calls: Vec<StartCall>, print_result: bool) -> Option<i32> {
+/// Load the preloaded modules and start the standard I/O servers: `standard_error`
+/// (file descriptor 2) and `user` (1, and standard input), registered under those names;
+/// `user` becomes the boot process's group leader (and so every process's it spawns).
+fn start_io(boot: &mut Process) -> Result<(), String> {
+    crate::preloaded::load().map_err(|e| e.to_string())?;
+    sched::set_crash_reporter(report_crash);
+    let server = module::export(Atom::intern("girder_user"), Atom::intern("server"), 1);
+    for (name, fd) in [("standard_error", 2), ("user", 1)] {
+        let mut s = Box::new(Process::new(sched::new_id()));
+        s.start_call(server, &[Term::small(fd)])?;
+        let id = s.id;
+        sched::add(s);
+        if !sched::register(boot, Atom::intern(name), id) {
+            return Err(format!("cannot register {name}"));
+        }
+        boot.group_leader = id;
+    }
+    Ok(())
+}
+
+/// A process died of an error or throw: print OTP's logger report for it, from a new
+/// process running `girder_logger:error_report(Pid, Value)`, as OTP's logger prints it
+/// asynchronously.
+fn report_crash(p: &mut Process, value: Term) {
+    let export = module::export(
+        Atom::intern("girder_logger"),
+        Atom::intern("error_report"),
+        2,
+    );
+    let pid = p.pid();
+    if let Err(e) = sched::spawn(p, export, &[pid, value], sched::SpawnOpts::default()) {
+        eprintln!("girder: cannot report the crash of {pid:?}: {e}");
+    }
+}
+
+/// The boot process's work.
+enum Boot {
+    /// erl's: run the start requests through `init:boot/1`; the VM stays up afterwards.
+    Erl(Vec<Start>),
+    /// `girder run`: one call, whose result is printed.
+    Run(StartCall),
+}
+
+/// The start requests as `init:boot/1` takes them: `{eval, Binary}` or
+/// `[Module, Function | Args]`, with `-s` arguments as atoms and `-run`'s as strings.
+fn start_list(p: &mut Process, starts: &[Start]) -> Term {
+    let items: Vec<Term> = starts
+        .iter()
+        .map(|s| match s {
+            Start::Eval(e) => {
+                let bin = obj::binary_from_bytes(&mut p.heap, e.as_bytes());
+                obj::tuple(&mut p.heap, &[Term::atom(Atom::intern("eval")), bin])
+            }
+            Start::Call(c) => {
+                let mut words = vec![
+                    Term::atom(Atom::intern(&c.module)),
+                    Term::atom(Atom::intern(&c.function)),
+                ];
+                for a in &c.args {
+                    words.push(if c.strings {
+                        let chars: Vec<Term> = a.chars().map(|ch| Term::small(ch as i64)).collect();
+                        obj::list_from_slice(&mut p.heap, &chars, Term::NIL)
+                    } else {
+                        Term::atom(Atom::intern(a))
+                    });
+                }
+                obj::list_from_slice(&mut p.heap, &words, Term::NIL)
+            }
+        })
+        .collect();
+    obj::list_from_slice(&mut p.heap, &items, Term::NIL)
+}
+
+/// Run the boot process, with every other process running alongside. The exit status, or
+/// `None` when the boot process is done and nothing will ever run again (erl then waits
+/// forever).
+fn run_boot(work: Boot) -> Option<i32> {
     let mut p = Box::new(Process::new(sched::new_id()));
     // erl runs the -s/-run/-eval calls in a process that traps exits.
     p.trap_exit = true;
     let boot = p.id;
-    let mut pending = calls.into_iter();
-    // Start calls until one runs as Erlang code (BIF calls finish at once).
-    let mut next = move |p: &mut Process| -> Result<bool, i32> {
-        for c in pending.by_ref() {
-            let args = start_args(p, &c);
-            match start(p, &c.module, &c.function, &args) {
-                Started::Running => return Ok(true),
-                Started::Finished(CallEnd::Returned) => continue,
-                Started::Finished(end) => return Err(finish(end)),
-            }
+    if let Err(e) = start_io(&mut p) {
+        return Some(finish(CallEnd::Fault(e)));
+    }
+    let print_result = matches!(work, Boot::Run(_));
+    let started = match &work {
+        Boot::Erl(starts) => {
+            let list = start_list(&mut p, starts);
+            start(&mut p, "init", "boot", &[list])
         }
-        Ok(false)
+        Boot::Run(c) => {
+            let args = start_args(&mut p, c);
+            start(&mut p, &c.module, &c.function, &args)
+        }
     };
-    match next(&mut p) {
-        Ok(true) => {}
-        Ok(false) => return None,
-        Err(status) => return Some(status),
+    match started {
+        Started::Running => {}
+        Started::Finished(end) => return Some(finish(end)),
     }
     sched::add(p);
     let result = sched::run(boot, move |p, event| match event {
-        sched::BootEvent::Returned(v) => match next(p) {
-            Ok(false) if print_result => {
-                println!("{}", display(v));
-                sched::BootControl::Stop(0)
-            }
-            Ok(true) => sched::BootControl::Continue,
-            Ok(false) => sched::BootControl::Done,
-            Err(status) => sched::BootControl::Stop(status),
-        },
+        sched::BootEvent::Returned(v) if print_result => {
+            flush();
+            println!("{}", display(v));
+            sched::BootControl::Stop(0)
+        }
+        sched::BootEvent::Returned(_) => sched::BootControl::Done,
         sched::BootEvent::Raised {
             class,
             reason,
             trace,
         } => {
-            let trace = with_init_frames(p, trace);
+            // init:boot/1's own frames are in the trace already; `girder run` stands where
+            // erl's init would.
+            let trace = if print_result {
+                with_init_frames(p, trace)
+            } else {
+                trace
+            };
             let reason = sched::exit_reason(p, class, reason, trace);
             sched::BootControl::Stop(finish(CallEnd::Crashed(reason)))
         }
@@ -253,19 +333,13 @@ pub fn run_erl(args: ErlArgs) -> i32 {
     if let Some(n) = args.schedulers {
         sched::set_schedulers(n);
     }
-    if !args.evals.is_empty() {
-        eprintln!(
-            "girder: -eval needs OTP's erl_eval running on girder, which is not implemented yet"
-        );
-        return 1;
-    }
     if !args.noshell {
         eprintln!(
-            "girder: the interactive shell is not implemented yet; use -noshell with -s or -run"
+            "girder: the interactive shell is not implemented yet; use -noshell with -s, -run or -eval"
         );
         return 1;
     }
-    let status = run_boot(args.calls.clone(), false);
+    let status = run_boot(Boot::Erl(args.starts.clone()));
     flush();
     coverage_report();
     match status {
@@ -310,7 +384,7 @@ pub fn run_function(mfa: &str, args: &[String], pa: &[PathBuf]) -> i32 {
         args: args.to_vec(),
         strings: true,
     };
-    let status = run_boot(vec![call], true).unwrap_or(0);
+    let status = run_boot(Boot::Run(call)).unwrap_or(0);
     flush();
     coverage_report();
     status

@@ -2,7 +2,8 @@
 //!
 //! As erl does: `-pa`/`-pz` take every following argument up to the next one starting with
 //! `-` or `+`; `-s Mod [Fun [Args...]]` calls `Mod:Fun(['Arg'...])` (atoms, or `Mod:Fun()`
-//! with none; `Fun` defaults to `start`); `-run` is the same with strings; `-extra` ends
+//! with none; `Fun` defaults to `start`); `-run` is the same with strings; `-eval Expr`
+//! evaluates one expression; the three run in command-line order; `-extra` ends
 //! option parsing. Other flags are accepted and ignored, as erl keeps unknown flags for
 //! `init:get_argument/1`.
 
@@ -21,6 +22,15 @@ pub struct StartCall {
     pub strings: bool,
 }
 
+/// One start request, in command-line order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    /// `-s` or `-run`.
+    Call(StartCall),
+    /// `-eval Expr`.
+    Eval(String),
+}
+
 /// What the command line asks for.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ErlArgs {
@@ -30,10 +40,8 @@ pub struct ErlArgs {
     pub pa: Vec<PathBuf>,
     /// `-pz` directories, in order.
     pub pz: Vec<PathBuf>,
-    /// `-s` and `-run` calls, in order.
-    pub calls: Vec<StartCall>,
-    /// `-eval` expressions.
-    pub evals: Vec<String>,
+    /// `-s`, `-run` and `-eval` requests, in order.
+    pub starts: Vec<Start>,
     /// Arguments after `-extra`.
     pub extra: Vec<String>,
     /// `+S N`: scheduler threads.
@@ -82,17 +90,19 @@ pub fn parse(args: &[String]) -> Result<ErlArgs, String> {
                     .next()
                     .ok_or_else(|| format!("{flag} needs a module"))?;
                 let function = words.next().unwrap_or_else(|| "start".to_owned());
-                out.calls.push(StartCall {
+                out.starts.push(Start::Call(StartCall {
                     module,
                     function,
                     args: words.collect(),
                     strings: flag == "-run",
-                });
+                }));
             }
             "-eval" => {
-                let expr = args.get(i).ok_or("-eval needs an expression")?;
-                out.evals.push(expr.clone());
-                i += 1;
+                let mut exprs = operands(&mut i);
+                if exprs.len() != 1 {
+                    return Err("-eval takes one expression (quote it)".into());
+                }
+                out.starts.push(Start::Eval(exprs.remove(0)));
             }
             "-extra" => {
                 out.extra = args[i..].to_vec();
@@ -136,11 +146,28 @@ mod tests {
         assert!(a.noshell);
         assert_eq!(a.pa, [PathBuf::from("a"), PathBuf::from("b")]);
         assert_eq!(a.pz, [PathBuf::from("z")]);
-        assert_eq!(a.calls.len(), 3);
-        assert_eq!(a.calls[0].function, "start");
-        assert_eq!(a.calls[1].args, ["x", "y"]);
-        assert!(a.calls[2].strings);
+        let calls: Vec<&StartCall> = a
+            .starts
+            .iter()
+            .map(|s| match s {
+                Start::Call(c) => c,
+                Start::Eval(e) => panic!("unexpected eval {e}"),
+            })
+            .collect();
+        assert_eq!(calls.len(), 3);
+        assert_eq!(calls[0].function, "start");
+        assert_eq!(calls[1].args, ["x", "y"]);
+        assert!(calls[2].strings);
         assert_eq!(a.schedulers, Some(2));
         assert_eq!(a.extra, ["q", "-s"]);
+    }
+
+    #[test]
+    fn evals_keep_their_place() {
+        let a = parse(&args("-s m -eval 1. -run n f")).unwrap();
+        assert!(
+            matches!(&a.starts[..], [Start::Call(_), Start::Eval(e), Start::Call(_)] if e == "1.")
+        );
+        assert!(parse(&args("-eval")).is_err());
     }
 }

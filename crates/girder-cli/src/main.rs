@@ -5,6 +5,8 @@
 
 mod boot;
 mod erl_args;
+mod erts_display;
+mod preloaded;
 
 use std::io::Write;
 use std::path::PathBuf;

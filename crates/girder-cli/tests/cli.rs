@@ -1,7 +1,8 @@
 //! The `girder` command as a user runs it: `disasm` on modules compiled by erlc, on .avm
 //! packs and on malformed files (a clear error naming file, chunk and offset, a non-zero
-//! exit, no panic); `run`, `-s`/`-run` and `bifs`. Program behaviour against erl is tested
-//! by `erlang_programs.rs`.
+//! exit, no panic); `run`, `-s`/`-run`, `-eval` and `bifs`; standard I/O through the group
+//! leader (output encodings, the I/O protocol, standard input) against erl. Program
+//! behaviour against erl is tested by `erlang_programs.rs`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -241,4 +242,305 @@ fn modules_load_from_an_avm_pack_on_the_code_path() {
     let out = girder(&["run", "--pa", pack.to_str().unwrap(), "argv:start"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "{started,[1,2,3]}\n");
+}
+
+/// Run `args` under girder (normally and with `GIRDER_GC_STRESS=1`) and under erl (in
+/// `dir`, `stdin` on standard input) and check that they print the same standard output,
+/// exit with the same status and report the same `init terminating in do_boot` slogan on
+/// standard error. Returns girder's stderr.
+fn same_as_erl(dir: &Path, args: &[&str], stdin: &[u8]) -> String {
+    let first = same_as_erl_with(dir, args, stdin, false);
+    same_as_erl_with(dir, args, stdin, true);
+    first
+}
+
+fn same_as_erl_with(dir: &Path, args: &[&str], stdin: &[u8], gc_stress: bool) -> String {
+    use std::io::Write;
+    let run = |vm: &str| {
+        let mut child = Command::new(vm)
+            .args(args)
+            .current_dir(dir)
+            .env("ERL_CRASH_DUMP_SECONDS", "0")
+            .env("GIRDER_GC_STRESS", if gc_stress { "1" } else { "0" })
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {vm}: {e}"));
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin).unwrap();
+        drop(input);
+        child.wait_with_output().unwrap()
+    };
+    let g = run(env!("CARGO_BIN_EXE_girder"));
+    let e = run("erl");
+    let slogan = |o: &Output| {
+        String::from_utf8_lossy(&o.stderr)
+            .lines()
+            .filter(|l| l.starts_with("init terminating in do_boot"))
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        String::from_utf8_lossy(&g.stdout),
+        String::from_utf8_lossy(&e.stdout),
+        "{args:?} (GC stress: {gc_stress}): standard output differs (left girder, right erl); \
+         girder stderr: {}",
+        stderr(&g)
+    );
+    assert_eq!(g.status.code(), e.status.code(), "{args:?}: exit status");
+    assert_eq!(slogan(&g), slogan(&e), "{args:?}: do_boot report");
+    stderr(&g)
+}
+
+#[test]
+fn eval_prints_what_erl_prints() {
+    let dir = scratch_dir("cli-eval");
+    same_as_erl(
+        &dir,
+        &[
+            "-noshell",
+            "-eval",
+            "io:format(\"~p~n\", [lists:seq(1,30)]), halt().",
+        ],
+        b"",
+    );
+}
+
+#[test]
+fn evals_run_in_command_line_order_with_s_and_run() {
+    let dir = compiled_argv("cli-eval-order");
+    let d = dir.to_str().unwrap();
+    same_as_erl(
+        &dir,
+        &[
+            "-noshell",
+            "-pa",
+            d,
+            "-eval",
+            "io:format(\"one~n\")",
+            "-s",
+            "argv",
+            "show",
+            "x",
+            "-eval",
+            "io:format(\"~p~n\", [{two, 2}])",
+            "-run",
+            "argv",
+            "show",
+            "y",
+            "-eval",
+            "X = 3, io:format(\"~w~n\", [X * X]).",
+            "-s",
+            "init",
+            "stop",
+        ],
+        b"",
+    );
+}
+
+#[test]
+fn eval_errors_are_reported_as_erl_reports_them() {
+    let dir = scratch_dir("cli-eval-errors");
+    for expr in [
+        "io:format(\"x\" ",                      // parse error
+        "\"unterminated",                        // scan error
+        "erlang:error(boom)",                    // error from a BIF called by erl_eval
+        "io:format(\"~d\", [a])",                // the I/O server refuses the format
+        "X = 1, X = 2.",                         // badmatch raised by erl_eval
+        "throw(t).",                             // nocatch
+        "exit(bye).",                            // exit
+        "nomod:f().",                            // undef
+        "case 1 of 2 -> ok end.",                // case_clause
+        "F = fun(A) when A > 1 -> A end, F(0).", // function_clause in an interpreted fun
+        "erlang:error({1.5, [[\"ab\"], \"c\"], {a, {b, {c, {d}}}}, <<1>>, #{k => v}}).",
+        "io:format(\"before~n\"), halt(3).", // halt with a status
+        // the I/O server dies of a bad setopts request (as OTP's does): io reports terminated
+        "catch io:setopts([a | b]), io:format(\"after~n\").",
+    ] {
+        same_as_erl(&dir, &["-noshell", "-eval", expr], b"");
+    }
+}
+
+#[test]
+fn io_through_the_group_leader_matches_erl() {
+    let dir = scratch_dir("cli-io");
+    // Output: encodings on the latin1 -noshell device, the I/O protocol spoken directly,
+    // error replies, standard_error.
+    let err = same_as_erl(
+        &dir,
+        &[
+            "-noshell",
+            "-eval",
+            "P = fun(X) -> io:format(\"~p~n\", [X]) end, \
+             io:format(\"~ts|~p|~tp|~s~n\", [[8364], [8364], [8364], \"abc\"]), \
+             io:put_chars([8364]), io:put_chars(<<\"\\x{e9}\"/utf8>>), io:nl(), \
+             io:format(\"~p ~tp~n\", [<<\"\\x{e9}\"/utf8>>, <<\"\\x{e9}\\x{20ac}\"/utf8>>]), \
+             U = whereis(user), \
+             Req = fun(R) -> Ref = make_ref(), U ! {io_request, self(), Ref, R}, \
+                   receive {io_reply, Ref, Rep} -> Rep end end, \
+             P(Req(getopts)), P(Req({foo})), P(Req({get_geometry, columns})), \
+             P(Req({requests, [{put_chars, latin1, \"a\"}, {put_chars, unicode, [8364]}, nl]})), \
+             P(Req({requests, [{put_chars, latin1, \"a\"}, \
+                               {put_chars, unicode, io_lib, format, [\"~p\", [x]]}]})), \
+             P(Req({setopts, [{encoding, unicode}]})), \
+             io:format(\"~ts ~p ~tp~n\", [[8364], [8364], [8364]]), io:put_chars([8364]), \
+             P(Req({setopts, [bogus]})), \
+             P(Req({put_chars, unicode, io_lib, format, [\"~d\", [x]]})), \
+             P(Req({put_chars, latin1, [256]})), \
+             P(io:put_chars(standard_error, \"to stderr\\n\")), \
+             P(catch io:put_chars([a])), P(catch io:format(nosuch, \"x\", [])), \
+             P(io:columns()), P(io:rows()), halt().",
+        ],
+        b"",
+    );
+    assert!(
+        err.contains("to stderr\n"),
+        "standard_error output: {err:?}"
+    );
+    // Group leaders: the boot process's is `user`, spawned processes inherit it, and
+    // output follows a new group leader.
+    same_as_erl(
+        &dir,
+        &[
+            "-noshell",
+            "-eval",
+            "U = whereis(user), \
+             io:format(\"~p~n\", [{group_leader() =:= U, \
+                                  process_info(self(), group_leader) =:= {group_leader, U}, \
+                                  is_pid(whereis(standard_error))}]), \
+             {_, R} = spawn_monitor(fun() -> io:format(\"child ~p~n\", [group_leader() =:= U]) end), \
+             receive {'DOWN', R, _, _, _} -> ok end, \
+             G = spawn(fun() -> receive {io_request, F, A, Req} -> \
+                                  U ! {io_request, self(), x, Req}, \
+                                  receive {io_reply, x, Rep} -> F ! {io_reply, A, Rep} end \
+                                end end), \
+             group_leader(G, self()), io:format(\"through G~n\"), group_leader(U, self()), \
+             {'EXIT', {badarg, _}} = (catch group_leader(a, self())), \
+             io:format(\"done~n\"), halt().",
+        ],
+        b"",
+    );
+}
+
+#[test]
+fn input_from_stdin_matches_erl() {
+    let dir = scratch_dir("cli-stdin");
+    let input = b"hello\nabcdef\n{term, 1}.\nx\xe9y\nlast";
+    same_as_erl(
+        &dir,
+        &[
+            "-noshell",
+            "-eval",
+            "P = fun(X) -> io:format(\"~p~n\", [X]) end, P(io:get_line(\"\")), \
+             P(io:get_chars(\"\", 3)), P(io:get_line(\"\")), P(io:read(\"\")), \
+             P(io:get_line(\"\")), P(io:get_line(\"\")), P(io:get_line(\"\")), \
+             P(io:get_chars(\"\", 2)), halt().",
+        ],
+        input,
+    );
+    same_as_erl(
+        &dir,
+        &[
+            "-noshell",
+            "-eval",
+            "P = fun(X) -> io:format(\"~p~n\", [X]) end, P(io:get_line(\"prompt> \")), \
+             P(io:get_line(p2)), P(io:getopts()), P(io:setopts([{encoding, unicode}])), \
+             P(io:get_line(\"\")), P(io:get_line(\"\")), P(io:get_line(\"\")), \
+             P(io:get_line(\"\")), halt().",
+        ],
+        input,
+    );
+}
+
+/// erl's logger header `=ERROR REPORT==== 22-Nov-2026::05:15:42.079971 ===`, checked and
+/// replaced by `HEADER`; pids replaced by `PID` (girder numbers its processes differently).
+fn normalise_reports(out: &[u8]) -> String {
+    let text = String::from_utf8_lossy(out);
+    let mut lines = Vec::new();
+    for line in text.split('\n') {
+        if let Some(rest) = line.strip_prefix("=ERROR REPORT==== ") {
+            let stamp = rest.strip_suffix(" ===").expect("header ends with ===");
+            let (date, time) = stamp.split_once("::").expect("date::time");
+            let date: Vec<&str> = date.split('-').collect();
+            assert!(
+                date.len() == 3
+                    && date[0].parse::<u32>().is_ok_and(|d| (1..=31).contains(&d))
+                    && [
+                        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+                        "Nov", "Dec"
+                    ]
+                    .contains(&date[1])
+                    && date[2].len() == 4,
+                "bad date in {line:?}"
+            );
+            let ok_time = time.len() == 15
+                && time.chars().enumerate().all(|(i, c)| match i {
+                    2 | 5 => c == ':',
+                    8 => c == '.',
+                    _ => c.is_ascii_digit(),
+                });
+            assert!(ok_time, "bad time in {line:?}");
+            lines.push("HEADER".to_owned());
+            continue;
+        }
+        let mut l = String::new();
+        let mut rest = line;
+        while let Some(i) = rest.find("<0.") {
+            l.push_str(&rest[..i]);
+            let end = rest[i..].find('>').map_or(rest.len(), |e| i + e + 1);
+            l.push_str("PID");
+            rest = &rest[end..];
+        }
+        l.push_str(rest);
+        lines.push(l);
+    }
+    lines.join("\n")
+}
+
+#[test]
+fn crashed_processes_are_reported_as_erl_reports_them() {
+    let dir = scratch_dir("cli-crash-report");
+    let expr = "W = fun(F) -> {_, R} = spawn_monitor(F), receive {'DOWN', R, _, _, _} -> ok end end, \
+                W(fun() -> throw(t) end), W(fun() -> exit(quiet) end), \
+                W(fun() -> error(lists:seq(1, 40)) end), \
+                W(fun() -> error({<<\"\\x{e9}\"/utf8>>, [8364], \"\\x{e9}\"}) end), \
+                receive after 200 -> ok end, halt().";
+    let run = |vm: &str| {
+        Command::new(vm)
+            .args(["-noshell", "-eval", expr])
+            .current_dir(&dir)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {vm}: {e}"))
+    };
+    let (g, e) = (run(env!("CARGO_BIN_EXE_girder")), run("erl"));
+    assert_eq!(g.status.code(), e.status.code());
+    // erl's logger writes them to standard output some milliseconds later (or never, when
+    // the VM stops first); girder writes the same text to standard error at once.
+    assert!(g.stdout.is_empty(), "{}", stdout(&g));
+    let (g, e) = (normalise_reports(&g.stderr), normalise_reports(&e.stdout));
+    assert_eq!(g.matches("HEADER").count(), 3, "{g}");
+    assert_eq!(g, e, "left girder, right erl");
+}
+
+#[test]
+fn failing_bifs_name_their_applications_error_formatter() {
+    let dir = scratch_dir("cli-error-info");
+    same_as_erl(
+        &dir,
+        &[
+            "-noshell",
+            "-eval",
+            "F = fun(G) -> try G() catch error:_:S -> [{M, Fn, _, L} | _] = S, \
+                                          {M, Fn, proplists:get_value(error_info, L)} end end, \
+             io:format(\"~p~n\", [[F(fun() -> lists:reverse(a, []) end), \
+                                 F(fun() -> lists:keyfind(a, x, []) end), \
+                                 F(fun() -> maps:get(a, b) end), F(fun() -> binary:split(a, b) end), \
+                                 F(fun() -> math:sqrt(a) end), F(fun() -> persistent_term:get(zz) end), \
+                                 F(fun() -> os:getenv(1) end), \
+                                 F(fun() -> unicode:characters_to_list(a) end), \
+                                 F(fun() -> erlang:atom_to_list(1) end)]]), halt().",
+        ],
+        b"",
+    );
 }

@@ -24,8 +24,14 @@ pub enum BifError {
     /// Raise an exception of `class` with `reason` as if the caller raised it (`error/1`,
     /// `throw/1`, `exit/1`): no frame for the BIF.
     Raise { class: Class, reason: Term },
-    /// `error(Reason, Args)`: an error whose first frame shows `Args` instead of the arity.
-    RaiseArgs { reason: Term, args: Term },
+    /// `error(Reason, Args)`: an error whose first frame shows `Args` instead of the arity;
+    /// `info` is the `error_info` of `error/3`'s options (`Term::NON_VALUE` when none),
+    /// which OTP appends to the frame's location.
+    RaiseArgs {
+        reason: Term,
+        args: Term,
+        info: Term,
+    },
     /// Raise with a given stack trace (an Erlang list), as `erlang:raise/3` does.
     RaiseWithTrace {
         class: Class,

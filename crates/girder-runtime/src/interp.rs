@@ -315,10 +315,10 @@ fn bif_trap(p: &mut Process, export: &'static Export, args: &[Term], e: BifError
             top: trace::Top::Here,
             trace: None,
         },
-        BifError::RaiseArgs { reason, args } => Trap::Raise {
+        BifError::RaiseArgs { reason, args, info } => Trap::Raise {
             class: Class::Error,
             reason,
-            top: trace::Top::HereArgs(args),
+            top: trace::Top::HereArgs(args, info),
             trace: None,
         },
         BifError::RaiseWithTrace {
@@ -410,6 +410,9 @@ fn call_export(
     link: Link,
 ) -> Result<(), Trap> {
     if let Some(bif) = export.bif() {
+        // Where execution resumes after the BIF (which `process_info(self(),
+        // current_stacktrace)` reports as the calling function).
+        p.resume = Cp::new(module.code_index, *pc as Label);
         let v = call_bif(p, export, bif)?;
         p.x[0] = v;
         if let Link::Tail(dealloc) = link {

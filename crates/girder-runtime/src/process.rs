@@ -64,6 +64,9 @@ pub struct Process {
     pub initial_call: (Atom, Atom, u32),
     /// Reductions used in earlier time slices.
     pub total_reductions: u64,
+    /// The group leader's pid number: where `io` sends this process's I/O requests.
+    /// A new process inherits its parent's.
+    pub group_leader: u64,
 }
 
 impl Process {
@@ -100,6 +103,7 @@ impl Process {
             priority: crate::sched::Priority::Normal,
             initial_call: (Atom::ERLANG, Atom::intern("apply"), 2),
             total_reductions: 0,
+            group_leader: id,
         }
     }
 
@@ -109,15 +113,30 @@ impl Process {
     }
 
     /// Collect garbage so that `need` words are free, keeping X registers `0..live`, the
-    /// stack and the dictionary.
+    /// stack, the dictionary, the message queue and the monitor references.
     pub fn gc(&mut self, need: usize, live: usize) {
         let live = live.min(self.x.len());
+        // Monitor references live on this heap too: roots, moved with everything else.
+        let mut refs: Vec<Term> = self.monitors.iter().map(|m| m.0).collect();
+        refs.extend(self.monitored_by.iter().map(|m| m.0));
         self.heap.collect_with_stack(
             need,
-            &mut [&mut self.x[..live], &mut self.dict[..], &mut self.msgs[..]],
+            &mut [
+                &mut self.x[..live],
+                &mut self.dict[..],
+                &mut self.msgs[..],
+                &mut refs[..],
+            ],
             &mut self.stack[..],
             self.stack_low,
         );
+        let (mine, theirs) = refs.split_at(self.monitors.len());
+        for (m, r) in self.monitors.iter_mut().zip(mine) {
+            m.0 = *r;
+        }
+        for (m, r) in self.monitored_by.iter_mut().zip(theirs) {
+            m.0 = *r;
+        }
         self.stack_low = self.stack.len();
     }
 

@@ -15,8 +15,9 @@ pub const DEPTH: usize = 8;
 pub enum Top {
     /// The function executing the faulting instruction.
     Here,
-    /// The same, showing these arguments instead of its arity (`error/2`).
-    HereArgs(Term),
+    /// The same, showing these arguments instead of its arity (`error/2`), and with
+    /// `{error_info, Info}` after the location unless `Info` is the non-value (`error/3`).
+    HereArgs(Term, Term),
     /// A BIF that failed, with its arguments, above the current function.
     Bif(&'static Export, Term),
     /// An undefined function called with these arguments, above the current function.
@@ -75,10 +76,18 @@ pub fn build(p: &mut Process, module: &Module, offset: Label, top: Top) -> Term 
     let mut frames = Vec::new();
     match top {
         Top::Here => frames.extend(frame(p, module, offset)),
-        Top::HereArgs(args) => {
+        Top::HereArgs(args, info) => {
             if let Some(f) = module.function_at(offset) {
                 let function = f.function;
-                let loc = location(p, module, offset);
+                let mut loc = location(p, module, offset);
+                if info != Term::NON_VALUE {
+                    let mut items = obj::list_to_vec(loc).unwrap_or_default();
+                    items.push(obj::tuple(
+                        &mut p.heap,
+                        &[Term::atom(Atom::ERROR_INFO), info],
+                    ));
+                    loc = obj::list_from_slice(&mut p.heap, &items, Term::NIL);
+                }
                 frames.push(obj::tuple(
                     &mut p.heap,
                     &[Term::atom(module.name), Term::atom(function), args, loc],
@@ -86,7 +95,7 @@ pub fn build(p: &mut Process, module: &Module, offset: Label, top: Top) -> Term 
             }
         }
         Top::Bif(export, args) => {
-            let info = error_info(p);
+            let info = error_info(p, export.module);
             frames.push(obj::tuple(
                 &mut p.heap,
                 &[
@@ -121,6 +130,19 @@ pub fn build(p: &mut Process, module: &Module, offset: Label, top: Top) -> Term 
             ));
         }
     }
+    continuation_frames(p, frames)
+}
+
+/// `process_info(self(), current_stacktrace)` from a BIF: the calling function at the
+/// call (the BIF's return point is in `p.resume`), then the continuation frames.
+pub fn current(p: &mut Process) -> Term {
+    let frames: Vec<Term> = caller_frame(p, p.resume).into_iter().collect();
+    continuation_frames(p, frames)
+}
+
+/// `frames`, then one frame per continuation pointer from the top, at most [`DEPTH`] in
+/// all, as a list.
+fn continuation_frames(p: &mut Process, mut frames: Vec<Term>) -> Term {
     // Continuation pointers from the top, skipping repeats of the previous one as OTP
     // does (a body-recursive function shows once, not once per level).
     let mut cps: Vec<Cp> = Vec::new();
@@ -144,11 +166,20 @@ pub fn build(p: &mut Process, module: &Module, offset: Label, top: Top) -> Term 
     obj::list_from_slice(&mut p.heap, &frames, Term::NIL)
 }
 
-/// `[{error_info, #{module => erl_erts_errors}}]`, which OTP attaches to failing BIFs.
-fn error_info(p: &mut Process) -> Term {
+/// `[{error_info, #{module => M}}]`, which OTP attaches to failing BIFs: `M` is the
+/// error formatter of the BIF's application (`erl_erts_errors` for erts's own modules,
+/// `erl_stdlib_errors` for stdlib's `lists`, `maps`..., `erl_kernel_errors` for kernel's).
+fn error_info(p: &mut Process, module: Atom) -> Term {
+    let formatter = match module.name() {
+        "lists" | "maps" | "binary" | "math" | "unicode" | "string" | "ets" | "io" | "re" => {
+            "erl_stdlib_errors"
+        }
+        "os" | "code" | "file" | "net_kernel" => "erl_kernel_errors",
+        _ => "erl_erts_errors",
+    };
     let mut pairs = vec![(
         Term::atom(Atom::intern("module")),
-        Term::atom(Atom::intern("erl_erts_errors")),
+        Term::atom(Atom::intern(formatter)),
     )];
     let map = obj::map_from_pairs(&mut p.heap, &mut pairs);
     let info = obj::tuple(&mut p.heap, &[Term::atom(Atom::ERROR_INFO), map]);

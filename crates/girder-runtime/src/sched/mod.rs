@@ -81,6 +81,11 @@ fn new_process(opts: &SpawnOpts) -> Box<Process> {
     p
 }
 
+/// A new process inherits its parent's group leader.
+fn inherit(from: &Process, p: &mut Process) {
+    p.group_leader = from.group_leader;
+}
+
 /// Spawn `export(args)` (terms from `from`'s heap are copied); its pid.
 pub fn spawn(
     from: &mut Process,
@@ -104,6 +109,7 @@ pub fn spawn_fun(from: &mut Process, f: Term, opts: SpawnOpts) -> Result<Term, S
 }
 
 fn start(from: &mut Process, mut p: Box<Process>, opts: SpawnOpts) -> Term {
+    inherit(from, &mut p);
     // The new process is not running yet: links and monitors are set on both ends before
     // it can run (so it cannot exit before its parent monitors it).
     if opts.link {
@@ -210,6 +216,15 @@ pub fn send(from: &mut Process, to: u64, msg: Term) {
         g.inbox.push(Signal::Message(Owned::copy(msg)));
     }
     make_runnable(&slot, &mut g);
+}
+
+/// Make `leader` the group leader of process `id`; false if `id` is not alive.
+pub fn set_group_leader(current: &mut Process, id: u64, leader: u64) -> bool {
+    if id == current.id {
+        current.group_leader = leader;
+        return true;
+    }
+    send_signal(id, Signal::GroupLeader { leader }).is_ok()
 }
 
 /// The pid registered as `name`.
@@ -424,11 +439,12 @@ pub fn inspect<R>(id: u64, f: impl FnOnce(&Process, Seen) -> R) -> Option<R> {
                     // A fatal exit signal is next: the process is as good as dead.
                     return None;
                 }
-                let status = if state == State::Queued || !p.msgs.is_empty() && p.recv_pos < p.msgs.len() {
-                    "runnable"
-                } else {
-                    "waiting"
-                };
+                let status =
+                    if state == State::Queued || !p.msgs.is_empty() && p.recv_pos < p.msgs.len() {
+                        "runnable"
+                    } else {
+                        "waiting"
+                    };
                 return Some(f(p, Seen { status }));
             }
             (_, None) => {
@@ -476,6 +492,7 @@ fn sig_name(s: &Signal) -> &'static str {
         Signal::Demonitor { .. } => "demonitor",
         Signal::Down { .. } => "down",
         Signal::Timeout => "timeout",
+        Signal::GroupLeader { .. } => "group_leader",
     }
 }
 
@@ -552,6 +569,7 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
             let msg = down_message(p, r, target, reason);
             p.msgs.push(msg);
         }
+        Signal::GroupLeader { leader } => p.group_leader = leader,
         Signal::Timeout => {
             if p.deadline.is_some_and(|d| d <= std::time::Instant::now()) {
                 p.timed_out = true;
@@ -748,16 +766,19 @@ fn run_slice(slot: &Arc<Slot>) {
                 reason,
                 trace,
             };
-            match boot_event(&mut p, event) {
+            let boot = boot_event(&mut p, event);
+            match boot {
                 Some(BootControl::Stop(n)) => {
                     run::stop(Ok(Some(n)));
                     return;
                 }
                 Some(_) => {}
-                None if class == Class::Error => report_crash(&p, reason, trace),
                 None => {}
             }
             let r = exit_reason(&mut p, class, reason, trace);
+            if boot.is_none() && class != Class::Exit {
+                report_crash(&mut p, r);
+            }
             exited(slot, p, r, Vec::new());
         }
         Outcome::Halt(n) => run::stop(Ok(Some(n))),
@@ -874,21 +895,26 @@ pub fn exit_reason(p: &mut Process, class: Class, reason: Term, trace: Term) -> 
     }
 }
 
-/// OTP's error report for a process that died of an error.
-fn report_crash(p: &Process, reason: Term, trace: Term) {
-    eprintln!(
-        "=ERROR REPORT==== {} ===\nError in process <0.{}.0> with exit value:\n{{{},{}}}\n",
-        chrono_like_now(),
-        p.id,
-        girder_term::convert::display(reason),
-        girder_term::convert::display(trace)
-    );
+/// Reports a process that died of an uncaught error or throw: the process (still whole,
+/// about to exit) and its exit value. Set once at boot.
+pub type CrashReporter = fn(&mut Process, Term);
+
+static CRASH_REPORTER: OnceLock<CrashReporter> = OnceLock::new();
+
+/// Set how crashed processes are reported (girder's boot: OTP's logger report, printed by
+/// an Erlang process through `user`). Without one, a plain report goes to standard error.
+pub fn set_crash_reporter(f: CrashReporter) {
+    let _ = CRASH_REPORTER.set(f);
 }
 
-/// A timestamp for reports (seconds since the epoch; OTP prints local time).
-fn chrono_like_now() -> String {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    format!("{}.{:06}", d.as_secs(), d.subsec_micros())
+/// OTP's error report for a process that died of an error or throw.
+fn report_crash(p: &mut Process, value: Term) {
+    if let Some(report) = CRASH_REPORTER.get() {
+        return report(p, value);
+    }
+    eprintln!(
+        "Error in process <0.{}.0> with exit value:\n{}\n",
+        p.id,
+        girder_term::convert::display(value),
+    );
 }

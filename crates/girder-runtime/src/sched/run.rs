@@ -167,7 +167,12 @@ fn idle(me: usize) {
             for id in table::ids() {
                 if let Some(s) = table::get(id) {
                     let g = s.lock();
-                    eprintln!("  {id}: {:?} inbox {} proc {}", g.state, g.inbox.len(), g.process.is_some());
+                    eprintln!(
+                        "  {id}: {:?} inbox {} proc {}",
+                        g.state,
+                        g.inbox.len(),
+                        g.process.is_some()
+                    );
                 }
             }
         }

@@ -56,6 +56,8 @@ pub enum Signal {
     },
     /// The deadline of a `receive ... after` may have passed.
     Timeout,
+    /// `group_leader(Leader, Pid)` from another process.
+    GroupLeader { leader: u64 },
 }
 
 /// Where a process is in its life.
