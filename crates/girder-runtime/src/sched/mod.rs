@@ -734,7 +734,7 @@ fn run_slice(slot: &Arc<Slot>) {
         return;
     }
     if *DEBUG {
-        eprintln!("run {}", p.id);
+        eprintln!("run {} on {:?}", p.id, std::thread::current().name());
     }
     let outcome = interp::run(&mut p);
     if *DEBUG {
