@@ -14,6 +14,7 @@ use crate::bif::BifError;
 use crate::code_server;
 use crate::exception::Class;
 use crate::instr::{BsField, CmpOp, Dst, FOp, Instr, Label, NO_LABEL, Src, SrcKind, TypeTest};
+use crate::loader::{MAX_FR, MAX_X};
 use crate::module::{self, Cp, Export, FunEntry, Module};
 use crate::process::Process;
 use crate::trace;
@@ -97,7 +98,7 @@ impl Process {
 
     /// Start a call to `export` with `args` when the process next runs.
     pub fn start_call(&mut self, export: &'static Export, args: &[Term]) -> Result<(), String> {
-        self.x[..args.len()].copy_from_slice(args);
+        self.set_live_x(args);
         self.cp = Cp::NONE;
         self.stack.clear();
         self.stack_low = 0;
@@ -113,6 +114,16 @@ impl Process {
 }
 
 impl Process {
+    /// Make `regs` the live X registers `0..regs.len()` (the arguments of a call about to
+    /// start).
+    fn set_live_x(&mut self, regs: &[Term]) {
+        if self.x.len() < regs.len() {
+            self.x = vec![Term::NIL; regs.len()].into_boxed_slice();
+        }
+        self.x[..regs.len()].copy_from_slice(regs);
+        self.live_x = regs.len() as u32;
+    }
+
     /// Start a call of the fun `f` (a term of this process's heap) with no arguments.
     pub fn start_fun(&mut self, f: Term) -> Result<(), String> {
         self.cp = Cp::NONE;
@@ -124,7 +135,7 @@ impl Process {
                 return Err("spawned fun must take no arguments".into());
             }
             let free = obj::fun_free(f);
-            self.x[..free.len()].copy_from_slice(free);
+            self.set_live_x(free);
             self.resume = entry.entry;
             Ok(())
         } else if obj::is_export(f) {
@@ -216,6 +227,16 @@ pub fn run(p: &mut Process) -> Outcome {
     };
     let mut pc = p.resume.offset() as usize;
     p.reductions = REDUCTIONS;
+    // A suspended process keeps only its live X registers (the scheduler lends it a full
+    // set while it runs); run on its own, give it a full set here.
+    if p.x.len() < MAX_X as usize {
+        let mut x = vec![Term::NIL; MAX_X as usize];
+        x[..p.x.len()].copy_from_slice(&p.x);
+        p.x = x.into_boxed_slice();
+    }
+    if p.fr.len() < MAX_FR as usize {
+        p.fr = vec![0.0; MAX_FR as usize].into_boxed_slice();
+    }
     loop {
         let trap = execute(p, &mut module, &mut pc);
         match trap {
@@ -258,8 +279,16 @@ pub fn run(p: &mut Process) -> Outcome {
                 return Outcome::Yield;
             }
             Trap::Wait => {
-                // Resume at the waiting instruction itself, which looks again.
+                // Resume at the waiting instruction itself, which looks again: no X
+                // register is live then, except a timeout held in one.
                 p.resume = Cp::new(module.code_index, pc as Label - 1);
+                p.live_x = match module.code.get(pc - 1) {
+                    Some(Instr::WaitTimeout { timeout, .. }) => match timeout.kind() {
+                        SrcKind::X(n) => n + 1,
+                        _ => 0,
+                    },
+                    _ => 0,
+                };
                 return Outcome::Wait;
             }
             Trap::Fault(s) => return Outcome::Fault(s),
@@ -434,7 +463,7 @@ fn call_export(
         Link::Tail(None) => {}
     }
     jump(module, pc, target)?;
-    reduce(p, module, pc)
+    reduce(p, export.arity)
 }
 
 fn jump(module: &mut &'static Module, pc: &mut usize, target: Cp) -> Result<(), Trap> {
@@ -457,11 +486,13 @@ fn do_return(p: &mut Process, module: &mut &'static Module, pc: &mut usize) -> R
     jump(module, pc, cp)
 }
 
-/// Count a reduction; at the end of the slice, yield (state is all in `p`).
+/// Count a reduction; at the end of the slice, yield (state is all in `p`, with X
+/// registers `0..live` live).
 #[inline]
-fn reduce(p: &mut Process, _module: &mut &'static Module, _pc: &mut usize) -> Result<(), Trap> {
+fn reduce(p: &mut Process, live: u32) -> Result<(), Trap> {
     p.reductions -= 1;
     if p.reductions <= 0 {
+        p.live_x = live;
         Err(Trap::Yield)
     } else {
         Ok(())
@@ -494,7 +525,7 @@ fn call_fun(
             Link::Tail(None) => {}
         }
         jump(module, pc, entry.entry)?;
-        reduce(p, module, pc)
+        reduce(p, arity + free.len() as u32)
     } else if obj::is_export(f) {
         let export = export_entry(f);
         if export.arity != arity {
@@ -603,21 +634,23 @@ fn step(
             }
         }
 
-        Instr::Call { target, .. } => {
+        Instr::Call { target, arity } => {
             p.cp = Cp::new(module.code_index, *pc as Label);
             *pc = *target as usize;
-            reduce(p, module, pc)?;
+            reduce(p, *arity)?;
         }
         Instr::CallLast {
-            target, dealloc, ..
+            target,
+            dealloc,
+            arity,
         } => {
             p.deallocate(*dealloc)?;
             *pc = *target as usize;
-            reduce(p, module, pc)?;
+            reduce(p, *arity)?;
         }
-        Instr::CallOnly { target, .. } => {
+        Instr::CallOnly { target, arity } => {
             *pc = *target as usize;
-            reduce(p, module, pc)?;
+            reduce(p, *arity)?;
         }
         Instr::CallExt { export, .. } => call_export(p, module, pc, export, Link::Body)?,
         Instr::CallExtLast {
@@ -679,7 +712,7 @@ fn step(
         }
         Instr::Return => {
             do_return(p, module, pc)?;
-            reduce(p, module, pc)?;
+            reduce(p, 1)?;
         }
 
         Instr::Allocate { stack, .. } => {

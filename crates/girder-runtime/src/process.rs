@@ -10,7 +10,6 @@
 use girder_term::heap::Heap;
 use girder_term::{Atom, Term};
 
-use crate::loader::{MAX_FR, MAX_X};
 use crate::module::Cp;
 
 /// Words a new process heap starts with (OTP's default `min_heap_size`).
@@ -18,9 +17,13 @@ pub const MIN_HEAP_WORDS: usize = 233;
 
 /// One Erlang process.
 pub struct Process {
-    /// The X registers.
+    /// The X registers: all [`MAX_X`](crate::loader::MAX_X) of them while the process runs (the scheduler
+    /// thread lends its set), only the live ones (`0..live_x`) while it is suspended.
     pub x: Box<[Term]>,
-    /// The float registers.
+    /// How many X registers are live when the process is suspended.
+    pub live_x: u32,
+    /// The float registers: lent by the scheduler thread while the process runs, empty
+    /// while it is suspended (they are never live across a call or a receive).
     pub fr: Box<[f64]>,
     /// Y registers and continuation pointers (see the module docs).
     pub stack: Vec<Term>,
@@ -82,8 +85,9 @@ impl Process {
             heap.set_gc_stress(true);
         }
         Process {
-            x: vec![Term::NIL; MAX_X as usize].into_boxed_slice(),
-            fr: vec![0.0; MAX_FR as usize].into_boxed_slice(),
+            x: Box::new([]),
+            live_x: 0,
+            fr: Box::new([]),
             stack: Vec::new(),
             stack_low: 0,
             cp: Cp::NONE,

@@ -701,9 +701,47 @@ fn boot_event(p: &mut Process, event: BootEvent) -> Option<BootControl> {
     Some(h(p, event))
 }
 
+thread_local! {
+    /// This scheduler thread's full set of X registers, lent to the process it runs.
+    static X_REGS: std::cell::RefCell<Box<[Term]>> = std::cell::RefCell::new(Box::new([]));
+    /// This thread's float registers: never live across a call or a receive, where
+    /// processes are suspended, so they are lent without copying anything.
+    static F_REGS: std::cell::RefCell<Box<[f64]>> = std::cell::RefCell::new(Box::new([]));
+}
+
+/// Give `p` this thread's full sets of X and float registers, its live X ones copied in.
+fn lend_x(p: &mut Process) {
+    let mut fr = F_REGS.with(|f| std::mem::take(&mut *f.borrow_mut()));
+    if fr.len() < crate::loader::MAX_FR as usize {
+        fr = vec![0.0; crate::loader::MAX_FR as usize].into_boxed_slice();
+    }
+    p.fr = fr;
+    let mut full = X_REGS.with(|x| std::mem::take(&mut *x.borrow_mut()));
+    if full.len() < crate::loader::MAX_X as usize {
+        full = vec![Term::NIL; crate::loader::MAX_X as usize].into_boxed_slice();
+    }
+    let live = (p.live_x as usize).min(p.x.len());
+    full[..live].copy_from_slice(&p.x[..live]);
+    p.x = full;
+}
+
+/// Take the thread's X registers back from `p`, leaving it a copy of its live ones.
+fn reclaim_x(p: &mut Process) {
+    if p.x.len() < crate::loader::MAX_X as usize {
+        return;
+    }
+    let live = (p.live_x as usize).min(p.x.len());
+    let own: Box<[Term]> = p.x[..live].into();
+    let full = std::mem::replace(&mut p.x, own);
+    X_REGS.with(|x| *x.borrow_mut() = full);
+    let fr = std::mem::take(&mut p.fr);
+    F_REGS.with(|f| *f.borrow_mut() = fr);
+}
+
 /// Put a process that stays alive back in its slot: queued again if it yielded or a signal
 /// came while it ran, else waiting.
-fn park(slot: &Slot, p: Box<Process>, yielded: bool) {
+fn park(slot: &Slot, mut p: Box<Process>, yielded: bool) {
+    reclaim_x(&mut p);
     let ready = yielded || p.recv_pos < p.msgs.len() || p.timed_out;
     let mut g = slot.lock();
     g.process = Some(p);
@@ -736,6 +774,7 @@ fn run_slice(slot: &Arc<Slot>) {
     if *DEBUG {
         eprintln!("run {} on {:?}", p.id, std::thread::current().name());
     }
+    lend_x(&mut p);
     let outcome = interp::run(&mut p);
     if *DEBUG {
         eprintln!("ran {}: {:?}", p.id, std::mem::discriminant(&outcome));
@@ -801,6 +840,8 @@ pub fn add_exit_hook(hook: fn(u64)) {
 /// further signals, take it out of the table and the registry, answer the link and monitor
 /// requests still in its inbox, and signal its links and monitors.
 fn exited(slot: &Slot, mut p: Box<Process>, reason: Term, mut unapplied: Vec<Signal>) {
+    p.live_x = 0;
+    reclaim_x(&mut p);
     {
         let mut g = slot.lock();
         g.state = State::Exited;
