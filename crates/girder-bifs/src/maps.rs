@@ -4,7 +4,7 @@
 use girder_runtime::Process;
 use girder_runtime::bif::{BifError, BifResult};
 use girder_term::object as obj;
-use girder_term::{Atom, Term, compare};
+use girder_term::{Atom, Term};
 
 use crate::Entry;
 use crate::util::list_arg;
@@ -29,9 +29,10 @@ pub const BIFS: &[Entry] = &[
     ("erts_internal", "map_next", 3, map_next),
 ];
 
-/// `erts_internal:map_next(Position, Map, Acc)`, which `maps` iterators are built on. With
-/// `Acc = iterator`: `{K, V, [Next | Map]}` or `none`. With a list: the remaining pairs (in
-/// key order) in front of it.
+/// `erts_internal:map_next(Position, Map, Acc)`, which `maps` iterators and
+/// `maps:to_list/1` are built on. With `Acc = iterator`: the pair at `Position` in iteration
+/// order as `{K, V, [Next | Map]}`, or `none`. With a list: the pairs not yet iterated, in
+/// list order (see [`obj::map_pairs`]), in front of it.
 fn map_next(p: &mut Process, a: &[Term]) -> BifResult {
     let (pos, m, acc) = (a[0], a[1], a[2]);
     let pos = pos
@@ -41,18 +42,27 @@ fn map_next(p: &mut Process, a: &[Term]) -> BifResult {
     if !obj::is_map(m) {
         return Err(BifError::BADARG);
     }
-    let all: Vec<(Term, Term)> = obj::map_pairs(m).collect();
     if acc.as_atom() == Some(Atom::intern("iterator")) {
-        return Ok(match all.get(pos) {
-            Some(&(k, v)) => {
+        return Ok(match obj::map_nth_iter(m, pos) {
+            Some((k, v)) => {
                 let next = obj::cons(&mut p.heap, Term::small(pos as i64 + 1), m);
                 obj::tuple(&mut p.heap, &[k, v, next])
             }
             None => Term::atom(Atom::intern("none")),
         });
     }
+    if !acc.is_list() && !acc.is_nil() {
+        return Err(BifError::BADARG);
+    }
+    let all: Vec<(Term, Term)> = obj::map_pairs(m).collect();
+    let rest = if obj::is_flatmap(m) {
+        all.get(pos..).unwrap_or(&[])
+    } else {
+        // List order is the reverse of iteration order: the first `pos` iterated are last.
+        &all[..all.len().saturating_sub(pos)]
+    };
     let mut out = acc;
-    for &(k, v) in all.iter().skip(pos).rev() {
+    for &(k, v) in rest.iter().rev() {
         let t = obj::tuple(&mut p.heap, &[k, v]);
         out = obj::cons(&mut p.heap, t, out);
     }
@@ -114,10 +124,17 @@ fn build(p: &mut Process, mut pairs: Vec<(Term, Term)>) -> Term {
     obj::map_from_pairs(&mut p.heap, &mut pairs)
 }
 
+fn map_arg(p: &mut Process, m: Term) -> Result<Term, BifError> {
+    if obj::is_map(m) {
+        Ok(m)
+    } else {
+        Err(badmap(p, m))
+    }
+}
+
 fn put(p: &mut Process, a: &[Term]) -> BifResult {
-    let mut all = pairs(p, a[2])?;
-    all.push((a[0], a[1]));
-    Ok(build(p, all))
+    let m = map_arg(p, a[2])?;
+    Ok(obj::map_put(&mut p.heap, m, a[0], a[1]))
 }
 
 fn update(p: &mut Process, a: &[Term]) -> BifResult {
@@ -127,23 +144,16 @@ fn update(p: &mut Process, a: &[Term]) -> BifResult {
     put(p, a)
 }
 
-fn without(all: Vec<(Term, Term)>, k: Term) -> Vec<(Term, Term)> {
-    all.into_iter()
-        .filter(|(key, _)| !compare::eq_exact(*key, k))
-        .collect()
-}
-
 fn remove(p: &mut Process, a: &[Term]) -> BifResult {
-    let all = pairs(p, a[1])?;
-    Ok(build(p, without(all, a[0])))
+    let m = map_arg(p, a[1])?;
+    Ok(obj::map_remove(&mut p.heap, m, a[0]))
 }
 
 fn take(p: &mut Process, a: &[Term]) -> BifResult {
     let Some(v) = lookup(p, a[1], a[0])? else {
         return Ok(Term::atom(Atom::intern("error")));
     };
-    let all = pairs(p, a[1])?;
-    let rest = build(p, without(all, a[0]));
+    let rest = obj::map_remove(&mut p.heap, a[1], a[0]);
     Ok(obj::tuple(&mut p.heap, &[v, rest]))
 }
 
@@ -183,7 +193,28 @@ fn from_keys(p: &mut Process, a: &[Term]) -> BifResult {
 }
 
 fn merge(p: &mut Process, a: &[Term]) -> BifResult {
-    let mut all = pairs(p, a[0])?;
-    all.extend(pairs(p, a[1])?);
-    Ok(build(p, all))
+    let (m1, m2) = (map_arg(p, a[0])?, map_arg(p, a[1])?);
+    if obj::is_flatmap(m1) && obj::is_flatmap(m2) {
+        let mut all: Vec<(Term, Term)> = obj::map_pairs(m1).collect();
+        all.extend(obj::map_pairs(m2));
+        return Ok(build(p, all));
+    }
+    // Put the smaller map's pairs into the larger; the second map's values win.
+    let mut out;
+    if obj::map_size(m1) <= obj::map_size(m2) {
+        let pairs: Vec<(Term, Term)> = obj::map_pairs(m1).collect();
+        out = m2;
+        for (k, v) in pairs {
+            if obj::map_get(out, k).is_none() {
+                out = obj::map_put(&mut p.heap, out, k, v);
+            }
+        }
+    } else {
+        let pairs: Vec<(Term, Term)> = obj::map_pairs(m2).collect();
+        out = m1;
+        for (k, v) in pairs {
+            out = obj::map_put(&mut p.heap, out, k, v);
+        }
+    }
+    Ok(out)
 }
