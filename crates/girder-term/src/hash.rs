@@ -166,7 +166,12 @@ pub fn internal_hash(term: Term, salt: u32) -> u32 {
         } else if obj::is_tuple(term) {
             let elems = obj::tuple_elements(term);
             hash1(&mut hash, elems.len() as u32, hconst(9));
-            if let Some((first, rest)) = elems.split_first() {
+            if elems.iter().all(|e| e.is_immediate()) {
+                // The same words in the same order, without the stack.
+                for e in elems {
+                    hash_word(&mut hash, e.raw(), HCONST);
+                }
+            } else if let Some((first, rest)) = elems.split_first() {
                 stack.extend(rest.iter().rev().map(|&t| Work::Term(t)));
                 term = *first;
                 continue 'terms;
