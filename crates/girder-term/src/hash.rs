@@ -23,7 +23,8 @@
 //! What OTP hashes by an address or an atom-table index (atoms, external funs, the nodes of
 //! external identifiers) cannot give OTP's numbers in another VM: girder hashes its own atom
 //! index in the same place, so the order of large maps keyed by atoms is deterministic in
-//! girder but not OTP's.
+//! girder but not OTP's (which varies between runs of `erl` with the order atoms are created
+//! in). Local pids are hashed by girder's pid word, whose layout is not OTP's.
 
 use crate::Term;
 use crate::object as obj;
