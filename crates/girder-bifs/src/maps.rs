@@ -33,6 +33,11 @@ pub const BIFS: &[Entry] = &[
 /// `maps:to_list/1` are built on. With `Acc = iterator`: the pair at `Position` in iteration
 /// order as `{K, V, [Next | Map]}`, or `none`. With a list: the pairs not yet iterated, in
 /// list order (see [`obj::map_pairs`]), in front of it.
+///
+/// The pairs come in OTP's order, but the iterator terms are girder's: `Position` counts
+/// pairs, and one pair comes per call, where OTP 25 encodes a path in the trie and returns
+/// up to 32 pairs as nested `{K, V, {K2, V2, ...}}` (which `maps:next/1` unwraps one at a
+/// time). Only a program printing or comparing iterators can tell.
 fn map_next(p: &mut Process, a: &[Term]) -> BifResult {
     let (pos, m, acc) = (a[0], a[1], a[2]);
     let pos = pos
