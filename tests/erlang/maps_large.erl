@@ -58,6 +58,10 @@ orders() ->
     io:format("~w~n~w~n~w~n", [maps:keys(M), maps:values(M), maps:to_list(M)]),
     io:format("~w~n", [maps:fold(fun(K, _, A) -> [K | A] end, [], M)]),
     io:format("~w~n", [iter(maps:next(maps:iterator(M)))]),
+    %% A flat map's iterator gives every pair at once (a trie's, batches whose size
+    %% depends on the reductions left).
+    io:format("~w ~w~n", [maps:next(maps:iterator(ints(1, 4))), maps:next(maps:iterator(#{}))]),
+    io:format("~w~n", [try maps:to_list([0 | ints(1, 3)]) catch error:R -> R end]),
     io:put_chars(io_lib:format("~p~n", [ints(1, 40)])),
     io:put_chars(io_lib:format("~w~n", [M])),
     io:format("~w~n", [maps:filter(fun(K, _) -> is_integer(K) andalso K > 0 end, M)]),

@@ -26,8 +26,8 @@
 //! **Order.** OTP iterates a trie depth first, slots in order (`maps:iterator/1`,
 //! `maps:next/1` and so `maps:fold/3` and `io_lib`'s printing visit pairs in that order) and
 //! builds lists by consing in that order, so `maps:to_list/1`, `keys/1`, `values/1` and
-//! `term_to_binary/1` give the reverse: [`map_pairs`] is that order, [`map_nth_iter`] the
-//! iteration order. A put that takes a flat map past 32 keys makes a trie; a removal that
+//! `term_to_binary/1` give the reverse: [`map_pairs`] is that order; [`map_nth_iter`] and
+//! [`trie_iter_batch`] (OTP's `erts_internal:map_next/3` walk) follow iteration order. A put that takes a flat map past 32 keys makes a trie; a removal that
 //! leaves a trie with 32 keys makes a flat map again (both as OTP 25 does).
 
 use std::cmp::Ordering;
@@ -415,7 +415,7 @@ impl Iterator for MapPairs<'_> {
     }
 }
 
-/// Pair `i` (0-based) in iteration order (`maps:next/1`: key order for a flat map, depth
+/// Pair `i` (0-based) in iteration order (key order for a flat map, depth
 /// first with slots in order for a trie), in O(log n) for a trie.
 pub fn map_nth_iter(m: Term, i: usize) -> Option<(Term, Term)> {
     if is_flatmap(m) {
@@ -441,6 +441,65 @@ pub fn map_nth_iter(m: Term, i: usize) -> Option<(Term, Term)> {
         }
         return None;
     }
+}
+
+/// A batch of a trie's pairs in iteration order, as OTP's `erts_internal:map_next/3` walks
+/// it: from the leaf that `path` leads to (`path[l]` is the index among the children of the
+/// node at level `l`; missing levels are 0, and a path ending at an inner node continues
+/// into its first child), at most `max` (at least 1) pairs, and the path of the next leaf
+/// if any remain. `None` when the path leads nowhere.
+pub fn trie_iter_batch(m: Term, path: &[u8], max: usize) -> Option<IterBatch> {
+    debug_assert!(!is_flatmap(m));
+    let max = max.max(1);
+    let mut out = Vec::new();
+    // Each frame: a node's children and (where the walk is in it) + 1.
+    let mut stack: Vec<(&[Term], usize)> = Vec::new();
+    let mut t = m;
+    for level in 0.. {
+        let children = node(t).children;
+        let elem = usize::from(path.get(level).copied().unwrap_or(0));
+        let c = *children.get(elem)?;
+        stack.push((children, elem + 1));
+        if c.is_list() {
+            out.push((head(c), tail(c)));
+            break;
+        }
+        t = c;
+    }
+    while let Some((children, mut idx)) = stack.pop() {
+        while idx < children.len() && out.len() < max && children[idx].is_list() {
+            out.push((head(children[idx]), tail(children[idx])));
+            idx += 1;
+        }
+        if out.len() == max {
+            if idx < children.len() {
+                stack.push((children, idx + 1));
+            } else {
+                while let Some((ch, i)) = stack.pop() {
+                    if i < ch.len() {
+                        stack.push((ch, i + 1));
+                        break;
+                    }
+                }
+            }
+            break;
+        }
+        if idx < children.len() {
+            stack.push((children, idx + 1));
+            stack.push((node(children[idx]).children, 0));
+        }
+    }
+    let next = (!stack.is_empty()).then(|| stack.iter().map(|&(_, i)| (i - 1) as u8).collect());
+    Some(IterBatch { pairs: out, next })
+}
+
+/// What [`trie_iter_batch`] returns. The terms are valid until the next GC of the heap
+/// holding the map.
+pub struct IterBatch {
+    /// The pairs, in iteration order.
+    pub pairs: Vec<(Term, Term)>,
+    /// The path of the next leaf, if pairs remain.
+    pub next: Option<Vec<u8>>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -764,5 +823,35 @@ mod tests {
         assert_eq!(map_get(without_a, Term::small(a)), None);
         assert_eq!(map_get(without_a, Term::small(b)), Some(Term::small(2)));
         assert_eq!(map_size(without_a), 41);
+    }
+
+    /// Batches follow paths the way OTP's `erts_internal:map_next/3` does: after the first
+    /// 32 pairs of `maps:from_list([{I, I} || I <- lists:seq(1, 40)])`, OTP 25 gives the
+    /// path 11 (the root's twelfth child).
+    #[test]
+    fn iteration_batches_and_paths() {
+        let mut h = Heap::new(64);
+        let m = ints(&mut h, 1..=40);
+        let first = trie_iter_batch(m, &[], 32).unwrap();
+        assert_eq!(first.pairs.len(), 32);
+        assert_eq!(first.next.as_deref(), Some(&[11u8][..]));
+        let mut rev = OTP_KEYS_1_TO_40;
+        rev.reverse();
+        for max in [1, 2, 3, 7, 32, 100] {
+            let mut all = Vec::new();
+            let mut path = Vec::new();
+            loop {
+                let b = trie_iter_batch(m, &path, max).unwrap();
+                assert!(b.pairs.len() <= max);
+                all.extend(b.pairs.iter().map(|p| p.0.small_value()));
+                match b.next {
+                    Some(p) => path = p,
+                    None => break,
+                }
+            }
+            assert_eq!(all, rev, "batches of {max}");
+        }
+        // A path past a node's children leads nowhere.
+        assert!(trie_iter_batch(m, &[15], 1).is_none());
     }
 }
