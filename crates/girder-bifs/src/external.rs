@@ -19,8 +19,9 @@
 //! - `external_size/2` takes only `{minor_version, 0 | 1}` options (OTP 25 refuses even
 //!   `deterministic` and minor version 2 there).
 //!
-//! Known differences: maps of more than 32 keys are written in girder's (sorted) key order,
-//! where OTP writes its hash-trie order; terms nested deeper than
+//! Maps are written in OTP's order: a flat map's keys sorted, a large map's in its hash
+//! trie's order ([`girder_term::object::map`]); with `deterministic`, every map's keys
+//! sorted. Known differences: terms nested deeper than
 //! [`girder_format::etf::MAX_DEPTH`] do not decode.
 
 use std::collections::HashSet;
@@ -55,6 +56,8 @@ pub struct Encoding {
     pub minor_version: u8,
     /// zlib level, if compressed.
     pub compressed: Option<u32>,
+    /// `deterministic`: maps written with their keys sorted.
+    pub deterministic: bool,
 }
 
 impl Default for Encoding {
@@ -62,6 +65,7 @@ impl Default for Encoding {
         Encoding {
             minor_version: 1,
             compressed: None,
+            deterministic: false,
         }
     }
 }
@@ -90,7 +94,7 @@ pub fn parse_encoding(opts: Term) -> Result<Encoding, BifError> {
     for opt in option_list(opts)? {
         match opt.as_atom().map(Atom::name) {
             Some("compressed") => enc.compressed = Some(DEFAULT_LEVEL),
-            Some("deterministic") => {}
+            Some("deterministic") => enc.deterministic = true,
             Some(_) => return Err(BifError::BADARG),
             None => {
                 if let Some(level) = tagged(opt, "compressed", 0..=9) {
@@ -267,7 +271,12 @@ fn encode_v0(term: &FTerm, options: EncodeOptions, out: &mut Vec<u8>) -> Option<
 
 /// `term_to_binary` of a heap term as bytes, or `badarg`.
 fn encode_term(t: Term, enc: Encoding) -> Result<Vec<u8>, BifError> {
-    let f = convert::to_format(t);
+    let order = if enc.deterministic {
+        convert::MapOrder::Sorted
+    } else {
+        convert::MapOrder::List
+    };
+    let f = convert::to_format_with(t, order);
     let bytes = encode(&f, enc);
     convert::dispose(f);
     bytes.ok_or(BifError::BADARG)
@@ -438,6 +447,7 @@ mod tests {
         let enc = Encoding {
             minor_version: 0,
             compressed: None,
+            deterministic: false,
         };
         let mut expected = vec![131, 108, 0, 0, 0, 2, 99];
         expected.extend_from_slice(b"1.50000000000000000000e+00\0\0\0\0\0");
@@ -458,6 +468,7 @@ mod tests {
             Encoding {
                 minor_version: 1,
                 compressed: Some(6),
+                deterministic: false,
             },
         )
         .unwrap();

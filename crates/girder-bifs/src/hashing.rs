@@ -27,6 +27,7 @@
 
 use girder_runtime::Process;
 use girder_runtime::bif::{BifError, BifResult};
+use girder_term::hash::{block_hash, mix};
 use girder_term::object::{self as obj, IdentIds};
 use girder_term::{Atom, Term};
 
@@ -117,26 +118,6 @@ const NIL_FIRST: u32 = 3_468_870_702;
 /// The type code `[]` is mixed with otherwise.
 const NIL_CODE: u32 = 2;
 
-/// Bob Jenkins' lookup2 `mix`.
-#[inline]
-fn mix(a: &mut u32, b: &mut u32, c: &mut u32) {
-    macro_rules! step {
-        ($x:ident, $y:ident, $z:ident, $op:tt, $s:expr) => {
-            *$x = $x.wrapping_sub(*$y).wrapping_sub(*$z);
-            *$x ^= *$z $op $s;
-        };
-    }
-    step!(a, b, c, >>, 13);
-    step!(b, c, a, <<, 8);
-    step!(c, a, b, >>, 13);
-    step!(a, b, c, >>, 12);
-    step!(b, c, a, <<, 16);
-    step!(c, a, b, >>, 5);
-    step!(a, b, c, >>, 3);
-    step!(b, c, a, <<, 10);
-    step!(c, a, b, >>, 15);
-}
-
 /// Mixes two words, offset by `k`, into `hash`.
 #[inline]
 fn hash2(hash: &mut u32, x: u32, y: u32, k: u32) {
@@ -148,32 +129,6 @@ fn hash2(hash: &mut u32, x: u32, y: u32, k: u32) {
 #[inline]
 fn hash1(hash: &mut u32, x: u32, k: u32) {
     hash2(hash, x, 0, k);
-}
-
-/// Jenkins' block hash of `bytes` seeded with `init` (lookup2 `hash()`).
-fn block_hash(bytes: &[u8], init: u32) -> u32 {
-    let word = |k: &[u8]| u32::from_le_bytes([k[0], k[1], k[2], k[3]]);
-    let (mut a, mut b, mut c) = (HCONST, HCONST, init);
-    let mut chunks = bytes.chunks_exact(12);
-    for k in chunks.by_ref() {
-        a = a.wrapping_add(word(&k[0..4]));
-        b = b.wrapping_add(word(&k[4..8]));
-        c = c.wrapping_add(word(&k[8..12]));
-        mix(&mut a, &mut b, &mut c);
-    }
-    let rest = chunks.remainder();
-    c = c.wrapping_add(bytes.len() as u32);
-    for (i, &byte) in rest.iter().enumerate() {
-        let v = u32::from(byte);
-        match i {
-            0..=3 => a = a.wrapping_add(v << (8 * i)),
-            4..=7 => b = b.wrapping_add(v << (8 * (i - 4))),
-            // The low byte of c holds the length.
-            _ => c = c.wrapping_add(v << (8 * (i - 7))),
-        }
-    }
-    mix(&mut a, &mut b, &mut c);
-    c
 }
 
 /// The magnitude of an integer, as 64-bit limbs (least significant first) and its sign.

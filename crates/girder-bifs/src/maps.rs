@@ -4,7 +4,7 @@
 use girder_runtime::Process;
 use girder_runtime::bif::{BifError, BifResult};
 use girder_term::object as obj;
-use girder_term::{Atom, Term, compare};
+use girder_term::{Atom, Term};
 
 use crate::Entry;
 use crate::util::list_arg;
@@ -22,41 +22,104 @@ pub const BIFS: &[Entry] = &[
     ("maps", "take", 2, take),
     ("maps", "keys", 1, keys),
     ("maps", "values", 1, values),
-    ("maps", "to_list", 1, to_list),
     ("maps", "from_list", 1, from_list),
     ("maps", "from_keys", 2, from_keys),
     ("maps", "merge", 2, merge),
     ("erts_internal", "map_next", 3, map_next),
 ];
 
-/// `erts_internal:map_next(Position, Map, Acc)`, which `maps` iterators are built on. With
-/// `Acc = iterator`: `{K, V, [Next | Map]}` or `none`. With a list: the remaining pairs (in
-/// key order) in front of it.
+/// `erts_internal:map_next(Path, Map, Acc)`, which `maps` iterators and `maps:to_list/1`
+/// are built on, as OTP 25 implements it. A flat map gives all its pairs at once (`Path`
+/// must be a small no larger than its size, and is otherwise ignored). A trie gives a batch
+/// from the leaf `Path` leads to (4 bits per level, the root's first: see
+/// [`obj::trie_iter_batch`]): at most a quarter of the reductions left (at least 1), and at
+/// most 32 when `Path` is 0, each costing 4 reductions. With `Acc = iterator` the batch is
+/// `{K1, V1, {K2, V2, ... Next}}` in iteration order, `Next` being `none` or
+/// `[NextPath | Map]`; with a list, the batch's pairs are consed onto it (a trie's in
+/// iteration order, a flat map's so that they read in key order), under
+/// `[NextPath, Map | ...]` when pairs remain.
 fn map_next(p: &mut Process, a: &[Term]) -> BifResult {
-    let (pos, m, acc) = (a[0], a[1], a[2]);
-    let pos = pos
-        .as_small()
-        .and_then(|n| usize::try_from(n).ok())
-        .ok_or(BifError::BADARG)?;
+    let (path, m, acc) = (a[0], a[1], a[2]);
     if !obj::is_map(m) {
         return Err(BifError::BADARG);
     }
-    let all: Vec<(Term, Term)> = obj::map_pairs(m).collect();
-    if acc.as_atom() == Some(Atom::intern("iterator")) {
-        return Ok(match all.get(pos) {
-            Some(&(k, v)) => {
-                let next = obj::cons(&mut p.heap, Term::small(pos as i64 + 1), m);
-                obj::tuple(&mut p.heap, &[k, v, next])
-            }
-            None => Term::atom(Atom::intern("none")),
-        });
+    let iterator = acc.as_atom() == Some(Atom::intern("iterator"));
+    if !iterator && !acc.is_list() && !acc.is_nil() {
+        return Err(BifError::BADARG);
     }
+    let (batch, next) = if obj::is_flatmap(m) {
+        match path.as_small() {
+            Some(n) if (0..=obj::map_size(m) as i64).contains(&n) => {}
+            _ => return Err(BifError::BADARG),
+        }
+        (obj::map_pairs(m).collect::<Vec<_>>(), None)
+    } else {
+        let nibbles = path_nibbles(path).ok_or(BifError::BADARG)?;
+        let mut max = usize::try_from(p.reductions / 4).unwrap_or(0).max(1);
+        if path.as_small() == Some(0) {
+            max = max.min(obj::FLAT_MAX);
+        }
+        let b = obj::trie_iter_batch(m, &nibbles, max).ok_or(BifError::BADARG)?;
+        p.reductions -= 4 * b.pairs.len() as i64;
+        (b.pairs, b.next)
+    };
+    let next = next.map(|n| path_integer(p, &n));
+    if iterator {
+        let mut out = match next {
+            Some(path) => obj::cons(&mut p.heap, path, m),
+            None => Term::atom(Atom::intern("none")),
+        };
+        for &(k, v) in batch.iter().rev() {
+            out = obj::tuple(&mut p.heap, &[k, v, out]);
+        }
+        return Ok(out);
+    }
+    // A flat map's pairs go in front in key order; a trie's batch is consed in iteration
+    // order (so `maps:to_list/1`, consing batch after batch, reverses it).
     let mut out = acc;
-    for &(k, v) in all.iter().skip(pos).rev() {
+    let flat = obj::is_flatmap(m);
+    for i in 0..batch.len() {
+        let (k, v) = batch[if flat { batch.len() - 1 - i } else { i }];
         let t = obj::tuple(&mut p.heap, &[k, v]);
         out = obj::cons(&mut p.heap, t, out);
     }
+    if let Some(path) = next {
+        out = obj::cons(&mut p.heap, m, out);
+        out = obj::cons(&mut p.heap, path, out);
+    }
     Ok(out)
+}
+
+/// The 4-bit path elements of a non-negative integer, least significant first.
+fn path_nibbles(t: Term) -> Option<Vec<u8>> {
+    let limbs: Vec<u64> = if let Some(n) = t.as_small() {
+        vec![u64::try_from(n).ok()?]
+    } else if obj::is_big(t) && !obj::big_is_negative(t) {
+        obj::big_limbs(t).to_vec()
+    } else {
+        return None;
+    };
+    let mut out: Vec<u8> = limbs
+        .iter()
+        .flat_map(|l| (0..16).map(move |i| ((l >> (4 * i)) & 0xf) as u8))
+        .collect();
+    while out.last() == Some(&0) {
+        out.pop();
+    }
+    Some(out)
+}
+
+/// The integer whose 4-bit elements, least significant first, are `nibbles`.
+fn path_integer(p: &mut Process, nibbles: &[u8]) -> Term {
+    let limbs: Vec<u64> = nibbles
+        .chunks(16)
+        .map(|c| {
+            c.iter()
+                .enumerate()
+                .fold(0u64, |acc, (i, &n)| acc | (u64::from(n) << (4 * i)))
+        })
+        .collect();
+    obj::integer_from_limbs(&mut p.heap, false, &limbs)
 }
 
 /// The pairs of a map, or `{badmap, M}`.
@@ -114,10 +177,17 @@ fn build(p: &mut Process, mut pairs: Vec<(Term, Term)>) -> Term {
     obj::map_from_pairs(&mut p.heap, &mut pairs)
 }
 
+fn map_arg(p: &mut Process, m: Term) -> Result<Term, BifError> {
+    if obj::is_map(m) {
+        Ok(m)
+    } else {
+        Err(badmap(p, m))
+    }
+}
+
 fn put(p: &mut Process, a: &[Term]) -> BifResult {
-    let mut all = pairs(p, a[2])?;
-    all.push((a[0], a[1]));
-    Ok(build(p, all))
+    let m = map_arg(p, a[2])?;
+    Ok(obj::map_put(&mut p.heap, m, a[0], a[1]))
 }
 
 fn update(p: &mut Process, a: &[Term]) -> BifResult {
@@ -127,23 +197,16 @@ fn update(p: &mut Process, a: &[Term]) -> BifResult {
     put(p, a)
 }
 
-fn without(all: Vec<(Term, Term)>, k: Term) -> Vec<(Term, Term)> {
-    all.into_iter()
-        .filter(|(key, _)| !compare::eq_exact(*key, k))
-        .collect()
-}
-
 fn remove(p: &mut Process, a: &[Term]) -> BifResult {
-    let all = pairs(p, a[1])?;
-    Ok(build(p, without(all, a[0])))
+    let m = map_arg(p, a[1])?;
+    Ok(obj::map_remove(&mut p.heap, m, a[0]))
 }
 
 fn take(p: &mut Process, a: &[Term]) -> BifResult {
     let Some(v) = lookup(p, a[1], a[0])? else {
         return Ok(Term::atom(Atom::intern("error")));
     };
-    let all = pairs(p, a[1])?;
-    let rest = build(p, without(all, a[0]));
+    let rest = obj::map_remove(&mut p.heap, a[1], a[0]);
     Ok(obj::tuple(&mut p.heap, &[v, rest]))
 }
 
@@ -155,15 +218,6 @@ fn keys(p: &mut Process, a: &[Term]) -> BifResult {
 fn values(p: &mut Process, a: &[Term]) -> BifResult {
     let vs: Vec<Term> = pairs(p, a[0])?.into_iter().map(|(_, v)| v).collect();
     Ok(obj::list_from_slice(&mut p.heap, &vs, Term::NIL))
-}
-
-fn to_list(p: &mut Process, a: &[Term]) -> BifResult {
-    let all = pairs(p, a[0])?;
-    let tuples: Vec<Term> = all
-        .into_iter()
-        .map(|(k, v)| obj::tuple(&mut p.heap, &[k, v]))
-        .collect();
-    Ok(obj::list_from_slice(&mut p.heap, &tuples, Term::NIL))
 }
 
 fn from_list(p: &mut Process, a: &[Term]) -> BifResult {
@@ -183,7 +237,28 @@ fn from_keys(p: &mut Process, a: &[Term]) -> BifResult {
 }
 
 fn merge(p: &mut Process, a: &[Term]) -> BifResult {
-    let mut all = pairs(p, a[0])?;
-    all.extend(pairs(p, a[1])?);
-    Ok(build(p, all))
+    let (m1, m2) = (map_arg(p, a[0])?, map_arg(p, a[1])?);
+    if obj::is_flatmap(m1) && obj::is_flatmap(m2) {
+        let mut all: Vec<(Term, Term)> = obj::map_pairs(m1).collect();
+        all.extend(obj::map_pairs(m2));
+        return Ok(build(p, all));
+    }
+    // Put the smaller map's pairs into the larger; the second map's values win.
+    let mut out;
+    if obj::map_size(m1) <= obj::map_size(m2) {
+        let pairs: Vec<(Term, Term)> = obj::map_pairs(m1).collect();
+        out = m2;
+        for (k, v) in pairs {
+            if obj::map_get(out, k).is_none() {
+                out = obj::map_put(&mut p.heap, out, k, v);
+            }
+        }
+    } else {
+        let pairs: Vec<(Term, Term)> = obj::map_pairs(m2).collect();
+        out = m1;
+        for (k, v) in pairs {
+            out = obj::map_put(&mut p.heap, out, k, v);
+        }
+    }
+    Ok(out)
 }

@@ -3,7 +3,9 @@
 //! - integer arithmetic: random small and big integers (around every boundary that matters:
 //!   0, 2^27, 2^31, 2^59 where girder's smalls end, 2^63, 2^64, and up to thousands of bits),
 //!   every arithmetic and bitwise operator and the radix conversions;
-//! - random nested terms through `term_to_binary`/`binary_to_term` and `phash2`.
+//! - random nested terms through `term_to_binary`/`binary_to_term` and `phash2`;
+//! - random large maps (hash tries): their order in every listing, printing, iteration and
+//!   encoding, updates, removals and merges.
 //!
 //! The seeds are fixed so a failure reproduces; set `GIRDER_PROP_SEED` to explore others.
 
@@ -201,4 +203,112 @@ fn random_terms_round_trip_through_the_external_format_like_erl() {
     for (n, (e, g)) in expected.lines().zip(got.lines()).enumerate() {
         assert_eq!(g, e, "seed {seed:#x}, term {}: {}", n + 1, terms[n]);
     }
+}
+
+/// A random map key as Erlang source text: any term but atoms (OTP hashes an atom by its
+/// index in the atom table, which no other VM shares, so maps keyed by atoms have no order
+/// girder could reproduce).
+fn key_term(rng: &mut Rng, depth: u32) -> String {
+    let leaf = depth == 0 || rng.below(3) == 0;
+    match if leaf { rng.below(6) } else { 6 + rng.below(4) } {
+        0 => integer(rng),
+        1 => format!(
+            "({} / {})",
+            rng.below(1 << 40) as i64 - (1 << 39),
+            1 + rng.below(1000)
+        ),
+        2 => rng.below(100).to_string(),
+        3 => format!("\"s{}\"", rng.below(100_000)),
+        4 => {
+            let n = rng.below(14);
+            let bytes: Vec<String> = (0..n).map(|_| rng.below(256).to_string()).collect();
+            format!("<<{}>>", bytes.join(","))
+        }
+        5 => format!("<<{}:{}>>", rng.below(128), 1 + rng.below(7)),
+        6 => {
+            let n = rng.below(4);
+            let items: Vec<String> = (0..n).map(|_| key_term(rng, depth - 1)).collect();
+            format!("{{{}}}", items.join(", "))
+        }
+        7 => {
+            let n = rng.below(4);
+            let items: Vec<String> = (0..n).map(|_| key_term(rng, depth - 1)).collect();
+            format!("[{}]", items.join(", "))
+        }
+        8 => {
+            // Small maps, and now and then a large one, as keys.
+            let n = if rng.below(4) == 0 {
+                33 + rng.below(8)
+            } else {
+                rng.below(4)
+            };
+            let items: Vec<String> = (0..n)
+                .map(|i| format!("{{{i}, {}}}", key_term(rng, 0)))
+                .collect();
+            format!("maps:from_list([{}])", items.join(", "))
+        }
+        _ => format!(
+            "[{} | {}]",
+            key_term(rng, depth - 1),
+            key_term(rng, depth - 1)
+        ),
+    }
+}
+
+#[test]
+fn random_large_maps_have_erls_order() {
+    let seed = std::env::var("GIRDER_PROP_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x0a4_5eed);
+    let mut rng = Rng(seed | 1);
+    let maps: Vec<String> = (0..40)
+        .map(|_| {
+            let n = 20 + rng.below(120);
+            let depth = rng.below(4) as u32;
+            let pairs: Vec<String> = (0..n)
+                .map(|i| format!("{{{}, {i}}}", key_term(&mut rng, depth)))
+                .collect();
+            format!("[{}]", pairs.join(", "))
+        })
+        .collect();
+    let src = format!(
+        r#"-module(map_props).
+-export([main/0]).
+
+main() ->
+    [show(maps:from_list(Pairs), Pairs) || Pairs <- pairs()],
+    ok.
+
+show(M, Pairs) ->
+    io:format("~w~n~w~n~w~n", [M, maps:keys(M), maps:values(M)]),
+    io:format("~w~n~w~n", [term_to_binary(M), term_to_binary(M, [deterministic])]),
+    io:format("~w~n", [maps:fold(fun(K, V, A) -> [{{K, V}} | A] end, [], M)]),
+    io:format("~w~n", [walk(maps:next(maps:iterator(M)))]),
+    Built = lists:foldl(fun({{K, V}}, Acc) -> Acc#{{K => V}} end, #{{}}, Pairs),
+    Half = lists:foldl(fun({{K, _}}, Acc) -> maps:remove(K, Acc) end, M,
+                       lists:sublist(Pairs, length(Pairs) div 2)),
+    io:format("~w ~w ~w~n", [Built =:= M, Built == M, erlang:phash2(M)]),
+    io:format("~w~n~w~n", [Half, maps:merge(Half, maps:map(fun(_, V) -> -V end, M))]),
+    io:format("~w~n", [[maps:get(K, M) || {{K, _}} <- Pairs]]).
+
+walk(none) -> [];
+walk({{K, V, I}}) -> [{{K, V}} | walk(maps:next(I))].
+
+pairs() ->
+    [{}].
+"#,
+        maps.join(",\n     ")
+    );
+    let dir = scratch_dir("map-props");
+    let file = dir.join("map_props.erl");
+    std::fs::write(&file, src).unwrap();
+    erlc(&[&file], &dir);
+    let expected = run("erl", &dir, "map_props");
+    let got = run(env!("CARGO_BIN_EXE_girder"), &dir, "map_props");
+    assert_eq!(expected.lines().count(), 40 * 11);
+    for (n, (e, g)) in expected.lines().zip(got.lines()).enumerate() {
+        assert_eq!(g, e, "seed {seed:#x}, line {} (map {})", n + 1, n / 11 + 1);
+    }
+    assert_eq!(got.lines().count(), expected.lines().count());
 }

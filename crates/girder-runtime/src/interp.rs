@@ -1211,16 +1211,31 @@ fn step(
                 let r = tagged(p, Atom::BADMAP, m);
                 return Err(error(r));
             }
-            let mut all: Vec<(Term, Term)> = obj::map_pairs(m).collect();
-            for (k, v) in pairs.iter() {
-                let (k, v) = (p.get(*k), p.get(*v));
-                if *exact && obj::map_get(m, k).is_none() {
-                    let r = tagged(p, Atom::BADKEY, k);
-                    return Err(error(r));
+            if *exact {
+                for (k, _) in pairs.iter() {
+                    let k = p.get(*k);
+                    if obj::map_get(m, k).is_none() {
+                        let r = tagged(p, Atom::BADKEY, k);
+                        return Err(error(r));
+                    }
                 }
-                all.push((k, v));
             }
-            let new = obj::map_from_pairs(&mut p.heap, &mut all);
+            let new = if pairs.len() > 1
+                && obj::is_flatmap(m)
+                && obj::map_size(m) + pairs.len() <= 2 * obj::FLAT_MAX
+            {
+                // Small: rebuild at once (flat, or a trie if it grows past 32 keys).
+                let mut all: Vec<(Term, Term)> = obj::map_pairs(m).collect();
+                all.extend(pairs.iter().map(|(k, v)| (p.get(*k), p.get(*v))));
+                obj::map_from_pairs(&mut p.heap, &mut all)
+            } else {
+                let mut new = m;
+                for (k, v) in pairs.iter() {
+                    let (k, v) = (p.get(*k), p.get(*v));
+                    new = obj::map_put(&mut p.heap, new, k, v);
+                }
+                new
+            };
             p.set(*dst, new);
         }
         Instr::UpdateRecord { src, dst, updates } => {

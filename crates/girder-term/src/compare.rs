@@ -138,15 +138,26 @@ fn step(a: Term, b: Term, exact: bool, stack: &mut Vec<(Term, Term, bool)>) -> O
         FUN => cmp_funs(a, b, exact, stack),
         TUPLE => {
             let (x, y) = (object::tuple_elements(a), object::tuple_elements(b));
+            if x == y {
+                // The same words: equal however they compare (map keys found by hash).
+                return Ordering::Equal;
+            }
             x.len().cmp(&y.len()).then_with(|| {
                 stack.extend(x.iter().zip(y).rev().map(|(p, q)| (*p, *q, exact)));
                 Ordering::Equal
             })
         }
         MAP => object::map_size(a).cmp(&object::map_size(b)).then_with(|| {
-            let (va, vb) = (object::map_values(a), object::map_values(b));
-            stack.extend(va.iter().zip(vb).rev().map(|(p, q)| (*p, *q, exact)));
-            stack.push((object::map_keys_tuple(a), object::map_keys_tuple(b), true));
+            if object::is_flatmap(a) && object::is_flatmap(b) {
+                let (va, vb) = (object::map_values(a), object::map_values(b));
+                stack.extend(va.iter().zip(vb).rev().map(|(p, q)| (*p, *q, exact)));
+                stack.push((object::map_keys_tuple(a), object::map_keys_tuple(b), true));
+            } else {
+                // Keys in key order first (exactly), then values: whatever the layouts.
+                let (pa, pb) = (object::map_sorted_pairs(a), object::map_sorted_pairs(b));
+                stack.extend(pa.iter().zip(&pb).rev().map(|(p, q)| (p.1, q.1, exact)));
+                stack.extend(pa.iter().zip(&pb).rev().map(|(p, q)| (p.0, q.0, true)));
+            }
             Ordering::Equal
         }),
         LIST => {

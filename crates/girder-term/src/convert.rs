@@ -234,8 +234,24 @@ enum Out {
     Fun(Term),
 }
 
-/// The owned form of `t`.
+/// The order `to_format` gives map pairs in.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum MapOrder {
+    /// Iteration order (`maps:next/1`), which is how `io_lib` prints maps.
+    Iteration,
+    /// List order (`maps:to_list/1`), which is how `term_to_binary/1` writes maps.
+    List,
+    /// Keys sorted, as `term_to_binary(T, [deterministic])` writes maps.
+    Sorted,
+}
+
+/// The owned form of `t`, map pairs in iteration order (the order OTP prints them in).
 pub fn to_format(t: Term) -> FTerm {
+    to_format_with(t, MapOrder::Iteration)
+}
+
+/// The owned form of `t` with map pairs in the given order.
+pub fn to_format_with(t: Term, order: MapOrder) -> FTerm {
     let mut work = vec![Out::Visit(t)];
     let mut values: Vec<FTerm> = Vec::new();
     while let Some(item) = work.pop() {
@@ -255,7 +271,14 @@ pub fn to_format(t: Term) -> FTerm {
                     work.extend(items.iter().rev().map(|&x| Out::Visit(x)));
                 } else if object::is_map(t) {
                     work.push(Out::Map(object::map_size(t)));
-                    for (k, v) in object::map_pairs(t).collect::<Vec<_>>().into_iter().rev() {
+                    let mut pairs: Vec<(Term, Term)> = match order {
+                        MapOrder::Sorted => object::map_sorted_pairs(t),
+                        _ => object::map_pairs(t).collect(),
+                    };
+                    if order == MapOrder::Iteration && !object::is_flatmap(t) {
+                        pairs.reverse();
+                    }
+                    for (k, v) in pairs.into_iter().rev() {
                         work.push(Out::Visit(v));
                         work.push(Out::Visit(k));
                     }

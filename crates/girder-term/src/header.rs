@@ -22,10 +22,14 @@
 //! | 8 `REFC_BIN` | off-heap binary | raw: bit size, `Arc<[u8]>` data pointer, its length |
 //! | 9 `HEAP_BIN` | on-heap binary | raw: bit size; raw: the bytes, padded to whole words |
 //! | 10 `SUB_BIN` | sub-binary | raw: bit size; raw: bit offset; term: the underlying `HEAP_BIN`/`REFC_BIN` |
+//! | 11 `HAMT_NODE` | inner node of a large map (never a term by itself) | term: key count (small); term: bitmap (small); child terms |
 //! | 12 `EXTERNAL_PID` | pid of another node | raw: node atom, id, serial, creation |
 //! | 13 `EXTERNAL_PORT` | port of another node | raw: node atom, id, creation |
 //! | 14 `EXTERNAL_REF` | reference of another node | raw: node atom, creation, id count, ids |
 //! | 15 `MAP` | flat map | term: size `n` (small); term: keys tuple; `n` value terms |
+//! | 15 `MAP` | hash-trie map (over 32 keys) | term: `[]`; term: size (small); term: bitmap (small); child terms |
+//!
+//! See [`object::map`](mod@crate::object::map) for the map layouts.
 //!
 //! The node atom of external identifiers is an atom term, an immediate, so the GC has nothing to
 //! follow there and treats the whole payload as raw.
@@ -58,6 +62,8 @@ pub mod subtag {
     pub const HEAP_BIN: u64 = 9;
     /// Sub-binary.
     pub const SUB_BIN: u64 = 10;
+    /// Inner node of a hash-trie map.
+    pub const HAMT_NODE: u64 = 11;
     /// Pid of another node.
     pub const EXTERNAL_PID: u64 = 12;
     /// Port of another node.
@@ -138,7 +144,7 @@ pub(crate) fn payload_ptr(t: Term) -> *const u64 {
 pub const fn term_words(header: Term) -> Range<usize> {
     let arity = header.header_arity();
     match header.header_subtag() {
-        subtag::TUPLE | subtag::MAP => 0..arity,
+        subtag::TUPLE | subtag::MAP | subtag::HAMT_NODE => 0..arity,
         subtag::FUN => 1..arity,
         subtag::BIN_MATCHSTATE => 0..1,
         subtag::SUB_BIN => 2..3,

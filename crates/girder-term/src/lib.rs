@@ -9,6 +9,7 @@
 //! - [`object`]: constructors and accessors for tuples, lists, numbers, binaries, maps, funs,
 //!   references and external identifiers.
 //! - [`compare`]: term order and equality. [`convert`]: to and from `girder_format::Term`.
+//! - [`hash`]: OTP's internal term hash, which orders large maps.
 //! - [`gc`]: the generational copying collector (minor and major collections); [`copy`]: deep
 //!   copies between heaps, term sizes.
 //!
@@ -21,6 +22,7 @@ pub mod compare;
 pub mod convert;
 pub mod copy;
 pub mod gc;
+pub mod hash;
 pub mod header;
 pub mod heap;
 pub mod object;

@@ -181,9 +181,14 @@ fn random_term(
             object::list_from_slice(h, &items, Term::NIL)
         }
         10 => {
-            let n = rng.below(4);
+            // Now and then a large map (a hash trie).
+            let (n, keys) = if rng.below(4) == 0 {
+                (30 + rng.below(30), 200)
+            } else {
+                (rng.below(4), 5)
+            };
             let mut pairs: Vec<(Term, Term)> = (0..n)
-                .map(|_| (Term::small(rng.below(5) as i64), pick(rng, &mut budget)))
+                .map(|_| (Term::small(rng.below(keys) as i64), pick(rng, &mut budget)))
                 .collect();
             object::map_from_pairs(h, &mut pairs)
         }
