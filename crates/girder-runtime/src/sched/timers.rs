@@ -169,8 +169,14 @@ pub fn fire_due() {
                 due.push(action);
             }
         }
+        // Until they are delivered, fired timers count as activity: an idle thread must not
+        // conclude that nothing can run while no timer is pending and no process queued.
+        super::run::SHARED
+            .active
+            .fetch_add(due.len(), Ordering::SeqCst);
         update_next_due(&t);
     }
+    let fired = due.len();
     for action in due {
         match action {
             Action::Receive(id) => {
@@ -185,4 +191,5 @@ pub fn fire_due() {
             }
         }
     }
+    super::run::SHARED.active.fetch_sub(fired, Ordering::SeqCst);
 }
