@@ -881,6 +881,7 @@ impl<'a> Loader<'a> {
                     let flags = self.segment_flags(&seg[3])?;
                     segments.push(Segment {
                         kind,
+                        seg: self.unsigned(&seg[1])?,
                         unit,
                         flags,
                         src: self.src(&seg[4])?,

@@ -17,6 +17,9 @@ pub enum Top {
     Here,
     /// The same, showing these arguments instead of its arity (`error/2`).
     HereArgs(Term),
+    /// The function executing the faulting instruction, with this `error_info` map after
+    /// its location (a failed binary construction).
+    HereInfo(Term),
     /// A BIF that failed, with its arguments, above the current function.
     Bif(&'static Export, Term),
     /// An undefined function called with these arguments, above the current function.
@@ -82,6 +85,26 @@ pub fn build(p: &mut Process, module: &Module, offset: Label, top: Top) -> Term 
                 frames.push(obj::tuple(
                     &mut p.heap,
                     &[Term::atom(module.name), Term::atom(function), args, loc],
+                ));
+            }
+        }
+        Top::HereInfo(info) => {
+            if let Some(f) = module.function_at(offset) {
+                let (function, arity) = (f.function, f.arity);
+                let mut loc = obj::list_to_vec(location(p, module, offset)).unwrap_or_default();
+                loc.push(obj::tuple(
+                    &mut p.heap,
+                    &[Term::atom(Atom::ERROR_INFO), info],
+                ));
+                let loc = obj::list_from_slice(&mut p.heap, &loc, Term::NIL);
+                frames.push(obj::tuple(
+                    &mut p.heap,
+                    &[
+                        Term::atom(module.name),
+                        Term::atom(function),
+                        Term::small(arity as i64),
+                        loc,
+                    ],
                 ));
             }
         }
