@@ -306,7 +306,21 @@ fn bif_trap(p: &mut Process, export: &'static Export, args: &[Term], e: BifError
         BifError::Fail(reason) => Trap::Raise {
             class: Class::Error,
             reason,
-            top: trace::Top::Bif(export, obj::list_from_slice(&mut p.heap, args, Term::NIL)),
+            top: trace::Top::Bif(
+                export,
+                obj::list_from_slice(&mut p.heap, args, Term::NIL),
+                None,
+            ),
+            trace: None,
+        },
+        BifError::FailCause { reason, cause } => Trap::Raise {
+            class: Class::Error,
+            reason,
+            top: trace::Top::Bif(
+                export,
+                obj::list_from_slice(&mut p.heap, args, Term::NIL),
+                Some(cause),
+            ),
             trace: None,
         },
         BifError::Raise { class, reason } => Trap::Raise {

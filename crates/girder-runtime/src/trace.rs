@@ -1,6 +1,8 @@
 //! Stack traces: `[{Module, Function, ArityOrArgs, Location}]` as OTP builds them, from the
 //! faulting instruction and the continuation pointers on the stack.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use girder_term::object as obj;
 use girder_term::{Atom, Term};
 
@@ -8,8 +10,23 @@ use crate::instr::Label;
 use crate::module::{self, Cp, Export, Module};
 use crate::process::Process;
 
-/// Most frames in a trace (OTP's default `backtrace_depth`).
+/// Most frames in a trace by default (OTP's default `backtrace_depth`).
 pub const DEPTH: usize = 8;
+
+/// The largest `backtrace_depth` (OTP's `MAX_BACKTRACE_SIZE`).
+pub const MAX_DEPTH: usize = 64;
+
+static BACKTRACE_DEPTH: AtomicUsize = AtomicUsize::new(DEPTH);
+
+/// Most frames in a trace: `erlang:system_flag(backtrace_depth, N)`.
+pub fn depth() -> usize {
+    BACKTRACE_DEPTH.load(Ordering::Relaxed)
+}
+
+/// Sets the most frames in a trace (at most [`MAX_DEPTH`]); returns the previous value.
+pub fn set_depth(n: usize) -> usize {
+    BACKTRACE_DEPTH.swap(n.min(MAX_DEPTH), Ordering::Relaxed)
+}
 
 /// What the first frame of a trace is.
 pub enum Top {
@@ -20,8 +37,9 @@ pub enum Top {
     /// The function executing the faulting instruction, with this `error_info` map after
     /// its location (a failed binary construction).
     HereInfo(Term),
-    /// A BIF that failed, with its arguments, above the current function.
-    Bif(&'static Export, Term),
+    /// A BIF that failed, with its arguments (and a `cause` for its `error_info`), above
+    /// the current function.
+    Bif(&'static Export, Term, Option<Atom>),
     /// An undefined function called with these arguments, above the current function.
     Undef(&'static Export, Term),
     /// The same, reached by a tail call: the caller's frame is already gone.
@@ -108,8 +126,8 @@ pub fn build(p: &mut Process, module: &Module, offset: Label, top: Top) -> Term 
                 ));
             }
         }
-        Top::Bif(export, args) => {
-            let info = error_info(p);
+        Top::Bif(export, args, cause) => {
+            let info = error_info(p, cause);
             frames.push(obj::tuple(
                 &mut p.heap,
                 &[
@@ -146,10 +164,12 @@ pub fn build(p: &mut Process, module: &Module, offset: Label, top: Top) -> Term 
     }
     // Continuation pointers from the top, skipping repeats of the previous one as OTP
     // does (a body-recursive function shows once, not once per level).
+    // The faulting function shows even with a depth of 0, as in OTP.
+    let depth = depth().max(1);
     let mut cps: Vec<Cp> = Vec::new();
     let words = std::iter::once(p.cp.to_term()).chain(p.stack.iter().rev().copied());
     for w in words {
-        if cps.len() + frames.len() >= DEPTH {
+        if cps.len() + frames.len() >= depth {
             break;
         }
         let cp = Cp::from_term(w);
@@ -158,21 +178,25 @@ pub fn build(p: &mut Process, module: &Module, offset: Label, top: Top) -> Term 
         }
     }
     for cp in cps {
-        if frames.len() >= DEPTH {
+        if frames.len() >= depth {
             break;
         }
         frames.extend(caller_frame(p, cp));
     }
-    frames.truncate(DEPTH);
+    frames.truncate(depth);
     obj::list_from_slice(&mut p.heap, &frames, Term::NIL)
 }
 
-/// `[{error_info, #{module => erl_erts_errors}}]`, which OTP attaches to failing BIFs.
-fn error_info(p: &mut Process) -> Term {
+/// `[{error_info, #{module => erl_erts_errors}}]`, which OTP attaches to failing BIFs (with
+/// `cause => Cause` when the BIF gives one).
+fn error_info(p: &mut Process, cause: Option<Atom>) -> Term {
     let mut pairs = vec![(
         Term::atom(Atom::intern("module")),
         Term::atom(Atom::intern("erl_erts_errors")),
     )];
+    if let Some(c) = cause {
+        pairs.push((Term::atom(Atom::intern("cause")), Term::atom(c)));
+    }
     let map = obj::map_from_pairs(&mut p.heap, &mut pairs);
     let info = obj::tuple(&mut p.heap, &[Term::atom(Atom::ERROR_INFO), map]);
     obj::list_from_slice(&mut p.heap, &[info], Term::NIL)

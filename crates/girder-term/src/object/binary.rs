@@ -323,6 +323,19 @@ pub fn is_bitstring(t: Term) -> bool {
     )
 }
 
+/// Whether the bitstring `t` is kept off the heap (a refc binary, or a sub-binary of one)
+/// and starts on a byte boundary.
+pub fn is_off_heap_aligned(t: Term) -> bool {
+    match boxed_subtag(t) {
+        Some(subtag::REFC_BIN) => true,
+        Some(subtag::SUB_BIN) => {
+            boxed_subtag(Term(payload(t, 2))) == Some(subtag::REFC_BIN)
+                && payload(t, 1).is_multiple_of(8)
+        }
+        _ => false,
+    }
+}
+
 /// Whether `t` is a binary (a bitstring of whole bytes).
 #[inline]
 pub fn is_binary(t: Term) -> bool {
