@@ -26,11 +26,12 @@ pub const OTP_RELEASE: &str = "25";
 /// The ERTS version of that release (OTP 25.2.3's, the reference girder is tested against).
 pub const ERTS_VERSION: &str = "13.1.5";
 
-/// Scheduler threads: `sched` runs every process on one thread.
+/// Scheduler threads: `sched` runs every process on one thread (to follow the scheduler
+/// when it runs several).
 const SCHEDULERS: i64 = 1;
 
-/// Processes girder can hold at once: as many as there are process numbers (a pid is an
-/// immediate with a 60-bit number); girder sets no lower limit.
+/// Processes girder can hold at once: girder sets no limit of its own, so this is the
+/// largest small integer (pid numbers have 60 bits, more than that).
 const PROCESS_LIMIT: i64 = (1 << 59) - 1;
 
 fn atom(name: &str) -> Term {
