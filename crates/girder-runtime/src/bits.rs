@@ -222,9 +222,57 @@ pub fn read_integer(f: &Bits<'_>, little: bool, signed: bool) -> BigInt {
     }
 }
 
+/// The bits of a field of at most 64 bits as an unsigned number, as [`read_integer`] reads
+/// it; `None` for longer fields and little-endian fields of a partial byte (which take the
+/// general path).
+pub fn read_u64(f: &Bits<'_>, little: bool) -> Option<u64> {
+    let n = f.size;
+    if n > 64 || (little && !n.is_multiple_of(8)) {
+        return None;
+    }
+    let nbytes = n.div_ceil(8);
+    if little {
+        Some(
+            (0..nbytes)
+                .map(|i| u64::from(f.byte(i)) << (8 * i))
+                .fold(0, |a, b| a | b),
+        )
+    } else {
+        let acc = (0..nbytes).fold(0u128, |a, i| (a << 8) | u128::from(f.byte(i)));
+        Some((acc >> (nbytes * 8 - n)) as u64)
+    }
+}
+
+/// [`read_integer`] for fields whose value fits an `i64`: `None` otherwise (or when
+/// [`read_u64`] declines).
+pub fn read_i64(f: &Bits<'_>, little: bool, signed: bool) -> Option<i64> {
+    let n = f.size;
+    let raw = read_u64(f, little)?;
+    if n == 0 {
+        Some(0)
+    } else if signed && n < 64 && (raw >> (n - 1)) & 1 == 1 {
+        Some((raw | (u64::MAX << n)) as i64)
+    } else if signed || raw <= i64::MAX as u64 {
+        Some(raw as i64)
+    } else {
+        None
+    }
+}
+
+/// An integer field as a term, on the fast path when it fits an `i64`.
+pub fn read_integer_term(h: &mut impl Alloc, f: &Bits<'_>, little: bool, signed: bool) -> Term {
+    match read_i64(f, little, signed) {
+        Some(v) => obj::integer_from_i64(h, v),
+        None => obj::integer_from_big(h, &read_integer(f, little, signed)),
+    }
+}
+
 /// Read a float field of 16, 32 or 64 bits; `None` for other sizes or a NaN/infinity.
 pub fn read_float(f: &Bits<'_>, little: bool) -> Option<f64> {
-    let v = read_integer(f, little, false).to_u64()?;
+    let v = match read_u64(f, little) {
+        Some(v) => v,
+        None => read_integer(f, little, false).to_u64()?,
+    };
     let x = match f.size {
         64 => f64::from_bits(v),
         32 => f64::from(f32::from_bits(v as u32)),
@@ -407,6 +455,31 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn fast_integer_reads_match_the_general_path() {
+        let bytes: Vec<u8> = (0..20u32).map(|i| (i * 73 + 41) as u8).collect();
+        let all = bits(&bytes, bytes.len() * 8);
+        for off in [0, 1, 3, 8, 13] {
+            for n in [0, 1, 5, 8, 12, 16, 31, 32, 33, 48, 63, 64] {
+                for little in [false, true] {
+                    for signed in [false, true] {
+                        let f = field(&all, off, n);
+                        if let Some(v) = read_i64(&f, little, signed) {
+                            assert_eq!(
+                                BigInt::from(v),
+                                read_integer(&f, little, signed),
+                                "{off} {n} {little} {signed}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // Unsigned 64-bit values above i64::MAX take the general path.
+        assert_eq!(read_i64(&bits(&[0xff; 8], 64), false, false), None);
+        assert_eq!(read_i64(&bits(&[0xff; 8], 64), false, true), Some(-1));
     }
 
     #[test]

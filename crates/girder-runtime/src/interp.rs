@@ -1323,10 +1323,12 @@ fn bs_get(
                 Term::NIL
             } else {
                 match field {
-                    BsField::Integer => {
-                        let v = bits::read_integer(&f, little(flags), flags & bits::SIGNED != 0);
-                        obj::integer_from_big(&mut p.heap, &v)
-                    }
+                    BsField::Integer => bits::read_integer_term(
+                        &mut p.heap,
+                        &f,
+                        little(flags),
+                        flags & bits::SIGNED != 0,
+                    ),
                     BsField::Float => {
                         let x = bits::read_float(&f, little(flags))?;
                         obj::float(&mut p.heap, x)
@@ -1385,8 +1387,12 @@ fn bs_match(p: &mut Process, ms: Term, cmds: &[crate::instr::BsCmd]) -> bool {
                     return false;
                 }
                 let f = bits::field(&whole, pos, n);
-                let v = bits::read_integer(&f, bits::little(*flags), flags & bits::SIGNED != 0);
-                let t = obj::integer_from_big(&mut p.heap, &v);
+                let t = bits::read_integer_term(
+                    &mut p.heap,
+                    &f,
+                    bits::little(*flags),
+                    flags & bits::SIGNED != 0,
+                );
                 p.set(*dst, t);
                 n
             }
