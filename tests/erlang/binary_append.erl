@@ -61,6 +61,10 @@ main() ->
            fun() -> acc(id(foo), 3) end,
            fun() -> <<(id(1.0e300)):32/float, (id(1.0e10)):16/float>> end],
     [io:format("~w~n", [catch_it(F)]) || F <- Bad],
+    %% The same through catch.
+    {'EXIT', {R1, [F1 | _]}} = (catch <<(id(foo)):8, (id(1.5))/float>>),
+    {'EXIT', {R2, [F2 | _]}} = (catch acc(id(<<1:7>>), 1)),
+    io:format("~w~n~w~n", [{R1, F1}, {R2, F2}]),
     ok.
 
 bytes(0, B) -> B;
