@@ -1307,7 +1307,7 @@ fn bs_get(
     let rest = bits::field(&whole, pos, left);
     let (value, used) = match field {
         BsField::Integer | BsField::Float | BsField::Binary => {
-            let n = if field == BsField::Binary && size.as_atom() == Some(Atom::intern("all")) {
+            let n = if field == BsField::Binary && size.as_atom() == Some(atom_all()) {
                 if unit > 1 && !left.is_multiple_of(unit as usize) {
                     return None;
                 }
@@ -1527,9 +1527,15 @@ fn seg_size(size: Term, unit: u32) -> Result<usize, bool> {
     }
 }
 
+/// The atom `all` (interned once: interning takes the atom table's lock).
+fn atom_all() -> Atom {
+    static ALL: std::sync::LazyLock<Atom> = std::sync::LazyLock::new(|| Atom::intern("all"));
+    *ALL
+}
+
 /// Whether a segment's size operand is the literal `all` (the whole binary).
 fn size_is_all(size: Src) -> bool {
-    matches!(size.kind(), crate::instr::SrcKind::Term(t) if t.as_atom() == Some(Atom::intern("all")))
+    matches!(size.kind(), crate::instr::SrcKind::Term(t) if t.as_atom() == Some(atom_all()))
 }
 
 /// A valid Unicode scalar value.
