@@ -12,6 +12,7 @@ use crate::util::{atom_arg, usize_arg};
 pub const BIFS: &[Entry] = &[
     ("erlang", "binary_to_list", 1, binary_to_list),
     ("erlang", "binary_to_list", 3, binary_to_list3),
+    ("erlang", "iolist_to_iovec", 1, iolist_to_iovec),
     ("erlang", "list_to_binary", 1, iolist_to_binary),
     ("erlang", "iolist_to_binary", 1, iolist_to_binary),
     ("erlang", "iolist_size", 1, iolist_size),
@@ -165,28 +166,164 @@ fn binary_to_list(p: &mut Process, a: &[Term]) -> BifResult {
     Ok(obj::list_from_slice(&mut p.heap, &items, Term::NIL))
 }
 
-/// `binary_to_list(Bin, Start, Stop)`: bytes `Start..=Stop` (1-based) of the whole bytes
-/// of a bitstring.
+/// `binary_to_list(Bin, Start, Stop)`: bytes `Start..=Stop` (from 1) of the whole bytes of a
+/// bitstring.
 fn binary_to_list3(p: &mut Process, a: &[Term]) -> BifResult {
     if !obj::is_bitstring(a[0]) {
         return Err(BifError::BADARG);
     }
-    let mut bytes = obj::bits(a[0]).to_vec();
-    bytes.truncate(obj::bits(a[0]).size / 8);
-    let index = |t: Term| {
-        obj::integer_to_i64(t)
-            .and_then(|n| usize::try_from(n).ok())
-            .ok_or(BifError::BADARG)
-    };
-    let (start, stop) = (index(a[1])?, index(a[2])?);
-    if start < 1 || start > stop || stop > bytes.len() {
+    let whole = obj::bit_size(a[0]) / 8;
+    let (start, stop) = (usize_arg(a[1])?, usize_arg(a[2])?);
+    if start < 1 || start > stop || stop > whole {
         return Err(BifError::BADARG);
     }
-    let items: Vec<Term> = bytes[start - 1..stop]
-        .iter()
-        .map(|&b| Term::small(i64::from(b)))
+    let b = obj::bits(a[0]);
+    let items: Vec<Term> = (start - 1..stop)
+        .map(|i| Term::small(i64::from(b.byte(i))))
         .collect();
     Ok(obj::list_from_slice(&mut p.heap, &items, Term::NIL))
+}
+
+/// Binaries below this size are copied into `iolist_to_iovec`'s output rather than handed
+/// out themselves (OTP's `IOL2V_SMALL_BIN_LIMIT`).
+const IOVEC_SMALL: usize = 256;
+
+/// `iolist_to_iovec/1` as OTP builds it (`erl_io_queue.c`): bytes and small binaries are
+/// gathered into fresh binaries, large ones are handed out as they are, unless they can
+/// join a short run of gathered bytes.
+struct Iovec {
+    out: Vec<Term>,
+    acc: Vec<u8>,
+    /// What OTP would have allocated for the accumulator (0: none yet); it decides when a
+    /// long run is cut.
+    capacity: usize,
+}
+
+impl Iovec {
+    fn promote(&mut self, p: &mut Process) {
+        let bin = obj::binary_from_bytes(&mut p.heap, &self.acc);
+        self.out.push(bin);
+        self.acc.clear();
+        self.capacity = 0;
+    }
+
+    /// Room for `extra` more bytes (OTP's `iol2v_expand_acc`).
+    fn expand(&mut self, p: &mut Process, extra: usize) {
+        let required = self.acc.len() + extra;
+        if self.capacity == 0 {
+            self.capacity = required.max(IOVEC_SMALL);
+        } else if required > self.capacity {
+            if self.capacity >= IOVEC_SMALL * 32 {
+                self.promote(p);
+                self.expand(p, extra);
+                return;
+            }
+            self.capacity = required.max(self.capacity * 2);
+        }
+    }
+
+    fn binary(&mut self, p: &mut Process, bin: Term) -> Result<(), BifError> {
+        let bits = obj::bit_size(bin);
+        if !bits.is_multiple_of(8) {
+            return Err(BifError::BADARG);
+        }
+        let size = bits / 8;
+        if size == 0 {
+            return Ok(());
+        }
+        let acc_small = self.acc.len() < IOVEC_SMALL;
+        let bin_small = size < IOVEC_SMALL;
+        if !bin_small && (self.acc.is_empty() || !acc_small) {
+            if !self.acc.is_empty() {
+                self.promote(p);
+            }
+            self.out.push(bin);
+        } else if bin_small || size + self.acc.len() < IOVEC_SMALL * 2 {
+            self.expand(p, size);
+            self.acc.extend(obj::bits(bin).to_vec());
+        } else {
+            // Fill the accumulator up to the small limit, hand out the rest as it is.
+            let spill = IOVEC_SMALL - self.acc.len();
+            self.expand(p, spill);
+            let b = obj::bits(bin);
+            self.acc.extend((0..spill).map(|i| b.byte(i)));
+            let tail = obj::sub_binary(&mut p.heap, bin, spill * 8, (size - spill) * 8);
+            self.promote(p);
+            self.out.push(tail);
+        }
+        Ok(())
+    }
+}
+
+fn iolist_to_iovec(p: &mut Process, a: &[Term]) -> BifResult {
+    let t = a[0];
+    if t.is_nil() {
+        return Ok(Term::NIL);
+    }
+    if obj::is_bitstring(t) {
+        let bits = obj::bit_size(t);
+        if !bits.is_multiple_of(8) {
+            return Err(BifError::BADARG);
+        }
+        return Ok(if bits == 0 {
+            Term::NIL
+        } else {
+            obj::list_from_slice(&mut p.heap, &[t], Term::NIL)
+        });
+    }
+    if !t.is_list() {
+        return Err(BifError::BADARG);
+    }
+    let mut v = Iovec {
+        out: Vec::new(),
+        acc: Vec::new(),
+        capacity: 0,
+    };
+    // Lists still to walk (their tails, innermost last), as OTP's stack.
+    let mut stack: Vec<Term> = Vec::new();
+    let mut it = t;
+    loop {
+        while it.is_list() {
+            let head = obj::head(it);
+            if obj::is_bitstring(head) {
+                v.binary(p, head)?;
+                it = obj::tail(it);
+            } else if head.as_small().is_some() {
+                // A run of bytes.
+                let mut run = Vec::new();
+                while it.is_list() {
+                    let Some(b) = obj::head(it).as_small() else {
+                        break;
+                    };
+                    run.push(u8::try_from(b).map_err(|_| BifError::BADARG)?);
+                    it = obj::tail(it);
+                }
+                v.expand(p, run.len());
+                v.acc.extend_from_slice(&run);
+            } else if head.is_list() || head.is_nil() {
+                let tail = obj::tail(it);
+                if !tail.is_nil() {
+                    stack.push(tail);
+                }
+                it = head;
+            } else {
+                return Err(BifError::BADARG);
+            }
+        }
+        if obj::is_bitstring(it) {
+            v.binary(p, it)?;
+        } else if !it.is_nil() {
+            return Err(BifError::BADARG);
+        }
+        match stack.pop() {
+            Some(next) => it = next,
+            None => break,
+        }
+    }
+    if !v.acc.is_empty() {
+        v.promote(p);
+    }
+    Ok(obj::list_from_slice(&mut p.heap, &v.out, Term::NIL))
 }
 
 /// Flatten an iolist (bytes, binaries, nested lists, a binary tail) into `out`.

@@ -1,5 +1,5 @@
-//! BIFs about loaded code: `module_info/0,1` (through `erlang:get_module_info/1,2`) and
-//! `fun_info/2`.
+//! BIFs about loaded code: `module_info/0,1` (through `erlang:get_module_info/1,2`),
+//! `fun_info/2`, `fun_info_mfa/1`, `make_fun/3`, `is_builtin/3`, `loaded/0`, `pre_loaded/0`.
 
 use girder_runtime::Process;
 use girder_runtime::bif::{BifError, BifResult};
@@ -13,6 +13,19 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "get_module_info", 1, get_module_info1),
     ("erlang", "get_module_info", 2, get_module_info2),
     ("erlang", "fun_info", 2, fun_info2),
+    ("erlang", "fun_info_mfa", 1, fun_info_mfa),
+    ("erlang", "make_fun", 3, make_fun),
+    ("erlang", "is_builtin", 3, is_builtin),
+    ("erlang", "loaded", 0, |p, _| {
+        let names: Vec<Term> = module::loaded_modules()
+            .into_iter()
+            .map(Term::atom)
+            .collect();
+        Ok(obj::list_from_slice(&mut p.heap, &names, Term::NIL))
+    }),
+    // girder preloads no module: it loads even `erlang` and `init` from OTP's files on
+    // first use.
+    ("erlang", "pre_loaded", 0, |_, _| Ok(Term::NIL)),
     ("erlang", "module_loaded", 1, |_, a| {
         let m = a[0].as_atom().ok_or(BifError::BADARG)?;
         Ok(Term::boolean(module::loaded(m).is_some()))
@@ -138,4 +151,67 @@ fn fun_info2(p: &mut Process, a: &[Term]) -> BifResult {
         return Err(BifError::BADARG);
     };
     Ok(obj::tuple(&mut p.heap, &[Term::atom(key), value]))
+}
+
+/// `erlang:fun_info_mfa/1`: the module, the name of the function implementing the fun, and
+/// the fun's arity.
+fn fun_info_mfa(p: &mut Process, a: &[Term]) -> BifResult {
+    use girder_runtime::interp::{export_entry, fun_entry};
+    let f = a[0];
+    let (m, name, arity) = if obj::is_local_fun(f) {
+        let e = fun_entry(f);
+        (e.module, e.function, e.arity)
+    } else if obj::is_export(f) {
+        let e = export_entry(f);
+        (e.module, e.function, e.arity)
+    } else {
+        return Err(BifError::BADARG);
+    };
+    Ok(obj::tuple(
+        &mut p.heap,
+        &[
+            Term::atom(m),
+            Term::atom(name),
+            Term::small(i64::from(arity)),
+        ],
+    ))
+}
+
+/// `(Module, Function, Arity)` arguments: two atoms and an arity 0..=255.
+fn mfa(a: &[Term]) -> Result<(Atom, Atom, u32), BifError> {
+    let (Some(m), Some(f)) = (a[0].as_atom(), a[1].as_atom()) else {
+        return Err(BifError::BADARG);
+    };
+    let arity = a[2]
+        .as_small()
+        .and_then(|n| u8::try_from(n).ok())
+        .ok_or(BifError::BADARG)?;
+    Ok((m, f, u32::from(arity)))
+}
+
+/// `erlang:make_fun/3`: `fun M:F/A`, whether or not the function exists.
+fn make_fun(p: &mut Process, a: &[Term]) -> BifResult {
+    let (m, f, arity) = mfa(a)?;
+    let e = module::export(m, f, arity);
+    Ok(obj::make_export(
+        &mut p.heap,
+        e as *const module::Export as *const (),
+    ))
+}
+
+/// `erlang:is_builtin/3`: whether OTP implements `M:F/A` in C and girder implements it
+/// natively too. OTP's own file for `M` says which functions are its BIFs (their Erlang
+/// bodies only call `erlang:nif_error`); girder's stand-ins for functions OTP writes in
+/// Erlang are not BIFs.
+fn is_builtin(_: &mut Process, a: &[Term]) -> BifResult {
+    let (m, f, arity) = mfa(a)?;
+    let native = module::find_export(m, f, arity).is_some_and(|e| e.bif().is_some());
+    if !native {
+        return Ok(Term::boolean(false));
+    }
+    let stub = girder_runtime::code_server::ensure_loaded(m)
+        .ok()
+        .flatten()
+        .is_some_and(|module| module.bif_stubs.contains(&(f, arity)));
+    Ok(Term::boolean(stub))
 }

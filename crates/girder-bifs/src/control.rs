@@ -73,6 +73,12 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "get_keys", 0, get_keys0),
     ("erlang", "get_keys", 1, get_keys1),
     ("erlang", "display", 1, display),
+    ("erlang", "display_string", 1, display_string),
+    ("erlang", "display_nl", 0, |_, _| {
+        write_stderr(b"\r\n");
+        Ok(Term::boolean(true))
+    }),
+    ("erlang", "bump_reductions", 1, bump_reductions),
     // Interim: OTP's init is not running on girder yet; `-s init stop` ends the VM.
     ("init", "stop", 0, |_, _| Err(BifError::Halt(0))),
     ("init", "stop", 1, halt),
@@ -189,10 +195,50 @@ fn get_keys1(p: &mut Process, a: &[Term]) -> BifResult {
     Ok(obj::list_from_slice(&mut p.heap, &keys, Term::NIL))
 }
 
+/// `erlang:display/1`: the term and a line end (`\r\n`, as OTP's `erts_printf` writes it)
+/// on standard output.
 fn display(_: &mut Process, a: &[Term]) -> BifResult {
     use std::io::Write;
     let text = girder_term::convert::display(a[0]);
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}");
+    let _ = write!(out, "{text}\r\n");
+    let _ = out.flush();
+    Ok(Term::boolean(true))
+}
+
+fn write_stderr(bytes: &[u8]) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(bytes);
+    let _ = err.flush();
+}
+
+/// `erlang:display_string/1`: a string (a list of characters, written as UTF-8) on standard
+/// error, each `\n` as `\r\n`, as OTP writes it.
+fn display_string(_: &mut Process, a: &[Term]) -> BifResult {
+    let chars = obj::list_to_vec(a[0]).ok_or(BifError::BADARG)?;
+    let mut text = String::with_capacity(chars.len());
+    for c in chars {
+        let c = c
+            .as_small()
+            .and_then(|c| u32::try_from(c).ok())
+            .and_then(char::from_u32)
+            .ok_or(BifError::BADARG)?;
+        if c == '\n' {
+            text.push('\r');
+        }
+        text.push(c);
+    }
+    write_stderr(text.as_bytes());
+    Ok(Term::boolean(true))
+}
+
+/// `erlang:bump_reductions/1`: use up that many more reductions of the time slice.
+fn bump_reductions(p: &mut Process, a: &[Term]) -> BifResult {
+    let n = a[0]
+        .as_small()
+        .filter(|n| *n >= 0)
+        .ok_or(BifError::BADARG)?;
+    p.reductions = p.reductions.saturating_sub(n);
     Ok(Term::boolean(true))
 }

@@ -16,6 +16,10 @@
 //!   does not exist yet, or an external fun `fun M:F/A` with no export entry, is `badarg`.
 //!   A local fun decodes only if its module is loaded and has that fun (same index, uniq
 //!   and arity); otherwise `badarg` (OTP would make a stub for a module to load later).
+//! - `term_to_iovec/1,2` write the same bytes as a list of binaries: the bytes of each
+//!   binary of more than 64 bytes held off the heap (reference counted, or a byte-aligned
+//!   sub-binary of one) are the binary itself rather than a copy, and the bytes between
+//!   are fresh binaries. Compressed, the result is one binary, not a list, as in OTP 25.
 //! - `external_size/2` takes only `{minor_version, 0 | 1}` options (OTP 25 refuses even
 //!   `deterministic` and minor version 2 there).
 //!
@@ -44,6 +48,13 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "binary_to_term", 2, binary_to_term2),
     ("erlang", "external_size", 1, external_size1),
     ("erlang", "external_size", 2, external_size2),
+    ("erlang", "term_to_iovec", 1, |p, a| {
+        term_to_iovec(p, a[0], Encoding::default())
+    }),
+    ("erlang", "term_to_iovec", 2, |p, a| {
+        let enc = parse_encoding(a[1])?;
+        term_to_iovec(p, a[0], enc)
+    }),
 ];
 
 /// zlib's default level, which `compressed` means.
@@ -113,20 +124,27 @@ pub fn parse_encoding(opts: Term) -> Result<Encoding, BifError> {
 /// The external format of `term`, as `term_to_binary(Term, Options)` writes it, or `None`
 /// if it cannot be written (an atom girder holds that OTP could not, say).
 pub fn encode(term: &FTerm, enc: Encoding) -> Option<Vec<u8>> {
-    let options = EncodeOptions {
-        utf8_atoms: enc.minor_version >= 2,
-    };
-    let plain = if enc.minor_version == 0 {
-        let mut out = vec![etf::VERSION];
-        encode_v0(term, options, &mut out)?;
-        out
-    } else {
-        etf::try_encode_with(term, options).ok()?
-    };
+    let (plain, _) = encode_plain(term, enc)?;
     Some(match enc.compressed {
         Some(level) => compress(plain, level),
         None => plain,
     })
+}
+
+/// The uncompressed external format of `term`, and where the bytes of each binary start in
+/// it (see [`etf::try_encode_spans`]).
+fn encode_plain(term: &FTerm, enc: Encoding) -> Option<(Vec<u8>, Vec<usize>)> {
+    let options = EncodeOptions {
+        utf8_atoms: enc.minor_version >= 2,
+    };
+    if enc.minor_version == 0 {
+        let mut out = vec![etf::VERSION];
+        let mut spans = Vec::new();
+        encode_v0(term, options, &mut out, &mut spans)?;
+        Some((out, spans))
+    } else {
+        etf::try_encode_spans(term, options).ok()
+    }
 }
 
 /// `COMPRESSED`, the uncompressed size, then the zlib stream of the body; or `plain` when
@@ -183,7 +201,12 @@ fn nodes_with_floats(term: &FTerm) -> HashSet<*const FTerm> {
 
 /// Appends the minor-version-0 encoding of `term` (no version byte): as the usual one, but
 /// floats as `FLOAT_EXT`. Subterms without floats are encoded by `girder_format`.
-fn encode_v0(term: &FTerm, options: EncodeOptions, out: &mut Vec<u8>) -> Option<()> {
+fn encode_v0(
+    term: &FTerm,
+    options: EncodeOptions,
+    out: &mut Vec<u8>,
+    spans: &mut Vec<usize>,
+) -> Option<()> {
     enum Step<'a> {
         Term(&'a FTerm),
         /// Write the size of the fun that started at this offset.
@@ -202,7 +225,9 @@ fn encode_v0(term: &FTerm, options: EncodeOptions, out: &mut Vec<u8>) -> Option<
             }
         };
         if !floats.contains(&(t as *const FTerm)) {
-            let bytes = etf::try_encode_with(t, options).ok()?;
+            let (bytes, inner) = etf::try_encode_spans(t, options).ok()?;
+            let base = out.len() - 1;
+            spans.extend(inner.into_iter().map(|at| base + at));
             out.extend_from_slice(&bytes[1..]);
             continue;
         }
@@ -280,6 +305,78 @@ fn encode_term(t: Term, enc: Encoding) -> Result<Vec<u8>, BifError> {
     let bytes = encode(&f, enc);
     convert::dispose(f);
     bytes.ok_or(BifError::BADARG)
+}
+
+/// `term_to_iovec/1,2`.
+fn term_to_iovec(p: &mut Process, t: Term, enc: Encoding) -> BifResult {
+    if enc.compressed.is_some_and(|level| level > 0) {
+        let bytes = encode_term(t, enc)?;
+        return Ok(binary(p, &bytes));
+    }
+    let f = convert::to_format(t);
+    let encoded = encode_plain(&f, enc);
+    convert::dispose(f);
+    let (bytes, spans) = encoded.ok_or(BifError::BADARG)?;
+    let bins = bitstrings_in_order(t);
+    // Every binary of the term was written, in the same order as `bitstrings_in_order`.
+    if bins.len() != spans.len() {
+        return Err(BifError::BADARG);
+    }
+    let mut parts = Vec::new();
+    let mut done = 0;
+    for (&bin, &at) in bins.iter().zip(&spans) {
+        if let Some(whole) = by_reference(bin) {
+            if at > done {
+                parts.push(binary(p, &bytes[done..at]));
+            }
+            let view = if whole * 8 == obj::bit_size(bin) {
+                bin
+            } else {
+                obj::sub_binary(&mut p.heap, bin, 0, whole * 8)
+            };
+            parts.push(view);
+            done = at + whole;
+        }
+    }
+    if done < bytes.len() {
+        parts.push(binary(p, &bytes[done..]));
+    }
+    Ok(obj::list_from_slice(&mut p.heap, &parts, Term::NIL))
+}
+
+/// The whole bytes of a bitstring that `term_to_iovec` hands out by reference: one of more
+/// than 64 bytes off the heap (OTP's refc binaries), starting on a byte boundary.
+fn by_reference(bin: Term) -> Option<usize> {
+    let whole = obj::bit_size(bin) / 8;
+    (whole > obj::HEAP_BIN_LIMIT && obj::is_off_heap_aligned(bin)).then_some(whole)
+}
+
+/// The bitstrings in `t`, in the order the encoder writes them: depth first, left to right
+/// (tuple and list elements, then a list's tail, map keys then values, a fun's free
+/// variables), as `convert::to_format` visits them.
+fn bitstrings_in_order(t: Term) -> Vec<Term> {
+    let mut found = Vec::new();
+    let mut stack = vec![t];
+    while let Some(t) = stack.pop() {
+        if obj::is_bitstring(t) {
+            found.push(t);
+        } else if obj::is_tuple(t) {
+            stack.extend(obj::tuple_elements(t).iter().rev());
+        } else if t.is_list() {
+            let mut it = obj::list_iter(t);
+            let items: Vec<Term> = it.by_ref().collect();
+            stack.push(it.tail());
+            stack.extend(items.into_iter().rev());
+        } else if obj::is_map(t) {
+            for (k, v) in obj::map_pairs(t).collect::<Vec<_>>().into_iter().rev() {
+                stack.push(v);
+                stack.push(k);
+            }
+        } else if obj::is_local_fun(t) {
+            stack.extend(obj::fun_free(t).iter().rev());
+        }
+    }
+    found
 }
 
 fn binary(p: &mut Process, bytes: &[u8]) -> Term {

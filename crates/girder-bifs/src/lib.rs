@@ -6,6 +6,7 @@
 
 mod arith;
 mod binaries;
+mod calendar;
 mod code;
 mod compare;
 mod control;
@@ -18,9 +19,11 @@ mod maps;
 mod math;
 mod misc;
 mod os;
+mod packet;
 mod persistent;
 mod processes;
 pub mod stdio;
+mod system;
 mod time;
 mod tuples;
 mod types;
@@ -38,6 +41,7 @@ pub type Entry = (&'static str, &'static str, u32, BifFn);
 const TABLES: &[&[Entry]] = &[
     arith::BIFS,
     binaries::BIFS,
+    calendar::BIFS,
     code::BIFS,
     compare::BIFS,
     control::BIFS,
@@ -51,9 +55,11 @@ const TABLES: &[&[Entry]] = &[
     math::BIFS,
     math::BIFS2,
     os::BIFS,
+    packet::BIFS,
     persistent::BIFS,
     processes::BIFS,
     stdio::BIFS,
+    system::BIFS,
     time::BIFS,
     tuples::BIFS,
     unicode::BIFS,
@@ -63,6 +69,7 @@ const TABLES: &[&[Entry]] = &[
 /// Register every BIF girder implements.
 pub fn register_all() {
     misc::start_clock();
+    time::start();
     for &(m, f, a, bif) in TABLES.iter().copied().flatten() {
         register_bif(Atom::intern(m), Atom::intern(f), a, bif);
     }

@@ -51,6 +51,13 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "adler32", 2, |p, a| {
         checksum(p, a[1], a[0], adler32)
     }),
+    ("erlang", "crc32_combine", 3, |p, a| {
+        combine(p, a, crc32_combine)
+    }),
+    ("erlang", "adler32_combine", 3, |p, a| {
+        combine(p, a, adler32_combine)
+    }),
+    ("erlang", "list_to_ref", 1, list_to_ref),
     ("erlang", "pid_to_list", 1, |p, a| {
         to_list(p, a[0], obj::is_pid)
     }),
@@ -319,6 +326,120 @@ fn checksum(p: &mut Process, data: Term, start: Term, f: fn(u32, &[u8]) -> u32) 
     Ok(obj::integer_from_i64(&mut p.heap, i64::from(v)))
 }
 
+/// `crc32_combine/3`, `adler32_combine/3`: two checksums (32-bit) and the length of the
+/// second part (32-bit).
+fn combine(p: &mut Process, a: &[Term], f: fn(u32, u32, u32) -> u32) -> BifResult {
+    let u32_arg = |t: Term| {
+        t.as_small()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or(BifError::BADARG)
+    };
+    let (first, second, len) = (u32_arg(a[0])?, u32_arg(a[1])?, u32_arg(a[2])?);
+    Ok(obj::integer_from_i64(
+        &mut p.heap,
+        i64::from(f(first, second, len)),
+    ))
+}
+
+/// The CRC-32 polynomial, reflected.
+const CRC_POLY: u32 = 0xedb8_8320;
+
+/// `a * b` modulo the CRC polynomial (zlib's `multmodp`); `a` is not zero.
+fn crc_mult(a: u32, mut b: u32) -> u32 {
+    let mut m = 1u32 << 31;
+    let mut p = 0;
+    loop {
+        if a & m != 0 {
+            p ^= b;
+            if a & (m - 1) == 0 {
+                return p;
+            }
+        }
+        m >>= 1;
+        b = if b & 1 != 0 {
+            (b >> 1) ^ CRC_POLY
+        } else {
+            b >> 1
+        };
+    }
+}
+
+/// `x^(n * 2^k)` modulo the CRC polynomial (zlib's `x2nmodp`).
+fn crc_x2n(mut n: u64, mut k: u32) -> u32 {
+    // x^(2^i) for i in 0..32.
+    let mut table = [0u32; 32];
+    table[0] = 1 << 30;
+    for i in 1..32 {
+        table[i] = crc_mult(table[i - 1], table[i - 1]);
+    }
+    let mut p = 1u32 << 31;
+    while n != 0 {
+        if n & 1 != 0 {
+            p = crc_mult(table[(k & 31) as usize], p);
+        }
+        n >>= 1;
+        k += 1;
+    }
+    p
+}
+
+/// The CRC-32 of two parts from theirs and the second's length (zlib's `crc32_combine`).
+fn crc32_combine(crc1: u32, crc2: u32, len2: u32) -> u32 {
+    crc_mult(crc_x2n(u64::from(len2), 3), crc1) ^ crc2
+}
+
+/// The Adler-32 of two parts from theirs and the second's length (zlib's
+/// `adler32_combine`; OTP answers the first checksum for an empty second part).
+fn adler32_combine(adler1: u32, adler2: u32, len2: u32) -> u32 {
+    const BASE: u32 = 65_521;
+    if len2 == 0 {
+        return adler1;
+    }
+    let rem = len2 % BASE;
+    let mut sum1 = adler1 & 0xffff;
+    let mut sum2 = (rem * sum1) % BASE;
+    sum1 += (adler2 & 0xffff) + BASE - 1;
+    sum2 += ((adler1 >> 16) & 0xffff) + ((adler2 >> 16) & 0xffff) + BASE - rem;
+    if sum1 >= BASE {
+        sum1 -= BASE;
+    }
+    if sum1 >= BASE {
+        sum1 -= BASE;
+    }
+    if sum2 >= BASE << 1 {
+        sum2 -= BASE << 1;
+    }
+    if sum2 >= BASE {
+        sum2 -= BASE;
+    }
+    sum1 | (sum2 << 16)
+}
+
+/// `list_to_ref/1`: `"#Ref<0.A.B.C>"` (a local reference, as `ref_to_list/1` prints one),
+/// `C` below 2^18. (OTP also refuses a `B` whose low bits name a scheduler thread it does
+/// not have; girder's references do not encode threads.)
+fn list_to_ref(p: &mut Process, a: &[Term]) -> BifResult {
+    let s = string_arg(a[0])?;
+    let inner = s
+        .strip_prefix("#Ref<")
+        .and_then(|s| s.strip_suffix('>'))
+        .ok_or(BifError::BADARG)?;
+    let mut nums = Vec::new();
+    for part in inner.split('.') {
+        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(BifError::BADARG);
+        }
+        nums.push(part.parse::<u32>().map_err(|_| BifError::BADARG)?);
+    }
+    match nums.as_slice() {
+        &[0, a, b, c] if c < (1 << 18) => {
+            let ids = obj::RefIds::new(&[c, b, a]).ok_or(BifError::BADARG)?;
+            Ok(obj::local_ref(&mut p.heap, &ids))
+        }
+        _ => Err(BifError::BADARG),
+    }
+}
+
 fn to_list(p: &mut Process, t: Term, is: fn(Term) -> bool) -> BifResult {
     if !is(t) {
         return Err(BifError::BADARG);
@@ -356,4 +477,31 @@ fn function_exported(_: &mut Process, a: &[Term]) -> BifResult {
         e.bif().is_some() || (e.target().is_some() && module::loaded(m).is_some())
     });
     Ok(Term::boolean(exported))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn combined_checksums_match_otp() {
+        // Values erl 25 gives.
+        assert_eq!(crc32_combine(123_456, 654_321, 77), 3_867_811_004);
+        assert_eq!(crc32_combine(u32::MAX, u32::MAX, 5), 3_324_180_253);
+        assert_eq!(crc32_combine(1, 2, u32::MAX), 3);
+        assert_eq!(crc32_combine(1, 1, 0), 0);
+        assert_eq!(adler32_combine(123_456, 654_321, 77), 284_810_815);
+        assert_eq!(adler32_combine(u32::MAX, u32::MAX, 5), 6_094_860);
+        assert_eq!(adler32_combine(1, 2, u32::MAX), 2);
+        assert_eq!(adler32_combine(123, 456, 0), 123);
+        // And they combine: the checksum of "ab" ++ "cde".
+        assert_eq!(
+            crc32_combine(crc32(0, b"ab"), crc32(0, b"cde"), 3),
+            crc32(0, b"abcde")
+        );
+        assert_eq!(
+            adler32_combine(adler32(1, b"ab"), adler32(1, b"cde"), 3),
+            adler32(1, b"abcde")
+        );
+    }
 }

@@ -1,6 +1,9 @@
-//! Time BIFs: `monotonic_time/0,1`, `system_time/0,1`, `convert_time_unit/3`.
+//! Time BIFs: `monotonic_time/0,1`, `system_time/0,1`, `time_offset/0,1`,
+//! `convert_time_unit/3`.
 //!
-//! The native unit is the nanosecond, as on OTP for Linux.
+//! The native unit is the nanosecond, as on OTP for Linux. As in OTP's default time warp
+//! mode (`no_time_warp`), the time offset is fixed when the VM starts: Erlang system time is
+//! monotonic time plus that offset, so it never jumps when the OS clock is set.
 
 use std::sync::LazyLock;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -24,13 +27,35 @@ pub const BIFS: &[Entry] = &[
         Ok(int(p, convert(system_ns(), unit(a[0])?)))
     }),
     ("erlang", "convert_time_unit", 3, convert_time_unit),
+    ("erlang", "time_offset", 0, |p, _| Ok(int(p, offset_ns()))),
+    ("erlang", "time_offset", 1, |p, a| {
+        Ok(int(p, convert(offset_ns(), unit(a[0])?)))
+    }),
 ];
 
-/// Monotonic time starts at an arbitrary point, as OTP's (which is negative at start).
-static START: LazyLock<Instant> = LazyLock::new(Instant::now);
+/// Monotonic time at VM start, in nanoseconds: an arbitrary point, negative as OTP's is.
+pub const START_MONOTONIC: i128 = -(1i128 << 59);
+
+/// The instant monotonic time counts from, and the OS time then (ns since the epoch).
+static START: LazyLock<(Instant, i128)> = LazyLock::new(|| {
+    let os = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128);
+    (Instant::now(), os)
+});
+
+/// Start the clocks with the VM rather than at the first time BIF.
+pub(crate) fn start() {
+    let _ = *START;
+}
 
 fn monotonic_ns() -> i128 {
-    START.elapsed().as_nanos() as i128 - (1i128 << 59)
+    START.0.elapsed().as_nanos() as i128 + START_MONOTONIC
+}
+
+/// Erlang system time minus monotonic time, fixed at start.
+fn offset_ns() -> i128 {
+    START.1 - START_MONOTONIC
 }
 
 /// `erlang:monotonic_time(millisecond)`.
@@ -39,9 +64,7 @@ pub(crate) fn monotonic_ms() -> i64 {
 }
 
 fn system_ns() -> i128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i128)
+    monotonic_ns() + offset_ns()
 }
 
 fn int(p: &mut Process, n: i128) -> Term {

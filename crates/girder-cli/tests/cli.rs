@@ -550,3 +550,39 @@ fn failing_bifs_name_their_applications_error_formatter() {
         b"",
     );
 }
+
+/// `erlang:display/1` (standard output), `display_string/1` and `display_nl/0` (standard
+/// error) write what erl writes, line ends as `\r\n` included.
+#[test]
+fn display_output_matches_erl() {
+    let dir = scratch_dir("cli-display");
+    let src = dir.join("disp.erl");
+    std::fs::write(
+        &src,
+        "-module(disp).\n-export([main/0]).\n\
+         main() ->\n\
+             true = erlang:display({a, [1, 2], -3}),\n\
+             true = erlang:display_string(\"one\\ntwo \\x{100}\"),\n\
+             true = erlang:display_nl(),\n\
+             true = erlang:display_string([]),\n\
+             true = erlang:display(done).\n",
+    )
+    .unwrap();
+    erlc(&[&src], &dir);
+    let args = [
+        "-noshell", "-pa", ".", "-s", "disp", "main", "-s", "init", "stop",
+    ];
+    let run = |vm: &Path| {
+        Command::new(vm)
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("run vm")
+    };
+    let erl = run(Path::new("erl"));
+    let ours = run(Path::new(env!("CARGO_BIN_EXE_girder")));
+    assert!(erl.status.success() && ours.status.success());
+    assert_eq!(stdout(&ours), stdout(&erl));
+    assert_eq!(stderr(&ours), stderr(&erl));
+    assert_eq!(stderr(&erl), "one\r\ntwo \u{100}\r\n");
+}

@@ -21,6 +21,9 @@ pub enum BifError {
     /// The BIF failed (`badarg`, `badarith`...): an `error` whose stack trace starts with
     /// the BIF's own frame, its arguments and `error_info`, as OTP shows it.
     Fail(Term),
+    /// The same, with a `cause` in the `error_info` map (`#{cause => badopt, ...}`), which
+    /// `erl_erts_errors` uses to explain the error.
+    FailCause { reason: Term, cause: Atom },
     /// Raise an exception of `class` with `reason` as if the caller raised it (`error/1`,
     /// `throw/1`, `exit/1`): no frame for the BIF.
     Raise { class: Class, reason: Term },

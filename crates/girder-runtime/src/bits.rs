@@ -26,7 +26,22 @@ pub struct BitWriter {
 }
 
 impl BitWriter {
-    /// Append the `n` high-order... bits of `src` starting at bit `offset`.
+    /// A writer whose output starts with `lead` (< 8) zero bits: the bits an append leaves in
+    /// place in the last byte of the binary it extends.
+    pub fn with_lead(lead: usize) -> BitWriter {
+        debug_assert!(lead < 8);
+        BitWriter {
+            bytes: if lead > 0 { vec![0] } else { Vec::new() },
+            bits: lead,
+        }
+    }
+
+    /// The bytes and the number of bits written (lead bits included).
+    pub fn parts(&self) -> (&[u8], usize) {
+        (&self.bytes, self.bits)
+    }
+
+    /// Append the bits `src` views.
     pub fn push_bits(&mut self, src: Bits<'_>) {
         if self.bits.is_multiple_of(8)
             && let Some(whole) = src.as_bytes()
@@ -61,6 +76,54 @@ impl BitWriter {
             offset: 0,
             size: n,
         });
+    }
+
+    /// Append the low `n` (<= 64) bits of `v`, most significant first.
+    pub fn push_u64(&mut self, v: u64, n: usize) {
+        debug_assert!(n <= 64);
+        if n == 0 {
+            return;
+        }
+        let v = if n == 64 { v } else { v & ((1u64 << n) - 1) };
+        // Left-align the field in a 64-bit window, then emit it byte by byte, filling the
+        // partial last byte of the output first.
+        let mut left = n;
+        let mut window = v << (64 - n);
+        let k = self.bits % 8;
+        if k != 0 {
+            let take = (8 - k).min(left);
+            let top = (window >> 56) as u8 >> k;
+            let last = self.bytes.len() - 1;
+            self.bytes[last] |= top & (0xffu8 << (8 - k - take));
+            window = window.checked_shl(take as u32).unwrap_or(0);
+            left -= take;
+            self.bits += take;
+        }
+        while left > 0 {
+            let take = left.min(8);
+            self.bytes
+                .push((window >> 56) as u8 & (0xffu8 << (8 - take)));
+            window = window.checked_shl(take as u32).unwrap_or(0);
+            left -= take;
+            self.bits += take;
+        }
+    }
+
+    /// Append the integer `v` (a small) as `n` bits.
+    pub fn push_small(&mut self, v: i64, n: usize, little: bool) {
+        if n <= 64 && (!little || n.is_multiple_of(8)) {
+            let u = v as u64;
+            if little {
+                let bytes = u.to_le_bytes();
+                for b in &bytes[..n / 8] {
+                    self.push_u64(u64::from(*b), 8);
+                }
+            } else {
+                self.push_u64(u, n);
+            }
+        } else {
+            self.push_integer(&BigInt::from(v), n, little);
+        }
     }
 
     /// Append the integer `v` as `n` bits.
@@ -159,9 +222,57 @@ pub fn read_integer(f: &Bits<'_>, little: bool, signed: bool) -> BigInt {
     }
 }
 
+/// The bits of a field of at most 64 bits as an unsigned number, as [`read_integer`] reads
+/// it; `None` for longer fields and little-endian fields of a partial byte (which take the
+/// general path).
+pub fn read_u64(f: &Bits<'_>, little: bool) -> Option<u64> {
+    let n = f.size;
+    if n > 64 || (little && !n.is_multiple_of(8)) {
+        return None;
+    }
+    let nbytes = n.div_ceil(8);
+    if little {
+        Some(
+            (0..nbytes)
+                .map(|i| u64::from(f.byte(i)) << (8 * i))
+                .fold(0, |a, b| a | b),
+        )
+    } else {
+        let acc = (0..nbytes).fold(0u128, |a, i| (a << 8) | u128::from(f.byte(i)));
+        Some((acc >> (nbytes * 8 - n)) as u64)
+    }
+}
+
+/// [`read_integer`] for fields whose value fits an `i64`: `None` otherwise (or when
+/// [`read_u64`] declines).
+pub fn read_i64(f: &Bits<'_>, little: bool, signed: bool) -> Option<i64> {
+    let n = f.size;
+    let raw = read_u64(f, little)?;
+    if n == 0 {
+        Some(0)
+    } else if signed && n < 64 && (raw >> (n - 1)) & 1 == 1 {
+        Some((raw | (u64::MAX << n)) as i64)
+    } else if signed || raw <= i64::MAX as u64 {
+        Some(raw as i64)
+    } else {
+        None
+    }
+}
+
+/// An integer field as a term, on the fast path when it fits an `i64`.
+pub fn read_integer_term(h: &mut impl Alloc, f: &Bits<'_>, little: bool, signed: bool) -> Term {
+    match read_i64(f, little, signed) {
+        Some(v) => obj::integer_from_i64(h, v),
+        None => obj::integer_from_big(h, &read_integer(f, little, signed)),
+    }
+}
+
 /// Read a float field of 16, 32 or 64 bits; `None` for other sizes or a NaN/infinity.
 pub fn read_float(f: &Bits<'_>, little: bool) -> Option<f64> {
-    let v = read_integer(f, little, false).to_u64()?;
+    let v = match read_u64(f, little) {
+        Some(v) => v,
+        None => read_integer(f, little, false).to_u64()?,
+    };
     let x = match f.size {
         64 => f64::from_bits(v),
         32 => f64::from(f32::from_bits(v as u32)),
@@ -171,19 +282,13 @@ pub fn read_float(f: &Bits<'_>, little: bool) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
-/// Encode `x` as a float field of `n` bits; `None` if `n` is not 16, 32 or 64 or the value
-/// does not fit.
-pub fn float_bits(x: f64, n: usize) -> Option<BigInt> {
+/// Encode `x` as a float field of `n` bits; `None` if `n` is not 16, 32 or 64. A value too
+/// large for a 32- or 16-bit float becomes an infinity, as in OTP 25.
+pub fn float_bits(x: f64, n: usize) -> Option<u64> {
     Some(match n {
-        64 => BigInt::from(x.to_bits()),
-        32 => {
-            let f = x as f32;
-            if !f.is_finite() {
-                return None;
-            }
-            BigInt::from(f.to_bits())
-        }
-        16 => BigInt::from(f64_to_f16(x)?),
+        64 => x.to_bits(),
+        32 => u64::from((x as f32).to_bits()),
+        16 => u64::from(f64_to_f16(x)),
         _ => return None,
     })
 }
@@ -199,22 +304,19 @@ fn f16_to_f64(h: u16) -> f64 {
     }
 }
 
-fn f64_to_f16(x: f64) -> Option<u16> {
-    if !x.is_finite() {
-        return None;
-    }
+fn f64_to_f16(x: f64) -> u16 {
     let sign: u16 = if x.is_sign_negative() { 0x8000 } else { 0 };
     let a = x.abs();
     if a == 0.0 {
-        return Some(sign);
+        return sign;
     }
     if a >= 65520.0 {
-        return None;
+        return sign | 0x7c00;
     }
     if a < 2f64.powi(-14) {
         // Subnormal: units of 2^-24, rounded to nearest even.
         let m = (a / 2f64.powi(-24)).round_ties_even() as u16;
-        return Some(sign | m);
+        return sign | m;
     }
     let e = a.log2().floor() as i32;
     let mut e = e.clamp(-14, 15);
@@ -225,9 +327,9 @@ fn f64_to_f16(x: f64) -> Option<u16> {
         e += 1;
     }
     if e > 15 {
-        return None;
+        return sign | 0x7c00;
     }
-    Some(sign | (((e + 15) as u16) << 10) | m as u16)
+    sign | (((e + 15) as u16) << 10) | m as u16
 }
 
 /// Decode one UTF-8 character at the start of `f`: (code point, bits used).
@@ -285,25 +387,23 @@ pub fn read_utf32(f: &Bits<'_>, little: bool) -> Option<(u32, usize)> {
     (cp <= 0x10ffff && !(0xd800..=0xdfff).contains(&cp)).then_some((cp, 32))
 }
 
-/// Encode a code point as UTF-8, UTF-16 or UTF-32 bits; `None` if it is not a valid one.
-pub fn push_utf(w: &mut BitWriter, cp: &BigInt, kind: u8, little: bool) -> Option<()> {
-    let cp = cp
-        .to_u32()
-        .filter(|c| *c <= 0x10ffff && !(0xd800..=0xdfff).contains(c))?;
+/// Encode a Unicode scalar value as UTF-8, UTF-16 or UTF-32 bits (any other code point is
+/// written as U+FFFD; callers check validity first).
+pub fn push_utf(w: &mut BitWriter, cp: u32, kind: u8, little: bool) {
+    let c = char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER);
     match kind {
         8 => {
             let mut buf = [0u8; 4];
-            w.push_bytes(char::from_u32(cp)?.encode_utf8(&mut buf).as_bytes());
+            w.push_bytes(c.encode_utf8(&mut buf).as_bytes());
         }
         16 => {
             let mut buf = [0u16; 2];
-            for unit in char::from_u32(cp)?.encode_utf16(&mut buf) {
-                w.push_integer(&BigInt::from(*unit), 16, little);
+            for unit in c.encode_utf16(&mut buf) {
+                w.push_small(i64::from(*unit), 16, little);
             }
         }
-        _ => w.push_integer(&BigInt::from(cp), 32, little),
+        _ => w.push_small(i64::from(u32::from(c)), 32, little),
     }
-    Some(())
 }
 
 #[cfg(test)]
@@ -330,6 +430,59 @@ mod tests {
     }
 
     #[test]
+    fn small_fast_path_matches_bignum_path() {
+        for (v, n, little) in [
+            (5i64, 3usize, false),
+            (-1, 13, false),
+            (0x1234, 16, true),
+            (-2, 64, false),
+            (-2, 64, true),
+            (300, 7, false),
+            (0xabc, 12, true),
+            (1, 1, false),
+        ] {
+            for lead in 0..8 {
+                let mut a = BitWriter::with_lead(lead);
+                a.push_small(v, n, little);
+                a.push_small(1, 1, false);
+                let mut b = BitWriter::with_lead(lead);
+                b.push_integer(&BigInt::from(v), n, little);
+                b.push_integer(&BigInt::from(1), 1, false);
+                assert_eq!(
+                    (a.bytes, a.bits),
+                    (b.bytes, b.bits),
+                    "{v} {n} {little} {lead}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn fast_integer_reads_match_the_general_path() {
+        let bytes: Vec<u8> = (0..20u32).map(|i| (i * 73 + 41) as u8).collect();
+        let all = bits(&bytes, bytes.len() * 8);
+        for off in [0, 1, 3, 8, 13] {
+            for n in [0, 1, 5, 8, 12, 16, 31, 32, 33, 48, 63, 64] {
+                for little in [false, true] {
+                    for signed in [false, true] {
+                        let f = field(&all, off, n);
+                        if let Some(v) = read_i64(&f, little, signed) {
+                            assert_eq!(
+                                BigInt::from(v),
+                                read_integer(&f, little, signed),
+                                "{off} {n} {little} {signed}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // Unsigned 64-bit values above i64::MAX take the general path.
+        assert_eq!(read_i64(&bits(&[0xff; 8], 64), false, false), None);
+        assert_eq!(read_i64(&bits(&[0xff; 8], 64), false, true), Some(-1));
+    }
+
+    #[test]
     fn unaligned_fields() {
         // <<1:1, 2:7/little>> is <<130>>.
         let mut w = BitWriter::default();
@@ -343,16 +496,19 @@ mod tests {
     #[test]
     fn half_floats() {
         for x in [1.0, 1.5, -2.0, 0.0, 65504.0, 2f64.powi(-24)] {
-            let h = float_bits(x, 16).unwrap().to_u16().unwrap();
+            let h = float_bits(x, 16).unwrap() as u16;
             assert_eq!(f16_to_f64(h), x, "{x}");
         }
-        assert!(float_bits(1.0e6, 16).is_none());
+        // Too large: infinity, as <<1.0e10:16/float>> is <<124,0>> in OTP 25.
+        assert_eq!(float_bits(1.0e10, 16), Some(0x7c00));
+        assert_eq!(float_bits(-1.0e300, 32), Some(0xff80_0000));
+        assert_eq!(float_bits(1.0, 24), None);
     }
 
     #[test]
     fn utf8_round_trip() {
         let mut w = BitWriter::default();
-        push_utf(&mut w, &BigInt::from(0xe9), 8, false).unwrap();
+        push_utf(&mut w, 0xe9, 8, false);
         assert_eq!(w.bytes, "é".as_bytes());
         assert_eq!(read_utf8(&bits(&w.bytes, 16)), Some((0xe9, 16)));
         assert_eq!(read_utf8(&bits(&[0xc0, 0x80], 16)), None, "overlong");

@@ -136,6 +136,8 @@ pub enum SegKind {
 #[derive(Clone, Copy, Debug)]
 pub struct Segment {
     pub kind: SegKind,
+    /// The segment's number in the source expression (1-based), as `error_info` reports it.
+    pub seg: u32,
     pub unit: u32,
     pub flags: u32,
     pub src: Src,

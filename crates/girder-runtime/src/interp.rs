@@ -335,7 +335,21 @@ fn bif_trap(p: &mut Process, export: &'static Export, args: &[Term], e: BifError
         BifError::Fail(reason) => Trap::Raise {
             class: Class::Error,
             reason,
-            top: trace::Top::Bif(export, obj::list_from_slice(&mut p.heap, args, Term::NIL)),
+            top: trace::Top::Bif(
+                export,
+                obj::list_from_slice(&mut p.heap, args, Term::NIL),
+                None,
+            ),
+            trace: None,
+        },
+        BifError::FailCause { reason, cause } => Trap::Raise {
+            class: Class::Error,
+            reason,
+            top: trace::Top::Bif(
+                export,
+                obj::list_from_slice(&mut p.heap, args, Term::NIL),
+                Some(cause),
+            ),
             trace: None,
         },
         BifError::Raise { class, reason } => Trap::Raise {
@@ -1065,9 +1079,9 @@ fn step(
             dst,
             segments,
         } => match build_bitstring(p, module, segments) {
-            Some(t) => p.set(*dst, t),
-            None if *fail != NO_LABEL => *pc = *fail as usize,
-            None => return Err(error(Term::atom(Atom::BADARG))),
+            Ok(t) => p.set(*dst, t),
+            Err(_) if *fail != NO_LABEL => *pc = *fail as usize,
+            Err(e) => return Err(e.raise(p)),
         },
         Instr::BsStartMatch { fail, src, dst, .. } => {
             let t = p.get(*src);
@@ -1351,7 +1365,7 @@ fn bs_get(
     let rest = bits::field(&whole, pos, left);
     let (value, used) = match field {
         BsField::Integer | BsField::Float | BsField::Binary => {
-            let n = if field == BsField::Binary && size.as_atom() == Some(Atom::intern("all")) {
+            let n = if field == BsField::Binary && size.as_atom() == Some(atom_all()) {
                 if unit > 1 && !left.is_multiple_of(unit as usize) {
                     return None;
                 }
@@ -1367,10 +1381,12 @@ fn bs_get(
                 Term::NIL
             } else {
                 match field {
-                    BsField::Integer => {
-                        let v = bits::read_integer(&f, little(flags), flags & bits::SIGNED != 0);
-                        obj::integer_from_big(&mut p.heap, &v)
-                    }
+                    BsField::Integer => bits::read_integer_term(
+                        &mut p.heap,
+                        &f,
+                        little(flags),
+                        flags & bits::SIGNED != 0,
+                    ),
                     BsField::Float => {
                         let x = bits::read_float(&f, little(flags))?;
                         obj::float(&mut p.heap, x)
@@ -1429,8 +1445,12 @@ fn bs_match(p: &mut Process, ms: Term, cmds: &[crate::instr::BsCmd]) -> bool {
                     return false;
                 }
                 let f = bits::field(&whole, pos, n);
-                let v = bits::read_integer(&f, bits::little(*flags), flags & bits::SIGNED != 0);
-                let t = obj::integer_from_big(&mut p.heap, &v);
+                let t = bits::read_integer_term(
+                    &mut p.heap,
+                    &f,
+                    bits::little(*flags),
+                    flags & bits::SIGNED != 0,
+                );
                 p.set(*dst, t);
                 n
             }
@@ -1472,75 +1492,270 @@ fn bs_match(p: &mut Process, ms: Term, cmds: &[crate::instr::BsCmd]) -> bool {
     true
 }
 
-/// Build the bitstring of a `bs_create_bin`; `None` on a bad segment (`badarg`).
+/// Largest bitstring `bs_create_bin` builds (2^35 bits, 4 GiB); a larger one is a
+/// `system_limit` error rather than an allocation failure.
+const MAX_BUILD_BITS: usize = 1 << 35;
+
+/// Why a `bs_create_bin` failed: OTP's reason and the `error_info` cause
+/// `{Segment, Type, Error, Value}` that `erl_erts_errors:format_bs_fail/2` explains.
+struct BsFail {
+    system_limit: bool,
+    seg: u32,
+    op: &'static str,
+    info: &'static str,
+    value: Term,
+}
+
+impl BsFail {
+    fn badarg(seg: &crate::instr::Segment, info: &'static str, value: Term) -> BsFail {
+        BsFail {
+            system_limit: false,
+            seg: seg.seg,
+            op: seg_op(seg.kind),
+            info,
+            value,
+        }
+    }
+
+    /// The exception: `badarg` or `system_limit`, with the cause in the top frame.
+    fn raise(self, p: &mut Process) -> Trap {
+        let cause = obj::tuple(
+            &mut p.heap,
+            &[
+                Term::small(i64::from(self.seg)),
+                Term::atom(Atom::intern(self.op)),
+                Term::atom(Atom::intern(self.info)),
+                self.value,
+            ],
+        );
+        let mut pairs = vec![
+            (Term::atom(Atom::intern("cause")), cause),
+            (
+                Term::atom(Atom::intern("function")),
+                Term::atom(Atom::intern("format_bs_fail")),
+            ),
+            (
+                Term::atom(Atom::intern("module")),
+                Term::atom(Atom::intern("erl_erts_errors")),
+            ),
+        ];
+        let info = obj::map_from_pairs(&mut p.heap, &mut pairs);
+        let reason = if self.system_limit {
+            Atom::SYSTEM_LIMIT
+        } else {
+            Atom::BADARG
+        };
+        Trap::Raise {
+            class: Class::Error,
+            reason: Term::atom(reason),
+            top: trace::Top::HereInfo(info),
+            trace: None,
+        }
+    }
+}
+
+/// The segment type `error_info` names.
+fn seg_op(kind: crate::instr::SegKind) -> &'static str {
+    use crate::instr::SegKind;
+    match kind {
+        SegKind::Integer => "integer",
+        SegKind::Float => "float",
+        SegKind::Utf8 => "utf8",
+        SegKind::Utf16 => "utf16",
+        SegKind::Utf32 => "utf32",
+        SegKind::Binary | SegKind::Append | SegKind::String => "binary",
+    }
+}
+
+/// A segment size in bits: `Err(true)` when too large (`system_limit`), `Err(false)` when not
+/// a non-negative integer (`badarg`), as OTP's size check decides.
+fn seg_size(size: Term, unit: u32) -> Result<usize, bool> {
+    match size.as_small() {
+        Some(n) if n >= 0 => (n as u64)
+            .checked_mul(u64::from(unit))
+            .and_then(|b| usize::try_from(b).ok())
+            .filter(|b| *b <= MAX_BUILD_BITS)
+            .ok_or(true),
+        Some(_) => Err(false),
+        None if obj::is_integer(size) => {
+            use num_traits::Signed;
+            Err(obj::big_value(size).is_positive())
+        }
+        None => Err(false),
+    }
+}
+
+/// The atom `all` (interned once: interning takes the atom table's lock).
+fn atom_all() -> Atom {
+    static ALL: std::sync::LazyLock<Atom> = std::sync::LazyLock::new(|| Atom::intern("all"));
+    *ALL
+}
+
+/// Whether a segment's size operand is the literal `all` (the whole binary).
+fn size_is_all(size: Src) -> bool {
+    matches!(size.kind(), crate::instr::SrcKind::Term(t) if t.as_atom() == Some(atom_all()))
+}
+
+/// A valid Unicode scalar value.
+fn code_point(t: Term) -> Option<u32> {
+    t.as_small()
+        .and_then(|c| u32::try_from(c).ok())
+        .filter(|c| *c <= 0x10ffff && !(0xd800..=0xdfff).contains(c))
+}
+
+/// Build the bitstring of a `bs_create_bin`, checking as OTP does: first every segment's
+/// size (and the types that decide sizes), then the appended binary, then each value in
+/// turn. `<<Acc/binary, ...>>` (an `append` or `private_append` first segment) extends
+/// `Acc`'s buffer in place when it can ([`obj::append`]).
 fn build_bitstring(
     p: &mut Process,
     module: &Module,
     segments: &[crate::instr::Segment],
-) -> Option<Term> {
+) -> Result<Term, BsFail> {
     use crate::bits::{self, BitWriter, little};
     use crate::instr::SegKind;
-    let mut w = BitWriter::default();
+    let limit = |seg: &crate::instr::Segment, value: Term| BsFail {
+        system_limit: true,
+        ..BsFail::badarg(seg, "size", value)
+    };
+    // Sizes.
+    let mut total = 0usize;
     for seg in segments {
+        let src = p.get(seg.src);
+        let n = match seg.kind {
+            SegKind::Append | SegKind::Utf8 | SegKind::Utf16 => 0,
+            SegKind::String => p.get(seg.size).as_small().unwrap_or(0) as usize * 8,
+            SegKind::Binary if size_is_all(seg.size) => {
+                if !obj::is_bitstring(src) {
+                    return Err(BsFail::badarg(seg, "type", src));
+                }
+                obj::bit_size(src)
+            }
+            SegKind::Binary | SegKind::Integer | SegKind::Float => {
+                let size = p.get(seg.size);
+                seg_size(size, seg.unit).map_err(|too_big| {
+                    if too_big {
+                        limit(seg, size)
+                    } else {
+                        BsFail::badarg(seg, "size", size)
+                    }
+                })?
+            }
+            SegKind::Utf32 => {
+                if code_point(src).is_none() {
+                    return Err(BsFail::badarg(seg, "type", src));
+                }
+                32
+            }
+        };
+        total = total.saturating_add(n);
+        if total > MAX_BUILD_BITS {
+            return Err(limit(seg, p.get(seg.size)));
+        }
+    }
+    // The binary appended to.
+    let (base, rest) = match segments.split_first() {
+        Some((first, rest)) if first.kind == SegKind::Append => {
+            let src = p.get(first.src);
+            if !obj::is_bitstring(src) {
+                return Err(BsFail::badarg(first, "type", src));
+            }
+            if first.unit > 1 && !obj::bit_size(src).is_multiple_of(first.unit as usize) {
+                return Err(BsFail::badarg(first, "unit", src));
+            }
+            (Some(src), rest)
+        }
+        _ => (None, segments),
+    };
+    let lead = base.map_or(0, |b| obj::bit_size(b) % 8);
+    let mut w = BitWriter::with_lead(lead);
+    // Values.
+    for seg in rest {
         let src = p.get(seg.src);
         let size = p.get(seg.size);
         match seg.kind {
             SegKind::Integer => {
-                let n = seg_bits(size, seg.unit)?;
-                if !obj::is_integer(src) {
-                    return None;
+                let n = seg_size(size, seg.unit).unwrap_or(0);
+                if let Some(v) = src.as_small() {
+                    w.push_small(v, n, little(seg.flags));
+                } else if obj::is_integer(src) {
+                    w.push_integer(&obj::big_value(src), n, little(seg.flags));
+                } else {
+                    return Err(BsFail::badarg(seg, "type", src));
                 }
-                w.push_integer(&obj::big_value(src), n, little(seg.flags));
             }
             SegKind::Float => {
-                let n = seg_bits(size, seg.unit)?;
+                let n = seg_size(size, seg.unit).unwrap_or(0);
+                if !matches!(n, 16 | 32 | 64) {
+                    return Err(BsFail::badarg(seg, "invalid", Term::small(n as i64)));
+                }
                 let x = if obj::is_float(src) {
                     obj::float_value(src)
                 } else if obj::is_integer(src) {
                     use num_traits::ToPrimitive;
-                    obj::big_value(src).to_f64()?
+                    match obj::big_value(src).to_f64().filter(|x| x.is_finite()) {
+                        Some(x) => x,
+                        None => return Err(BsFail::badarg(seg, "no_float", src)),
+                    }
                 } else {
-                    return None;
+                    return Err(BsFail::badarg(seg, "type", src));
                 };
-                w.push_integer(&bits::float_bits(x, n)?, n, little(seg.flags));
+                let v = bits::float_bits(x, n).unwrap_or(0);
+                if little(seg.flags) {
+                    w.push_small(v as i64, n, true);
+                } else {
+                    w.push_u64(v, n);
+                }
             }
             SegKind::Binary | SegKind::Append => {
                 if !obj::is_bitstring(src) {
-                    return None;
+                    return Err(BsFail::badarg(seg, "type", src));
                 }
                 let b = obj::bits(src);
-                let n =
-                    if seg.kind == SegKind::Append || size.as_atom() == Some(Atom::intern("all")) {
-                        if seg.unit > 1 && !b.size.is_multiple_of(seg.unit as usize) {
-                            return None;
-                        }
-                        b.size
-                    } else {
-                        seg_bits(size, seg.unit)?
-                    };
+                let n = if seg.kind == SegKind::Append || size_is_all(seg.size) {
+                    if seg.unit > 1 && !b.size.is_multiple_of(seg.unit as usize) {
+                        return Err(BsFail::badarg(seg, "unit", src));
+                    }
+                    b.size
+                } else {
+                    seg_size(size, seg.unit).unwrap_or(usize::MAX)
+                };
                 if n > b.size {
-                    return None;
+                    return Err(BsFail::badarg(seg, "short", src));
                 }
                 w.push_bits(bits::field(&b, 0, n));
             }
             SegKind::String => {
-                let (off, len) = (src.as_small()? as usize, size.as_small()? as usize);
-                w.push_bytes(module.strings.get(off..off.checked_add(len)?)?);
+                let (off, len) = (
+                    src.as_small().unwrap_or(0) as usize,
+                    size.as_small().unwrap_or(0) as usize,
+                );
+                let bytes = off
+                    .checked_add(len)
+                    .and_then(|end| module.strings.get(off..end))
+                    .unwrap_or(&[]);
+                w.push_bytes(bytes);
             }
             SegKind::Utf8 | SegKind::Utf16 | SegKind::Utf32 => {
-                if !obj::is_integer(src) {
-                    return None;
-                }
+                let Some(cp) = code_point(src) else {
+                    return Err(BsFail::badarg(seg, "type", src));
+                };
                 let kind = match seg.kind {
                     SegKind::Utf8 => 8,
                     SegKind::Utf16 => 16,
                     _ => 32,
                 };
-                bits::push_utf(&mut w, &obj::big_value(src), kind, little(seg.flags))?;
+                bits::push_utf(&mut w, cp, kind, little(seg.flags));
             }
         }
     }
-    Some(w.finish(&mut p.heap))
+    Ok(match base {
+        Some(b) => {
+            let (bytes, n) = w.parts();
+            obj::append(&mut p.heap, b, bytes, n - lead)
+        }
+        None => w.finish(&mut p.heap),
+    })
 }
 
 /// A destination register as a source, to read it.

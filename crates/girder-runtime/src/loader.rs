@@ -465,9 +465,11 @@ impl<'a> Loader<'a> {
         // is in OTP, instead of the stub's misleading error.
         let nif_module = generic.iter().any(|i| i.opcode == op::on_load);
         let mut exports = Vec::with_capacity(beam.exports.len());
+        let mut bif_stubs = Vec::new();
         for e in &beam.exports {
             let entry = self.label(&Operand::Label(e.label))?;
             if !nif_module && is_nif_stub(&code, entry) {
+                bif_stubs.push((self.atom(e.function)?, e.arity));
                 continue;
             }
             exports.push((self.atom(e.function)?, e.arity, entry));
@@ -483,6 +485,7 @@ impl<'a> Loader<'a> {
             line_table: beam.lines.clone(),
             funs: std::mem::take(&mut self.funs).into_boxed_slice(),
             exports: exports.into_boxed_slice(),
+            bif_stubs: bif_stubs.into_boxed_slice(),
             strings: beam.strings.clone().into_boxed_slice(),
             attributes: beam.attributes.clone(),
             compile_info: beam.compile_info.clone(),
@@ -881,6 +884,7 @@ impl<'a> Loader<'a> {
                     let flags = self.segment_flags(&seg[3])?;
                     segments.push(Segment {
                         kind,
+                        seg: self.unsigned(&seg[1])?,
                         unit,
                         flags,
                         src: self.src(&seg[4])?,

@@ -196,6 +196,9 @@ pub struct Module {
     pub funs: Box<[&'static FunEntry]>,
     /// Exported functions and their entry offsets.
     pub exports: Box<[(Atom, u32, Label)]>,
+    /// Exported functions whose body only calls `erlang:nif_error`: what OTP implements in
+    /// C (its BIFs), left out of `exports`.
+    pub bif_stubs: Box<[(Atom, u32)]>,
     /// The string table (`StrT`) that string segments and `bs_match_string` read.
     pub strings: Box<[u8]>,
     /// The `Attr` chunk (for `module_info(attributes)`).
@@ -272,6 +275,16 @@ pub fn loaded(name: Atom) -> Option<&'static Module> {
         .unwrap_or_else(|e| e.into_inner())
         .get(&name)
         .copied()
+}
+
+/// The names of every loaded module.
+pub fn loaded_modules() -> Vec<Atom> {
+    LOADED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .keys()
+        .copied()
+        .collect()
 }
 
 pub(crate) fn set_loaded(module: &'static Module) {

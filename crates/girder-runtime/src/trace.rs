@@ -1,6 +1,8 @@
 //! Stack traces: `[{Module, Function, ArityOrArgs, Location}]` as OTP builds them, from the
 //! faulting instruction and the continuation pointers on the stack.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use girder_term::object as obj;
 use girder_term::{Atom, Term};
 
@@ -8,8 +10,23 @@ use crate::instr::Label;
 use crate::module::{self, Cp, Export, Module};
 use crate::process::Process;
 
-/// Most frames in a trace (OTP's default `backtrace_depth`).
+/// Most frames in a trace by default (OTP's default `backtrace_depth`).
 pub const DEPTH: usize = 8;
+
+/// The largest `backtrace_depth` (OTP's `MAX_BACKTRACE_SIZE`).
+pub const MAX_DEPTH: usize = 64;
+
+static BACKTRACE_DEPTH: AtomicUsize = AtomicUsize::new(DEPTH);
+
+/// Most frames in a trace: `erlang:system_flag(backtrace_depth, N)`.
+pub fn depth() -> usize {
+    BACKTRACE_DEPTH.load(Ordering::Relaxed)
+}
+
+/// Sets the most frames in a trace (at most [`MAX_DEPTH`]); returns the previous value.
+pub fn set_depth(n: usize) -> usize {
+    BACKTRACE_DEPTH.swap(n.min(MAX_DEPTH), Ordering::Relaxed)
+}
 
 /// What the first frame of a trace is.
 pub enum Top {
@@ -18,8 +35,12 @@ pub enum Top {
     /// The same, showing these arguments instead of its arity (`error/2`), and with
     /// `{error_info, Info}` after the location unless `Info` is the non-value (`error/3`).
     HereArgs(Term, Term),
-    /// A BIF that failed, with its arguments, above the current function.
-    Bif(&'static Export, Term),
+    /// The function executing the faulting instruction, with this `error_info` map after
+    /// its location (a failed binary construction).
+    HereInfo(Term),
+    /// A BIF that failed, with its arguments (and a `cause` for its `error_info`), above
+    /// the current function.
+    Bif(&'static Export, Term, Option<Atom>),
     /// An undefined function called with these arguments, above the current function.
     Undef(&'static Export, Term),
     /// The same, reached by a tail call: the caller's frame is already gone.
@@ -94,8 +115,28 @@ pub fn build(p: &mut Process, module: &Module, offset: Label, top: Top) -> Term 
                 ));
             }
         }
-        Top::Bif(export, args) => {
-            let info = error_info(p, export.module);
+        Top::HereInfo(info) => {
+            if let Some(f) = module.function_at(offset) {
+                let (function, arity) = (f.function, f.arity);
+                let mut loc = obj::list_to_vec(location(p, module, offset)).unwrap_or_default();
+                loc.push(obj::tuple(
+                    &mut p.heap,
+                    &[Term::atom(Atom::ERROR_INFO), info],
+                ));
+                let loc = obj::list_from_slice(&mut p.heap, &loc, Term::NIL);
+                frames.push(obj::tuple(
+                    &mut p.heap,
+                    &[
+                        Term::atom(module.name),
+                        Term::atom(function),
+                        Term::small(arity as i64),
+                        loc,
+                    ],
+                ));
+            }
+        }
+        Top::Bif(export, args, cause) => {
+            let info = error_info(p, export.module, cause);
             frames.push(obj::tuple(
                 &mut p.heap,
                 &[
@@ -145,10 +186,12 @@ pub fn current(p: &mut Process) -> Term {
 fn continuation_frames(p: &mut Process, mut frames: Vec<Term>) -> Term {
     // Continuation pointers from the top, skipping repeats of the previous one as OTP
     // does (a body-recursive function shows once, not once per level).
+    // The faulting function shows even with a depth of 0, as in OTP.
+    let depth = depth().max(1);
     let mut cps: Vec<Cp> = Vec::new();
     let words = std::iter::once(p.cp.to_term()).chain(p.stack.iter().rev().copied());
     for w in words {
-        if cps.len() + frames.len() >= DEPTH {
+        if cps.len() + frames.len() >= depth {
             break;
         }
         let cp = Cp::from_term(w);
@@ -157,19 +200,20 @@ fn continuation_frames(p: &mut Process, mut frames: Vec<Term>) -> Term {
         }
     }
     for cp in cps {
-        if frames.len() >= DEPTH {
+        if frames.len() >= depth {
             break;
         }
         frames.extend(caller_frame(p, cp));
     }
-    frames.truncate(DEPTH);
+    frames.truncate(depth);
     obj::list_from_slice(&mut p.heap, &frames, Term::NIL)
 }
 
-/// `[{error_info, #{module => M}}]`, which OTP attaches to failing BIFs: `M` is the
-/// error formatter of the BIF's application (`erl_erts_errors` for erts's own modules,
-/// `erl_stdlib_errors` for stdlib's `lists`, `maps`..., `erl_kernel_errors` for kernel's).
-fn error_info(p: &mut Process, module: Atom) -> Term {
+/// `[{error_info, #{module => M}}]`, which OTP attaches to failing BIFs (with `cause =>
+/// Cause` when the BIF gives one): `M` is the error formatter of the BIF's application
+/// (`erl_erts_errors` for erts's own modules, `erl_stdlib_errors` for stdlib's `lists`,
+/// `maps`..., `erl_kernel_errors` for kernel's).
+fn error_info(p: &mut Process, module: Atom, cause: Option<Atom>) -> Term {
     let formatter = match module.name() {
         "lists" | "maps" | "binary" | "math" | "unicode" | "string" | "ets" | "io" | "re" => {
             "erl_stdlib_errors"
@@ -181,6 +225,9 @@ fn error_info(p: &mut Process, module: Atom) -> Term {
         Term::atom(Atom::intern("module")),
         Term::atom(Atom::intern(formatter)),
     )];
+    if let Some(c) = cause {
+        pairs.push((Term::atom(Atom::intern("cause")), Term::atom(c)));
+    }
     let map = obj::map_from_pairs(&mut p.heap, &mut pairs);
     let info = obj::tuple(&mut p.heap, &[Term::atom(Atom::ERROR_INFO), map]);
     obj::list_from_slice(&mut p.heap, &[info], Term::NIL)

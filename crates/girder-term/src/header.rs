@@ -19,7 +19,7 @@
 //! | 5 `FUN` | closure | raw: fun entry pointer; term: creator pid; term: free count (small); terms: free vars |
 //! | 6 `FLOAT` | float | raw: the `f64` bits |
 //! | 7 `EXPORT` | `fun M:F/A` | raw: export entry pointer |
-//! | 8 `REFC_BIN` | off-heap binary | raw: bit size, `Arc<[u8]>` data pointer, its length |
+//! | 8 `REFC_BIN` | off-heap binary | raw: bit size, data pointer, owner (`Arc<[u8]>` length, or tagged `Arc<GrowBuf>`) |
 //! | 9 `HEAP_BIN` | on-heap binary | raw: bit size; raw: the bytes, padded to whole words |
 //! | 10 `SUB_BIN` | sub-binary | raw: bit size; raw: bit offset; term: the underlying `HEAP_BIN`/`REFC_BIN` |
 //! | 11 `HAMT_NODE` | inner node of a large map (never a term by itself) | term: key count (small); term: bitmap (small); child terms |

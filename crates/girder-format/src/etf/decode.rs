@@ -355,20 +355,25 @@ impl<'r, 'a> Decoder<'r, 'a> {
             tag::BIT_BINARY => {
                 let n = r.count(1, "bitstring length")?;
                 let bits = r.u8("bitstring bits")?;
-                if !(1..=8).contains(&bits) || n == 0 {
+                if n == 0 && bits == 0 {
+                    // OTP takes zero bytes with zero bits as `<<>>` (and refuses a bit count
+                    // without bytes).
+                    Term::Binary(Vec::new())
+                } else if !(1..=8).contains(&bits) || n == 0 {
                     return Err(Error::new(
                         at,
                         format!("bad bitstring: {n} bytes with {bits} bits in the last"),
                     ));
-                }
-                let mut bytes = r.bytes(n, "bitstring")?.to_vec();
-                if bits == 8 {
-                    Term::Binary(bytes)
                 } else {
-                    if let Some(last) = bytes.last_mut() {
-                        *last &= 0xffu8 << (8 - bits);
+                    let mut bytes = r.bytes(n, "bitstring")?.to_vec();
+                    if bits == 8 {
+                        Term::Binary(bytes)
+                    } else {
+                        if let Some(last) = bytes.last_mut() {
+                            *last &= 0xffu8 << (8 - bits);
+                        }
+                        Term::Bitstring { bytes, bits }
                     }
-                    Term::Bitstring { bytes, bits }
                 }
             }
             tag::NEW_PID | tag::PID => read_pid_body(r, t)?,

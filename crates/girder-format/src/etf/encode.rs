@@ -54,6 +54,17 @@ pub fn try_encode_with(term: &Term, options: EncodeOptions) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// [`try_encode_with`], also giving where the bytes of each binary and bitstring start in
+/// the output, in the order they are written (depth first, left to right: tuple and list
+/// elements, then a list's tail, map keys then values, a fun's creator then its free
+/// variables). `term_to_iovec` uses it to hand out large binaries by reference.
+pub fn try_encode_spans(term: &Term, options: EncodeOptions) -> Result<(Vec<u8>, Vec<usize>)> {
+    let mut out = vec![VERSION];
+    let mut spans = Vec::new();
+    encode_spans(&mut out, term, options, &mut spans)?;
+    Ok((out, spans))
+}
+
 /// Encodes `term` compressed with zlib at `level` (0 to 9; OTP's default is 6), as
 /// `term_to_binary(Term, [{compressed, Level}])` lays it out: `COMPRESSED`, the uncompressed
 /// size, then the zlib stream of the term without its version byte. As OTP does, it returns
@@ -99,6 +110,16 @@ enum Work<'a> {
 
 /// Appends the encoding of `term` (without a version byte) to `out`.
 pub(super) fn encode_into(out: &mut Vec<u8>, term: &Term, options: EncodeOptions) -> Result<()> {
+    encode_spans(out, term, options, &mut Vec::new())
+}
+
+/// [`encode_into`], pushing the output offset of each binary's bytes onto `spans`.
+fn encode_spans(
+    out: &mut Vec<u8>,
+    term: &Term,
+    options: EncodeOptions,
+    spans: &mut Vec<usize>,
+) -> Result<()> {
     let mut work = vec![Work::Term(term)];
     while let Some(item) = work.pop() {
         let term = match item {
@@ -187,6 +208,7 @@ pub(super) fn encode_into(out: &mut Vec<u8>, term: &Term, options: EncodeOptions
                 let n = len32(bytes.len(), out, "binary")?;
                 out.push(tag::BINARY);
                 out.extend_from_slice(&n.to_be_bytes());
+                spans.push(out.len());
                 out.extend_from_slice(bytes);
             }
             Term::Bitstring { bytes, bits } => {
@@ -203,6 +225,7 @@ pub(super) fn encode_into(out: &mut Vec<u8>, term: &Term, options: EncodeOptions
                 out.push(tag::BIT_BINARY);
                 out.extend_from_slice(&n.to_be_bytes());
                 out.push(*bits);
+                spans.push(out.len());
                 out.extend_from_slice(bytes);
                 if let Some(last) = out.last_mut() {
                     *last &= 0xffu8 << (8 - bits);

@@ -26,7 +26,8 @@ mod tests;
 pub use decode::{decode, decode_from, decode_prefix, decode_with_base};
 pub(crate) use encode::list_segments;
 pub use encode::{
-    EncodeOptions, encode, encode_compressed, encode_with, try_encode, try_encode_with,
+    EncodeOptions, encode, encode_compressed, encode_with, try_encode, try_encode_spans,
+    try_encode_with,
 };
 
 /// The version byte that starts every external term.

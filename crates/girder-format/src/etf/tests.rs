@@ -66,6 +66,15 @@ fn odd_but_valid_encodings() {
     b.extend_from_slice(b"1.00000000000000000000e+00");
     b.resize(2 + 31, 0);
     assert_eq!(decode(&b).unwrap(), Term::Float(1.0));
+    // An empty BIT_BINARY_EXT (no bytes, no bits) is `<<>>`, as in OTP; with a bit count
+    // it is refused, as OTP refuses it.
+    assert_eq!(
+        decode(&[131, 77, 0, 0, 0, 0, 0]).unwrap(),
+        Term::Binary(vec![])
+    );
+    assert!(decode(&[131, 77, 0, 0, 0, 0, 8]).is_err());
+    assert!(decode(&[131, 77, 0, 0, 0, 0, 1]).is_err());
+    assert!(decode(&[131, 77, 0, 0, 0, 1, 0, 5]).is_err());
     // BIT_BINARY_EXT with 8 bits is a binary; unused bits are cleared.
     assert_eq!(
         decode(&[131, 77, 0, 0, 0, 1, 8, 255]).unwrap(),
