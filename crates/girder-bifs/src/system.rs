@@ -55,7 +55,8 @@ fn system_info(p: &mut Process, a: &[Term]) -> BifResult {
     let name = key.as_atom().ok_or(BifError::BADARG)?.name();
     let debug = cfg!(debug_assertions);
     Ok(match name {
-        "schedulers" | "schedulers_online" => Term::small(schedulers()),
+        "schedulers" => Term::small(schedulers()),
+        "schedulers_online" => Term::small(sched::schedulers_online() as i64),
         "schedulers_state" => obj::tuple(
             &mut p.heap,
             &[
@@ -184,9 +185,10 @@ fn system_flag(_: &mut Process, a: &[Term]) -> BifResult {
                 .ok_or(BifError::BADARG)?;
             Ok(Term::small(trace::set_depth(n) as i64))
         }
-        // Taking scheduler threads offline is not supported: only the current count.
         "schedulers_online" => match value.as_small() {
-            Some(n) if n == schedulers() => Ok(Term::small(n)),
+            Some(n) if (1..=schedulers()).contains(&n) => {
+                Ok(Term::small(sched::set_schedulers_online(n as usize) as i64))
+            }
             _ => Err(BifError::BADARG),
         },
         // With one scheduler there is nothing to block: OTP answers `disabled` then.

@@ -664,6 +664,20 @@ pub fn set_schedulers(n: usize) {
     SCHEDULERS.store(n, Ordering::SeqCst);
 }
 
+/// `erlang:system_flag(schedulers_online, N)`: how many scheduler threads run processes
+/// (1 to [`schedulers`]); the previous count.
+pub fn set_schedulers_online(n: usize) -> usize {
+    run::set_online(n)
+}
+
+/// Scheduler threads that run processes (`schedulers_online`).
+pub fn schedulers_online() -> usize {
+    if run::SHARED.threads.load(Ordering::SeqCst) == 0 {
+        return schedulers();
+    }
+    run::online()
+}
+
 /// The number of scheduler threads the VM runs (or will run).
 pub fn schedulers() -> usize {
     match SCHEDULERS.load(Ordering::SeqCst) {

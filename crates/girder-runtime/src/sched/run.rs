@@ -43,6 +43,9 @@ pub(super) struct Shared {
     /// How the VM stopped: a status, `None` when everything waits forever, or a fault.
     pub(super) result: Mutex<Option<Result<Option<i32>, String>>>,
     pub(super) threads: AtomicUsize,
+    /// Scheduler threads allowed to run processes (`schedulers_online`); the others sleep,
+    /// and their queued processes are stolen by the online ones.
+    pub(super) online: AtomicUsize,
 }
 
 pub(super) static SHARED: LazyLock<Shared> = LazyLock::new(|| Shared {
@@ -55,6 +58,7 @@ pub(super) static SHARED: LazyLock<Shared> = LazyLock::new(|| Shared {
     stopping: AtomicBool::new(false),
     result: Mutex::new(None),
     threads: AtomicUsize::new(0),
+    online: AtomicUsize::new(usize::MAX),
 });
 
 thread_local! {
@@ -139,6 +143,21 @@ fn find_work(me: usize) -> Option<u64> {
     })
 }
 
+/// Set how many scheduler threads run processes (at least one, at most all); the old count.
+pub(super) fn set_online(n: usize) -> usize {
+    let threads = SHARED.threads.load(Ordering::SeqCst).max(1);
+    let old = SHARED.online.swap(n.clamp(1, threads), Ordering::SeqCst);
+    let _g = SHARED.sleep.lock().unwrap_or_else(|e| e.into_inner());
+    SHARED.wake.notify_all();
+    old.min(threads)
+}
+
+/// Scheduler threads that run processes.
+pub(super) fn online() -> usize {
+    let threads = SHARED.threads.load(Ordering::SeqCst).max(1);
+    SHARED.online.load(Ordering::SeqCst).min(threads)
+}
+
 fn work_visible(me: usize) -> bool {
     let stealers = SHARED.stealers.get().expect("stealers set");
     (0..LEVELS).any(|l| {
@@ -195,6 +214,14 @@ fn idle(me: usize) {
 fn scheduler(me: usize, queues: [Worker<u64>; LEVELS]) {
     LOCAL.with(|q| *q.borrow_mut() = Some(queues));
     while !stopping() {
+        if me >= SHARED.online.load(Ordering::Relaxed) {
+            let g = SHARED.sleep.lock().unwrap_or_else(|e| e.into_inner());
+            let _g = SHARED
+                .wake
+                .wait_timeout(g, Duration::from_millis(50))
+                .unwrap_or_else(|e| e.into_inner());
+            continue;
+        }
         super::timers::fire_due();
         let Some(id) = find_work(me) else {
             idle(me);
