@@ -2,6 +2,7 @@
 //! `process_flag/2`, `process_info/1,2`.
 
 use girder_runtime::bif::{BifError, BifResult};
+use girder_runtime::sched::table::AliasMode;
 use girder_runtime::sched::{Priority, SpawnOpts};
 use girder_runtime::{Class, Process, interp, module, sched};
 use girder_term::object as obj;
@@ -28,6 +29,15 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "link", 1, link),
     ("erlang", "unlink", 1, unlink),
     ("erlang", "monitor", 2, monitor),
+    ("erlang", "monitor", 3, monitor3),
+    ("erlang", "alias", 0, |p, _| alias(p, Term::NIL)),
+    ("erlang", "alias", 1, |p, a| alias(p, a[0])),
+    ("erlang", "unalias", 1, |p, a| {
+        if !obj::is_ref(a[0]) {
+            return Err(BifError::BADARG);
+        }
+        Ok(Term::boolean(sched::unalias(p.id, a[0])))
+    }),
     ("erlang", "demonitor", 1, |p, a| {
         demonitor(p, a[0], Term::NIL)
     }),
@@ -241,22 +251,81 @@ fn unlink(p: &mut Process, a: &[Term]) -> BifResult {
 }
 
 fn monitor(p: &mut Process, a: &[Term]) -> BifResult {
-    if a[0].as_atom() != Some(Atom::intern("process")) {
+    monitor_with(p, a[0], a[1], None)
+}
+
+/// `monitor(process, Target, Options)`: the only option is `{alias, Mode}` (the
+/// monitor's reference is then also an alias of the caller, as `gen:call` uses it).
+fn monitor3(p: &mut Process, a: &[Term]) -> BifResult {
+    let mut alias = None;
+    for o in list_arg(a[2])? {
+        if !obj::is_tuple(o) || obj::tuple_arity(o) != 2 {
+            return Err(BifError::BADARG);
+        }
+        match obj::tuple_element(o, 0).as_atom().map(|k| k.name()) {
+            Some("alias") => alias = Some(alias_mode(obj::tuple_element(o, 1))?),
+            _ => return Err(BifError::BADARG),
+        }
+    }
+    monitor_with(p, a[0], a[1], alias)
+}
+
+fn alias_mode(t: Term) -> Result<AliasMode, BifError> {
+    match t.as_atom().map(|a| a.name()) {
+        Some("explicit_unalias") => Ok(AliasMode::ExplicitUnalias),
+        Some("demonitor") => Ok(AliasMode::Demonitor),
+        Some("reply_demonitor") => Ok(AliasMode::ReplyDemonitor),
+        _ => Err(BifError::BADARG),
+    }
+}
+
+fn monitor_with(p: &mut Process, kind: Term, target: Term, alias: Option<AliasMode>) -> BifResult {
+    if kind.as_atom() != Some(Atom::intern("process")) {
         return Err(BifError::BADARG);
     }
-    let target = a[1];
-    let r = obj::make_ref(&mut p.heap);
-    if target.is_local_pid() {
-        sched::monitor(p, target.immediate_id(), r, target);
-    } else if let Some(name) = target.as_atom() {
-        let shown = obj::tuple(&mut p.heap, &[target, Term::atom(Atom::NONODE)]);
-        match sched::whereis(p, name) {
-            Some(id) => sched::monitor(p, id, r, shown),
-            None => sched::monitor(p, u64::MAX, r, shown),
-        }
+    let name = if let Some(name) = target.as_atom() {
+        Some(name)
+    } else if obj::is_tuple(target)
+        && obj::tuple_arity(target) == 2
+        && obj::tuple_element(target, 1).as_atom() == Some(Atom::NONODE)
+    {
+        Some(
+            obj::tuple_element(target, 0)
+                .as_atom()
+                .ok_or(BifError::BADARG)?,
+        )
+    } else if target.is_local_pid() {
+        None
     } else {
         return Err(BifError::BADARG);
+    };
+    let r = obj::make_ref(&mut p.heap);
+    if let Some(mode) = alias {
+        sched::add_alias(p.id, r, mode);
     }
+    match name {
+        None => sched::monitor(p, target.immediate_id(), r, target),
+        Some(name) => {
+            let shown = obj::tuple(&mut p.heap, &[Term::atom(name), Term::atom(Atom::NONODE)]);
+            let id = sched::whereis(p, name).unwrap_or(sched::NOBODY);
+            sched::monitor(p, id, r, shown);
+        }
+    }
+    Ok(r)
+}
+
+/// `alias/0,1`: a new reference that is an alias of the caller.
+fn alias(p: &mut Process, opts: Term) -> BifResult {
+    let mut mode = AliasMode::ExplicitUnalias;
+    for o in list_arg(opts)? {
+        match o.as_atom().map(|a| a.name()) {
+            Some("explicit_unalias") => mode = AliasMode::ExplicitUnalias,
+            Some("reply") => mode = AliasMode::ReplyDemonitor,
+            _ => return Err(BifError::BADARG),
+        }
+    }
+    let r = obj::make_ref(&mut p.heap);
+    sched::add_alias(p.id, r, mode);
     Ok(r)
 }
 

@@ -279,16 +279,8 @@ pub fn run(p: &mut Process) -> Outcome {
                 return Outcome::Yield;
             }
             Trap::Wait => {
-                // Resume at the waiting instruction itself, which looks again: no X
-                // register is live then, except a timeout held in one.
-                p.resume = Cp::new(module.code_index, pc as Label - 1);
-                p.live_x = match module.code.get(pc - 1) {
-                    Some(Instr::WaitTimeout { timeout, .. }) => match timeout.kind() {
-                        SrcKind::X(n) => n + 1,
-                        _ => 0,
-                    },
-                    _ => 0,
-                };
+                // The waiting instruction set `pc` to where the receive resumes.
+                p.resume = Cp::new(module.code_index, pc as Label);
                 return Outcome::Wait;
             }
             Trap::Fault(s) => return Outcome::Fault(s),
@@ -1023,36 +1015,45 @@ fn step(
             p.deadline = None;
             p.timed_out = false;
         }
+        // Both suspend the process (a receive reaches them once its loop has looked at every
+        // message) and resume it at `target`, the loop's start, when a signal or the
+        // timeout wakes it. A receive without clauses has its `wait` as its own target.
         Instr::Wait { target } => {
-            if p.recv_pos < p.msgs.len() {
-                *pc = *target as usize;
-            } else {
-                return Err(Trap::Wait);
-            }
+            *pc = *target as usize;
+            p.live_x = 0;
+            return Err(Trap::Wait);
         }
         Instr::WaitTimeout { target, timeout } => {
-            if p.recv_pos < p.msgs.len() {
-                *pc = *target as usize;
-            } else if p.timed_out {
+            if p.timed_out {
                 p.timed_out = false;
                 p.deadline = None;
             } else {
                 let t = p.get(*timeout);
-                if t.as_atom() == Some(Atom::INFINITY) {
-                    return Err(Trap::Wait);
-                }
-                let Some(ms) = obj::integer_to_i64(t).and_then(|n| u64::try_from(n).ok()) else {
-                    let r = Term::atom(Atom::intern("timeout_value"));
-                    return Err(error(r));
+                let ms = if t.as_atom() == Some(Atom::INFINITY) {
+                    None
+                } else {
+                    match obj::integer_to_i64(t).and_then(|n| u64::try_from(n).ok()) {
+                        Some(ms) => Some(ms),
+                        None => return Err(error(Term::atom(Atom::intern("timeout_value")))),
+                    }
                 };
-                if ms > 0 {
-                    if p.deadline.is_none() {
+                // A timeout of 0 falls through to `timeout` at once.
+                if ms != Some(0) {
+                    if let Some(ms) = ms
+                        && p.deadline.is_none()
+                    {
                         p.deadline =
                             Some(std::time::Instant::now() + std::time::Duration::from_millis(ms));
                     }
+                    // The timeout is read again when the loop comes back here: a register
+                    // holding it stays live.
+                    p.live_x = match timeout.kind() {
+                        SrcKind::X(n) => n + 1,
+                        _ => 0,
+                    };
+                    *pc = *target as usize;
                     return Err(Trap::Wait);
                 }
-                // A timeout of 0 falls through to `timeout` at once.
             }
         }
         Instr::Timeout => {
@@ -1322,11 +1323,24 @@ fn step(
     Ok(())
 }
 
-/// The local process a message to `to` (a pid or a registered name) goes to; `None` for a
-/// dead pid (the message is dropped) or a name nobody has (`badarg`).
+/// The local process a message to `to` goes to: a pid, a registered name, `{Name, Node}`
+/// for this node, or a process alias (a reference; [`crate::sched::NOBODY`] when it is not
+/// an active alias, and the message is dropped). `None` (`badarg`) for a name nobody has
+/// or anything else.
 pub fn send_target(p: &Process, to: Term) -> Option<u64> {
     if to.is_local_pid() {
         return Some(to.immediate_id());
+    }
+    if obj::is_ref(to) {
+        return Some(crate::sched::alias_target(to));
+    }
+    if obj::is_tuple(to) && obj::tuple_arity(to) == 2 {
+        let node = obj::tuple_element(to, 1).as_atom()?;
+        if node != Atom::NONODE {
+            return None;
+        }
+        let name = obj::tuple_element(to, 0).as_atom()?;
+        return crate::sched::whereis(p, name);
     }
     let name = to.as_atom()?;
     crate::sched::whereis(p, name)

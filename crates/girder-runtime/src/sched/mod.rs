@@ -227,6 +227,70 @@ pub fn set_group_leader(current: &mut Process, id: u64, leader: u64) -> bool {
     send_signal(id, Signal::GroupLeader { leader }).is_ok()
 }
 
+/// A destination no process has: a message sent there is dropped (an inactive alias).
+pub const NOBODY: u64 = u64::MAX;
+
+fn alias_key(r: Term) -> Option<Vec<u32>> {
+    obj::is_local_ref(r).then(|| obj::local_ref_ids(r).as_slice().to_vec())
+}
+
+/// Make the reference `r` an alias of `owner` (`alias/0,1`, `monitor/3`).
+pub fn add_alias(owner: u64, r: Term, mode: table::AliasMode) {
+    if let Some(k) = alias_key(r) {
+        table::aliases().insert(k, (owner, mode));
+    }
+}
+
+/// `unalias(Ref)`: true if `r` was an active alias of `owner`.
+pub fn unalias(owner: u64, r: Term) -> bool {
+    let Some(k) = alias_key(r) else {
+        return false;
+    };
+    let mut a = table::aliases();
+    if a.get(&k).is_some_and(|(o, _)| *o == owner) {
+        a.remove(&k);
+        true
+    } else {
+        false
+    }
+}
+
+/// The monitor `r` ended: so does the alias made with it, unless made to be explicit.
+fn end_monitor_alias(r: Term) {
+    if let Some(k) = alias_key(r) {
+        let mut a = table::aliases();
+        if a.get(&k)
+            .is_some_and(|(_, m)| *m != table::AliasMode::ExplicitUnalias)
+        {
+            a.remove(&k);
+        }
+    }
+}
+
+/// Where a message sent to the reference `r` goes: the alias owner, or [`NOBODY`].
+pub fn alias_target(r: Term) -> u64 {
+    let Some(k) = alias_key(r) else {
+        return NOBODY;
+    };
+    let mut a = table::aliases();
+    match a.get(&k).copied() {
+        Some((owner, table::AliasMode::ReplyDemonitor)) => {
+            // One reply only: the alias ends, and the owner drops its monitor.
+            a.remove(&k);
+            drop(a);
+            let _ = send_signal(
+                owner,
+                Signal::DropMonitor {
+                    reference: Owned::copy(r),
+                },
+            );
+            owner
+        }
+        Some((owner, _)) => owner,
+        None => NOBODY,
+    }
+}
+
 /// The pid registered as `name`.
 pub fn whereis(_current: &Process, name: Atom) -> Option<u64> {
     table::registry().by_name.get(&name).copied()
@@ -311,6 +375,7 @@ pub fn monitor(current: &mut Process, other: u64, reference: Term, target: Term)
         let name = obj::is_tuple(target).then(|| obj::tuple_element(target, 0).as_atom());
         current.monitors.push((reference, other, name.flatten()));
     } else {
+        end_monitor_alias(reference);
         let down = down_message(current, reference, target, Term::atom(Atom::NOPROC));
         current.msgs.push(down);
     }
@@ -326,6 +391,7 @@ pub fn demonitor(current: &mut Process, reference: Term) -> bool {
         return false;
     };
     let (_, other, _) = current.monitors.remove(i);
+    end_monitor_alias(reference);
     let _ = send_signal(
         other,
         Signal::Demonitor {
@@ -493,6 +559,7 @@ fn sig_name(s: &Signal) -> &'static str {
         Signal::Down { .. } => "down",
         Signal::Timeout => "timeout",
         Signal::GroupLeader { .. } => "group_leader",
+        Signal::DropMonitor { .. } => "drop_monitor",
     }
 }
 
@@ -561,6 +628,7 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
                 return Applied::Continue;
             };
             let (r, _, name) = p.monitors.remove(i);
+            end_monitor_alias(r);
             let reason = copy_term(reason.term, &mut p.heap);
             let target = match name {
                 Some(n) => obj::tuple(&mut p.heap, &[Term::atom(n), Term::atom(Atom::NONODE)]),
@@ -570,6 +638,16 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
             p.msgs.push(msg);
         }
         Signal::GroupLeader { leader } => p.group_leader = leader,
+        Signal::DropMonitor { reference } => {
+            if let Some(i) = p
+                .monitors
+                .iter()
+                .position(|(r, _, _)| girder_term::compare::eq_exact(*r, reference.term))
+            {
+                let (_, other, _) = p.monitors.remove(i);
+                let _ = send_signal(other, Signal::Demonitor { reference });
+            }
+        }
         Signal::Timeout => {
             if p.deadline.is_some_and(|d| d <= std::time::Instant::now()) {
                 p.timed_out = true;
@@ -756,7 +834,9 @@ fn reclaim_x(p: &mut Process) {
 /// came while it ran, else waiting.
 fn park(slot: &Slot, mut p: Box<Process>, yielded: bool) {
     reclaim_x(&mut p);
-    let ready = yielded || p.recv_pos < p.msgs.len() || p.timed_out;
+    // A waiting process has looked at every message in its queue: only a new signal or
+    // its timeout makes it ready.
+    let ready = yielded || p.timed_out;
     let mut g = slot.lock();
     g.process = Some(p);
     if ready || !g.inbox.is_empty() {
@@ -862,6 +942,7 @@ fn exited(slot: &Slot, mut p: Box<Process>, reason: Term, mut unapplied: Vec<Sig
         unapplied.append(&mut g.inbox);
     }
     table::remove(p.id);
+    table::aliases().retain(|_, (owner, _)| *owner != p.id);
     {
         let mut r = table::registry();
         if let Some(name) = r.by_id.remove(&p.id) {

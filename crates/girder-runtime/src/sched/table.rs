@@ -58,6 +58,9 @@ pub enum Signal {
     Timeout,
     /// `group_leader(Leader, Pid)` from another process.
     GroupLeader { leader: u64 },
+    /// A reply came through the alias of monitor `reference` (`reply_demonitor`): the
+    /// owner removes the monitor.
+    DropMonitor { reference: Owned },
 }
 
 /// Where a process is in its life.
@@ -215,4 +218,25 @@ static REGISTRY: LazyLock<Mutex<Registry>> = LazyLock::new(Mutex::default);
 /// The registry, locked.
 pub fn registry() -> MutexGuard<'static, Registry> {
     REGISTRY.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// When a process alias (a reference that can be sent to) stops working.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum AliasMode {
+    /// Only `unalias/1` (or the owner's exit) ends it.
+    ExplicitUnalias,
+    /// It ends with the monitor it was made with (demonitor or `DOWN`).
+    Demonitor,
+    /// As `Demonitor`, and also after the first message sent through it, which also
+    /// removes the monitor.
+    ReplyDemonitor,
+}
+
+/// Active aliases: the reference's ids to the owning process and how the alias ends.
+static ALIASES: LazyLock<Mutex<HashMap<Vec<u32>, (u64, AliasMode)>>> =
+    LazyLock::new(Mutex::default);
+
+/// The alias table, locked.
+pub fn aliases() -> MutexGuard<'static, HashMap<Vec<u32>, (u64, AliasMode)>> {
+    ALIASES.lock().unwrap_or_else(|e| e.into_inner())
 }
