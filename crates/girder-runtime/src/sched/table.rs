@@ -233,10 +233,11 @@ pub enum AliasMode {
 }
 
 /// Active aliases: the reference's ids to the owning process and how the alias ends.
-static ALIASES: LazyLock<Mutex<HashMap<Vec<u32>, (u64, AliasMode)>>> =
-    LazyLock::new(Mutex::default);
+pub type Aliases = HashMap<Vec<u32>, (u64, AliasMode)>;
+
+static ALIASES: LazyLock<Mutex<Aliases>> = LazyLock::new(Mutex::default);
 
 /// The alias table, locked.
-pub fn aliases() -> MutexGuard<'static, HashMap<Vec<u32>, (u64, AliasMode)>> {
+pub fn aliases() -> MutexGuard<'static, Aliases> {
     ALIASES.lock().unwrap_or_else(|e| e.into_inner())
 }
