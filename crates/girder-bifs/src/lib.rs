@@ -9,6 +9,7 @@ mod binaries;
 mod code;
 mod compare;
 mod control;
+mod ets;
 mod external;
 mod floats;
 mod hashing;
@@ -41,6 +42,7 @@ const TABLES: &[&[Entry]] = &[
     code::BIFS,
     compare::BIFS,
     control::BIFS,
+    ets::BIFS,
     external::BIFS,
     floats::BIFS,
     hashing::BIFS,
@@ -63,6 +65,7 @@ const TABLES: &[&[Entry]] = &[
 /// Register every BIF girder implements.
 pub fn register_all() {
     misc::start_clock();
+    girder_runtime::sched::set_exit_hook(ets::process_exited);
     for &(m, f, a, bif) in TABLES.iter().copied().flatten() {
         register_bif(Atom::intern(m), Atom::intern(f), a, bif);
     }

@@ -29,7 +29,7 @@ pub const BIFS: &[Entry] = &[
 /// Monotonic time starts at an arbitrary point, as OTP's (which is negative at start).
 static START: LazyLock<Instant> = LazyLock::new(Instant::now);
 
-fn monotonic_ns() -> i128 {
+pub(crate) fn monotonic_ns() -> i128 {
     START.elapsed().as_nanos() as i128 - (1i128 << 59)
 }
 

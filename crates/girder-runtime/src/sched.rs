@@ -452,6 +452,9 @@ fn terminate(src: &mut Process, id: u64, reason: Term) {
 /// Clean up after process `p` exited with `reason` (a term of its heap): unregister it,
 /// signal its links, notify its monitors.
 fn exited(p: &mut Process, reason: Term) {
+    if let Some(hook) = EXIT_HOOK.get() {
+        hook(p);
+    }
     if let Some(name) = p.name.take() {
         with(|s| s.registry.remove(&name));
     }
@@ -486,6 +489,14 @@ fn exited(p: &mut Process, reason: Term) {
     for (id, r) in cascade {
         terminate(p, id, r);
     }
+}
+
+/// Called first when a process exits (ETS gives its tables away or deletes them).
+static EXIT_HOOK: std::sync::OnceLock<fn(&mut Process)> = std::sync::OnceLock::new();
+
+/// Install the process-exit hook (once; later calls are ignored).
+pub fn set_exit_hook(hook: fn(&mut Process)) {
+    let _ = EXIT_HOOK.set(hook);
 }
 
 /// What the boot process's owner wants after one of its calls ended.

@@ -144,12 +144,29 @@ pub fn build(p: &mut Process, module: &Module, offset: Label, top: Top) -> Term 
     obj::list_from_slice(&mut p.heap, &frames, Term::NIL)
 }
 
-/// `[{error_info, #{module => erl_erts_errors}}]`, which OTP attaches to failing BIFs.
+thread_local! {
+    /// The `error_info` a failing BIF asked for: its module and `cause` (see [`set_error_info`]).
+    static ERROR_INFO: std::cell::Cell<Option<(Atom, Option<Atom>)>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Make the next BIF failure on this thread carry `#{module => Module, cause => Cause}` as
+/// its `error_info` instead of `#{module => erl_erts_errors}` (OTP's ETS BIFs do). Call it
+/// just before returning `BifError::Fail`; building the trace consumes it.
+pub fn set_error_info(module: Atom, cause: Option<Atom>) {
+    ERROR_INFO.with(|c| c.set(Some((module, cause))));
+}
+
+/// `[{error_info, #{module => erl_erts_errors}}]`, which OTP attaches to failing BIFs (or
+/// what [`set_error_info`] asked for).
 fn error_info(p: &mut Process) -> Term {
-    let mut pairs = vec![(
-        Term::atom(Atom::intern("module")),
-        Term::atom(Atom::intern("erl_erts_errors")),
-    )];
+    let (module, cause) = ERROR_INFO
+        .with(|c| c.take())
+        .unwrap_or((Atom::intern("erl_erts_errors"), None));
+    let mut pairs = vec![(Term::atom(Atom::intern("module")), Term::atom(module))];
+    if let Some(c) = cause {
+        pairs.push((Term::atom(Atom::intern("cause")), Term::atom(c)));
+    }
     let map = obj::map_from_pairs(&mut p.heap, &mut pairs);
     let info = obj::tuple(&mut p.heap, &[Term::atom(Atom::ERROR_INFO), map]);
     obj::list_from_slice(&mut p.heap, &[info], Term::NIL)

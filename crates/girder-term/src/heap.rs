@@ -423,6 +423,19 @@ impl LiteralArea {
         LiteralArea::default()
     }
 
+    /// An empty area whose first block holds exactly `words` words: the home of one term
+    /// whose size is known (an ETS object), without the slack of the usual block size.
+    pub fn with_capacity(words: usize) -> LiteralArea {
+        LiteralArea {
+            blocks: if words == 0 {
+                Vec::new()
+            } else {
+                vec![Bump::new(words)]
+            },
+            off_heap: Vec::new(),
+        }
+    }
+
     /// Whether `ptr` points into this area.
     pub fn contains(&self, ptr: *const u64) -> bool {
         let a = ptr as usize;
