@@ -94,8 +94,8 @@ pub fn new(p: &mut Process, a: &[Term]) -> BifResult {
         if named && reg.names.contains_key(&name) {
             return Err(Cause::AlreadyExists);
         }
-        let tid_term = obj::make_ref(&mut p.heap);
-        let tid = obj::local_ref_ids(tid_term);
+        let tid = super::table::new_tid(p);
+        let tid_term = obj::local_ref(&mut p.heap, &tid);
         let id = reg.next;
         reg.next += 1;
         if access == Access::Private {
@@ -200,8 +200,7 @@ fn send_transfer(from: &mut Process, to: u64, tab: Term, data: Term) {
 pub fn give_away(p: &mut Process, a: &[Term]) -> BifResult {
     bif((|| {
         let mut reg = registry();
-        let id = reg.id_of(a[0])?;
-        let table = reg.tables.get_mut(&id).ok_or(Cause::Id)?;
+        let table = reg.table(a[0], p.id, Need::Write)?;
         if !a[1].is_local_pid() {
             return Err(Cause::None);
         }
@@ -426,10 +425,10 @@ pub fn process_exited(p: &mut Process) {
             match heir {
                 Some(h) if h != p.id && sched::is_alive(p, h) => {
                     let t = reg.tables.get_mut(&id).expect("owned table");
+                    // The heir stays set (it is now the owner, so the table dies with it).
                     t.owner = h;
-                    let (_, data) = t.heir.take().expect("heir");
+                    let data = t.heir.as_ref().expect("heir").1.copy_to(&mut p.heap);
                     let tab = id_term(p, t);
-                    let data = data.copy_to(&mut p.heap);
                     transfers.push((h, tab, data));
                 }
                 _ => drop(reg.remove(id)),

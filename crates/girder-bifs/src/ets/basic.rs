@@ -297,7 +297,8 @@ pub fn update_element(p: &mut Process, a: &[Term]) -> BifResult {
         let mut reg = registry();
         let table = reg.table(a[0], p.id, Need::Write)?;
         if !table.kind.unique() {
-            return Err(Cause::TableType);
+            // No cause here, unlike update_counter.
+            return Err(Cause::None);
         }
         let specs = if obj::is_tuple(a[2]) {
             vec![a[2]]
@@ -324,7 +325,7 @@ pub fn update_element(p: &mut Process, a: &[Term]) -> BifResult {
                 return Err(Cause::KeyPos);
             }
             if pos > es.len() {
-                return Err(Cause::Position);
+                return Err(Cause::None);
             }
             es[pos - 1] = v;
         }

@@ -51,7 +51,17 @@ enum Spec {
 }
 
 impl Spec {
+    /// `t` as given to `select/2,3`...: a match specification (a compiled one is refused,
+    /// as OTP refuses it there).
     fn from(t: Term) -> EtsResult<Spec> {
+        MatchSpec::compile(t)
+            .map(Spec::Now)
+            .map_err(|()| Cause::None)
+    }
+
+    /// `t` from a continuation: compiled (what `repair_continuation/2` puts there), or the
+    /// specification itself (what girder's continuations carry).
+    fn from_continuation(t: Term) -> EtsResult<Spec> {
         if let Some(c) = compiled(t) {
             return Ok(Spec::Compiled(c));
         }
@@ -135,7 +145,8 @@ fn all(p: &mut Process, tab: Term, spec: Term, reverse: bool) -> BifResult {
     })())
 }
 
-/// One chunk: `{Results, Continuation}` or `'$end_of_table'`.
+/// One chunk: `{Results, Continuation}` or `'$end_of_table'`. `after` is where a
+/// continuation left off.
 fn chunk(
     p: &mut Process,
     tab: Term,
@@ -144,13 +155,17 @@ fn chunk(
     reverse: bool,
     limit: Term,
 ) -> EtsResult<Term> {
+    let mut reg = registry();
+    let table = reg.table(tab, p.id, Need::Read)?;
     let n = match limit.as_small() {
         Some(n) if n >= 1 => n as usize,
         _ => return Err(Cause::None),
     };
-    let mut reg = registry();
-    let table = reg.table(tab, p.id, Need::Read)?;
-    let spec = Spec::from(spec_term)?;
+    let spec = if after.is_some() {
+        Spec::from_continuation(spec_term)?
+    } else {
+        Spec::from(spec_term)?
+    };
     let (out, last) = scan(p, table, spec.ms(), after, reverse, Some(n));
     if out.is_empty() {
         return Ok(end_of_table());
@@ -189,10 +204,15 @@ pub fn cont1(p: &mut Process, a: &[Term]) -> BifResult {
         return Ok(c);
     }
     bif((|| {
-        if !obj::is_tuple(c) || obj::tuple_arity(c) != 8 {
+        if !obj::is_tuple(c) || obj::tuple_arity(c) == 0 {
             return Err(Cause::None);
         }
         let e = obj::tuple_elements(c);
+        // OTP looks the table up first.
+        registry().table(e[0], p.id, Need::Read)?;
+        if e.len() != 8 {
+            return Err(Cause::None);
+        }
         let reverse = match e[2] {
             Term::NIL => false,
             t if t.as_atom().is_some_and(|x| x.name() == "reverse") => true,

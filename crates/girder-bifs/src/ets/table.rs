@@ -251,6 +251,21 @@ pub fn ref_key(ids: &RefIds) -> [u32; 6] {
     k
 }
 
+/// The bit of a reference's third id that marks a table identifier. Ordinary references
+/// never have it (their third id holds the top bits of a 64-bit counter), so a reference
+/// can be told to be a table's even after the table is gone: OTP says `id` (no such
+/// table) for those and `type` (not a table identifier) for other references.
+const TID_MARK: u32 = 1 << 31;
+
+/// A fresh table identifier.
+pub fn new_tid(p: &mut girder_runtime::Process) -> RefIds {
+    let ids = obj::local_ref_ids(obj::make_ref(&mut p.heap));
+    let mut v = ids.as_slice().to_vec();
+    v.resize(3, 0);
+    v[2] |= TID_MARK;
+    RefIds::new(&v).expect("three ids")
+}
+
 /// Every table.
 #[derive(Default)]
 pub struct Registry {
@@ -282,11 +297,13 @@ impl Registry {
             return self.names.get(&a).copied().ok_or(Cause::Id);
         }
         if obj::is_local_ref(t) {
-            let k = ref_key(&obj::local_ref_ids(t));
-            return self.refs.get(&k).copied().ok_or(Cause::Id);
-        }
-        if obj::is_ref(t) {
-            return Err(Cause::Id);
+            let ids = obj::local_ref_ids(t);
+            let cause = if ids.get(2) & TID_MARK != 0 {
+                Cause::Id
+            } else {
+                Cause::Type
+            };
+            return self.refs.get(&ref_key(&ids)).copied().ok_or(cause);
         }
         Err(Cause::Type)
     }
