@@ -327,18 +327,22 @@ impl MatchSpec {
 
     /// Run on `object`, building results on `p`'s heap.
     pub fn run(&self, p: &mut Process, object: Term) -> Outcome {
-        let mut binds: Vec<Option<Term>> = Vec::new();
+        // Bindings on the stack for the usual few variables.
+        let mut small = [None; 16];
+        let mut big: Vec<Option<Term>> = Vec::new();
         for c in &self.clauses {
-            binds.clear();
-            binds.resize(c.vars, None);
-            if !matches(&c.head, object, &mut binds) {
+            let binds: &mut [Option<Term>] = if c.vars <= small.len() {
+                small[..c.vars].fill(None);
+                &mut small[..c.vars]
+            } else {
+                big.clear();
+                big.resize(c.vars, None);
+                &mut big
+            };
+            if !matches(&c.head, object, binds) {
                 continue;
             }
-            let mut env = Env {
-                p,
-                object,
-                binds: &binds,
-            };
+            let mut env = Env { p, object, binds };
             let ok = c
                 .guards
                 .iter()
@@ -435,11 +439,12 @@ impl Env<'_> {
                 obj::map_from_pairs(&mut self.p.heap, &mut vs)
             }
             Expr::Call(bif, args) => {
-                let vs = args
-                    .iter()
-                    .map(|e| self.eval(e))
-                    .collect::<Result<Vec<_>, _>>()?;
-                bif(self.p, &vs).map_err(|_| ())?
+                // Guard BIFs take at most three arguments.
+                let mut vs = [Term::NIL; 3];
+                for (slot, e) in vs.iter_mut().zip(args) {
+                    *slot = self.eval(e)?;
+                }
+                bif(self.p, &vs[..args.len()]).map_err(|_| ())?
             }
             Expr::AndAlso(es) => {
                 let (last, init) = es.split_last().ok_or(())?;

@@ -6,18 +6,40 @@ use std::cmp::Ordering;
 
 use girder_term::copy::{copy_term, size_of_term};
 use girder_term::heap::{Alloc, LiteralArea};
+use girder_term::object as obj;
 use girder_term::{Term, compare};
 
 /// A term and the memory it lives in (none for an immediate, or for a borrowed term used
 /// only to search).
 pub struct Owned {
     term: Term,
-    _area: Option<LiteralArea>,
+    // Boxed to keep `Owned` two words: table indexes move these around.
+    _area: Option<Box<LiteralArea>>,
+}
+
+/// The elements of `t` if it is a tuple of immediates only (the common object), which is
+/// copied without walking it.
+fn flat_tuple<'a>(t: Term) -> Option<&'a [Term]> {
+    if !obj::is_tuple(t) {
+        return None;
+    }
+    let es = obj::tuple_elements(t);
+    es.iter()
+        .all(|e| !e.is_list() && !e.is_boxed())
+        .then_some(es)
 }
 
 impl Owned {
     /// A copy of `t` that the table owns.
     pub fn new(t: Term) -> Owned {
+        if let Some(es) = flat_tuple(t) {
+            let mut area = Box::new(LiteralArea::with_capacity(es.len() + 1));
+            let term = obj::tuple(&mut *area, es);
+            return Owned {
+                term,
+                _area: Some(area),
+            };
+        }
         let words = size_of_term(t);
         if words == 0 {
             return Owned {
@@ -25,8 +47,8 @@ impl Owned {
                 _area: None,
             };
         }
-        let mut area = LiteralArea::with_capacity(words);
-        let term = copy_term(t, &mut area);
+        let mut area = Box::new(LiteralArea::with_capacity(words));
+        let term = copy_term(t, &mut *area);
         Owned {
             term,
             _area: Some(area),
@@ -48,7 +70,10 @@ impl Owned {
 
     /// The term copied into `h`.
     pub fn copy_to(&self, h: &mut impl Alloc) -> Term {
-        copy_term(self.term, h)
+        match flat_tuple(self.term) {
+            Some(es) => obj::tuple(h, es),
+            None => copy_term(self.term, h),
+        }
     }
 
     /// Words the term takes.
@@ -91,6 +116,10 @@ impl PartialOrd for Key {
 }
 impl Ord for Key {
     fn cmp(&self, o: &Self) -> Ordering {
+        // Small integers (the commonest keys) compare alike under both orders.
+        if let (Some(a), Some(b)) = (self.term().as_small(), o.term().as_small()) {
+            return a.cmp(&b);
+        }
         if self.exact {
             compare::cmp_exact(self.term(), o.term())
         } else {
