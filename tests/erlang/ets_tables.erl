@@ -20,6 +20,7 @@ main() ->
     traversal(),
     named(),
     info(),
+    terms(),
     ok.
 
 types() ->
@@ -161,3 +162,33 @@ info() ->
     ets:delete(T),
     p({ets:info(T), ets:info(T, size)}),
     ets:delete(O).
+
+%% Objects holding every kind of term survive their table, the writer's GCs and deletion.
+terms() ->
+    Big = list_to_binary(lists:duplicate(20, "0123456789")),
+    <<_:3/binary, Sub:50/binary, _/binary>> = Big,
+    F = fun(X) -> X + byte_size(Big) end,
+    Objs = [{bin, Big, Sub, <<1, 2, 3>>},
+            {num, 1 bsl 100, -(1 bsl 70), 2.5, -0.0},
+            {misc, self(), F, fun lists:reverse/1, make_ref() =:= make_ref()},
+            {deep, [{a, [b, {c, #{k => [1, 2 | 3]}}]}], "string", #{}},
+            {{compound, [key]}, value},
+            {<<"binary key">>, v}],
+    T = ets:new(terms, [set]),
+    ets:insert(T, Objs),
+    garbage(1000),
+    Back = [hd(ets:lookup(T, element(1, O))) || O <- Objs],
+    p(Back =:= Objs),
+    [{misc, _, F2, R, _}] = ets:lookup(T, misc),
+    p({F2(1), R([1, 2])}),
+    [{bin, B1, S1, _}] = ets:lookup(T, bin),
+    ets:delete(T),
+    garbage(1000),
+    p({byte_size(B1), byte_size(S1), B1 =:= Big, binary:part(S1, 0, 7)}),
+    O = ets:new(o, [ordered_set]),
+    ets:insert(O, [{K, x} || K <- [<<"b">>, 1 bsl 70, "a", 2.0, {1}, [], atom, -1 bsl 70]]),
+    p([K || {K, x} <- ets:tab2list(O)]),
+    ets:delete(O).
+
+garbage(0) -> ok;
+garbage(N) -> _ = lists:seq(1, 50), garbage(N - 1).

@@ -478,6 +478,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn literal_area_with_capacity_is_one_exact_block() {
+        let mut a = LiteralArea::with_capacity(5);
+        let p = a.alloc(5);
+        assert!(a.contains(p));
+        assert_eq!(a.blocks.len(), 1);
+        assert_eq!(a.blocks[0].free(), 0);
+        // More than asked takes another block, as usual.
+        let q = a.alloc(1);
+        assert!(a.contains(q));
+        assert_eq!(a.blocks.len(), 2);
+        assert_eq!(LiteralArea::with_capacity(0).used_words(), 0);
+    }
+
+    #[test]
     fn bump_then_fragments() {
         let mut h = Heap::new(100);
         assert_eq!(h.free_words(), 100);
