@@ -42,6 +42,8 @@ enum Expr {
     Or(Vec<Expr>),
     SelfPid,
     Node,
+    /// `node/1`.
+    NodeOf(Box<Expr>),
 }
 
 struct Clause {
@@ -65,7 +67,8 @@ pub enum Outcome {
     Result(Term),
 }
 
-/// The variable number of `'$N'`.
+/// The variable number of `'$N'`: digits without a leading zero, read as OTP's C code
+/// reads them (in a wrapping 32-bit integer).
 fn var_number(a: Atom) -> Option<u32> {
     let digits = a.name().strip_prefix('$')?;
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -74,7 +77,9 @@ fn var_number(a: Atom) -> Option<u32> {
     if digits.len() > 1 && digits.starts_with('0') {
         return None;
     }
-    digits.parse().ok().filter(|&n| n <= 100_000_000)
+    Some(digits.bytes().fold(0u32, |n, d| {
+        n.wrapping_mul(10).wrapping_add(u32::from(d - b'0'))
+    }))
 }
 
 /// The guard functions a match specification may call, with the BIFs that compute them.
@@ -109,7 +114,6 @@ fn guard_bifs() -> &'static HashMap<(&'static str, u32), BifFn> {
             ("size", 1),
             ("bit_size", 1),
             ("byte_size", 1),
-            ("tuple_size", 1),
             ("binary_part", 2),
             ("binary_part", 3),
             ("+", 1),
@@ -229,7 +233,6 @@ fn expr(t: Term, vars: &Vars, depth: usize) -> Result<Expr, ()> {
         return match a.name() {
             "$_" => Ok(Expr::Object),
             "$$" => Ok(Expr::AllVars),
-            "_" => Err(()),
             _ => match var_number(a) {
                 Some(n) => Ok(Expr::Var(vars.slot(n).ok_or(())?)),
                 None => Ok(Expr::Const(t)),
@@ -261,6 +264,7 @@ fn expr(t: Term, vars: &Vars, depth: usize) -> Result<Expr, ()> {
             ("or", n) if n > 0 => Ok(Expr::Or(compiled()?)),
             ("self", 0) => Ok(Expr::SelfPid),
             ("node", 0) => Ok(Expr::Node),
+            ("node", 1) => Ok(Expr::NodeOf(Box::new(sub(args[0])?))),
             (name, n) => {
                 let bif = *guard_bifs().get(&(name, n as u32)).ok_or(())?;
                 Ok(Expr::Call(bif, compiled()?))
@@ -480,6 +484,10 @@ impl Env<'_> {
             }
             Expr::SelfPid => self.p.pid(),
             Expr::Node => Term::atom(Atom::NONODE),
+            Expr::NodeOf(e) => {
+                let t = self.eval(e)?;
+                Term::atom(obj::ident(t).ok_or(())?.node)
+            }
         })
     }
 }
