@@ -8,7 +8,7 @@ use girder_term::object as obj;
 use girder_term::{Atom, Term};
 
 use super::object::Owned;
-use super::table::{Access, Cause, Kind, Need, Registry, Table, ref_key, registry};
+use super::table::{Access, Cause, Kind, Need, Registry, Table, registry};
 use super::{EtsResult, bif};
 
 fn atom(s: &str) -> Term {
@@ -107,7 +107,7 @@ pub fn new(p: &mut Process, a: &[Term]) -> BifResult {
             write_concurrency.name() == "auto"
                 || (kind == Kind::OrderedSet && write_concurrency == Atom::TRUE),
         );
-        reg.tables.insert(
+        reg.add(
             id,
             Table {
                 tid,
@@ -128,10 +128,6 @@ pub fn new(p: &mut Process, a: &[Term]) -> BifResult {
                 size: 0,
             },
         );
-        reg.refs.insert(ref_key(&tid), id);
-        if named {
-            reg.names.insert(name, id);
-        }
         Ok(if named { Term::atom(name) } else { tid_term })
     })())
 }
@@ -199,23 +195,31 @@ fn send_transfer(from: &mut Process, to: u64, tab: Term, data: Term) {
 
 pub fn give_away(p: &mut Process, a: &[Term]) -> BifResult {
     bif((|| {
-        let mut reg = registry();
-        let table = reg.table(a[0], p.id, Need::Write)?;
-        if !a[1].is_local_pid() {
-            return Err(Cause::None);
-        }
-        let to = a[1].immediate_id();
-        if table.owner != p.id {
-            return Err(Cause::NotOwner);
-        }
-        if to == p.id {
-            return Err(Cause::Owner);
-        }
+        let check = |p: &Process| -> EtsResult<(u64, u64)> {
+            let mut reg = registry();
+            let table = reg.table(a[0], p.id, Need::Write)?;
+            if !a[1].is_local_pid() {
+                return Err(Cause::None);
+            }
+            let to = a[1].immediate_id();
+            if table.owner != p.id {
+                return Err(Cause::NotOwner);
+            }
+            if to == p.id {
+                return Err(Cause::Owner);
+            }
+            Ok((reg.id_of(a[0])?, to))
+        };
+        let (id, to) = check(p)?;
+        // Never ask the scheduler while holding the registry.
         if !sched::is_alive(p, to) {
             return Err(Cause::None);
         }
-        table.owner = to;
-        let tab = id_term(p, table);
+        // Check again: the table may have gone meanwhile (another scheduler thread).
+        check(p)?;
+        let mut reg = registry();
+        reg.set_owner(id, to);
+        let tab = id_term(p, reg.tables.get(&id).ok_or(Cause::Id)?);
         drop(reg);
         send_transfer(p, to, tab, a[2]);
         Ok(Term::atom(Atom::TRUE))
@@ -386,7 +390,8 @@ pub fn safe_fixtable(p: &mut Process, a: &[Term]) -> BifResult {
             None => {}
         }
         table.fixes.retain(|&(_, n)| n > 0);
-        if table.fixes.is_empty() {
+        let fixed = !table.fixes.is_empty();
+        if !fixed {
             table.fixed_at = None;
         } else if table.fixed_at.is_none() {
             let micros = std::time::SystemTime::now()
@@ -395,6 +400,12 @@ pub fn safe_fixtable(p: &mut Process, a: &[Term]) -> BifResult {
                 .unwrap_or(0);
             table.fixed_at = Some((micros, crate::time::monotonic_ns() as i64));
         }
+        let id = reg.id_of(a[0])?;
+        if fixed {
+            reg.fixed.insert(id);
+        } else {
+            reg.fixed.remove(&id);
+        }
         Ok(Term::atom(Atom::TRUE))
     })())
 }
@@ -402,36 +413,57 @@ pub fn safe_fixtable(p: &mut Process, a: &[Term]) -> BifResult {
 /// The process-exit hook: tables owned by `p` go to their heir (if it is alive and not `p`)
 /// or are deleted; `p`'s fixations are released.
 pub fn process_exited(p: &mut Process) {
+    // The tables `p` owns with their heirs; `p`'s fixations go.
+    let heirs: Vec<(u64, Option<u64>)> = {
+        let mut reg = registry();
+        let fixed: Vec<u64> = reg.fixed.iter().copied().collect();
+        for id in fixed {
+            if let Some(t) = reg.tables.get_mut(&id) {
+                t.fixes.retain(|&(pid, _)| pid != p.id);
+                if t.fixes.is_empty() {
+                    t.fixed_at = None;
+                    reg.fixed.remove(&id);
+                }
+            }
+        }
+        let owned = reg.owned.get(&p.id).cloned().unwrap_or_default();
+        owned
+            .into_iter()
+            .map(|id| {
+                (
+                    id,
+                    reg.tables
+                        .get(&id)
+                        .and_then(|t| t.heir.as_ref().map(|h| h.0)),
+                )
+            })
+            .collect()
+    };
+    if heirs.is_empty() {
+        return;
+    }
+    // Never ask the scheduler while holding the registry.
+    let alive: Vec<(u64, Option<u64>)> = heirs
+        .into_iter()
+        .map(|(id, h)| (id, h.filter(|&h| h != p.id && sched::is_alive(p, h))))
+        .collect();
     let mut transfers = Vec::new();
     {
         let mut reg = registry();
-        let owned: Vec<u64> = reg
-            .tables
-            .iter()
-            .filter(|(_, t)| t.owner == p.id)
-            .map(|(&id, _)| id)
-            .collect();
-        for t in reg.tables.values_mut() {
-            t.fixes.retain(|&(pid, _)| pid != p.id);
-            if t.fixes.is_empty() {
-                t.fixed_at = None;
+        for (id, heir) in alive {
+            if reg.tables.get(&id).is_none_or(|t| t.owner != p.id) {
+                continue;
             }
-        }
-        for id in owned {
-            let heir = reg
-                .tables
-                .get(&id)
-                .and_then(|t| t.heir.as_ref().map(|h| h.0));
             match heir {
-                Some(h) if h != p.id && sched::is_alive(p, h) => {
-                    let t = reg.tables.get_mut(&id).expect("owned table");
+                Some(h) => {
                     // The heir stays set (it is now the owner, so the table dies with it).
-                    t.owner = h;
+                    reg.set_owner(id, h);
+                    let t = reg.tables.get(&id).expect("owned table");
                     let data = t.heir.as_ref().expect("heir").1.copy_to(&mut p.heap);
                     let tab = id_term(p, t);
                     transfers.push((h, tab, data));
                 }
-                _ => drop(reg.remove(id)),
+                None => drop(reg.remove(id)),
             }
         }
     }

@@ -7,7 +7,7 @@
 //! `ordered_set` iterates in term order as OTP's does; `set` and `bag` tables iterate in
 //! (exact) term order too, where OTP's order follows its hash.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{LazyLock, Mutex, MutexGuard};
 
 use girder_term::object as obj;
@@ -272,6 +272,10 @@ pub struct Registry {
     pub tables: HashMap<u64, Table>,
     pub names: HashMap<Atom, u64>,
     pub refs: HashMap<[u32; 6], u64>,
+    /// Process number to the tables it owns.
+    pub owned: HashMap<u64, Vec<u64>>,
+    /// Tables with `safe_fixtable` fixations.
+    pub fixed: HashSet<u64>,
     pub next: u64,
 }
 
@@ -325,6 +329,35 @@ impl Registry {
         }
     }
 
+    /// Add a table under number `id`.
+    pub fn add(&mut self, id: u64, t: Table) {
+        self.refs.insert(ref_key(&t.tid), id);
+        if t.named {
+            self.names.insert(t.name, id);
+        }
+        self.owned.entry(t.owner).or_default().push(id);
+        self.tables.insert(id, t);
+    }
+
+    fn disown(&mut self, owner: u64, id: u64) {
+        if let Some(v) = self.owned.get_mut(&owner) {
+            v.retain(|&t| t != id);
+            if v.is_empty() {
+                self.owned.remove(&owner);
+            }
+        }
+    }
+
+    /// Make process `to` the owner of table `id`.
+    pub fn set_owner(&mut self, id: u64, to: u64) {
+        let Some(t) = self.tables.get_mut(&id) else {
+            return;
+        };
+        let from = std::mem::replace(&mut t.owner, to);
+        self.disown(from, id);
+        self.owned.entry(to).or_default().push(id);
+    }
+
     /// Remove table `id` from every index.
     pub fn remove(&mut self, id: u64) -> Option<Table> {
         let t = self.tables.remove(&id)?;
@@ -332,6 +365,8 @@ impl Registry {
             self.names.remove(&t.name);
         }
         self.refs.remove(&ref_key(&t.tid));
+        self.disown(t.owner, id);
+        self.fixed.remove(&id);
         Some(t)
     }
 }
