@@ -82,65 +82,68 @@ fn var_number(a: Atom) -> Option<u32> {
     }))
 }
 
+/// The guard functions OTP 25 allows in a table match specification, besides `self/0`,
+/// `node/0,1` and the boolean operators (which [`Expr`] handles itself).
+const ALLOWED: &[(&str, u32)] = &[
+    ("is_atom", 1),
+    ("is_float", 1),
+    ("is_integer", 1),
+    ("is_list", 1),
+    ("is_number", 1),
+    ("is_pid", 1),
+    ("is_port", 1),
+    ("is_reference", 1),
+    ("is_tuple", 1),
+    ("is_map", 1),
+    ("is_map_key", 2),
+    ("is_binary", 1),
+    ("is_function", 1),
+    ("is_record", 3),
+    ("abs", 1),
+    ("element", 2),
+    ("hd", 1),
+    ("tl", 1),
+    ("length", 1),
+    ("map_get", 2),
+    ("map_size", 1),
+    ("round", 1),
+    ("trunc", 1),
+    ("float", 1),
+    ("size", 1),
+    ("bit_size", 1),
+    ("byte_size", 1),
+    ("binary_part", 2),
+    ("binary_part", 3),
+    ("+", 1),
+    ("+", 2),
+    ("-", 1),
+    ("-", 2),
+    ("*", 2),
+    ("/", 2),
+    ("div", 2),
+    ("rem", 2),
+    ("band", 2),
+    ("bor", 2),
+    ("bxor", 2),
+    ("bnot", 1),
+    ("bsl", 2),
+    ("bsr", 2),
+    (">", 2),
+    (">=", 2),
+    ("<", 2),
+    ("=<", 2),
+    ("=:=", 2),
+    ("==", 2),
+    ("=/=", 2),
+    ("/=", 2),
+    ("not", 1),
+    ("xor", 2),
+];
+
 /// The guard functions a match specification may call, with the BIFs that compute them.
 fn guard_bifs() -> &'static HashMap<(&'static str, u32), BifFn> {
     static MAP: OnceLock<HashMap<(&'static str, u32), BifFn>> = OnceLock::new();
     MAP.get_or_init(|| {
-        const ALLOWED: &[(&str, u32)] = &[
-            ("is_atom", 1),
-            ("is_float", 1),
-            ("is_integer", 1),
-            ("is_list", 1),
-            ("is_number", 1),
-            ("is_pid", 1),
-            ("is_port", 1),
-            ("is_reference", 1),
-            ("is_tuple", 1),
-            ("is_map", 1),
-            ("is_map_key", 2),
-            ("is_binary", 1),
-            ("is_function", 1),
-            ("is_record", 3),
-            ("abs", 1),
-            ("element", 2),
-            ("hd", 1),
-            ("tl", 1),
-            ("length", 1),
-            ("map_get", 2),
-            ("map_size", 1),
-            ("round", 1),
-            ("trunc", 1),
-            ("float", 1),
-            ("size", 1),
-            ("bit_size", 1),
-            ("byte_size", 1),
-            ("binary_part", 2),
-            ("binary_part", 3),
-            ("+", 1),
-            ("+", 2),
-            ("-", 1),
-            ("-", 2),
-            ("*", 2),
-            ("/", 2),
-            ("div", 2),
-            ("rem", 2),
-            ("band", 2),
-            ("bor", 2),
-            ("bxor", 2),
-            ("bnot", 1),
-            ("bsl", 2),
-            ("bsr", 2),
-            (">", 2),
-            (">=", 2),
-            ("<", 2),
-            ("=<", 2),
-            ("=:=", 2),
-            ("==", 2),
-            ("=/=", 2),
-            ("/=", 2),
-            ("not", 1),
-            ("xor", 2),
-        ];
         crate::TABLES
             .iter()
             .copied()
@@ -496,4 +499,39 @@ impl Env<'_> {
 /// `select_delete` to count: they test `Outcome::Result(true)`.
 pub fn is_true(o: &Outcome) -> bool {
     matches!(o, Outcome::Result(t) if t.as_atom() == Some(Atom::TRUE))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variable_names() {
+        let n = |s: &str| var_number(Atom::intern(s));
+        assert_eq!(n("$0"), Some(0));
+        assert_eq!(n("$1"), Some(1));
+        assert_eq!(n("$123"), Some(123));
+        assert_eq!(n("$01"), None);
+        assert_eq!(n("$"), None);
+        assert_eq!(n("$_"), None);
+        assert_eq!(n("$1a"), None);
+        assert_eq!(n("x1"), None);
+        // Read into 32 bits as OTP's C code does: 2^32 wraps to 0.
+        assert_eq!(n("$4294967296"), Some(0));
+    }
+
+    #[test]
+    fn guard_functions_come_from_the_bif_tables() {
+        let g = guard_bifs();
+        assert!(g.contains_key(&("element", 2)));
+        assert!(g.contains_key(&("=:=", 2)));
+        assert!(g.contains_key(&("is_record", 3)));
+        assert!(!g.contains_key(&("tuple_size", 1)));
+        assert!(!g.contains_key(&("is_function", 2)));
+        assert_eq!(
+            g.len(),
+            ALLOWED.len(),
+            "every allowed guard function is a BIF"
+        );
+    }
 }
