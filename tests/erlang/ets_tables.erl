@@ -94,6 +94,17 @@ counters() ->
     p(ets:update_counter(O, 1, 1, {0, 0})),
     p(ets:update_counter(O, 1.0, 1)),
     p(ets:tab2list(O)),
+    %% Updating keeps the parts of the object that did not change (they are copied from
+    %% the object being replaced before it is freed).
+    ets:insert(O, [{K, [K, {deep, [K]}], <<"bin", K>>, 0} || K <- lists:seq(1, 50)]),
+    [ets:update_counter(O, K, {4, 1}) || _ <- [1, 2, 3], K <- lists:seq(1, 50)],
+    [ets:update_element(O, K, {3, <<"new", K>>}) || K <- lists:seq(1, 50, 7)],
+    ets:select_replace(O, [{{'$1', '$2', '$3', '$4'}, [{'<', '$1', 10}],
+                            [{{'$1', '$2', '$3', {'+', '$4', 100}}}]}]),
+    [p(X) || X <- lists:sublist(ets:tab2list(O), 3, 3)],
+    p(lists:sum([C || {_, _, _, C} <- ets:tab2list(O)])),
+    p(lists:all(fun({K, [K, {deep, [K]}], <<_:3/binary, K>>, _}) -> true; (_) -> false end,
+                ets:tab2list(O) -- [{1.0, 1}])),
     ets:delete(T), ets:delete(O).
 
 traversal() ->

@@ -152,7 +152,8 @@ impl Table {
         Key::probe(key, self.kind.exact())
     }
 
-    /// Insert `object` (already checked with [`Table::key_of`]).
+    /// Insert `object` (already checked with [`Table::key_of`]). It may point into objects
+    /// of this table (an updated copy of one): it is copied before anything is freed.
     pub fn insert(&mut self, object: Term) {
         let key = self.key_of(object).expect("checked object");
         let probe = self.probe(key);
@@ -160,15 +161,17 @@ impl Table {
             Some(objs) => match self.kind {
                 Kind::Set => objs[0] = Owned::new(object),
                 Kind::OrderedSet => {
-                    // The stored key follows the object (1.0 may replace 1).
-                    drop(self.objects.remove(&probe));
-                    self.objects.insert(
+                    // The stored key follows the object (1.0 may replace 1). Copy first:
+                    // `object` may share parts with the object it replaces.
+                    let entry = (
                         Key {
                             owned: Owned::new(key),
                             exact: false,
                         },
                         vec![Owned::new(object)],
                     );
+                    drop(self.objects.remove(&probe));
+                    self.objects.insert(entry.0, entry.1);
                 }
                 Kind::Bag => {
                     if !objs.iter().any(|o| compare::eq_exact(o.term(), object)) {
