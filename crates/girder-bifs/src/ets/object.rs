@@ -127,3 +127,57 @@ impl Ord for Key {
         }
     }
 }
+
+/// The objects stored under one key, in insertion order: one (every `set` entry, most bag
+/// entries; no vector to allocate) or several.
+pub enum Objects {
+    One(Owned),
+    Many(Vec<Owned>),
+}
+
+impl Objects {
+    /// Add an object after the others.
+    pub fn push(&mut self, o: Owned) {
+        match self {
+            Objects::Many(v) => v.push(o),
+            Objects::One(_) => {
+                let Objects::One(first) = std::mem::replace(self, Objects::Many(Vec::new())) else {
+                    unreachable!("matched One")
+                };
+                *self = Objects::Many(vec![first, o]);
+            }
+        }
+    }
+
+    /// Keep the objects `keep` says to keep (possibly none).
+    pub fn retain(&mut self, mut keep: impl FnMut(&Owned) -> bool) {
+        match self {
+            Objects::Many(v) => v.retain(keep),
+            Objects::One(o) => {
+                if !keep(o) {
+                    *self = Objects::Many(Vec::new());
+                }
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for Objects {
+    type Target = [Owned];
+
+    fn deref(&self) -> &[Owned] {
+        match self {
+            Objects::One(o) => std::slice::from_ref(o),
+            Objects::Many(v) => v,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Objects {
+    type Item = &'a Owned;
+    type IntoIter = std::slice::Iter<'a, Owned>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}

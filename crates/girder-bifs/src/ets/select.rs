@@ -17,7 +17,7 @@ use girder_term::{Atom, Term};
 
 use super::basic::same_key;
 use super::ms::{self, MatchSpec, Outcome};
-use super::object::Owned;
+use super::object::{Objects, Owned};
 use super::table::{Cause, Kind, Need, Table, ref_key, registry};
 use super::{EtsResult, bif};
 
@@ -87,7 +87,7 @@ fn entries<'a>(
     table: &'a Table,
     after: Option<Term>,
     reverse: bool,
-) -> Box<dyn Iterator<Item = &'a Vec<Owned>> + 'a> {
+) -> Box<dyn Iterator<Item = &'a Objects> + 'a> {
     let reverse = reverse && table.kind == Kind::OrderedSet;
     match (after, reverse) {
         (None, false) => Box::new(table.objects.values()),

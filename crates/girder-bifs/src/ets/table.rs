@@ -14,7 +14,7 @@ use girder_term::object as obj;
 use girder_term::object::RefIds;
 use girder_term::{Atom, Term, compare};
 
-use super::object::{Key, Owned};
+use super::object::{Key, Objects, Owned};
 
 /// A table's type.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -133,7 +133,7 @@ pub struct Table {
     pub fixed_at: Option<(u128, i64)>,
     /// Key to the objects with that key (one for `set` and `ordered_set`), in insertion
     /// order.
-    pub objects: BTreeMap<Key, Vec<Owned>>,
+    pub objects: BTreeMap<Key, Objects>,
     /// Number of objects.
     pub size: usize,
 }
@@ -159,7 +159,7 @@ impl Table {
         let probe = self.probe(key);
         match self.objects.get_mut(&probe) {
             Some(objs) => match self.kind {
-                Kind::Set => objs[0] = Owned::new(object),
+                Kind::Set => *objs = Objects::One(Owned::new(object)),
                 Kind::OrderedSet => {
                     // The stored key follows the object (1.0 may replace 1). Copy first:
                     // `object` may share parts with the object it replaces.
@@ -168,7 +168,7 @@ impl Table {
                             owned: Owned::new(key),
                             exact: false,
                         },
-                        vec![Owned::new(object)],
+                        Objects::One(Owned::new(object)),
                     );
                     drop(self.objects.remove(&probe));
                     self.objects.insert(entry.0, entry.1);
@@ -191,7 +191,7 @@ impl Table {
                         owned: Owned::new(key),
                         exact,
                     },
-                    vec![Owned::new(object)],
+                    Objects::One(Owned::new(object)),
                 );
                 self.size += 1;
             }
@@ -199,12 +199,12 @@ impl Table {
     }
 
     /// The objects with `key`.
-    pub fn get(&self, key: Term) -> Option<&Vec<Owned>> {
+    pub fn get(&self, key: Term) -> Option<&Objects> {
         self.objects.get(&self.probe(key))
     }
 
     /// Remove every object with `key`; how many there were.
-    pub fn remove_key(&mut self, key: Term) -> Option<Vec<Owned>> {
+    pub fn remove_key(&mut self, key: Term) -> Option<Objects> {
         let removed = self.objects.remove(&self.probe(key))?;
         self.size -= removed.len();
         Some(removed)
