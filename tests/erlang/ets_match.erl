@@ -117,7 +117,21 @@ chunks() ->
     p(err(fun() -> ets:match(O, {'$1', '_'}, foo) end)),
     p(err(fun() -> ets:select(nosuch, [bad], 1) end)),
     p(err(fun() -> ets:select(O, [bad], 1) end)),
+    [begin
+         B = ets:new(b, [Type]),
+         ets:insert(B, [{K, V} || K <- [a, b, c], V <- [1, 2, 3, 2]]),
+         p(chunk_sizes(ets:select(B, [{{'$1', '$2'}, [{'>', '$2', 1}], ['$2']}], 2),
+                       fun ets:select/1)),
+         p(chunk_sizes(ets:match_object(B, {'_', 2}, 4), fun ets:match_object/1)),
+         ets:delete(B)
+     end || Type <- [bag, duplicate_bag]],
     ets:delete(O), ets:delete(S).
+
+%% The sizes of the chunks, and all the results sorted.
+chunk_sizes('$end_of_table', _) -> {[], []};
+chunk_sizes({L, C}, Next) ->
+    {Sizes, All} = chunk_sizes(Next(C), Next),
+    {[length(L) | Sizes], lists:sort(L ++ All)}.
 
 collect('$end_of_table', _) -> [];
 collect({L, C}, Next) -> L ++ collect(Next(C), Next).

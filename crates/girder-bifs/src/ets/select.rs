@@ -4,7 +4,9 @@
 //! A continuation has the shape of OTP's `ordered_set` continuations, for every table
 //! type: `{Table, LastKey, Direction, Limit, MatchSpec, [], 0, 0}` (`Direction` is `[]`, or
 //! `reverse` for `select_reverse`; `MatchSpec` is the specification as given, or a
-//! compiled one). The next chunk starts after `LastKey`.
+//! compiled one). The next chunk starts after `LastKey`, or inside its entry when a
+//! chunk of a bag ended there: element 7 counts the objects of that key already seen (0:
+//! all of them).
 
 use std::collections::HashMap;
 use std::ops::Bound;
@@ -82,54 +84,78 @@ fn end_of_table() -> Term {
     Term::atom(Atom::intern("$end_of_table"))
 }
 
-/// The entries of `table` after `after` (exclusive), in order or reversed.
+/// Where a chunk resumes: the key of the last entry a chunk looked at, and how many of
+/// its objects it had looked at (a chunk of a bag may end inside an entry).
+#[derive(Clone, Copy)]
+struct Resume {
+    key: Term,
+    done: usize,
+}
+
+/// The entries of `table` from `from` (its key included, with its objects after the first
+/// `done`), in order or reversed: `(objects, how many to skip)`.
 fn entries<'a>(
     table: &'a Table,
-    after: Option<Term>,
+    from: Option<Resume>,
     reverse: bool,
-) -> Box<dyn Iterator<Item = &'a Objects> + 'a> {
+) -> Box<dyn Iterator<Item = (&'a Objects, usize)> + 'a> {
     let reverse = reverse && table.kind == Kind::OrderedSet;
-    match (after, reverse) {
-        (None, false) => Box::new(table.objects.values()),
-        (None, true) => Box::new(table.objects.values().rev()),
-        (Some(k), false) => Box::new(
+    let Some(Resume { key, done }) = from else {
+        return if reverse {
+            Box::new(table.objects.values().rev().map(|v| (v, 0)))
+        } else {
+            Box::new(table.objects.values().map(|v| (v, 0)))
+        };
+    };
+    // Skip only in the entry of the key itself (it may have been deleted meanwhile).
+    let done = if done == 0 { usize::MAX } else { done };
+    let skip = move |(k, v): (&'a super::object::Key, &'a Objects)| {
+        let same = super::basic::same_key(table, k.term(), key);
+        (v, if same { done } else { 0 })
+    };
+    if reverse {
+        Box::new(
             table
                 .objects
-                .range((Bound::Excluded(table.probe(k)), Bound::Unbounded))
-                .map(|(_, v)| v),
-        ),
-        (Some(k), true) => Box::new(
-            table
-                .objects
-                .range((Bound::Unbounded, Bound::Excluded(table.probe(k))))
+                .range((Bound::Unbounded, Bound::Included(table.probe(key))))
                 .rev()
-                .map(|(_, v)| v),
-        ),
+                .map(skip),
+        )
+    } else {
+        Box::new(
+            table
+                .objects
+                .range((Bound::Included(table.probe(key)), Bound::Unbounded))
+                .map(skip),
+        )
     }
 }
 
-/// Run `ms` over the table (from after `after`), copying results to `p`'s heap, stopping
-/// after the entry where `limit` results were reached. The results and, if stopped at the
-/// limit, the key of the last entry seen (on `p`'s heap).
+/// Run `ms` over the table (from `from`), copying results to `p`'s heap, stopping when
+/// `limit` results were reached. The results and, if stopped at the limit, where to resume
+/// (its key on `p`'s heap).
 fn scan(
     p: &mut Process,
     table: &Table,
     ms: &MatchSpec,
-    after: Option<Term>,
+    from: Option<Resume>,
     reverse: bool,
     limit: Option<usize>,
-) -> (Vec<Term>, Option<Term>) {
+) -> (Vec<Term>, Option<Resume>) {
     let mut out = Vec::new();
-    for objs in entries(table, after, reverse) {
-        for o in objs {
+    for (objs, skip) in entries(table, from, reverse) {
+        for (i, o) in objs.iter().enumerate().skip(skip) {
             if let Outcome::Result(r) = ms.run(p, o.term()) {
                 out.push(girder_term::copy::copy_term(r, &mut p.heap));
+                if limit.is_some_and(|l| out.len() >= l) {
+                    let key = obj::tuple_element(objs[0].term(), table.keypos - 1);
+                    let key = girder_term::copy::copy_term(key, &mut p.heap);
+                    // 0: the whole entry is done (always so in an ordered_set, whose
+                    // continuations then look like OTP's).
+                    let done = if i + 1 == objs.len() { 0 } else { i + 1 };
+                    return (out, Some(Resume { key, done }));
+                }
             }
-        }
-        if limit.is_some_and(|l| out.len() >= l) {
-            let key = obj::tuple_element(objs[0].term(), table.keypos - 1);
-            let key = girder_term::copy::copy_term(key, &mut p.heap);
-            return (out, Some(key));
         }
     }
     (out, None)
@@ -145,13 +171,13 @@ fn all(p: &mut Process, tab: Term, spec: Term, reverse: bool) -> BifResult {
     })())
 }
 
-/// One chunk: `{Results, Continuation}` or `'$end_of_table'`. `after` is where a
+/// One chunk: `{Results, Continuation}` or `'$end_of_table'`. `from` is where a
 /// continuation left off.
 fn chunk(
     p: &mut Process,
     tab: Term,
     spec_term: Term,
-    after: Option<Term>,
+    from: Option<Resume>,
     reverse: bool,
     limit: Term,
 ) -> EtsResult<Term> {
@@ -161,18 +187,18 @@ fn chunk(
         Some(n) if n >= 1 => n as usize,
         _ => return Err(Cause::None),
     };
-    let spec = if after.is_some() {
+    let spec = if from.is_some() {
         Spec::from_continuation(spec_term)?
     } else {
         Spec::from(spec_term)?
     };
-    let (out, last) = scan(p, table, spec.ms(), after, reverse, Some(n));
+    let (out, last) = scan(p, table, spec.ms(), from, reverse, Some(n));
     if out.is_empty() {
         return Ok(end_of_table());
     }
     let list = obj::list_from_slice(&mut p.heap, &out, Term::NIL);
     let cont = match last {
-        Some(key) => {
+        Some(Resume { key, done }) => {
             let dir = if reverse {
                 Term::atom(Atom::intern("reverse"))
             } else {
@@ -187,7 +213,7 @@ fn chunk(
                     limit,
                     spec_term,
                     Term::NIL,
-                    Term::small(0),
+                    Term::small(done as i64),
                     Term::small(0),
                 ],
             )
@@ -218,7 +244,18 @@ pub fn cont1(p: &mut Process, a: &[Term]) -> BifResult {
             t if t.as_atom().is_some_and(|x| x.name() == "reverse") => true,
             _ => return Err(Cause::None),
         };
-        chunk(p, e[0], e[4], Some(e[1]), reverse, e[3])
+        let done = match e[6].as_small() {
+            Some(n) if n >= 0 => n as usize,
+            _ => return Err(Cause::None),
+        };
+        chunk(
+            p,
+            e[0],
+            e[4],
+            Some(Resume { key: e[1], done }),
+            reverse,
+            e[3],
+        )
     })())
 }
 
