@@ -90,7 +90,19 @@ owner_death() ->
     Ref = monitor(process, Pid3),
     Pid3 ! die,
     receive {'DOWN', Ref, process, Pid3, R} -> p(R) end,
-    p(ets:info(T3)).
+    p(ets:info(T3)),
+    %% An owner killed by another process, its heir alive.
+    {Pid4, T4} = table_owner([{heir, Self, killed_owner}]),
+    Ref4 = monitor(process, Pid4),
+    spawn(fun() -> exit(Pid4, kill) end),
+    receive {'DOWN', Ref4, process, Pid4, R4} -> p(R4) end,
+    receive {'ETS-TRANSFER', T4, Pid4, D4} -> p({D4, ets:lookup(T4, data)}) end,
+    ets:delete(T4),
+    {Pid5, T5} = table_owner([]),
+    Ref5 = monitor(process, Pid5),
+    spawn(fun() -> exit(Pid5, shutdown) end),
+    receive {'DOWN', Ref5, process, Pid5, R5} -> p(R5) end,
+    p(ets:info(T5)).
 
 heir() ->
     Self = self(),
