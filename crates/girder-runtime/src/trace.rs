@@ -152,7 +152,8 @@ thread_local! {
 
 /// Make the next BIF failure on this thread carry `#{module => Module, cause => Cause}` as
 /// its `error_info` instead of `#{module => erl_erts_errors}` (OTP's ETS BIFs do). Call it
-/// just before returning `BifError::Fail`; building the trace consumes it.
+/// just before returning `BifError::Fail`; building the trace consumes it. Only for BIFs
+/// that are never guard BIFs: a guard's failure label swallows the error without a trace.
 pub fn set_error_info(module: Atom, cause: Option<Atom>) {
     ERROR_INFO.with(|c| c.set(Some((module, cause))));
 }
