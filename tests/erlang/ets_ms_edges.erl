@@ -76,4 +76,30 @@ main() ->
            [{{'$99999999999', '_', '_', '_'}, [], [x]}],
            [{{'$1', '_', '_', '_'}, [], [{is_record, {{foo, 1}}, foo, 2}]}]],
     [io:format("~w~n", [r(fun() -> ets:select(T, MS) end)]) || MS <- Odd],
+    long(),
     ok.
+
+%% Long constants: whole in a head; in guards and bodies OTP's compiler stops at a depth.
+long() ->
+    R = fun(F) ->
+                try F() of
+                    V -> {ok, V}
+                catch
+                    error:E:St -> [{M, Fn, _, I} | _] = St, {E, M, Fn, I}
+                end
+        end,
+    T = ets:new(t, [ordered_set]),
+    L = lists:seq(1, 20000),
+    ets:insert(T, [{1, L}, {2, [x | L]}, {3, a}]),
+    io:format("~w~n", [ets:select(T, [{{'$1', L}, [], ['$1']}])]),
+    io:format("~w~n", [ets:match(T, {'$1', [x | '_']})]),
+    io:format("~w~n", [ets:select_count(T, [{{'_', '$2'}, [{'=:=', '$2', {const, L}}],
+                                             [true]}])]),
+    [io:format("~w~n", [R(fun() ->
+                                  length(hd(ets:select(T, [{{3, '_'}, [], [lists:seq(1, N)]}])))
+                          end)]) || N <- [3190, 3191, 20000]],
+    [io:format("~w~n", [R(fun() ->
+                                  ets:select(T, [{{3, '_'}, [{is_list, lists:seq(1, N)}], [x]}])
+                          end)]) || N <- [3189, 3190]],
+    io:format("~w~n", [R(fun() -> ets:match_spec_compile([{{3, '_'}, [], [L]}]) end)]),
+    ets:delete(T).

@@ -76,7 +76,11 @@ fn fail(cause: Cause) -> BifError {
         Atom::intern("erl_stdlib_errors"),
         cause.atom().map(Atom::intern),
     );
-    BifError::BADARG
+    if cause == Cause::SystemLimit {
+        BifError::SYSTEM_LIMIT
+    } else {
+        BifError::BADARG
+    }
 }
 
 /// An ETS BIF's result: a term or the cause of its `badarg`.

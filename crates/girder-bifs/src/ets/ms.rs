@@ -184,18 +184,54 @@ fn collect_vars(t: Term, out: &mut Vec<u32>) {
     }
 }
 
+/// Deepest head pattern girder compiles (beyond: `badarg`).
 const MAX_DEPTH: usize = 10_000;
 
-fn pattern(t: Term, vars: &Vars, depth: usize) -> Result<Pat, ()> {
+/// Deepest guard or body expression: OTP's compiler recurses on the C stack and gives
+/// `system_limit` beyond a depth that depends on the shape (a list of 3190 elements
+/// compiles, 3191 does not; nested tuple constructions stop near 2280); girder uses the
+/// list figure.
+const EXPR_DEPTH: usize = 3190;
+
+/// Why a match specification does not compile.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Invalid {
+    /// Not a valid specification.
+    BadArg,
+    /// Too deep for OTP's compiler.
+    SystemLimit,
+}
+
+/// Whether head pattern `t` stands for itself: no variable or `'_'` in it.
+fn ground(t: Term) -> bool {
+    let mut stack = vec![t];
+    while let Some(t) = stack.pop() {
+        if let Some(a) = t.as_atom() {
+            if var_number(a).is_some() || a.name() == "_" {
+                return false;
+            }
+        } else if t.is_list() {
+            stack.push(obj::head(t));
+            stack.push(obj::tail(t));
+        } else if obj::is_tuple(t) {
+            stack.extend_from_slice(obj::tuple_elements(t));
+        } else if obj::is_map(t) {
+            stack.extend(obj::map_pairs(t).flat_map(|(k, v)| [k, v]));
+        }
+    }
+    true
+}
+
+fn pattern(t: Term, vars: &Vars, depth: usize) -> Result<Pat, Invalid> {
     if depth > MAX_DEPTH {
-        return Err(());
+        return Err(Invalid::BadArg);
     }
     if let Some(a) = t.as_atom() {
         if a.name() == "_" {
             return Ok(Pat::Any);
         }
         if let Some(n) = var_number(a) {
-            return Ok(Pat::Var(vars.slot(n).ok_or(())?));
+            return Ok(Pat::Var(vars.slot(n).ok_or(Invalid::BadArg)?));
         }
         return Ok(Pat::Const(t));
     }
@@ -205,6 +241,10 @@ fn pattern(t: Term, vars: &Vars, depth: usize) -> Result<Pat, ()> {
             .map(|&e| pattern(e, vars, depth + 1))
             .collect::<Result<_, _>>()?;
         return Ok(Pat::Tuple(elements));
+    }
+    if t.is_list() && ground(t) {
+        // A constant list, however long, is matched as a whole.
+        return Ok(Pat::Const(t));
     }
     if t.is_list() {
         return Ok(Pat::Cons(
@@ -218,7 +258,7 @@ fn pattern(t: Term, vars: &Vars, depth: usize) -> Result<Pat, ()> {
             let mut kv = Vec::new();
             collect_vars(k, &mut kv);
             if !kv.is_empty() || k.as_atom().is_some_and(|a| a.name() == "_") {
-                return Err(());
+                return Err(Invalid::BadArg);
             }
             pairs.push((k, pattern(v, vars, depth + 1)?));
         }
@@ -227,9 +267,9 @@ fn pattern(t: Term, vars: &Vars, depth: usize) -> Result<Pat, ()> {
     Ok(Pat::Const(t))
 }
 
-fn expr(t: Term, vars: &Vars, depth: usize) -> Result<Expr, ()> {
-    if depth > MAX_DEPTH {
-        return Err(());
+fn expr(t: Term, vars: &Vars, depth: usize) -> Result<Expr, Invalid> {
+    if depth > EXPR_DEPTH {
+        return Err(Invalid::SystemLimit);
     }
     let sub = |t: Term| expr(t, vars, depth + 1);
     if let Some(a) = t.as_atom() {
@@ -237,7 +277,7 @@ fn expr(t: Term, vars: &Vars, depth: usize) -> Result<Expr, ()> {
             "$_" => Ok(Expr::Object),
             "$$" => Ok(Expr::AllVars),
             _ => match var_number(a) {
-                Some(n) => Ok(Expr::Var(vars.slot(n).ok_or(())?)),
+                Some(n) => Ok(Expr::Var(vars.slot(n).ok_or(Invalid::BadArg)?)),
                 None => Ok(Expr::Const(t)),
             },
         };
@@ -245,7 +285,7 @@ fn expr(t: Term, vars: &Vars, depth: usize) -> Result<Expr, ()> {
     if obj::is_tuple(t) {
         let es = obj::tuple_elements(t);
         let Some(&first) = es.first() else {
-            return Err(());
+            return Err(Invalid::BadArg);
         };
         if es.len() == 1 && obj::is_tuple(first) {
             let inner = obj::tuple_elements(first)
@@ -254,12 +294,12 @@ fn expr(t: Term, vars: &Vars, depth: usize) -> Result<Expr, ()> {
                 .collect::<Result<_, _>>()?;
             return Ok(Expr::Tuple(inner));
         }
-        let f = first.as_atom().ok_or(())?;
+        let f = first.as_atom().ok_or(Invalid::BadArg)?;
         let args = &es[1..];
         if f.name() == "const" && args.len() == 1 {
             return Ok(Expr::Const(args[0]));
         }
-        let compiled = || -> Result<Vec<Expr>, ()> { args.iter().map(|&e| sub(e)).collect() };
+        let compiled = || -> Result<Vec<Expr>, Invalid> { args.iter().map(|&e| sub(e)).collect() };
         return match (f.name(), args.len()) {
             ("andalso", n) if n > 0 => Ok(Expr::AndAlso(compiled()?)),
             ("orelse", n) if n > 0 => Ok(Expr::OrElse(compiled()?)),
@@ -269,7 +309,7 @@ fn expr(t: Term, vars: &Vars, depth: usize) -> Result<Expr, ()> {
             ("node", 0) => Ok(Expr::Node),
             ("node", 1) => Ok(Expr::NodeOf(Box::new(sub(args[0])?))),
             (name, n) => {
-                let bif = *guard_bifs().get(&(name, n as u32)).ok_or(())?;
+                let bif = *guard_bifs().get(&(name, n as u32)).ok_or(Invalid::BadArg)?;
                 Ok(Expr::Call(bif, compiled()?))
             }
         };
@@ -283,7 +323,7 @@ fn expr(t: Term, vars: &Vars, depth: usize) -> Result<Expr, ()> {
     if obj::is_map(t) {
         let pairs = obj::map_pairs(t)
             .map(|(k, v)| Ok((sub(k)?, sub(v)?)))
-            .collect::<Result<_, ()>>()?;
+            .collect::<Result<_, Invalid>>()?;
         return Ok(Expr::Map(pairs));
     }
     Ok(Expr::Const(t))
@@ -291,12 +331,12 @@ fn expr(t: Term, vars: &Vars, depth: usize) -> Result<Expr, ()> {
 
 impl MatchSpec {
     /// Compile `ms`; `Err` for anything OTP rejects with `badarg`.
-    pub fn compile(ms: Term) -> Result<MatchSpec, ()> {
-        let clauses = obj::list_to_vec(ms).ok_or(())?;
+    pub fn compile(ms: Term) -> Result<MatchSpec, Invalid> {
+        let clauses = obj::list_to_vec(ms).ok_or(Invalid::BadArg)?;
         let mut out = Vec::with_capacity(clauses.len());
         for c in clauses {
             if !obj::is_tuple(c) || obj::tuple_arity(c) != 3 {
-                return Err(());
+                return Err(Invalid::BadArg);
             }
             let (head, guards, body) = (
                 obj::tuple_element(c, 0),
@@ -310,17 +350,17 @@ impl MatchSpec {
             let vars = Vars { numbers };
             let head_pat = pattern(head, &vars, 0)?;
             let guards = obj::list_to_vec(guards)
-                .ok_or(())?
+                .ok_or(Invalid::BadArg)?
                 .into_iter()
                 .map(|g| expr(g, &vars, 0))
                 .collect::<Result<_, _>>()?;
             let body: Vec<Expr> = obj::list_to_vec(body)
-                .ok_or(())?
+                .ok_or(Invalid::BadArg)?
                 .into_iter()
                 .map(|b| expr(b, &vars, 0))
                 .collect::<Result<_, _>>()?;
             if body.is_empty() {
-                return Err(());
+                return Err(Invalid::BadArg);
             }
             out.push(Clause {
                 head: head_pat,

@@ -18,7 +18,7 @@ use girder_term::object as obj;
 use girder_term::{Atom, Term};
 
 use super::basic::same_key;
-use super::ms::{self, MatchSpec, Outcome};
+use super::ms::{self, Invalid, MatchSpec, Outcome};
 use super::object::{Objects, Owned};
 use super::table::{Cause, Kind, Need, Table, ref_key, registry};
 use super::{EtsResult, bif};
@@ -33,6 +33,13 @@ struct Compiled {
 /// Compiled match specifications by reference. They are kept for the VM's life: OTP frees
 /// one when its reference is garbage collected, which girder cannot observe yet.
 static COMPILED: LazyLock<Mutex<HashMap<[u32; 6], Arc<Compiled>>>> = LazyLock::new(Mutex::default);
+
+fn invalid(e: Invalid) -> Cause {
+    match e {
+        Invalid::BadArg => Cause::None,
+        Invalid::SystemLimit => Cause::SystemLimit,
+    }
+}
 
 fn compiled(t: Term) -> Option<Arc<Compiled>> {
     if !obj::is_local_ref(t) {
@@ -56,9 +63,7 @@ impl Spec {
     /// `t` as given to `select/2,3`...: a match specification (a compiled one is refused,
     /// as OTP refuses it there).
     fn from(t: Term) -> EtsResult<Spec> {
-        MatchSpec::compile(t)
-            .map(Spec::Now)
-            .map_err(|()| Cause::None)
+        MatchSpec::compile(t).map(Spec::Now).map_err(invalid)
     }
 
     /// `t` from a continuation: compiled (what `repair_continuation/2` puts there), or the
@@ -67,9 +72,7 @@ impl Spec {
         if let Some(c) = compiled(t) {
             return Ok(Spec::Compiled(c));
         }
-        MatchSpec::compile(t)
-            .map(Spec::Now)
-            .map_err(|()| Cause::None)
+        MatchSpec::compile(t).map(Spec::Now).map_err(invalid)
     }
 
     fn ms(&self) -> &MatchSpec {
@@ -367,7 +370,7 @@ pub fn select_replace(p: &mut Process, a: &[Term]) -> BifResult {
 pub fn match_spec_compile(p: &mut Process, a: &[Term]) -> BifResult {
     bif((|| {
         let src = Owned::new(a[0]);
-        let ms = MatchSpec::compile(src.term()).map_err(|()| Cause::None)?;
+        let ms = MatchSpec::compile(src.term()).map_err(invalid)?;
         let r = obj::make_ref(&mut p.heap);
         let k = ref_key(&obj::local_ref_ids(r));
         COMPILED

@@ -89,12 +89,14 @@ pub enum Cause {
     NotOwner,
     /// A named table of this name exists.
     AlreadyExists,
+    /// Not `badarg` but `system_limit` (a match specification too deep).
+    SystemLimit,
 }
 
 impl Cause {
     pub fn atom(self) -> Option<&'static str> {
         Some(match self {
-            Cause::None => return None,
+            Cause::None | Cause::SystemLimit => return None,
             Cause::Type => "type",
             Cause::Id => "id",
             Cause::Access => "access",
