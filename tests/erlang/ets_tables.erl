@@ -124,7 +124,34 @@ traversal() ->
     p(lists:sort(Keys)),
     p(lists:sort(ets:foldl(fun({K, _}, Acc) -> [K | Acc] end, [], S))),
     p({ets:first(ets:new(e, [])), ets:last(ets:new(e2, [ordered_set]))}),
-    ets:delete(O), ets:delete(S).
+    ets:delete(O), ets:delete(S),
+    delete_walk().
+
+%% Deleting while traversing: fine in a fixed table (ets:foldl fixes it), badarg for a
+%% deleted key in an unfixed hash table.
+delete_walk() ->
+    [begin
+         T = ets:new(t, [Type]),
+         ets:insert(T, [{I, I} || I <- lists:seq(1, 30)]),
+         N = ets:foldl(fun({K, V}, A) -> ets:delete(T, K), A + V end, 0, T),
+         p({Type, N, ets:info(T, size)}),
+         ets:insert(T, [{I, I} || I <- lists:seq(1, 30)]),
+         ets:safe_fixtable(T, true),
+         S = delete_walk(T, ets:first(T), 0),
+         ets:safe_fixtable(T, false),
+         p({S, ets:info(T, size)}),
+         ets:insert(T, [{1, 1}]),
+         K = ets:first(T),
+         ets:delete(T, K),
+         p(err(fun() -> ets:next(T, K) end)),
+         ets:delete(T)
+     end || Type <- [set, bag, duplicate_bag, ordered_set]].
+
+delete_walk(_, '$end_of_table', A) -> A;
+delete_walk(T, K, A) ->
+    [{K, V}] = ets:lookup(T, K),
+    ets:delete(T, K),
+    delete_walk(T, ets:next(T, K), A + V).
 
 walk('$end_of_table', _) -> [];
 walk(K, Next) -> [K | walk(Next(K), Next)].

@@ -374,9 +374,10 @@ fn step(p: &mut Process, a: &[Term], back: bool) -> BifResult {
         let mut reg = registry();
         let table = reg.table(a[0], p.id, Need::Read)?;
         let ordered = table.kind == Kind::OrderedSet;
-        // In hash tables the key must be in the table (OTP's order is per table, and
-        // `prev` is `next`).
-        if !ordered && table.get(a[1]).is_none() {
+        // In hash tables the key must be in the table unless the table is fixed
+        // (`safe_fixtable`, as `ets:foldl` does: then a deleted key still has a place
+        // in the order). `prev` is `next` there.
+        if !ordered && !table.fixed() && table.get(a[1]).is_none() {
             return Err(Cause::None);
         }
         let probe = table.probe(a[1]);
