@@ -10,6 +10,7 @@ mod calendar;
 mod code;
 mod compare;
 mod control;
+mod ets;
 mod external;
 mod floats;
 mod hashing;
@@ -45,6 +46,7 @@ const TABLES: &[&[Entry]] = &[
     code::BIFS,
     compare::BIFS,
     control::BIFS,
+    ets::BIFS,
     external::BIFS,
     floats::BIFS,
     hashing::BIFS,
@@ -70,6 +72,7 @@ const TABLES: &[&[Entry]] = &[
 pub fn register_all() {
     misc::start_clock();
     time::start();
+    girder_runtime::sched::add_exit_hook(ets::process_exited);
     for &(m, f, a, bif) in TABLES.iter().copied().flatten() {
         register_bif(Atom::intern(m), Atom::intern(f), a, bif);
     }

@@ -49,7 +49,7 @@ pub(crate) fn start() {
     let _ = *START;
 }
 
-fn monotonic_ns() -> i128 {
+pub(crate) fn monotonic_ns() -> i128 {
     START.0.elapsed().as_nanos() as i128 + START_MONOTONIC
 }
 

@@ -209,22 +209,39 @@ fn continuation_frames(p: &mut Process, mut frames: Vec<Term>) -> Term {
     obj::list_from_slice(&mut p.heap, &frames, Term::NIL)
 }
 
+thread_local! {
+    /// The `error_info` a failing BIF asked for: its module and `cause` (see [`set_error_info`]).
+    static ERROR_INFO: std::cell::Cell<Option<(Atom, Option<Atom>)>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Make the next BIF failure on this thread carry `#{module => Module, cause => Cause}` as
+/// its `error_info` (OTP's ETS BIFs do). Call it just before returning `BifError::Fail`;
+/// building the trace consumes it. Only for BIFs that are never guard BIFs: a guard's
+/// failure label swallows the error without a trace.
+pub fn set_error_info(module: Atom, cause: Option<Atom>) {
+    ERROR_INFO.with(|c| c.set(Some((module, cause))));
+}
+
 /// `[{error_info, #{module => M}}]`, which OTP attaches to failing BIFs (with `cause =>
 /// Cause` when the BIF gives one): `M` is the error formatter of the BIF's application
 /// (`erl_erts_errors` for erts's own modules, `erl_stdlib_errors` for stdlib's `lists`,
-/// `maps`..., `erl_kernel_errors` for kernel's).
+/// `maps`..., `erl_kernel_errors` for kernel's), unless the BIF chose with
+/// [`set_error_info`].
 fn error_info(p: &mut Process, module: Atom, cause: Option<Atom>) -> Term {
-    let formatter = match module.name() {
-        "lists" | "maps" | "binary" | "math" | "unicode" | "string" | "ets" | "io" | "re" => {
-            "erl_stdlib_errors"
+    let (formatter, cause) = match ERROR_INFO.with(|c| c.take()) {
+        Some((m, c)) => (m, c),
+        None => {
+            let m = match module.name() {
+                "lists" | "maps" | "binary" | "math" | "unicode" | "string" | "ets" | "io"
+                | "re" => "erl_stdlib_errors",
+                "os" | "code" | "file" | "net_kernel" => "erl_kernel_errors",
+                _ => "erl_erts_errors",
+            };
+            (Atom::intern(m), cause)
         }
-        "os" | "code" | "file" | "net_kernel" => "erl_kernel_errors",
-        _ => "erl_erts_errors",
     };
-    let mut pairs = vec![(
-        Term::atom(Atom::intern("module")),
-        Term::atom(Atom::intern(formatter)),
-    )];
+    let mut pairs = vec![(Term::atom(Atom::intern("module")), Term::atom(formatter))];
     if let Some(c) = cause {
         pairs.push((Term::atom(Atom::intern("cause")), Term::atom(c)));
     }

@@ -435,6 +435,19 @@ impl LiteralArea {
         (copy, area)
     }
 
+    /// An empty area whose first block holds exactly `words` words: the home of one term
+    /// whose size is known (an ETS object), without the slack of the usual block size.
+    pub fn with_capacity(words: usize) -> LiteralArea {
+        LiteralArea {
+            blocks: if words == 0 {
+                Vec::new()
+            } else {
+                vec![Bump::new(words)]
+            },
+            off_heap: Vec::new(),
+        }
+    }
+
     /// Whether `ptr` points into this area.
     pub fn contains(&self, ptr: *const u64) -> bool {
         let a = ptr as usize;
@@ -475,6 +488,20 @@ impl Drop for LiteralArea {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literal_area_with_capacity_is_one_exact_block() {
+        let mut a = LiteralArea::with_capacity(5);
+        let p = a.alloc(5);
+        assert!(a.contains(p));
+        assert_eq!(a.blocks.len(), 1);
+        assert_eq!(a.blocks[0].free(), 0);
+        // More than asked takes another block, as usual.
+        let q = a.alloc(1);
+        assert!(a.contains(q));
+        assert_eq!(a.blocks.len(), 2);
+        assert_eq!(LiteralArea::with_capacity(0).used_words(), 0);
+    }
 
     #[test]
     fn bump_then_fragments() {

@@ -919,11 +919,12 @@ fn run_slice(slot: &Arc<Slot>) {
     }
 }
 
-/// Hooks run when a process exits (ETS tables owned by it, ...): given its number.
-static EXIT_HOOKS: Mutex<Vec<fn(u64)>> = Mutex::new(Vec::new());
+/// Hooks run when a process exits, before it signals its links and monitors (ETS gives its
+/// tables to their heirs or deletes them).
+static EXIT_HOOKS: Mutex<Vec<fn(&mut Process)>> = Mutex::new(Vec::new());
 
-/// Call `hook` with the number of every process that exits.
-pub fn add_exit_hook(hook: fn(u64)) {
+/// Call `hook` with every process that exits.
+pub fn add_exit_hook(hook: fn(&mut Process)) {
     EXIT_HOOKS
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -940,6 +941,10 @@ fn exited(slot: &Slot, mut p: Box<Process>, reason: Term, mut unapplied: Vec<Sig
         let mut g = slot.lock();
         g.state = State::Exited;
         unapplied.append(&mut g.inbox);
+    }
+    let hooks = EXIT_HOOKS.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    for hook in hooks {
+        hook(&mut p);
     }
     table::remove(p.id);
     table::aliases().retain(|_, (owner, _)| *owner != p.id);
@@ -1009,10 +1014,6 @@ fn exited(slot: &Slot, mut p: Box<Process>, reason: Term, mut unapplied: Vec<Sig
                 reference: Owned::copy(r),
             },
         );
-    }
-    let hooks = EXIT_HOOKS.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    for hook in hooks {
-        hook(id);
     }
     // Only now, after the signals above made their receivers runnable, may this process
     // stop counting as active (else an idle thread could see nothing active and stop).
