@@ -69,17 +69,24 @@ thread_local! {
 /// Queue process `id` (now in state `Queued`) to run.
 pub(super) fn enqueue(id: u64, priority: Priority) {
     let l = level(priority);
-    let pushed = LOCAL.with(|q| match &*q.borrow() {
+    // Queued on this thread: worth waking another thread only when there is more than the
+    // one process to run next (a message handed to a waiting process, as in a ring, runs
+    // best right here once the sender is done; waking a thread to steal it costs more).
+    let queued_here = LOCAL.with(|q| match &*q.borrow() {
         Some(w) => {
             w[l].push(id);
-            true
+            Some(w.iter().map(Worker::len).sum::<usize>())
         }
-        None => false,
+        None => None,
     });
-    if !pushed {
-        SHARED.injector[l].push(id);
+    match queued_here {
+        Some(n) if n < 2 => {}
+        Some(_) => notify(),
+        None => {
+            SHARED.injector[l].push(id);
+            notify();
+        }
     }
-    notify();
 }
 
 /// Wake one sleeping scheduler thread, if any sleeps.
