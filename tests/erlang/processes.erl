@@ -1,7 +1,7 @@
 %% Processes (issue 5): spawn_opt, process_info, timers, exit signal rules, the registry,
 %% priorities. Output is deterministic: pids are never printed, only compared.
 -module(processes).
--export([main/0, waiter/0, echo_loop/0]).
+-export([main/0, waiter/0, echo_loop/0, woken/1]).
 
 %% The reason of a caught exception (stack traces would show pids).
 -define(R(Expr), r(catch Expr)).
@@ -17,7 +17,36 @@ main() ->
     registry(),
     priorities(),
     chains(),
+    heap_limits(),
+    hibernation(),
     ok.
+
+heap_limits() ->
+    io:format("max_heap old ~p~n", [process_flag(max_heap_size, 1000000)]),
+    io:format("max_heap now ~p~n", [process_info(self(), max_heap_size)]),
+    io:format("max_heap map ~p~n", [process_flag(max_heap_size, #{size => 0, kill => false})]),
+    io:format("max_heap bad ~p~n", [?R(process_flag(max_heap_size, #{size => -1}))]),
+    io:format("max_heap bad key ~p~n", [?R(process_flag(max_heap_size, #{bogus => 1}))]),
+    process_flag(max_heap_size, 0),
+    {P, R} = spawn_opt(fun() -> grow([]) end,
+                       [monitor, {max_heap_size, #{size => 20000, kill => true, error_logger => false}}]),
+    receive {'DOWN', R, process, P, Why} -> io:format("over the limit ~p~n", [Why]) end,
+    {P2, R2} = spawn_opt(fun() -> _ = lists:seq(1, 30000), exit(fine) end,
+                         [monitor, {max_heap_size, #{size => 20000, kill => false, error_logger => false}}]),
+    receive {'DOWN', R2, process, P2, Why2} -> io:format("no kill ~p~n", [Why2]) end.
+
+grow(L) -> grow([L | L]).
+
+hibernation() ->
+    Self = self(),
+    P = spawn(fun() -> put(k, v), erlang:hibernate(?MODULE, woken, [Self]) end),
+    timer_sleep(20),
+    io:format("hibernating alive ~p~n", [is_process_alive(P)]),
+    P ! wake,
+    receive {woken, Msg, Dict} -> io:format("woken ~p ~p~n", [Msg, Dict]) end.
+
+woken(Parent) ->
+    receive M -> Parent ! {woken, M, get(k)} end.
 
 waiter() ->
     receive stop -> ok end.

@@ -2,6 +2,7 @@
 //! `process_flag/2`, `process_info/1,2`.
 
 use girder_runtime::bif::{BifError, BifResult};
+use girder_runtime::process::MaxHeapSize;
 use girder_runtime::sched::table::AliasMode;
 use girder_runtime::sched::{Priority, SpawnOpts};
 use girder_runtime::{Class, Process, interp, module, sched};
@@ -85,6 +86,7 @@ pub const BIFS: &[Entry] = &[
         Ok(Term::boolean(true))
     }),
     ("erlang", "process_info", 1, process_info1),
+    ("erlang", "hibernate", 3, hibernate),
     ("erlang", "processes", 0, processes),
     ("erlang", "process_info", 2, process_info),
     ("erlang", "group_leader", 0, |p, _| {
@@ -208,11 +210,7 @@ fn spawn_opt4(p: &mut Process, a: &[Term]) -> BifResult {
                     return Err(BifError::BADARG);
                 }
             }
-            Some("max_heap_size") => {
-                if !(obj::is_map(v) || words().is_ok()) {
-                    return Err(BifError::BADARG);
-                }
-            }
+            Some("max_heap_size") => opts.max_heap_size = Some(max_heap_size_arg(v, None)?),
             Some("async_dist") => {
                 v.as_atom()
                     .filter(|b| *b == Atom::TRUE || *b == Atom::FALSE)
@@ -360,6 +358,54 @@ fn exit2(p: &mut Process, a: &[Term]) -> BifResult {
     }
 }
 
+/// The `max_heap_size` every process starts with: no limit.
+const DEFAULT_MAX_HEAP: MaxHeapSize = MaxHeapSize {
+    size: 0,
+    kill: true,
+    error_logger: true,
+};
+
+/// A `max_heap_size` value: a size in words, or a map with `size`, `kill`, `error_logger`
+/// (keys left out keep the values of `base`).
+fn max_heap_size_arg(v: Term, base: Option<MaxHeapSize>) -> Result<MaxHeapSize, BifError> {
+    let size = |t: Term| {
+        obj::integer_to_i64(t)
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or(BifError::BADARG)
+    };
+    let mut m = base.unwrap_or(DEFAULT_MAX_HEAP);
+    if obj::is_map(v) {
+        for (k, val) in obj::map_pairs(v) {
+            let flag = || match val.as_atom() {
+                Some(Atom::TRUE) => Ok(true),
+                Some(Atom::FALSE) => Ok(false),
+                _ => Err(BifError::BADARG),
+            };
+            match k.as_atom().map(|k| k.name()) {
+                Some("size") => m.size = size(val)?,
+                Some("kill") => m.kill = flag()?,
+                Some("error_logger") => m.error_logger = flag()?,
+                _ => return Err(BifError::BADARG),
+            }
+        }
+    } else {
+        m.size = size(v)?;
+    }
+    Ok(m)
+}
+
+fn max_heap_size_map(h: &mut impl girder_term::heap::Alloc, m: MaxHeapSize) -> Term {
+    let mut pairs = vec![
+        (
+            Term::atom(Atom::intern("error_logger")),
+            Term::boolean(m.error_logger),
+        ),
+        (Term::atom(Atom::intern("kill")), Term::boolean(m.kill)),
+        (Term::atom(Atom::intern("size")), Term::small(m.size as i64)),
+    ];
+    obj::map_from_pairs(h, &mut pairs)
+}
+
 fn process_flag(p: &mut Process, a: &[Term]) -> BifResult {
     let bool_arg = |t: Term| match t.as_atom() {
         Some(Atom::TRUE) => Ok(true),
@@ -388,6 +434,11 @@ fn process_flag(p: &mut Process, a: &[Term]) -> BifResult {
             Some("on_heap" | "off_heap") => Ok(Term::atom(Atom::intern("on_heap"))),
             _ => Err(BifError::BADARG),
         },
+        Some("max_heap_size") => {
+            let old = p.max_heap_size.unwrap_or(DEFAULT_MAX_HEAP);
+            p.max_heap_size = Some(max_heap_size_arg(a[1], Some(old))?);
+            Ok(max_heap_size_map(&mut p.heap, old))
+        }
         Some("sensitive") => {
             bool_arg(a[1])?;
             Ok(Term::boolean(false))
@@ -570,6 +621,33 @@ fn timer_query(p: &mut Process, r: Term, opts: Term, cancel: bool) -> BifResult 
     Ok(result)
 }
 
+/// `erlang:hibernate(M, F, Args)`: the interpreter drops the stack, compacts the heap and
+/// waits for a message before calling `M:F(Args)`. An undefined function is `undef` at once.
+fn hibernate(p: &mut Process, a: &[Term]) -> BifResult {
+    let (Some(m), Some(f)) = (a[0].as_atom(), a[1].as_atom()) else {
+        return Err(BifError::BADARG);
+    };
+    let args = list_arg(a[2])?;
+    let export = module::export(m, f, args.len() as u32);
+    let defined = export.target().is_some()
+        || (girder_runtime::code_server::ensure_loaded(m).is_ok() && export.target().is_some());
+    if !defined {
+        return Err(BifError::Raise {
+            class: Class::Error,
+            reason: Term::atom(Atom::UNDEF),
+        });
+    }
+    if args.len() > p.x.len() {
+        return Err(BifError::SYSTEM_LIMIT);
+    }
+    p.x[..args.len()].copy_from_slice(&args);
+    Err(BifError::Hibernate {
+        module: m,
+        function: f,
+        arity: args.len() as u32,
+    })
+}
+
 fn processes(p: &mut Process, _: &[Term]) -> BifResult {
     let pids: Vec<Term> = sched::processes(p).into_iter().map(Term::pid).collect();
     Ok(obj::list_from_slice(&mut p.heap, &pids, Term::NIL))
@@ -707,6 +785,7 @@ fn info_item(
             list(h, &items)
         }
         "suspending" => Term::NIL,
+        "max_heap_size" => max_heap_size_map(h, q.max_heap_size.unwrap_or(DEFAULT_MAX_HEAP)),
         "catchlevel" => Term::small(q.stack.iter().filter(|t| t.is_catch()).count() as i64),
         "last_calls" => Term::boolean(false),
         "sequential_trace_token" => Term::NIL,

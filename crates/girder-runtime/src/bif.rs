@@ -43,6 +43,13 @@ pub enum BifError {
     },
     /// Stop the whole VM with this exit status (`halt/1,2`).
     Halt(i32),
+    /// `erlang:hibernate(Module, Function, Args)`, its arguments already in the X
+    /// registers: drop the call stack, compact the heap, wait for a message, then call.
+    Hibernate {
+        module: Atom,
+        function: Atom,
+        arity: u32,
+    },
 }
 
 impl BifError {

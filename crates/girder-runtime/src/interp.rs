@@ -42,6 +42,9 @@ pub enum Outcome {
     Wait,
     /// The runtime cannot go on with this process (an unimplemented instruction, say).
     Fault(String),
+    /// The process must exit with this reason and no exception can stop it (its heap grew
+    /// past `max_heap_size` with `kill`).
+    Exit(Term),
 }
 
 /// An exception or other event that stops straight-line execution.
@@ -58,6 +61,10 @@ enum Trap {
     Yield,
     Wait,
     Fault(String),
+    /// Exit with this reason, past every catch.
+    Exit(Term),
+    /// Hibernate, then call this function (arguments in the X registers; it exists).
+    Hibernate(&'static Export),
 }
 
 impl Process {
@@ -284,8 +291,60 @@ pub fn run(p: &mut Process) -> Outcome {
                 return Outcome::Wait;
             }
             Trap::Fault(s) => return Outcome::Fault(s),
+            Trap::Exit(r) => return Outcome::Exit(r),
+            Trap::Hibernate(export) => {
+                // The BIF made sure the function exists.
+                let target = match resolve(export) {
+                    Ok(Some(cp)) => cp,
+                    Ok(None) => return Outcome::Fault(format!("hibernate: {export:?} vanished")),
+                    Err(e) => return Outcome::Fault(e.to_string()),
+                };
+                // The call stack goes; the heap keeps only what the arguments reach.
+                let arity = export.arity;
+                p.stack.clear();
+                p.stack_low = 0;
+                p.cp = Cp::NONE;
+                p.recv_pos = 0;
+                p.gc(0, arity as usize);
+                p.live_x = arity;
+                p.resume = target;
+                if p.msgs.is_empty() {
+                    return Outcome::Wait;
+                }
+                let Some(m) = module::code(target.code()) else {
+                    return Outcome::Fault("hibernate into unloaded code".into());
+                };
+                module = m;
+                pc = target.offset() as usize;
+            }
         }
     }
+}
+
+/// After a collection: a process whose heap is larger than its `max_heap_size` is reported
+/// and, with `kill`, killed (`killed`, which no catch stops), as OTP does.
+fn heap_limit(p: &mut Process) -> Result<(), Trap> {
+    let Some(limit) = p.max_heap_size else {
+        return Ok(());
+    };
+    let total = p.heap.young_capacity() + p.heap.old_capacity();
+    if limit.size == 0 || total <= limit.size {
+        return Ok(());
+    }
+    if limit.error_logger {
+        eprintln!(
+            "=ERROR REPORT====\n     Process:          <0.{}.0> \n     Context:          maximum heap size reached\n     Max Heap Size:    {}\n     Total Heap Size:  {}\n     Kill:             {}\n     Error Logger:     true\n     Message Queue Len: {}\n",
+            p.id,
+            limit.size,
+            total,
+            limit.kill,
+            p.msgs.len()
+        );
+    }
+    if limit.kill {
+        return Err(Trap::Exit(Term::atom(Atom::KILLED)));
+    }
+    Ok(())
 }
 
 /// Pop the stack down to the frame holding the nearest catch marker; its handler.
@@ -367,6 +426,11 @@ fn bif_trap(p: &mut Process, export: &'static Export, args: &[Term], e: BifError
             trace: Some(trace),
         },
         BifError::Halt(n) => Trap::Halt(n),
+        BifError::Hibernate {
+            module,
+            function,
+            arity,
+        } => Trap::Hibernate(crate::module::export(module, function, arity)),
     }
 }
 
@@ -734,6 +798,7 @@ fn step(
             p.cp = Cp::NONE;
             if !p.heap.has_room(*heap as usize) {
                 p.gc(*heap as usize, *live as usize);
+                heap_limit(p)?;
             }
         }
         Instr::Deallocate { n } => p.deallocate(*n)?,
@@ -750,6 +815,7 @@ fn step(
         Instr::TestHeap { heap, live } => {
             if !p.heap.has_room(*heap as usize) {
                 p.gc(*heap as usize, *live as usize);
+                heap_limit(p)?;
             }
         }
 

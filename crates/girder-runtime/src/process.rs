@@ -67,9 +67,21 @@ pub struct Process {
     pub initial_call: (Atom, Atom, u32),
     /// Reductions used in earlier time slices.
     pub total_reductions: u64,
+    /// `max_heap_size`: the limit checked after each collection.
+    pub max_heap_size: Option<MaxHeapSize>,
     /// The group leader's pid number: where `io` sends this process's I/O requests.
     /// A new process inherits its parent's.
     pub group_leader: u64,
+}
+
+/// A process's `max_heap_size` setting (words; 0 means no limit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MaxHeapSize {
+    pub size: usize,
+    /// Kill the process when the limit is passed.
+    pub kill: bool,
+    /// Report it.
+    pub error_logger: bool,
 }
 
 impl Process {
@@ -108,6 +120,7 @@ impl Process {
             initial_call: (Atom::ERLANG, Atom::intern("apply"), 2),
             total_reductions: 0,
             group_leader: id,
+            max_heap_size: None,
         }
     }
 

@@ -58,6 +58,8 @@ pub struct SpawnOpts {
     pub priority: Priority,
     /// Initial heap size in words (`min_heap_size`).
     pub min_heap_size: Option<usize>,
+    /// `max_heap_size`.
+    pub max_heap_size: Option<crate::process::MaxHeapSize>,
 }
 
 impl Default for SpawnOpts {
@@ -67,6 +69,7 @@ impl Default for SpawnOpts {
             monitor: None,
             priority: Priority::Normal,
             min_heap_size: None,
+            max_heap_size: None,
         }
     }
 }
@@ -78,6 +81,7 @@ fn new_process(opts: &SpawnOpts) -> Box<Process> {
         .max(crate::process::MIN_HEAP_WORDS);
     let mut p = Box::new(Process::with_heap(new_id(), words));
     p.priority = opts.priority;
+    p.max_heap_size = opts.max_heap_size;
     p
 }
 
@@ -914,6 +918,7 @@ fn run_slice(slot: &Arc<Slot>) {
             }
             exited(slot, p, r, Vec::new());
         }
+        Outcome::Exit(r) => exited(slot, p, r, Vec::new()),
         Outcome::Halt(n) => run::stop(Ok(Some(n))),
         Outcome::Fault(msg) => run::stop(Err(msg)),
     }
