@@ -19,7 +19,16 @@ main() ->
     chains(),
     heap_limits(),
     hibernation(),
+    stats(),
     ok.
+
+stats() ->
+    {R, _} = statistics(reductions),
+    {R2, Since} = statistics(reductions),
+    io:format("stats ~p ~p ~p ~p~n",
+              [R > 0 andalso R2 >= R andalso Since >= 0, is_integer(statistics(run_queue)),
+               lists:all(fun is_integer/1, statistics(run_queue_lengths)),
+               element(1, statistics(context_switches)) > 0]).
 
 heap_limits() ->
     io:format("max_heap old ~p~n", [process_flag(max_heap_size, 1000000)]),

@@ -171,6 +171,7 @@ static START: std::sync::LazyLock<std::time::Instant> =
 /// The previous `wall_clock` and `runtime` readings (ms), for their "since last call" part.
 static LAST_WALL: AtomicI64 = AtomicI64::new(0);
 static LAST_RUNTIME: AtomicI64 = AtomicI64::new(0);
+static LAST_REDUCTIONS: AtomicI64 = AtomicI64::new(0);
 
 /// Process CPU time in milliseconds.
 fn cpu_ms() -> i64 {
@@ -192,7 +193,27 @@ fn statistics(p: &mut Process, a: &[Term]) -> BifResult {
     match a[0].as_atom().map(|a| a.name()) {
         Some("wall_clock") => Ok(pair(p, START.elapsed().as_millis() as i64, &LAST_WALL)),
         Some("runtime") => Ok(pair(p, cpu_ms(), &LAST_RUNTIME)),
-        Some("run_queue") => Ok(Term::small(0)),
+        Some("run_queue" | "total_run_queue_lengths" | "total_run_queue_lengths_all") => {
+            let n: usize = girder_runtime::sched::run_queue_lengths().iter().sum();
+            Ok(Term::small(n as i64))
+        }
+        Some("run_queue_lengths" | "run_queue_lengths_all") => {
+            let v: Vec<Term> = girder_runtime::sched::run_queue_lengths()
+                .into_iter()
+                .map(|n| Term::small(n as i64))
+                .collect();
+            Ok(obj::list_from_slice(&mut p.heap, &v, Term::NIL))
+        }
+        Some("reductions" | "exact_reductions") => {
+            // The running process's slice so far counts too.
+            let now = (girder_runtime::interp::REDUCTIONS - p.reductions).max(0) as i64;
+            let total = girder_runtime::sched::totals().0 as i64 + now;
+            Ok(pair(p, total, &LAST_REDUCTIONS))
+        }
+        Some("context_switches") => {
+            let n = girder_runtime::sched::totals().1 as i64;
+            Ok(obj::tuple(&mut p.heap, &[Term::small(n), Term::small(0)]))
+        }
         _ => Err(BifError::BADARG),
     }
 }

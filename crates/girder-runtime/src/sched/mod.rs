@@ -760,6 +760,22 @@ pub fn schedulers_online() -> usize {
     run::online()
 }
 
+/// Processes ready to run and waiting in each scheduler thread's run queue.
+pub fn run_queue_lengths() -> Vec<usize> {
+    run::queue_lengths()
+}
+
+static REDUCTIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static CONTEXT_SWITCHES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Reductions of every process in completed time slices, and the number of time slices.
+pub fn totals() -> (u64, u64) {
+    (
+        REDUCTIONS.load(Ordering::Relaxed),
+        CONTEXT_SWITCHES.load(Ordering::Relaxed),
+    )
+}
+
 /// The number of scheduler threads the VM runs (or will run).
 pub fn schedulers() -> usize {
     match SCHEDULERS.load(Ordering::SeqCst) {
@@ -877,7 +893,10 @@ fn run_slice(slot: &Arc<Slot>) {
     if *DEBUG {
         eprintln!("ran {}: {:?}", p.id, std::mem::discriminant(&outcome));
     }
-    p.total_reductions += (interp::REDUCTIONS - p.reductions).max(0) as u64;
+    let used = (interp::REDUCTIONS - p.reductions).max(0) as u64;
+    p.total_reductions += used;
+    REDUCTIONS.fetch_add(used, Ordering::Relaxed);
+    CONTEXT_SWITCHES.fetch_add(1, Ordering::Relaxed);
     match outcome {
         Outcome::Yield => park(slot, p, true),
         Outcome::Wait => {

@@ -150,6 +150,22 @@ fn find_work(me: usize) -> Option<u64> {
     })
 }
 
+/// Processes waiting in each scheduler thread's run queues (the injector counted with the
+/// first thread).
+pub(super) fn queue_lengths() -> Vec<usize> {
+    let Some(stealers) = SHARED.stealers.get() else {
+        return vec![0];
+    };
+    let mut v: Vec<usize> = stealers
+        .iter()
+        .map(|s| s.iter().map(Stealer::len).sum())
+        .collect();
+    if let Some(first) = v.first_mut() {
+        *first += SHARED.injector.iter().map(Injector::len).sum::<usize>();
+    }
+    v
+}
+
 /// Set how many scheduler threads run processes (at least one, at most all); the old count.
 pub(super) fn set_online(n: usize) -> usize {
     let threads = SHARED.threads.load(Ordering::SeqCst).max(1);
