@@ -206,7 +206,7 @@ fn statistics(p: &mut Process, a: &[Term]) -> BifResult {
         }
         Some("reductions" | "exact_reductions") => {
             // The running process's slice so far counts too.
-            let now = (girder_runtime::interp::REDUCTIONS - p.reductions).max(0) as i64;
+            let now = (girder_runtime::interp::REDUCTIONS - p.reductions).max(0);
             let total = girder_runtime::sched::totals().0 as i64 + now;
             Ok(pair(p, total, &LAST_REDUCTIONS))
         }
