@@ -221,6 +221,7 @@ fn idle(me: usize) {
         stop(Ok(None));
         return;
     }
+    release_free_memory();
     // Lost wake-ups cannot happen (a queuer that sees no idle thread queued before this
     // thread looked), but a timer may fall due: sleep at most until then.
     let wait = super::timers::next_due_in()
@@ -307,3 +308,29 @@ pub(super) fn run_threads(threads: usize) -> Result<Option<i32>, String> {
 /// Stack of each extra scheduler thread: the interpreter does not recurse per Erlang call,
 /// but some BIFs walk deep terms recursively; this matches the main thread's usual 8 MiB.
 const SCHEDULER_STACK: usize = 8 << 20;
+
+/// When a scheduler thread goes idle, hand memory freed since the last time back to the
+/// system (at most once a second): process heaps freed on one thread and allocated on another
+/// otherwise stay in glibc's per-thread arenas, and a VM that spawned a million processes
+/// would keep their high-water mark.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::sync::atomic::AtomicU64;
+        static LAST: AtomicU64 = AtomicU64::new(0);
+        static EPOCH: LazyLock<std::time::Instant> = LazyLock::new(std::time::Instant::now);
+        let now = EPOCH.elapsed().as_millis() as u64 + 1000;
+        let last = LAST.load(Ordering::Relaxed);
+        if now - last >= 1000
+            && LAST
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            // SAFETY: malloc_trim only returns unused memory of the allocator's arenas to
+            // the system; it is thread-safe and touches no memory in use.
+            unsafe {
+                libc::malloc_trim(0);
+            }
+        }
+    }
+}
