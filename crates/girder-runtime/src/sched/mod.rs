@@ -12,6 +12,7 @@
 mod run;
 pub mod table;
 pub mod timers;
+mod wheel;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;

@@ -1,17 +1,17 @@
 //! Timers: `receive ... after` deadlines and `erlang:send_after`/`start_timer`.
 //!
-//! One timer heap for the whole VM behind a lock; every scheduler thread fires the due
-//! timers between time slices, and an atomic copy of the earliest deadline keeps that check
-//! lock-free when nothing is due. (A timer wheel per scheduler is the faster design; this
-//! heap is exact and simple, and timers are rare next to messages.)
+//! One timing wheel (`wheel.rs`, millisecond ticks as OTP's timers have) for the whole VM
+//! behind a lock; every scheduler thread fires the due timers between time slices, and an
+//! atomic copy of the earliest deadline keeps that check lock-free when nothing is due.
+//! (One wheel per scheduler thread would spare the lock.)
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use super::table::{Owned, Signal};
+use super::wheel::Wheel;
 
 /// What a timer does when it fires.
 enum Action {
@@ -24,34 +24,22 @@ enum Action {
     SendNamed { name: girder_term::Atom, msg: Owned },
 }
 
-struct Timer {
-    at: Instant,
-    id: u64,
-}
-
-impl PartialEq for Timer {
-    fn eq(&self, o: &Self) -> bool {
-        (self.at, self.id) == (o.at, o.id)
-    }
-}
-impl Eq for Timer {}
-impl PartialOrd for Timer {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Timer {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        (self.at, self.id).cmp(&(o.at, o.id))
-    }
-}
-
-#[derive(Default)]
 struct Timers {
-    order: BinaryHeap<Reverse<Timer>>,
-    /// Pending timers by number (a cancelled one is removed here and skipped when popped).
+    wheel: Wheel,
+    /// Pending timers by number (a cancelled one is removed here and skipped when its tick
+    /// comes).
     pending: HashMap<u64, (Instant, Action)>,
     next_id: u64,
+}
+
+impl Default for Timers {
+    fn default() -> Timers {
+        Timers {
+            wheel: Wheel::new(0),
+            pending: HashMap::new(),
+            next_id: 0,
+        }
+    }
 }
 
 static TIMERS: LazyLock<Mutex<Timers>> = LazyLock::new(Mutex::default);
@@ -67,8 +55,16 @@ fn lock() -> std::sync::MutexGuard<'static, Timers> {
     TIMERS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The tick (milliseconds after `EPOCH`, rounded up) a deadline falls in.
+fn tick_of(at: Instant) -> u64 {
+    nanos(at).div_ceil(1_000_000)
+}
+
 fn update_next_due(t: &Timers) {
-    let due = t.order.peek().map_or(u64::MAX, |Reverse(t)| nanos(t.at));
+    let due = t
+        .wheel
+        .next_tick()
+        .map_or(u64::MAX, |tick| tick * 1_000_000);
     NEXT_DUE.store(due, Ordering::SeqCst);
 }
 
@@ -76,9 +72,9 @@ fn add(at: Instant, action: Action) -> u64 {
     let mut t = lock();
     t.next_id += 1;
     let id = t.next_id;
-    t.order.push(Reverse(Timer { at, id }));
+    t.wheel.insert(tick_of(at), id);
     t.pending.insert(id, (at, action));
-    update_next_due(&t);
+    NEXT_DUE.fetch_min(tick_of(at) * 1_000_000, Ordering::SeqCst);
     id
 }
 
@@ -97,9 +93,9 @@ pub fn add_with_id(id: u64, ms: u64, to: Result<u64, girder_term::Atom>, msg: Ow
         Err(name) => Action::SendNamed { name, msg },
     };
     let mut t = lock();
-    t.order.push(Reverse(Timer { at, id }));
+    t.wheel.insert(tick_of(at), id);
     t.pending.insert(id, (at, action));
-    update_next_due(&t);
+    NEXT_DUE.fetch_min(tick_of(at) * 1_000_000, Ordering::SeqCst);
 }
 
 /// Wake process `id` at `at` (its `receive ... after` deadline).
@@ -160,12 +156,10 @@ pub fn fire_due() {
     let mut due = Vec::new();
     {
         let mut t = lock();
-        while let Some(Reverse(top)) = t.order.peek() {
-            if top.at > now {
-                break;
-            }
-            let Reverse(top) = t.order.pop().expect("peeked");
-            if let Some((_, action)) = t.pending.remove(&top.id) {
+        let mut ids = Vec::new();
+        t.wheel.advance(nanos(now) / 1_000_000, &mut ids);
+        for id in ids {
+            if let Some((_, action)) = t.pending.remove(&id) {
                 due.push(action);
             }
         }
