@@ -503,10 +503,14 @@ pub fn inspect<R>(id: u64, f: impl FnOnce(&Process, Seen) -> R) -> Option<R> {
         match (inner.state, inner.process.as_mut()) {
             (State::Exited, _) => return None,
             (state, Some(p)) => {
-                for sig in take_harmless(p, &mut inner.inbox) {
+                for sig in take_harmless(p, &mut inner.inbox, true) {
                     let _ = apply(p, sig);
                 }
-                if !inner.inbox.is_empty() {
+                if inner
+                    .inbox
+                    .first()
+                    .is_some_and(|s| matches!(s, Signal::Exit { .. }))
+                {
                     // A fatal exit signal is next: the process is as good as dead.
                     return None;
                 }
@@ -690,7 +694,7 @@ pub fn pull_messages(p: &mut Process) -> bool {
         return false;
     }
     let before = p.msgs.len();
-    let taken = take_harmless(p, &mut g.inbox);
+    let taken = take_harmless(p, &mut g.inbox, false);
     drop(g);
     for sig in taken {
         let _ = apply(p, sig);
@@ -698,13 +702,17 @@ pub fn pull_messages(p: &mut Process) -> bool {
     p.msgs.len() > before
 }
 
-/// The signals at the front of `inbox` that cannot kill `p`, taken out of it.
-fn take_harmless(p: &Process, inbox: &mut Vec<Signal>) -> Vec<Signal> {
+/// The signals at the front of `inbox` that cannot kill `p`, taken out of it. Under a slot
+/// lock (`locked`), also none that makes `p` signal another process (that would take a
+/// second slot lock while holding one).
+fn take_harmless(p: &Process, inbox: &mut Vec<Signal>, locked: bool) -> Vec<Signal> {
     let trap = p.trap_exit;
     let stop = inbox
         .iter()
-        .position(|s| {
-            matches!(s, Signal::Exit { reason, linked, .. } if exit_kills(reason.term, *linked, trap))
+        .position(|s| match s {
+            Signal::Exit { reason, linked, .. } => exit_kills(reason.term, *linked, trap),
+            Signal::DropMonitor { .. } => locked,
+            _ => false,
         })
         .unwrap_or(inbox.len());
     inbox.drain(..stop).collect()
