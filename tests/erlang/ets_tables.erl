@@ -21,7 +21,16 @@ main() ->
     named(),
     info(),
     terms(),
+    all(),
     ok.
+
+all() ->
+    Named = ets:new(all_named, [named_table]),
+    Anon = ets:new(all_anon, []),
+    All = ets:all(),
+    p({lists:member(Named, All), lists:member(Anon, All)}),
+    ets:delete(Anon),
+    p(lists:member(Anon, ets:all())).
 
 types() ->
     S = ets:new(s, [set]),

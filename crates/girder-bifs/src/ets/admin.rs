@@ -471,3 +471,29 @@ pub fn process_exited(p: &mut Process) {
         send_transfer(p, to, tab, data);
     }
 }
+
+/// `ets:internal_request_all/0`, what `ets:all/0` builds on: a reference, then one message
+/// `{Ref, Tables}` per scheduler thread (OTP's schedulers each report their share; girder's
+/// tables are all in one registry, so the first message has them all).
+pub fn internal_request_all(p: &mut Process, _: &[Term]) -> BifResult {
+    let r = obj::make_ref(&mut p.heap);
+    let mut ids: Vec<(u64, Term)> = Vec::new();
+    {
+        let reg = registry();
+        let mut keys: Vec<&u64> = reg.tables.keys().collect();
+        keys.sort_unstable();
+        for id in keys {
+            let t = &reg.tables[id];
+            ids.push((*id, id_term(p, t)));
+        }
+    }
+    let tables: Vec<Term> = ids.into_iter().rev().map(|(_, t)| t).collect();
+    let all = obj::list_from_slice(&mut p.heap, &tables, Term::NIL);
+    let me = p.id;
+    for i in 0..sched::schedulers() {
+        let share = if i == 0 { all } else { Term::NIL };
+        let msg = obj::tuple(&mut p.heap, &[r, share]);
+        sched::send(p, me, msg);
+    }
+    Ok(r)
+}

@@ -27,6 +27,12 @@ pub const BIFS: &[Entry] = &[
     ("ets", "new", 2, admin::new),
     ("ets", "delete", 1, admin::delete1),
     ("ets", "whereis", 1, admin::whereis),
+    (
+        "ets",
+        "internal_request_all",
+        0,
+        admin::internal_request_all,
+    ),
     ("ets", "rename", 2, admin::rename),
     ("ets", "give_away", 3, admin::give_away),
     ("ets", "setopts", 2, admin::setopts),
