@@ -12,6 +12,7 @@ mod compare;
 mod control;
 mod ets;
 mod external;
+mod file;
 mod floats;
 mod hashing;
 pub mod init;
@@ -48,6 +49,7 @@ const TABLES: &[&[Entry]] = &[
     control::BIFS,
     ets::BIFS,
     external::BIFS,
+    file::BIFS,
     floats::BIFS,
     hashing::BIFS,
     init::BIFS,
@@ -73,6 +75,7 @@ pub fn register_all() {
     misc::start_clock();
     time::start();
     girder_runtime::sched::add_exit_hook(ets::process_exited);
+    girder_runtime::sched::add_exit_hook(file::process_exited);
     for &(m, f, a, bif) in TABLES.iter().copied().flatten() {
         register_bif(Atom::intern(m), Atom::intern(f), a, bif);
     }
