@@ -6,6 +6,7 @@
 
 mod arith;
 mod binaries;
+mod binary_search;
 mod calendar;
 mod code;
 mod compare;
@@ -43,6 +44,8 @@ pub type Entry = (&'static str, &'static str, u32, BifFn);
 const TABLES: &[&[Entry]] = &[
     arith::BIFS,
     binaries::BIFS,
+    binary_search::BIFS,
+    binary_search::STRING_BIFS,
     calendar::BIFS,
     code::BIFS,
     compare::BIFS,
