@@ -29,6 +29,8 @@ pub const BIFS: &[Entry] = &[
         search(p, a[0], a[1], a[2], true)
     }),
     ("binary", "compile_pattern", 1, compile_pattern),
+    ("binary", "split", 2, |p, a| split(p, a[0], a[1], Term::NIL)),
+    ("binary", "split", 3, |p, a| split(p, a[0], a[1], a[2])),
     ("binary", "at", 2, at),
     ("binary", "first", 1, |_, a| {
         let b = bytes(a[0])?;
@@ -73,13 +75,7 @@ pub const BIFS: &[Entry] = &[
     ("os", "system_time", 1, |p, a| {
         call_erlang(p, "system_time", &[a[0]])
     }),
-    ("os", "perf_counter", 0, |p, _| {
-        call_erlang(
-            p,
-            "monotonic_time",
-            &[Term::atom(Atom::intern("nanosecond"))],
-        )
-    }),
+    ("os", "perf_counter", 0, perf_counter),
     ("os", "env", 0, env),
 ];
 
@@ -93,6 +89,23 @@ fn call_erlang(p: &mut Process, f: &str, args: &[Term]) -> BifResult {
         .map(|&(_, _, _, bif)| bif)
         .ok_or(BifError::BADARG)?;
     bif(p, args)
+}
+
+/// The OS's monotonic clock in nanoseconds (`perf_counter` units are nanoseconds).
+fn perf_counter(p: &mut Process, _: &[Term]) -> BifResult {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid timespec the call fills.
+    if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) } != 0 {
+        return Err(BifError::BADARG);
+    }
+    let ns = ts.tv_sec * 1_000_000_000 + ts.tv_nsec;
+    Ok(obj::integer_from_big(
+        &mut p.heap,
+        &num_bigint::BigInt::from(ns),
+    ))
 }
 
 fn env(p: &mut Process, _: &[Term]) -> BifResult {
@@ -168,8 +181,25 @@ fn compile_pattern(p: &mut Process, a: &[Term]) -> BifResult {
 /// The `{scope, {Start, Length}}` option (a negative length reaching back), as a byte range
 /// of a subject of `size` bytes.
 fn scope(options: Term, size: usize) -> Result<(usize, usize), BifError> {
+    scope_and(options, size, &[]).map(|(range, _)| range)
+}
+
+/// The scope and which of the atom options `flags` are present (others are `badarg`).
+fn scope_and(
+    options: Term,
+    size: usize,
+    flags: &[&str],
+) -> Result<((usize, usize), Vec<bool>), BifError> {
     let mut range = (0, size);
+    let mut seen = vec![false; flags.len()];
     for o in crate::util::list_arg(options)? {
+        if let Some(i) = o
+            .as_atom()
+            .and_then(|a| flags.iter().position(|f| *f == a.name()))
+        {
+            seen[i] = true;
+            continue;
+        }
         if !(obj::is_tuple(o) && obj::tuple_arity(o) == 2)
             || obj::tuple_element(o, 0).as_atom().map(|a| a.name()) != Some("scope")
         {
@@ -195,13 +225,17 @@ fn scope(options: Term, size: usize) -> Result<(usize, usize), BifError> {
         }
         range = (from as usize, to as usize);
     }
-    Ok(range)
+    Ok((range, seen))
 }
 
-fn search(p: &mut Process, subject: Term, pattern: Term, options: Term, all: bool) -> BifResult {
-    let subj = bytes(subject)?;
-    let pats = patterns(pattern)?;
-    let (from, to) = scope(options, subj.len())?;
+/// The matches of `pats` in `subj[from..to]`: leftmost, longest, not overlapping; only the
+/// first unless `all`.
+fn find(
+    subj: &[u8],
+    pats: &[Vec<u8>],
+    (from, to): (usize, usize),
+    all: bool,
+) -> Vec<(usize, usize)> {
     let mut found = Vec::new();
     let mut i = from;
     while i < to {
@@ -222,6 +256,14 @@ fn search(p: &mut Process, subject: Term, pattern: Term, options: Term, all: boo
             None => i += 1,
         }
     }
+    found
+}
+
+fn search(p: &mut Process, subject: Term, pattern: Term, options: Term, all: bool) -> BifResult {
+    let subj = bytes(subject)?;
+    let pats = patterns(pattern)?;
+    let range = scope(options, subj.len())?;
+    let found = find(&subj, &pats, range, all);
     let mut terms = Vec::with_capacity(found.len());
     for (pos, len) in found {
         terms.push(obj::tuple(
@@ -237,6 +279,32 @@ fn search(p: &mut Process, subject: Term, pattern: Term, options: Term, all: boo
             .copied()
             .unwrap_or(Term::atom(Atom::intern("nomatch"))))
     }
+}
+
+/// `binary:split/2,3` with the options `global`, `trim`, `trim_all` and `{scope, Scope}`.
+fn split(p: &mut Process, subject: Term, pattern: Term, options: Term) -> BifResult {
+    let subj = bytes(subject)?;
+    let pats = patterns(pattern)?;
+    let (range, flags) = scope_and(options, subj.len(), &["global", "trim", "trim_all"])?;
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (pos, len) in find(&subj, &pats, range, flags[0]) {
+        parts.push(&subj[start..pos]);
+        start = pos + len;
+    }
+    parts.push(&subj[start..]);
+    if flags[2] {
+        parts.retain(|p| !p.is_empty());
+    } else if flags[1] {
+        while parts.last().is_some_and(|p| p.is_empty()) {
+            parts.pop();
+        }
+    }
+    let terms: Vec<Term> = parts
+        .into_iter()
+        .map(|b| obj::binary_from_bytes(&mut p.heap, b))
+        .collect();
+    Ok(obj::list_from_slice(&mut p.heap, &terms, Term::NIL))
 }
 
 fn at(_: &mut Process, a: &[Term]) -> BifResult {
