@@ -49,8 +49,9 @@ is_translatable(Bin) when is_binary(Bin) ->
 named(F, Names) -> named(F, Names, []).
 
 named(F, Names, Extra) ->
-    try [internal_name2native(N) || N <- Names] of
-        Encoded -> apply(girder_file, F, Encoded ++ Extra)
+    try
+        Encoded = [internal_name2native(N) || N <- Names],
+        apply(girder_file, F, Encoded ++ Extra)
     catch
         error:badarg -> {error, badarg}
     end.
@@ -111,10 +112,10 @@ read_link_info(Name) -> read_link_info(Name, []).
 read_link_info(Name, Opts) -> read_info(Name, Opts, false).
 
 read_info(Name, Opts, Follow) ->
-    case time_type(Opts) of
-        {ok, TimeType} ->
-            case named(read_info, [Name], [Follow]) of
-                {ok, Info} -> {ok, file_info(Info, TimeType)};
+    case named(read_info, [Name], [Follow]) of
+        {ok, Info} ->
+            case time_type(Opts) of
+                {ok, TimeType} -> {ok, file_info(Info, TimeType)};
                 Error -> Error
             end;
         Error ->
