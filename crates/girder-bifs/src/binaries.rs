@@ -52,8 +52,6 @@ pub const BIFS: &[Entry] = &[
     ("binary", "encode_unsigned", 2, |p, a| {
         encode_unsigned(p, a[0], a[1])
     }),
-    ("binary", "split", 2, |p, a| split(p, a[0], a[1], Term::NIL)),
-    ("binary", "split", 3, |p, a| split(p, a[0], a[1], a[2])),
 ];
 
 /// `big` (false) or `little` (true), else `badarg`.
@@ -88,65 +86,6 @@ fn encode_unsigned(p: &mut Process, n: Term, endian: Term) -> BifResult {
         b.reverse();
     }
     Ok(obj::binary_from_bytes(&mut p.heap, &b))
-}
-
-/// `binary:split/2,3` with the options `global`, `trim` and `trim_all`.
-fn split(p: &mut Process, subject: Term, pattern: Term, options: Term) -> BifResult {
-    let subject = bytes(subject)?;
-    let patterns: Vec<Vec<u8>> = if obj::is_binary(pattern) {
-        vec![bytes(pattern)?]
-    } else {
-        crate::util::list_arg(pattern)?
-            .into_iter()
-            .map(bytes)
-            .collect::<Result<_, _>>()?
-    };
-    if patterns.is_empty() || patterns.iter().any(|p| p.is_empty()) {
-        return Err(BifError::BADARG);
-    }
-    let (mut global, mut trim, mut trim_all) = (false, false, false);
-    for o in crate::util::list_arg(options)? {
-        match o.as_atom().map(|a| a.name()) {
-            Some("global") => global = true,
-            Some("trim") => trim = true,
-            Some("trim_all") => trim_all = true,
-            _ => return Err(BifError::BADARG),
-        }
-    }
-    let mut parts = Vec::new();
-    let (mut start, mut i) = (0, 0);
-    while i < subject.len() {
-        // The longest pattern matching here, as OTP's matcher chooses.
-        let hit = patterns
-            .iter()
-            .filter(|pat| subject[i..].starts_with(pat))
-            .map(|pat| pat.len())
-            .max();
-        match hit {
-            Some(n) => {
-                parts.push(&subject[start..i]);
-                i += n;
-                start = i;
-                if !global {
-                    break;
-                }
-            }
-            None => i += 1,
-        }
-    }
-    parts.push(&subject[start..]);
-    if trim_all {
-        parts.retain(|p| !p.is_empty());
-    } else if trim {
-        while parts.last().is_some_and(|p| p.is_empty()) {
-            parts.pop();
-        }
-    }
-    let terms: Vec<Term> = parts
-        .into_iter()
-        .map(|b| obj::binary_from_bytes(&mut p.heap, b))
-        .collect();
-    Ok(obj::list_from_slice(&mut p.heap, &terms, Term::NIL))
 }
 
 /// The bytes of a byte-aligned binary, or `badarg`.
@@ -383,6 +322,14 @@ fn part(p: &mut Process, bin: Term, start: Term, len: Term) -> BifResult {
     let (from, to) = if l >= 0 { (s, s + l) } else { (s + l, s) };
     if from < 0 || to > size || s < 0 || s > size {
         return Err(BifError::BADARG);
+    }
+    // A short part is a copy, as OTP makes one (a heap binary: at most 64 bytes).
+    if to - from <= 64 {
+        let bytes = obj::bits(bin).to_vec();
+        return Ok(obj::binary_from_bytes(
+            &mut p.heap,
+            &bytes[from as usize..to as usize],
+        ));
     }
     Ok(obj::sub_binary(
         &mut p.heap,

@@ -6,12 +6,14 @@
 
 mod arith;
 mod binaries;
+mod binary_search;
 mod calendar;
 mod code;
 mod compare;
 mod control;
 mod ets;
 mod external;
+mod file;
 mod floats;
 mod hashing;
 pub mod init;
@@ -42,12 +44,15 @@ pub type Entry = (&'static str, &'static str, u32, BifFn);
 const TABLES: &[&[Entry]] = &[
     arith::BIFS,
     binaries::BIFS,
+    binary_search::BIFS,
+    binary_search::STRING_BIFS,
     calendar::BIFS,
     code::BIFS,
     compare::BIFS,
     control::BIFS,
     ets::BIFS,
     external::BIFS,
+    file::BIFS,
     floats::BIFS,
     hashing::BIFS,
     init::BIFS,
@@ -73,6 +78,7 @@ pub fn register_all() {
     misc::start_clock();
     time::start();
     girder_runtime::sched::add_exit_hook(ets::process_exited);
+    girder_runtime::sched::add_exit_hook(file::process_exited);
     for &(m, f, a, bif) in TABLES.iter().copied().flatten() {
         register_bif(Atom::intern(m), Atom::intern(f), a, bif);
     }

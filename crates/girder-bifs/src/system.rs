@@ -92,6 +92,15 @@ fn system_info(p: &mut Process, a: &[Term]) -> BifResult {
         "machine" => charlist(p, "BEAM"),
         "system_architecture" => charlist(p, &system_architecture()),
         "wordsize" => Term::small(8),
+        // As OTP names the family and the OS (`uname` in lower case).
+        "os_type" => {
+            let os = if cfg!(target_os = "macos") {
+                "darwin"
+            } else {
+                std::env::consts::OS
+            };
+            obj::tuple(&mut p.heap, &[atom("unix"), atom(os)])
+        }
         "endian" => atom(if cfg!(target_endian = "little") {
             "little"
         } else {

@@ -16,6 +16,14 @@ pub const MODULES: &[(&str, &[u8])] = &[
         include_bytes!("../../../lib/preloaded/ebin/girder_logger.beam"),
     ),
     (
+        "girder_file_server",
+        include_bytes!("../../../lib/preloaded/ebin/girder_file_server.beam"),
+    ),
+    (
+        "prim_file",
+        include_bytes!("../../../lib/preloaded/ebin/prim_file.beam"),
+    ),
+    (
         "init",
         include_bytes!("../../../lib/preloaded/ebin/init.beam"),
     ),

@@ -11,7 +11,14 @@
 %% Run the start requests, each {eval, Binary} or [Module, Function | Args].
 %% (girder's boot has already started `user` and `standard_error`.)
 boot(Start) ->
+    start_file_server(),
     do_boot(self(), [], Start).
+
+%% OTP's kernel starts its file server (file_server_2, which `file` calls and which
+%% calls girder's preloaded prim_file) before any start request runs; girder's becomes
+%% OTP's file_server on first use (see girder_file_server).
+start_file_server() ->
+    girder_file_server:start().
 
 %% Returns Init (a body call, so that init:do_boot/3 shows in stack traces as
 %% it does in OTP's).

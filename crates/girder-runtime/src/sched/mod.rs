@@ -382,7 +382,15 @@ pub fn monitor(current: &mut Process, other: u64, reference: Term, target: Term)
     } else {
         end_monitor_alias(reference);
         let down = down_message(current, reference, target, Term::atom(Atom::NOPROC));
-        current.msgs.push(down);
+        // The `DOWN` comes from `other`: it must not overtake what `other` sent before it
+        // exited (perhaps still in this process's inbox while it runs), so it queues
+        // behind those signals.
+        let pending = table::get(current.id).is_some_and(|slot| !slot.lock().inbox.is_empty());
+        if pending {
+            deliver_owned(current.id, Owned::copy(down));
+        } else {
+            current.msgs.push(down);
+        }
     }
 }
 

@@ -1,0 +1,35 @@
+-module(file_more).
+%% file and filelib: wildcards, copy, links, modes, pread lists, raw read/write/truncate, encodings, consult errors.
+-export([main/0]).
+-include_lib("kernel/include/file.hrl").
+main() ->
+    D = "file_more_" ++ os:getpid(),
+    ok = filelib:ensure_dir(filename:join([D, "sub", "x"])),
+    ok = file:write_file(filename:join([D, "sub", "a.erl"]), "-module(a).\n"),
+    ok = file:write_file(filename:join([D, "b.txt"]), lists:duplicate(100, $z)),
+    io:format("~p~n", [[string:prefix(P, D) || P <- lists:sort(filelib:wildcard(D ++ "/**/*.erl"))]]),
+    io:format("~p~n", [lists:sort(filelib:wildcard("*", D))]),
+    io:format("~p~n", [{filelib:file_size(filename:join(D, "b.txt")), filelib:is_file(D), filelib:last_modified("nonexist")}]),
+    io:format("~p~n", [file:copy(filename:join(D, "b.txt"), filename:join(D, "c.txt"))]),
+    io:format("~p~n", [file:copy({filename:join(D, "b.txt"), [read]}, filename:join(D, "d.txt"), 10)]),
+    ok = file:make_symlink("b.txt", filename:join(D, "link")),
+    {ok, LI} = file:read_link_info(filename:join(D, "link")),
+    {ok, FI} = file:read_file_info(filename:join(D, "link")),
+    io:format("~p~n", [{LI#file_info.type, FI#file_info.type, FI#file_info.size, file:read_link(filename:join(D, "link")), file:read_link(filename:join(D, "b.txt"))}]),
+    io:format("~p~n", [file:change_mode(filename:join(D, "c.txt"), 8#600)]),
+    {ok, CI} = file:read_file_info(filename:join(D, "c.txt")),
+    io:format("~p~n", [CI#file_info.mode band 8#777]),
+    {ok, F} = file:open(filename:join(D, "b.txt"), [read, binary]),
+    io:format("~p~n", [[file:pread(F, [{0, 2}, {98, 5}, {200, 1}]), file:read(F, 3), io:get_line(F, ''), file:position(F, bof), io:get_chars(F, '', 4)]]),
+    ok = file:close(F),
+    {ok, G} = file:open(filename:join(D, "e.txt"), [write, read, raw]),
+    io:format("~p~n", [[file:write(G, "hello\nworld\n"), file:position(G, 0), file:read_line(G), file:read(G, 100), file:read(G, 1), file:pwrite(G, [{0, "J"}, {6, "W"}]), file:pread(G, 0, 12), file:position(G, 5), file:truncate(G), file:pread(G, 0, 100), file:sync(G), file:datasync(G)]]),
+    ok = file:close(G),
+    {ok, U} = file:open(filename:join(D, "u.txt"), [write, {encoding, utf8}]),
+    io:format(U, "~ts~n", ["héllo ∑"]),
+    ok = file:close(U),
+    io:format("~p~n", [file:read_file(filename:join(D, "u.txt"))]),
+    io:format("~p~n", [file:consult(filename:join(D, "b.txt"))]),
+    io:format("~p~n", [file:path_consult([D, "."], "nonexist.config")]),
+    io:format("~p~n", [file:list_dir_all(filename:join(D, "sub"))]),
+    io:format("~p~n", [{file:del_dir(D), file:del_dir_r(D), file:list_dir(D)}]).
