@@ -26,7 +26,7 @@ main() ->
     io:format("workers ~p~n", [[receive {result, I, Sq} -> Sq end || I <- lists:seq(1, length(Workers))]]),
     {Pid, Ref} = spawn_monitor(fun() -> exit(custom_reason) end),
     receive {'DOWN', Ref, process, Pid, Why} -> io:format("monitor ~p~n", [Why]) end,
-    {Pid2, Ref2} = spawn_monitor(fun() -> error(boom) end),
+    {Pid2, Ref2} = spawn_monitor(fun() -> exit({boom, []}) end),
     receive {'DOWN', Ref2, process, Pid2, {Why2, _}} -> io:format("monitor error ~p~n", [Why2]) end,
     {Pid3, Ref3} = spawn_monitor(fun() -> ok end),
     receive {'DOWN', Ref3, process, Pid3, Why3} -> io:format("monitor normal ~p~n", [Why3]) end,
