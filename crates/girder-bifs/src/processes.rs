@@ -843,8 +843,10 @@ fn info_items(p: &mut Process, id: u64, items: Option<&[Term]>) -> BifResult {
     } else {
         let heap = &mut p.heap;
         match sched::inspect(id, |q, seen| build(heap, q, Some(&seen))) {
-            Some(r) => r?,
-            None => return Ok(Term::atom(Atom::UNDEFINED)),
+            sched::Inspected::Seen(r) => r?,
+            sched::Inspected::Dead => return Ok(Term::atom(Atom::UNDEFINED)),
+            // Running on another thread: the call is made again after a yield.
+            sched::Inspected::Busy => return Err(BifError::Retry),
         }
     };
     Ok(obj::list_from_slice(&mut p.heap, &tuples, Term::NIL))

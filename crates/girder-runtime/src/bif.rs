@@ -43,6 +43,10 @@ pub enum BifError {
     },
     /// Stop the whole VM with this exit status (`halt/1,2`).
     Halt(i32),
+    /// The BIF cannot answer yet (it needs another process that is running on another
+    /// scheduler thread right now): call it again later. The interpreter re-executes the
+    /// calling instruction after a yield.
+    Retry,
     /// `erlang:hibernate(Module, Function, Args)`, its arguments already in the X
     /// registers: drop the call stack, compact the heap, wait for a message, then call.
     Hibernate {

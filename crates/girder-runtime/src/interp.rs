@@ -65,6 +65,8 @@ enum Trap {
     Exit(Term),
     /// Hibernate, then call this function (arguments in the X registers; it exists).
     Hibernate(&'static Export),
+    /// A BIF asked to be called again later (`BifError::Retry`).
+    Retry,
 }
 
 impl Process {
@@ -292,6 +294,7 @@ pub fn run(p: &mut Process) -> Outcome {
             }
             Trap::Fault(s) => return Outcome::Fault(s),
             Trap::Exit(r) => return Outcome::Exit(r),
+            Trap::Retry => return Outcome::Fault("a guard BIF asked to be called again".into()),
             Trap::Hibernate(export) => {
                 // The BIF made sure the function exists.
                 let target = match resolve(export) {
@@ -426,6 +429,7 @@ fn bif_trap(p: &mut Process, export: &'static Export, args: &[Term], e: BifError
             trace: Some(trace),
         },
         BifError::Halt(n) => Trap::Halt(n),
+        BifError::Retry => Trap::Retry,
         BifError::Hibernate {
             module,
             function,
@@ -512,7 +516,33 @@ fn call_export(
         // Where execution resumes after the BIF (which `process_info(self(),
         // current_stacktrace)` reports as the calling function).
         p.resume = Cp::new(module.code_index, *pc as Label);
-        let v = call_bif(p, export, bif)?;
+        let v = match call_bif(p, export, bif) {
+            Err(Trap::Retry) => {
+                let call = module.code.get(pc.wrapping_sub(1));
+                if matches!(
+                    call,
+                    Some(
+                        Instr::CallExt { .. }
+                            | Instr::CallExtLast { .. }
+                            | Instr::CallExtOnly { .. }
+                    )
+                ) {
+                    // Yield and run the call instruction again (its arguments are live).
+                    *pc -= 1;
+                    p.live_x = export.arity;
+                    return Err(Trap::Yield);
+                }
+                // Reached some other way (apply): ask until it can answer.
+                loop {
+                    std::thread::yield_now();
+                    match call_bif(p, export, bif) {
+                        Err(Trap::Retry) => continue,
+                        r => break r?,
+                    }
+                }
+            }
+            r => r?,
+        };
         p.x[0] = v;
         if let Link::Tail(dealloc) = link {
             if let Some(n) = dealloc {

@@ -498,18 +498,28 @@ pub struct Seen {
     pub status: &'static str,
 }
 
+/// What [`inspect`] found.
+pub enum Inspected<R> {
+    /// What `f` returned.
+    Seen(R),
+    /// The process does not exist, or an exit signal already sent to it will kill it.
+    Dead,
+    /// It is running on another scheduler thread: ask again later (`BifError::Retry`).
+    Busy,
+}
+
 /// Read another process's state (for `process_info/2`): `f` runs with the process locked in
 /// its slot, after the signals sent to it so far took effect (as OTP orders an information
-/// request after earlier signals). `None` when it does not exist, or an exit signal already
-/// sent to it will kill it. A process running on another scheduler thread is waited for
-/// until its time slice ends (reductions bound a slice).
-pub fn inspect<R>(id: u64, f: impl FnOnce(&Process, Seen) -> R) -> Option<R> {
-    let slot = table::get(id)?;
-    loop {
+/// request after earlier signals).
+pub fn inspect<R>(id: u64, f: impl FnOnce(&Process, Seen) -> R) -> Inspected<R> {
+    let Some(slot) = table::get(id) else {
+        return Inspected::Dead;
+    };
+    {
         let mut g = slot.lock();
         let inner = &mut *g;
         match (inner.state, inner.process.as_mut()) {
-            (State::Exited, _) => return None,
+            (State::Exited, _) => Inspected::Dead,
             (state, Some(p)) => {
                 for sig in take_harmless(p, &mut inner.inbox, true) {
                     let _ = apply(p, sig);
@@ -520,7 +530,7 @@ pub fn inspect<R>(id: u64, f: impl FnOnce(&Process, Seen) -> R) -> Option<R> {
                     .is_some_and(|s| matches!(s, Signal::Exit { .. }))
                 {
                     // A fatal exit signal is next: the process is as good as dead.
-                    return None;
+                    return Inspected::Dead;
                 }
                 let status =
                     if state == State::Queued || !p.msgs.is_empty() && p.recv_pos < p.msgs.len() {
@@ -528,15 +538,9 @@ pub fn inspect<R>(id: u64, f: impl FnOnce(&Process, Seen) -> R) -> Option<R> {
                     } else {
                         "waiting"
                     };
-                return Some(f(p, Seen { status }));
+                Inspected::Seen(f(p, Seen { status }))
             }
-            (_, None) => {
-                drop(g);
-                if run::stopping() {
-                    return None;
-                }
-                std::thread::yield_now();
-            }
+            (_, None) => Inspected::Busy,
         }
     }
 }
