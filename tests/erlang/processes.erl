@@ -20,7 +20,26 @@ main() ->
     heap_limits(),
     hibernation(),
     stats(),
+    mutual_info(),
     ok.
+
+%% Two busy processes reading each other's process_info (with two scheduler threads both
+%% run at once: neither may wait for the other forever).
+mutual_info() ->
+    Self = self(),
+    Peer = fun() -> receive {peer, P} -> inspect(P, 5000), Self ! done end end,
+    A = spawn(Peer),
+    B = spawn(Peer),
+    A ! {peer, B},
+    B ! {peer, A},
+    receive done -> ok end,
+    receive done -> ok end,
+    io:format("mutual process_info done~n").
+
+inspect(_, 0) -> ok;
+inspect(P, N) ->
+    _ = process_info(P, reductions),
+    inspect(P, N - 1).
 
 stats() ->
     {R, _} = statistics(reductions),
