@@ -62,6 +62,11 @@ pub fn set_arguments(
     if let Some(home) = std::env::var_os("HOME") {
         all.push(("home".to_owned(), vec![home.to_string_lossy().into_owned()]));
     }
+    // girder boots the kernel as `-mode minimal` does: without inet_db and the signal
+    // server, which need ports and OS signals girder does not have yet.
+    if !flags.iter().any(|(f, _)| f == "mode") {
+        all.push(("mode".to_owned(), vec!["minimal".to_owned()]));
+    }
     all.extend(flags);
     let _ = ARGUMENTS.set(Arguments { flags: all, plain });
 }

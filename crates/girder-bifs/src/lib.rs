@@ -22,6 +22,7 @@ mod misc;
 mod os;
 mod packet;
 mod persistent;
+mod prim_loader;
 mod processes;
 pub mod stdio;
 mod system;
@@ -59,6 +60,7 @@ const TABLES: &[&[Entry]] = &[
     os::BIFS,
     packet::BIFS,
     persistent::BIFS,
+    prim_loader::BIFS,
     processes::BIFS,
     stdio::BIFS,
     system::BIFS,

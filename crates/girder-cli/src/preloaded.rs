@@ -16,6 +16,18 @@ pub const MODULES: &[(&str, &[u8])] = &[
         include_bytes!("../../../lib/preloaded/ebin/girder_logger.beam"),
     ),
     (
+        "code_server",
+        include_bytes!("../../../lib/preloaded/ebin/code_server.beam"),
+    ),
+    (
+        "standard_error",
+        include_bytes!("../../../lib/preloaded/ebin/standard_error.beam"),
+    ),
+    (
+        "user_sup",
+        include_bytes!("../../../lib/preloaded/ebin/user_sup.beam"),
+    ),
+    (
         "init",
         include_bytes!("../../../lib/preloaded/ebin/init.beam"),
     ),

@@ -7,10 +7,12 @@
 %% get_argument/1, get_plain_arguments/0, stop/0,1).
 -module(init).
 -export([boot/1]).
+-export([run_on_load_handlers/0]).
 
 %% Run the start requests, each {eval, Binary} or [Module, Function | Args].
 %% (girder's boot has already started `user` and `standard_error`.)
 boot(Start) ->
+    start_kernel(),
     do_boot(self(), [], Start).
 
 %% Returns Init (a body call, so that init:do_boot/3 shows in stack traces as
@@ -57,3 +59,45 @@ b2s(Bin) ->
     catch
         _:_ -> binary_to_list(Bin)
     end.
+
+%% Start the kernel as OTP's init does: run the kernel processes and the
+%% application steps of OTP's own boot script (bin/start.boot), in its order:
+%% heart, logger_server, application_controller (with kernel's .app spec), load
+%% stdlib, start kernel and stdlib. OTP's preLoaded/path/primLoad steps are
+%% girder's native loading; `c:erlangrc/0` (reading ~/.erlang) is not run.
+start_kernel() ->
+    {ok, [[Root]]} = init:get_argument(root),
+    File = filename:join([Root, "bin", "start.boot"]),
+    case erl_prim_loader:get_file(File) of
+        {ok, Bin, _} ->
+            {script, _Id, Script} = binary_to_term(Bin),
+            eval_script(Script);
+        error ->
+            erlang:error({no_boot_script, File})
+    end.
+
+eval_script([{kernelProcess, Name, {M, F, A}} | T]) ->
+    case apply(M, F, A) of
+        {ok, Pid} when is_pid(Pid) -> ok;
+        ignore -> ok;
+        Error -> erlang:error({kernel_process_failed, Name, Error})
+    end,
+    eval_script(T);
+eval_script([{apply, {c, erlangrc, []}} | T]) ->
+    eval_script(T);
+eval_script([{apply, {M, F, A}} | T]) ->
+    case apply(M, F, A) of
+        {error, _} = Error -> erlang:error({boot_failed, {M, F, A}, Error});
+        _ -> ok
+    end,
+    eval_script(T);
+eval_script([_ | T]) ->
+    eval_script(T);
+eval_script([]) ->
+    ok.
+
+%% OTP's init defers the on_load functions of the modules loaded during boot
+%% until kernel_safe_sup calls this. girder's loader defers none (it does not
+%% run on_load functions), so there is nothing to run.
+run_on_load_handlers() ->
+    ok.
