@@ -1,6 +1,6 @@
 //! What OTP's `init` answers about the command line: `init:get_arguments/0`,
 //! `get_argument/1`, `get_plain_arguments/0`. (Until OTP's `init` runs on girder, these
-//! are BIFs over what the `girder` command parsed; `init:stop/0,1` is in `control`.)
+//! are BIFs over what the `girder` command parsed; `init:stop/0,1` is Erlang, in girder's `init`.)
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
