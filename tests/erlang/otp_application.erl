@@ -40,6 +40,8 @@ main() ->
     io:format("~p~n", [application:stop(otp_application)]),
     io:format("~p~n", [application:unload(otp_application)]),
     io:format("~p~n", [application:get_env(otp_application, greeting)]),
+    %% Left running: init:stop stops it (prep_stop, stop) before the VM halts.
+    io:format("~p~n", [application:start(otp_application)]),
     ok.
 
 %% application
