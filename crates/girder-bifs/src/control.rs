@@ -79,9 +79,6 @@ pub const BIFS: &[Entry] = &[
         Ok(Term::boolean(true))
     }),
     ("erlang", "bump_reductions", 1, bump_reductions),
-    // Interim: OTP's init is not running on girder yet; `-s init stop` ends the VM.
-    ("init", "stop", 0, |_, _| Err(BifError::Halt(0))),
-    ("init", "stop", 1, halt),
 ];
 
 /// `erlang:raise/3`: with a bad class or stack trace it *returns* `badarg`, as OTP's does.

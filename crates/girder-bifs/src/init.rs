@@ -1,6 +1,6 @@
 //! What OTP's `init` answers about the command line: `init:get_arguments/0`,
 //! `get_argument/1`, `get_plain_arguments/0`. (Until OTP's `init` runs on girder, these
-//! are BIFs over what the `girder` command parsed; `init:stop/0,1` is in `control`.)
+//! are BIFs over what the `girder` command parsed; `init:stop/0,1` is Erlang, in girder's `init`.)
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -61,6 +61,11 @@ pub fn set_arguments(
     all.push(("progname".to_owned(), vec!["erl".to_owned()]));
     if let Some(home) = std::env::var_os("HOME") {
         all.push(("home".to_owned(), vec![home.to_string_lossy().into_owned()]));
+    }
+    // girder boots the kernel as `-mode minimal` does: without inet_db and the signal
+    // server, which need ports and OS signals girder does not have yet.
+    if !flags.iter().any(|(f, _)| f == "mode") {
+        all.push(("mode".to_owned(), vec!["minimal".to_owned()]));
     }
     all.extend(flags);
     let _ = ARGUMENTS.set(Arguments { flags: all, plain });

@@ -24,6 +24,7 @@ mod misc;
 mod os;
 mod packet;
 mod persistent;
+mod prim_loader;
 mod processes;
 pub mod stdio;
 mod system;
@@ -64,6 +65,7 @@ const TABLES: &[&[Entry]] = &[
     os::BIFS,
     packet::BIFS,
     persistent::BIFS,
+    prim_loader::BIFS,
     processes::BIFS,
     stdio::BIFS,
     system::BIFS,

@@ -17,6 +17,12 @@ use crate::util::charlist;
 pub const BIFS: &[Entry] = &[
     ("erlang", "system_info", 1, system_info),
     ("erlang", "system_flag", 2, system_flag),
+    (
+        "erts_internal",
+        "scheduler_wall_time",
+        1,
+        scheduler_wall_time,
+    ),
 ];
 
 /// The OTP release girder is compatible with.
@@ -183,6 +189,26 @@ fn badopt() -> BifError {
     }
 }
 
+/// The process `system_flag(system_logger, _)` names (OTP's logger sets it to its proxy).
+/// girder's own reports of crashed processes do not go through it yet (`girder_logger`).
+enum SystemLogger {
+    Logger,
+    Undefined,
+    Pid(u64),
+}
+
+static SYSTEM_LOGGER: std::sync::Mutex<SystemLogger> = std::sync::Mutex::new(SystemLogger::Logger);
+
+/// `erts_internal:scheduler_wall_time(Enable)` (under `system_flag(scheduler_wall_time, _)`
+/// and kernel_refc): girder does not measure scheduler wall time, so it stays disabled;
+/// asking to enable it is `badarg`.
+fn scheduler_wall_time(_: &mut Process, a: &[Term]) -> BifResult {
+    match a[0].as_atom().map(Atom::name) {
+        Some("false") => Ok(Term::boolean(false)),
+        _ => Err(BifError::BADARG),
+    }
+}
+
 fn system_flag(_: &mut Process, a: &[Term]) -> BifResult {
     let flag = a[0].as_atom().ok_or_else(badopt)?;
     let value = a[1];
@@ -205,6 +231,24 @@ fn system_flag(_: &mut Process, a: &[Term]) -> BifResult {
             Some("block" | "unblock" | "block_normal" | "unblock_normal") => Ok(atom("disabled")),
             _ => Err(badopt()),
         },
+        "system_logger" => {
+            let new = if value.is_local_pid() {
+                SystemLogger::Pid(value.immediate_id())
+            } else {
+                match value.as_atom().map(Atom::name) {
+                    Some("logger") => SystemLogger::Logger,
+                    Some("undefined") => SystemLogger::Undefined,
+                    _ => return Err(BifError::BADARG),
+                }
+            };
+            let mut cur = SYSTEM_LOGGER.lock().unwrap_or_else(|e| e.into_inner());
+            let old = std::mem::replace(&mut *cur, new);
+            Ok(match old {
+                SystemLogger::Logger => atom("logger"),
+                SystemLogger::Undefined => Term::atom(Atom::UNDEFINED),
+                SystemLogger::Pid(n) => Term::pid(n),
+            })
+        }
         // The offset is final from the start (no time warp).
         "time_offset" => match value.as_atom().map(Atom::name) {
             Some("finalize") => Ok(atom("final")),

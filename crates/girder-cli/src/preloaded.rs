@@ -16,12 +16,20 @@ pub const MODULES: &[(&str, &[u8])] = &[
         include_bytes!("../../../lib/preloaded/ebin/girder_logger.beam"),
     ),
     (
-        "girder_file_server",
-        include_bytes!("../../../lib/preloaded/ebin/girder_file_server.beam"),
-    ),
-    (
         "prim_file",
         include_bytes!("../../../lib/preloaded/ebin/prim_file.beam"),
+    ),
+    (
+        "code_server",
+        include_bytes!("../../../lib/preloaded/ebin/code_server.beam"),
+    ),
+    (
+        "standard_error",
+        include_bytes!("../../../lib/preloaded/ebin/standard_error.beam"),
+    ),
+    (
+        "user_sup",
+        include_bytes!("../../../lib/preloaded/ebin/user_sup.beam"),
     ),
     (
         "init",

@@ -98,3 +98,16 @@ pub fn load_bytes(file: &str, bytes: &[u8]) -> Result<&'static Module, LoadError
     })?;
     loader::load(&beam, file)
 }
+
+/// The directories of the code path, in search order (packs are not directories and are
+/// left out): what girder's `code_server` answers to `code:get_path/0`.
+pub fn dirs() -> Vec<PathBuf> {
+    PATH.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter_map(|s| match s {
+            Source::Dir(d) => Some(d.clone()),
+            Source::Pack(..) => None,
+        })
+        .collect()
+}

@@ -212,7 +212,7 @@ pub fn erlang_corpus_dir() -> PathBuf {
 }
 
 /// Compile every `tests/erlang/*.erl` into a fresh scratch dir (which must produce no
-/// warnings) and read `pending.txt`, checking that it names only existing programs, each
+/// warnings), copy the `*.app` files there, and read `pending.txt`, checking that it names only existing programs, each
 /// once and with a reason.
 pub fn erlang_corpus(scratch_name: &str) -> ErlangCorpus {
     let src = erlang_corpus_dir();
@@ -235,6 +235,15 @@ pub fn erlang_corpus(scratch_name: &str) -> ErlangCorpus {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    // Application resource files (`NAME.app`) go next to the modules, where the code path
+    // finds them.
+    for e in std::fs::read_dir(&src).expect("read tests/erlang") {
+        let path = e.expect("dir entry").path();
+        if path.extension().is_some_and(|x| x == "app") {
+            let name = path.file_name().expect("file name");
+            std::fs::copy(&path, beam_dir.join(name)).expect("copy .app file");
+        }
+    }
     let text = std::fs::read_to_string(src.join("pending.txt")).unwrap_or_default();
     let pending = parse_pending(&text).unwrap_or_else(|e| panic!("tests/erlang/pending.txt: {e}"));
     let unknown: Vec<&String> = pending.keys().filter(|p| !programs.contains(p)).collect();

@@ -1,0 +1,76 @@
+//! What OTP's preloaded `erl_prim_loader` does for a VM that reads its code from the local
+//! file system: `get_file/1` and `list_dir/1` (used by `code:where_is_file/1` and by
+//! `application_controller` to read `.app` files), and `girder_code:get_path/0`, the code
+//! path girder's `code_server` reports (code loading itself is native: `code_server.rs`).
+
+use std::path::Path;
+
+use girder_runtime::Process;
+use girder_runtime::bif::{BifError, BifResult};
+use girder_term::object as obj;
+use girder_term::{Atom, Term};
+
+use crate::Entry;
+use crate::util::{charlist, string_arg};
+
+pub const BIFS: &[Entry] = &[
+    ("erl_prim_loader", "get_file", 1, get_file),
+    ("erl_prim_loader", "list_dir", 1, list_dir),
+    ("girder_code", "get_path", 0, get_path),
+];
+
+/// A file name: a string or an atom, as `erl_prim_loader` takes them.
+fn name_arg(t: Term) -> Result<String, BifError> {
+    match t.as_atom() {
+        Some(a) => Ok(a.name().to_owned()),
+        None => string_arg(t),
+    }
+}
+
+fn error() -> Term {
+    Term::atom(Atom::intern("error"))
+}
+
+/// `{ok, Binary, FullName}` or `error`.
+fn get_file(p: &mut Process, a: &[Term]) -> BifResult {
+    let name = name_arg(a[0])?;
+    match std::fs::read(&name) {
+        Ok(bytes) => {
+            let bin = obj::binary_from_bytes(&mut p.heap, &bytes);
+            let full = charlist(p, &name);
+            Ok(obj::tuple(
+                &mut p.heap,
+                &[Term::atom(Atom::intern("ok")), bin, full],
+            ))
+        }
+        Err(_) => Ok(error()),
+    }
+}
+
+/// `{ok, Names}` (unsorted, as the directory lists them) or `error`.
+fn list_dir(p: &mut Process, a: &[Term]) -> BifResult {
+    let name = name_arg(a[0])?;
+    let Ok(entries) = std::fs::read_dir(Path::new(&name)) else {
+        return Ok(error());
+    };
+    let mut names = Vec::new();
+    for e in entries.flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        names.push(charlist(p, &n));
+    }
+    let list = obj::list_from_slice(&mut p.heap, &names, Term::NIL);
+    Ok(obj::tuple(
+        &mut p.heap,
+        &[Term::atom(Atom::intern("ok")), list],
+    ))
+}
+
+/// The code path's directories, as strings.
+fn get_path(p: &mut Process, _: &[Term]) -> BifResult {
+    let dirs = girder_runtime::code_server::dirs();
+    let mut list = Vec::new();
+    for d in dirs {
+        list.push(charlist(p, &d.display().to_string()));
+    }
+    Ok(obj::list_from_slice(&mut p.heap, &list, Term::NIL))
+}

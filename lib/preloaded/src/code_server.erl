@@ -1,0 +1,119 @@
+%% girder's code server: the process OTP's `code` module talks to, registered as
+%% `code_server`, with OTP's protocol (`call/1`: {code_call, From, Request} ->
+%% {code_server, Reply}). Loading is native in girder (modules load from the code
+%% path on first call), so this server answers from that: the code path, loading
+%% a module, the directories of the OTP installation. Requests to change the path
+%% or to load, replace or purge code raise `{notsup, {code_server, Request}}` in
+%% the caller: girder cannot do them yet.
+-module(code_server).
+-export([start_link/1, call/1]).
+-export([init/3]).
+
+start_link([Root, Mode]) ->
+    Ref = make_ref(),
+    _ = spawn_link(?MODULE, init, [self(), Ref, {Root, Mode}]),
+    receive
+        {Ref, Res} -> Res
+    end.
+
+init(Parent, Ref, State) ->
+    register(?MODULE, self()),
+    process_flag(trap_exit, true),
+    Parent ! {Ref, {ok, self()}},
+    loop(Parent, State).
+
+loop(Parent, State) ->
+    receive
+        {code_call, From, Req} ->
+            From ! {?MODULE, handle(Req, State)},
+            loop(Parent, State);
+        {'EXIT', Parent, Reason} ->
+            exit(Reason);
+        _Other ->
+            loop(Parent, State)
+    end.
+
+call(Req) ->
+    Ref = erlang:monitor(process, ?MODULE),
+    ?MODULE ! {code_call, self(), Req},
+    receive
+        {?MODULE, {notsup, _} = NotSup} ->
+            erlang:demonitor(Ref, [flush]),
+            erlang:error({notsup, {?MODULE, Req}}, [NotSup]);
+        {?MODULE, Reply} ->
+            erlang:demonitor(Ref, [flush]),
+            Reply;
+        {'DOWN', Ref, process, _, _} ->
+            exit({'DOWN', ?MODULE, Req})
+    end.
+
+handle(get_path, _) ->
+    girder_code:get_path();
+handle(get_mode, {_, Mode}) ->
+    Mode;
+handle({ensure_loaded, M}, _) when is_atom(M) ->
+    load(M);
+handle({load_file, M}, _) when is_atom(M) ->
+    case erlang:module_loaded(M) of
+        true -> {notsup, reload};
+        false -> load(M)
+    end;
+handle({is_loaded, M}, _) when is_atom(M) ->
+    case erlang:module_loaded(M) of
+        true -> {file, loaded_from(M)};
+        false -> false
+    end;
+handle({dir, root_dir}, {Root, _}) ->
+    Root;
+handle({dir, lib_dir}, {Root, _}) ->
+    filename:append(Root, "lib");
+handle({dir, {lib_dir, App}}, {Root, _}) when is_atom(App); is_list(App) ->
+    lib_dir(Root, to_list(App));
+handle({dir, {lib_dir, App, Sub}}, {Root, _}) when is_atom(App), is_atom(Sub) ->
+    case lib_dir(Root, to_list(App)) of
+        {error, _} = E -> E;
+        Dir -> filename:append(Dir, atom_to_list(Sub))
+    end;
+handle({dir, {priv_dir, App}}, {Root, _}) when is_atom(App); is_list(App) ->
+    case lib_dir(Root, to_list(App)) of
+        {error, _} = E -> E;
+        Dir -> filename:append(Dir, "priv")
+    end;
+%% girder never replaces loaded code, so every directory is as good as sticky.
+handle({stick_dir, _}, _) ->
+    ok;
+handle({is_sticky, M}, _) when is_atom(M) ->
+    erlang:module_loaded(M);
+handle(_Req, _) ->
+    {notsup, request}.
+
+load(M) ->
+    case code:ensure_modules_loaded([M]) of
+        ok -> {module, M};
+        {error, [{M, Reason}]} -> {error, Reason}
+    end.
+
+%% Where a loaded module came from: its file on the code path, else `preloaded`.
+loaded_from(M) ->
+    File = atom_to_list(M) ++ ".beam",
+    case code:where_is_file(File) of
+        non_existing -> preloaded;
+        Path -> Path
+    end.
+
+to_list(A) when is_atom(A) -> atom_to_list(A);
+to_list(L) -> L.
+
+%% Root/lib/App, or the Root/lib/App-Vsn with the highest version.
+lib_dir(Root, App) ->
+    Lib = filename:append(Root, "lib"),
+    case erl_prim_loader:list_dir(Lib) of
+        {ok, Names} ->
+            Prefix = App ++ "-",
+            case [N || N <- Names, N =:= App orelse lists:prefix(Prefix, N)] of
+                [] -> {error, bad_name};
+                Found -> filename:append(Lib, lists:last(lists:sort(Found)))
+            end;
+        error ->
+            {error, bad_name}
+    end.
