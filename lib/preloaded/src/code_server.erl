@@ -96,9 +96,12 @@ load(M) ->
 %% Where a loaded module came from: its file on the code path, else `preloaded`.
 loaded_from(M) ->
     File = atom_to_list(M) ++ ".beam",
-    case code:where_is_file(File) of
-        non_existing -> preloaded;
-        Path -> Path
+    %% (code:where_is_file/1 would call this server: search the path here.)
+    case [filename:append(D, File) || D <- girder_code:get_path(),
+                                      {ok, Names} <- [erl_prim_loader:list_dir(D)],
+                                      lists:member(File, Names)] of
+        [] -> preloaded;
+        [Path | _] -> Path
     end.
 
 to_list(A) when is_atom(A) -> atom_to_list(A);

@@ -8,7 +8,7 @@
 %% (get_arguments/0, get_argument/1, get_plain_arguments/0).
 -module(init).
 -export([boot/1]).
--export([run_on_load_handlers/0, stop/0, stop/1]).
+-export([run_on_load_handlers/0, stop/0, stop/1, objfile_extension/0]).
 
 %% Run the start requests, each {eval, Binary} or [Module, Function | Args].
 %% (girder's boot has already started `user` and `standard_error`.)
@@ -173,3 +173,7 @@ shutdown_kernel() ->
         _ ->
             ok
     end.
+
+%% The extension of object files (code:which/1 and friends), as OTP's.
+objfile_extension() ->
+    ".beam".
