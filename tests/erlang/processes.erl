@@ -165,7 +165,13 @@ timers() ->
     io:format("bad time ~p~n", [?R(erlang:send_after(-1, self(), x))]),
     io:format("bad dest ~p~n", [?R(erlang:send_after(1, "x", x))]),
     io:format("read non-timer ~p~n", [erlang:read_timer(make_ref())]),
-    io:format("read badarg ~p~n", [?R(erlang:read_timer(x))]).
+    io:format("read badarg ~p~n", [?R(erlang:read_timer(x))]),
+    %% A spawned BIF runs (through erlang:apply/3, as in OTP); timer:apply_after uses that.
+    Self = self(),
+    _ = spawn(erlang, send, [Self, from_bif]),
+    receive from_bif -> io:format("spawned BIF ran~n") end,
+    {ok, _} = timer:apply_after(5, erlang, send, [Self, applied]),
+    receive applied -> io:format("apply_after fired~n") end.
 
 exits() ->
     process_flag(trap_exit, true),

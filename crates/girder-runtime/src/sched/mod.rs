@@ -100,7 +100,14 @@ pub fn spawn(
 ) -> Result<Term, String> {
     let mut p = new_process(&opts);
     let copied: Vec<Term> = args.iter().map(|a| copy_term(*a, &mut p.heap)).collect();
-    p.start_call(export, &copied)?;
+    if p.start_call(export, &copied).is_err() {
+        // A BIF, or a function that does not exist: as OTP, the process starts anyway and
+        // runs `erlang:apply(M, F, Args)`, which calls the BIF or dies of `undef`.
+        let apply = crate::module::export(Atom::ERLANG, Atom::intern("apply"), 3);
+        let list = obj::list_from_slice(&mut p.heap, &copied, Term::NIL);
+        let call = [Term::atom(export.module), Term::atom(export.function), list];
+        p.start_call(apply, &call)?;
+    }
     p.initial_call = (export.module, export.function, export.arity);
     Ok(start(from, p, opts))
 }
