@@ -129,8 +129,9 @@ fn spawn_mfa(p: &mut Process, a: &[Term], opts: SpawnOpts) -> BifResult {
     let export = module::export(m, f, args.len() as u32);
     match sched::spawn(p, export, &args, opts) {
         Ok(pid) => Ok(pid),
-        // An undefined function still spawns in OTP, and the new process dies of `undef`;
-        // here spawning reports it at once.
+        // `sched::spawn` starts undefined functions and BIFs on `erlang:apply/3` (the
+        // process then dies of `undef`, as in OTP); only without OTP's `erlang` module
+        // is there nothing to start.
         Err(_) => Err(BifError::Raise {
             class: Class::Error,
             reason: Term::atom(Atom::UNDEF),
