@@ -174,6 +174,7 @@ fn tm_of(t: &libc::tm) -> Parts {
 /// `mktime`, retried one second earlier when it returns -1, since -1 is also the time
 /// one second before the epoch (OTP's `erl_mktime`).
 fn erl_mktime(tm: &mut libc::tm) -> Option<libc::time_t> {
+    let _env = crate::os::env_read();
     // SAFETY: `tm` is a valid, initialised `struct tm` for the calls.
     let clock = unsafe { libc::mktime(tm) };
     if clock != -1 {
@@ -232,6 +233,7 @@ fn universal_to_local(p: &mut Process, a: &[Term]) -> BifResult {
     // SAFETY: `out` is plain data that `localtime_r` fills on success; both pointers are
     // valid.
     let mut out: libc::tm = unsafe { std::mem::zeroed() };
+    let _env = crate::os::env_read();
     if unsafe { libc::localtime_r(&clock, &mut out) }.is_null() {
         return Err(BifError::BADARG);
     }

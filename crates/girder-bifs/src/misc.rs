@@ -297,6 +297,7 @@ fn local(secs: i64) -> Civil {
     // SAFETY: `tm` is plain data that `localtime_r` fills completely on success; both
     // pointers are valid for the call.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let _env = crate::os::env_read();
     let ok = unsafe { !libc::localtime_r(&t, &mut tm).is_null() };
     if !ok {
         return utc(secs);

@@ -43,14 +43,26 @@ fn valid_name(name: &str) -> Result<(), BifError> {
     }
 }
 
+/// Serialises changes to the process environment with the C library calls that read it
+/// without Rust's own environment lock (`localtime_r` and `mktime` read `TZ`): those hold
+/// it for reading, `putenv`/`unsetenv` for writing.
+pub(crate) static ENV_LOCK: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// Hold [`ENV_LOCK`] for reading while calling the C library.
+pub(crate) fn env_read() -> std::sync::RwLockReadGuard<'static, ()> {
+    ENV_LOCK.read().unwrap_or_else(|e| e.into_inner())
+}
+
 fn putenv(_: &mut Process, a: &[Term]) -> BifResult {
     let (name, value) = (string_arg(a[0])?, string_arg(a[1])?);
     valid_name(&name)?;
     if value.contains('\0') {
         return Err(BifError::BADARG);
     }
-    // SAFETY: the VM's scheduler is single-threaded today, so no other thread reads the
-    // environment while it changes. (Multi-core scheduling must serialise this.)
+    let _write = ENV_LOCK.write().unwrap_or_else(|e| e.into_inner());
+    // SAFETY: Rust's own environment functions lock around each other, and every C library
+    // call girder makes that reads the environment holds `ENV_LOCK` for reading, which this
+    // write lock excludes.
     unsafe { std::env::set_var(&name, &value) };
     Ok(Term::boolean(true))
 }
@@ -58,6 +70,7 @@ fn putenv(_: &mut Process, a: &[Term]) -> BifResult {
 fn unsetenv(_: &mut Process, a: &[Term]) -> BifResult {
     let name = string_arg(a[0])?;
     valid_name(&name)?;
+    let _write = ENV_LOCK.write().unwrap_or_else(|e| e.into_inner());
     // SAFETY: as in `putenv`.
     unsafe { std::env::remove_var(&name) };
     Ok(Term::boolean(true))
