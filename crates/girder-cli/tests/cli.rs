@@ -484,16 +484,7 @@ fn normalise_reports(out: &[u8]) -> String {
             lines.push("HEADER".to_owned());
             continue;
         }
-        let mut l = String::new();
-        let mut rest = line;
-        while let Some(i) = rest.find("<0.") {
-            l.push_str(&rest[..i]);
-            let end = rest[i..].find('>').map_or(rest.len(), |e| i + e + 1);
-            l.push_str("PID");
-            rest = &rest[end..];
-        }
-        l.push_str(rest);
-        lines.push(l);
+        lines.push(girder_testkit::mask_pids(line));
     }
     lines.join("\n")
 }

@@ -35,16 +35,7 @@ fn normalise(out: &[u8]) -> String {
             lines.push(format!("{}{key}: N", &line[..line.len() - trimmed.len()]));
             continue;
         }
-        let mut l = String::new();
-        let mut rest = line;
-        while let Some(i) = rest.find("<0.") {
-            l.push_str(&rest[..i]);
-            let end = rest[i..].find('>').map_or(rest.len(), |e| i + e + 1);
-            l.push_str("PID");
-            rest = &rest[end..];
-        }
-        l.push_str(rest);
-        lines.push(l);
+        lines.push(girder_testkit::mask_pids(line));
     }
     lines.join("\n")
 }

@@ -355,3 +355,18 @@ pub mod beam_builder {
         out
     }
 }
+
+/// `line` with every local pid (`<0.N.M>`) replaced by `PID`: pids differ between VMs and
+/// runs, so reports are compared without them.
+pub fn mask_pids(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(i) = rest.find("<0.") {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find('>').map_or(rest.len(), |e| i + e + 1);
+        out.push_str("PID");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
