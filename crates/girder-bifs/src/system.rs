@@ -115,7 +115,7 @@ fn system_info(p: &mut Process, a: &[Term]) -> BifResult {
         "smp_support" | "threads" => Term::boolean(true),
         "thread_pool_size" => Term::small(0),
         "build_type" | "emu_type" => atom(if debug { "debug" } else { "opt" }),
-        "emu_flavor" => atom("emu"),
+        "emu_flavor" => atom(girder_runtime::engine::flavor()),
         "debug_compiled" => Term::boolean(debug),
         "hipe_architecture" => Term::atom(Atom::UNDEFINED),
         "kernel_poll" => Term::boolean(false),

@@ -99,8 +99,40 @@ fn display(t: Term) -> String {
 }
 
 fn flush() {
+    jit_stats();
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
+}
+
+/// Choose the engine as erl's `-emu_flavor` does: the JIT unless `emu` is asked for, or this
+/// build or machine has none (then girder interprets, and `system_info(emu_flavor)` says
+/// `emu`).
+pub fn select_engine(flavor: Option<&str>, perf_map: bool) {
+    if flavor == Some("emu") {
+        return;
+    }
+    #[cfg(feature = "jit")]
+    {
+        if girder_jit::install()
+            && perf_map
+            && let Err(e) = girder_jit::perf_map::enable()
+        {
+            eprintln!("girder: +JPperf: {e}");
+        }
+    }
+    #[cfg(not(feature = "jit"))]
+    let _ = perf_map;
+}
+
+/// With `GIRDER_JIT_STATS=1`, what the JIT compiled, on standard error.
+fn jit_stats() {
+    if std::env::var_os("GIRDER_JIT_STATS").is_none_or(|v| v == "0") {
+        return;
+    }
+    #[cfg(feature = "jit")]
+    eprintln!("{}", girder_jit::STATS.summary());
+    #[cfg(not(feature = "jit"))]
+    eprintln!("girder jit: not built in (interpreted everything)");
 }
 
 /// Report a crashed start call as erl's init does, and give the exit status.
@@ -333,6 +365,7 @@ pub fn run_erl(args: ErlArgs) -> i32 {
     if let Some(n) = args.schedulers {
         sched::set_schedulers(n);
     }
+    select_engine(args.emu_flavor.as_deref(), args.perf_map);
     if !args.noshell {
         eprintln!(
             "girder: the interactive shell is not implemented yet; use -noshell with -s, -run or -eval"
@@ -371,8 +404,9 @@ pub fn coverage_report() {
 }
 
 /// `girder run M:F [Args]`: call and print the result, exit 0; 1 on a crash.
-pub fn run_function(mfa: &str, args: &[String], pa: &[PathBuf]) -> i32 {
+pub fn run_function(mfa: &str, args: &[String], pa: &[PathBuf], flavor: Option<&str>) -> i32 {
     girder_bifs::register_all();
+    select_engine(flavor, false);
     set_code_path(pa, &[]);
     let Some((m, f)) = mfa.split_once(':') else {
         eprintln!("girder: run takes MODULE:FUNCTION, got {mfa:?}");

@@ -46,6 +46,11 @@ pub struct ErlArgs {
     pub extra: Vec<String>,
     /// `+S N`: scheduler threads.
     pub schedulers: Option<usize>,
+    /// `-emu_flavor jit|emu`: the engine (as erl's launcher reads it; not reported to
+    /// `init`).
+    pub emu_flavor: Option<String>,
+    /// `+JPperf true|map`: write `/tmp/perf-PID.map` for `perf`.
+    pub perf_map: bool,
     /// Every other `-flag value...`, in order, as `init:get_arguments/0` reports them
     /// (`-pa` and `-noshell` included; `-s`, `-run`, `-eval` and `-extra` not).
     pub flags: Vec<(String, Vec<String>)>,
@@ -107,6 +112,21 @@ pub fn parse(args: &[String]) -> Result<ErlArgs, String> {
             "-extra" => {
                 out.extra = args[i..].to_vec();
                 break;
+            }
+            "-emu_flavor" => {
+                let f = args.get(i).ok_or("-emu_flavor needs jit or emu")?;
+                if f != "jit" && f != "emu" {
+                    return Err(format!("-emu_flavor: unknown flavor {f:?} (jit or emu)"));
+                }
+                out.emu_flavor = Some(f.clone());
+                i += 1;
+            }
+            "+JPperf" => {
+                let v = args
+                    .get(i)
+                    .ok_or("+JPperf needs true, map, dump or false")?;
+                out.perf_map = matches!(v.as_str(), "true" | "map");
+                i += 1;
             }
             "+S" => {
                 let n = args.get(i).ok_or("+S needs a number")?;

@@ -44,6 +44,9 @@ enum Command {
         /// Directories (or .avm packs) to add to the code path.
         #[arg(long = "pa")]
         pa: Vec<PathBuf>,
+        /// The engine: `jit` (the default) or `emu` (the interpreter); also `-emu_flavor`.
+        #[arg(long = "emu_flavor", value_parser = ["jit", "emu"])]
+        emu_flavor: Option<String>,
         /// MODULE:FUNCTION
         mfa: String,
         /// Arguments, passed as a list of strings (omit for a call with no arguments).
@@ -86,10 +89,23 @@ fn main() -> ExitCode {
             }
         };
     }
-    let cli = Cli::parse();
+    // erl spells it with one dash; so may `girder run`.
+    let args = std::env::args().map(|a| {
+        if a == "-emu_flavor" {
+            "--emu_flavor".to_owned()
+        } else {
+            a
+        }
+    });
+    let cli = Cli::parse_from(args);
     let result = match cli.command {
         Command::Disasm { chunks, files } => disasm_files(&files, chunks),
-        Command::Run { pa, mfa, args } => return exit(boot::run_function(&mfa, &args, &pa)),
+        Command::Run {
+            pa,
+            mfa,
+            args,
+            emu_flavor,
+        } => return exit(boot::run_function(&mfa, &args, &pa, emu_flavor.as_deref())),
         Command::Bifs { missing: false, .. } => {
             let mut all = girder_bifs::all();
             all.sort();

@@ -583,6 +583,119 @@ pub enum Instr {
     },
 }
 
+impl Instr {
+    /// Every label this instruction may continue at, besides the next instruction (fail
+    /// labels, jump and call targets, handlers, receive loops). Exhaustive on purpose: a new
+    /// instruction must say where it goes.
+    pub fn labels(&self) -> Vec<Label> {
+        use Instr::*;
+        let one = |l: &Label| if *l == NO_LABEL { vec![] } else { vec![*l] };
+        match self {
+            Call { target, .. } | CallLast { target, .. } | CallOnly { target, .. } => {
+                vec![*target]
+            }
+            Jump { target } | LoopRecEnd { target } | Wait { target } => vec![*target],
+            WaitTimeout { target, .. } => vec![*target],
+            Catch { handler, .. } | Try { handler, .. } => vec![*handler],
+            SelectVal { fail, table, .. } => {
+                let mut v: Vec<Label> = table.iter().map(|(_, l)| *l).collect();
+                v.extend(one(fail));
+                v
+            }
+            SelectTupleArity { fail, table, .. } => {
+                let mut v: Vec<Label> = table.iter().map(|(_, l)| *l).collect();
+                v.extend(one(fail));
+                v
+            }
+            Test { fail, .. }
+            | Cmp { fail, .. }
+            | TestArity { fail, .. }
+            | IsTaggedTuple { fail, .. }
+            | IsFunction2 { fail, .. }
+            | Bif { fail, .. }
+            | GcBif { fail, .. }
+            | GetMapElements { fail, .. }
+            | HasMapFields { fail, .. }
+            | LoopRec { fail, .. }
+            | BsCreateBin { fail, .. }
+            | BsStartMatch { fail, .. }
+            | BsGet { fail, .. }
+            | BsTestTail { fail, .. }
+            | BsTestUnit { fail, .. }
+            | BsMatchString { fail, .. }
+            | BsMatch { fail, .. } => one(fail),
+            FuncInfo { .. }
+            | Move { .. }
+            | Swap { .. }
+            | InitYregs { .. }
+            | CallExt { .. }
+            | CallExtLast { .. }
+            | CallExtOnly { .. }
+            | Apply { .. }
+            | ApplyMfa { .. }
+            | ApplyFun { .. }
+            | CallFun { .. }
+            | CallFun2 { .. }
+            | Return
+            | Allocate { .. }
+            | AllocateHeap { .. }
+            | Deallocate { .. }
+            | Trim { .. }
+            | TestHeap { .. }
+            | PutList { .. }
+            | GetList { .. }
+            | GetHd { .. }
+            | GetTl { .. }
+            | PutTuple2 { .. }
+            | GetTupleElement { .. }
+            | SetTupleElement { .. }
+            | Badmatch { .. }
+            | CaseEnd { .. }
+            | IfEnd
+            | TryCaseEnd { .. }
+            | Badrecord { .. }
+            | CatchEnd { .. }
+            | TryEnd { .. }
+            | TryCase { .. }
+            | Raise { .. }
+            | RawRaise
+            | BuildStacktrace
+            | PutMap { .. }
+            | RemoveMessage
+            | Timeout
+            | Send
+            | RecvMarkerReserve { .. }
+            | RecvMarkerNop { .. }
+            | BsGetPosition { .. }
+            | BsSetPosition { .. }
+            | BsGetTail { .. }
+            | BsInitWritable
+            | UpdateRecord { .. }
+            | FLoad { .. }
+            | FStore { .. }
+            | FMove { .. }
+            | FConv { .. }
+            | FArith { .. }
+            | FNegate { .. }
+            | MakeFun3 { .. }
+            | Unsupported { .. } => vec![],
+        }
+    }
+
+    /// Whether execution may come back to this very instruction after leaving it (a call
+    /// of a BIF that asked to be retried), or resume right after it (a body call, which
+    /// sets the continuation pointer to the next instruction).
+    pub fn resumes(&self) -> (bool, bool) {
+        use Instr::*;
+        match self {
+            CallExt { .. } | CallExtLast { .. } | CallExtOnly { .. } => (true, true),
+            Call { .. } | CallFun { .. } | CallFun2 { .. } => (false, true),
+            Apply { .. } | ApplyMfa { .. } | ApplyFun { .. } => (true, true),
+            _ => (false, false),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

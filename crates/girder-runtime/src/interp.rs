@@ -48,7 +48,7 @@ pub enum Outcome {
 }
 
 /// An exception or other event that stops straight-line execution.
-enum Trap {
+pub(crate) enum Trap {
     /// Raise; the trace is built from `top` and the stack unless `trace` is given.
     Raise {
         class: Class,
@@ -67,6 +67,9 @@ enum Trap {
     Hibernate(&'static Export),
     /// A BIF asked to be called again later (`BifError::Retry`).
     Retry,
+    /// Control moved to another module while native code is on: go on at `p.resume` in
+    /// whichever engine has it.
+    Leave,
 }
 
 impl Process {
@@ -229,12 +232,8 @@ fn catch_marker(code: u32, handler: Label) -> Term {
     Term::catch(((code as u64) << 32) | handler as u64)
 }
 
-/// Run `p` until it returns, raises past its last catch, halts, or yields.
-pub fn run(p: &mut Process) -> Outcome {
-    let Some(mut module) = module::code(p.resume.code()) else {
-        return Outcome::Fault("no code to run".into());
-    };
-    let mut pc = p.resume.offset() as usize;
+/// Prepare `p` to run a time slice: a full set of registers, a fresh reduction budget.
+pub(crate) fn prepare(p: &mut Process) {
     p.reductions = REDUCTIONS;
     // A suspended process keeps only its live X registers (the scheduler lends it a full
     // set while it runs); run on its own, give it a full set here.
@@ -246,82 +245,174 @@ pub fn run(p: &mut Process) -> Outcome {
     if p.fr.len() < MAX_FR as usize {
         p.fr = vec![0.0; MAX_FR as usize].into_boxed_slice();
     }
+}
+
+/// Run `p` until it returns, raises past its last catch, halts, or yields, in whichever
+/// engine has the code: native code where the JIT is on and compiled it, else the
+/// interpreter.
+pub fn run(p: &mut Process) -> Outcome {
+    prepare(p);
     loop {
-        let trap = execute(p, &mut module, &mut pc);
-        match trap {
-            Trap::Raise {
-                class,
-                reason,
-                top,
-                trace,
-            } => {
-                let trace = match trace {
-                    Some(t) => t,
-                    None => trace::build(p, module, pc.saturating_sub(1) as Label, top),
-                };
-                let raw = obj::tuple(&mut p.heap, &[Term::atom(class.atom()), trace]);
-                match unwind(p) {
-                    Some((code, handler)) => {
-                        let Some(m) = module::code(code) else {
-                            return Outcome::Fault("catch into unloaded code".into());
-                        };
-                        module = m;
-                        pc = handler as usize;
-                        p.x[0] = Term::NON_VALUE;
-                        p.x[1] = Term::atom(class.atom());
-                        p.x[2] = reason;
-                        p.x[3] = raw;
-                    }
-                    None => {
-                        return Outcome::Raised {
-                            class,
-                            reason,
-                            trace,
-                        };
-                    }
-                }
-            }
-            Trap::Done(v) => return Outcome::Returned(v),
-            Trap::Halt(n) => return Outcome::Halt(n),
-            Trap::Yield => {
-                p.resume = Cp::new(module.code_index, pc as Label);
-                return Outcome::Yield;
-            }
-            Trap::Wait => {
-                // The waiting instruction set `pc` to where the receive resumes.
-                p.resume = Cp::new(module.code_index, pc as Label);
-                return Outcome::Wait;
-            }
-            Trap::Fault(s) => return Outcome::Fault(s),
-            Trap::Exit(r) => return Outcome::Exit(r),
-            Trap::Retry => return Outcome::Fault("a guard BIF asked to be called again".into()),
-            Trap::Hibernate(export) => {
-                // The BIF made sure the function exists.
-                let target = match resolve(export) {
-                    Ok(Some(cp)) => cp,
-                    Ok(None) => return Outcome::Fault(format!("hibernate: {export:?} vanished")),
-                    Err(e) => return Outcome::Fault(e.to_string()),
-                };
-                // The call stack goes; the heap keeps only what the arguments reach.
-                let arity = export.arity;
-                p.stack.clear();
-                p.stack_low = 0;
-                p.cp = Cp::NONE;
-                p.recv_pos = 0;
-                p.gc(0, arity as usize);
-                p.live_x = arity;
-                p.resume = target;
-                if p.msgs.is_empty() {
-                    return Outcome::Wait;
-                }
-                let Some(m) = module::code(target.code()) else {
-                    return Outcome::Fault("hibernate into unloaded code".into());
-                };
-                module = m;
-                pc = target.offset() as usize;
+        if let Some(native) = crate::engine::native() {
+            match native.run(p) {
+                crate::engine::NativeExit::Outcome(o) => return o,
+                crate::engine::NativeExit::Interpret => {}
             }
         }
+        if let Some(o) = interpret(p) {
+            return o;
+        }
     }
+}
+
+/// Interpret from `p.resume` until an outcome, or (`None`) until control moves to another
+/// module while native code is on (`p.resume` says where).
+fn interpret(p: &mut Process) -> Option<Outcome> {
+    let Some(mut module) = module::code(p.resume.code()) else {
+        return Some(Outcome::Fault("no code to run".into()));
+    };
+    let mut pc = p.resume.offset() as usize;
+    loop {
+        let trap = execute(p, &mut module, &mut pc);
+        if let Some(outcome) = settle(p, module, pc, trap) {
+            return Some(outcome);
+        }
+        if crate::engine::native().is_some() {
+            return None;
+        }
+        let Some(m) = module::code(p.resume.code()) else {
+            return Some(Outcome::Fault("no code to run".into()));
+        };
+        module = m;
+        pc = p.resume.offset() as usize;
+    }
+}
+
+/// Finish what a trap started, for either engine: raise (unwinding to the nearest catch),
+/// yield, wait, hibernate... `pc` is one past the trapping instruction (or where to resume,
+/// for a yield or a wait). `None`: go on at `p.resume`; else the slice ends with this
+/// outcome.
+pub(crate) fn settle(
+    p: &mut Process,
+    module: &'static Module,
+    pc: usize,
+    trap: Trap,
+) -> Option<Outcome> {
+    match trap {
+        Trap::Raise {
+            class,
+            reason,
+            top,
+            trace,
+        } => {
+            let trace = match trace {
+                Some(t) => t,
+                None => trace::build(p, module, pc.saturating_sub(1) as Label, top),
+            };
+            let raw = obj::tuple(&mut p.heap, &[Term::atom(class.atom()), trace]);
+            match unwind(p) {
+                Some((code, handler)) => {
+                    p.x[0] = Term::NON_VALUE;
+                    p.x[1] = Term::atom(class.atom());
+                    p.x[2] = reason;
+                    p.x[3] = raw;
+                    p.resume = Cp::new(code, handler);
+                    None
+                }
+                None => Some(Outcome::Raised {
+                    class,
+                    reason,
+                    trace,
+                }),
+            }
+        }
+        Trap::Done(v) => Some(Outcome::Returned(v)),
+        Trap::Halt(n) => Some(Outcome::Halt(n)),
+        Trap::Yield => {
+            p.resume = Cp::new(module.code_index, pc as Label);
+            Some(Outcome::Yield)
+        }
+        Trap::Wait => {
+            // The waiting instruction set `pc` to where the receive resumes.
+            p.resume = Cp::new(module.code_index, pc as Label);
+            Some(Outcome::Wait)
+        }
+        Trap::Leave => {
+            p.resume = Cp::new(module.code_index, pc as Label);
+            None
+        }
+        Trap::Fault(s) => Some(Outcome::Fault(s)),
+        Trap::Exit(r) => Some(Outcome::Exit(r)),
+        Trap::Retry => Some(Outcome::Fault(
+            "a guard BIF asked to be called again".into(),
+        )),
+        Trap::Hibernate(export) => {
+            // The BIF made sure the function exists.
+            let target = match resolve(export) {
+                Ok(Some(cp)) => cp,
+                Ok(None) => return Some(Outcome::Fault(format!("hibernate: {export:?} vanished"))),
+                Err(e) => return Some(Outcome::Fault(e.to_string())),
+            };
+            // The call stack goes; the heap keeps only what the arguments reach.
+            let arity = export.arity;
+            p.stack.clear();
+            p.stack_low = 0;
+            p.cp = Cp::NONE;
+            p.recv_pos = 0;
+            p.gc(0, arity as usize);
+            p.live_x = arity;
+            p.resume = target;
+            if p.msgs.is_empty() {
+                return Some(Outcome::Wait);
+            }
+            None
+        }
+    }
+}
+
+/// Execute the one instruction at `offset` of `module` for native code: the next offset
+/// when execution goes on in the same module; else `Err(None)` (go on at `p.resume`) or
+/// `Err(Some(outcome))` (the slice ends).
+pub(crate) fn step_one(
+    p: &mut Process,
+    module: &'static Module,
+    offset: usize,
+) -> Result<usize, Option<Outcome>> {
+    let Some(ins) = module.code.get(offset) else {
+        return Err(Some(Outcome::Fault(format!(
+            "execution ran off the end of {}",
+            module.name
+        ))));
+    };
+    let mut m = module;
+    let mut pc = offset + 1;
+    match step(p, &mut m, &mut pc, ins) {
+        Ok(()) if m.code_index == module.code_index => Ok(pc),
+        Ok(()) => {
+            p.resume = Cp::new(m.code_index, pc as Label);
+            Err(None)
+        }
+        Err(trap) => match settle(p, m, pc, trap) {
+            None => Err(None),
+            Some(o) => Err(Some(o)),
+        },
+    }
+}
+
+/// Collect garbage (`test_heap` and `allocate_heap` when the heap lacks room), then apply
+/// `max_heap_size`: `Some` outcome when the process must die.
+pub(crate) fn collect(p: &mut Process, need: usize, live: usize) -> Option<Outcome> {
+    match gc_now(p, need, live) {
+        Ok(()) => None,
+        Err(Trap::Exit(r)) => Some(Outcome::Exit(r)),
+        Err(_) => Some(Outcome::Fault("unexpected trap in a collection".into())),
+    }
+}
+
+/// Collect so that `need` words fit, keeping X registers `0..live`; then `max_heap_size`.
+fn gc_now(p: &mut Process, need: usize, live: usize) -> Result<(), Trap> {
+    p.gc(need, live);
+    heap_limit(p)
 }
 
 /// After a collection: a process whose heap is larger than its `max_heap_size` is reported
@@ -568,6 +659,13 @@ fn call_export(
 
 fn jump(module: &mut &'static Module, pc: &mut usize, target: Cp) -> Result<(), Trap> {
     if target.code() != module.code_index {
+        if crate::engine::native().is_some() {
+            // The other module may run natively: let the engines' loop decide.
+            *pc = target.offset() as usize;
+            *module = module::code(target.code())
+                .ok_or_else(|| Trap::Fault("jump into unloaded code".into()))?;
+            return Err(Trap::Leave);
+        }
         *module = module::code(target.code())
             .ok_or_else(|| Trap::Fault("jump into unloaded code".into()))?;
     }
@@ -584,6 +682,15 @@ fn do_return(p: &mut Process, module: &mut &'static Module, pc: &mut usize) -> R
     // meaningless from here on (and must not show up in stack traces).
     p.cp = Cp::NONE;
     jump(module, pc, cp)
+}
+
+/// At a local call to `target`: leave for native code when the JIT runs that function.
+#[inline(always)]
+fn to_native(module: &'static Module, target: Label) -> Result<(), Trap> {
+    match crate::engine::native() {
+        Some(n) if n.takes(module, target) => Err(Trap::Leave),
+        _ => Ok(()),
+    }
 }
 
 /// Count a reduction; at the end of the slice, yield (state is all in `p`, with X
@@ -689,7 +796,7 @@ fn execute_recording(p: &mut Process, module: &mut &'static Module, pc: &mut usi
 /// Execute one instruction. Always inlined into the dispatch loops: the call and the
 /// `Result` it returns cost about a quarter of fib's run time otherwise.
 #[inline(always)]
-fn step(
+pub(crate) fn step(
     p: &mut Process,
     module: &mut &'static Module,
     pc: &mut usize,
@@ -738,6 +845,7 @@ fn step(
             p.cp = Cp::new(module.code_index, *pc as Label);
             *pc = *target as usize;
             reduce(p, *arity)?;
+            to_native(module, *target)?;
         }
         Instr::CallLast {
             target,
@@ -747,10 +855,12 @@ fn step(
             p.deallocate(*dealloc)?;
             *pc = *target as usize;
             reduce(p, *arity)?;
+            to_native(module, *target)?;
         }
         Instr::CallOnly { target, arity } => {
             *pc = *target as usize;
             reduce(p, *arity)?;
+            to_native(module, *target)?;
         }
         Instr::CallExt { export, .. } => call_export(p, module, pc, export, Link::Body)?,
         Instr::CallExtLast {
@@ -827,8 +937,7 @@ fn step(
             p.stack.push(p.cp.to_term());
             p.cp = Cp::NONE;
             if !p.heap.has_room(*heap as usize) {
-                p.gc(*heap as usize, *live as usize);
-                heap_limit(p)?;
+                gc_now(p, *heap as usize, *live as usize)?;
             }
         }
         Instr::Deallocate { n } => p.deallocate(*n)?,
@@ -844,8 +953,7 @@ fn step(
         }
         Instr::TestHeap { heap, live } => {
             if !p.heap.has_room(*heap as usize) {
-                p.gc(*heap as usize, *live as usize);
-                heap_limit(p)?;
+                gc_now(p, *heap as usize, *live as usize)?;
             }
         }
 

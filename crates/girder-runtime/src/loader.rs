@@ -475,8 +475,16 @@ impl<'a> Loader<'a> {
             exports.push((self.atom(e.function)?, e.arity, entry));
         }
 
+        let native = (0..functions.len())
+            .map(|_| std::sync::atomic::AtomicUsize::new(0))
+            .collect();
+        let native_calls = (0..functions.len())
+            .map(|_| std::sync::atomic::AtomicU32::new(0))
+            .collect();
         Ok(Module {
             name: module_name,
+            native,
+            native_calls,
             code_index: self.code_index,
             code: code.into_boxed_slice(),
             literals: std::mem::replace(&mut self.area, LiteralArea::new()),

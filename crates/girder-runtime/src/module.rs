@@ -29,6 +29,7 @@ static NEXT_CODE: Mutex<u32> = Mutex::new(1);
 
 /// A continuation pointer: where execution resumes, as a word with primary tag `00`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(transparent)]
 pub struct Cp(pub u64);
 
 impl Cp {
@@ -205,6 +206,11 @@ pub struct Module {
     pub attributes: Option<girder_format::Term>,
     /// The `CInf` chunk (for `module_info(compile)`).
     pub compile_info: Option<girder_format::Term>,
+    /// Each function's native entry (by index in `functions`), as a JIT publishes it
+    /// (see [`crate::engine::native_entry`]).
+    pub native: Box<[std::sync::atomic::AtomicUsize]>,
+    /// Each function's entries while it is not compiled (a JIT compiles the hot ones).
+    pub native_calls: Box<[std::sync::atomic::AtomicU32]>,
 }
 
 impl Module {

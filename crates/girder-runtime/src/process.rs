@@ -26,7 +26,7 @@ pub struct Process {
     /// while it is suspended (they are never live across a call or a receive).
     pub fr: Box<[f64]>,
     /// Y registers and continuation pointers (see the module docs).
-    pub stack: Vec<Term>,
+    pub stack: girder_term::stack::Stack,
     /// Every stack slot below this index is unchanged since the last GC (nothing stored
     /// there, the stack never shorter): a minor collection need not scan them. Every write
     /// to `stack` must keep this true (see `Process::set`, `deallocate`, `trim`, unwinding).
@@ -100,7 +100,7 @@ impl Process {
             x: Box::new([]),
             live_x: 0,
             fr: Box::new([]),
-            stack: Vec::new(),
+            stack: girder_term::stack::Stack::new(),
             stack_low: 0,
             cp: Cp::NONE,
             heap,

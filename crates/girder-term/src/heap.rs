@@ -146,6 +146,20 @@ impl Drop for Block {
     }
 }
 
+/// Byte offsets inside a [`Heap`], for code generators that allocate inline: native code may
+/// bump the young block's `top` (in words) while `top + n <= len`, writing the new object at
+/// `ptr + top * 8`; anything else (a full block) goes through [`Alloc::alloc`].
+pub mod offsets {
+    /// The young block's first word (`*mut u64`).
+    pub const YOUNG_PTR: usize = std::mem::offset_of!(super::Heap, young.block.ptr);
+    /// The young block's length in words (`usize`).
+    pub const YOUNG_LEN: usize = std::mem::offset_of!(super::Heap, young.block.len);
+    /// The young block's top in words (`usize`).
+    pub const YOUNG_TOP: usize = std::mem::offset_of!(super::Heap, young.top);
+    /// Whether GC stress is on (`bool`): every heap test must then collect.
+    pub const GC_STRESS: usize = std::mem::offset_of!(super::Heap, gc_stress);
+}
+
 /// A block filled by bumping a top index.
 pub(crate) struct Bump {
     pub(crate) block: Block,

@@ -1,0 +1,877 @@
+//! One BEAM function (from its `func_info` to the next function) to one native function.
+//!
+//! The native function is `extern "C" fn(ctx: *mut NativeCtx, offset: u64) -> u64`: it
+//! starts at instruction `offset` of its module (any instruction of the function: a call's
+//! entry, a return point, a receive loop, a catch handler...) and returns a
+//! [`status`](girder_runtime::engine::status) when control leaves the function.
+//!
+//! Each BEAM instruction gets one Cranelift block. Simple instructions are emitted inline
+//! (moves, type tests, comparisons of immediates, small-integer `+`/`-`, list and tuple
+//! construction and matching, `select_val` on immediates, stack frames, heap checks, local
+//! calls and returns); each inline sequence checks the cases it handles and otherwise
+//! falls back to the instruction's *slow path*: the shared helper
+//! [`Helper::Step`](girder_runtime::engine::Helper), which runs that one instruction with the
+//! interpreter's code. Every other instruction is only that helper call. Either way, the
+//! helper's answer (the next offset, or leave, or stop) decides where control goes.
+//!
+//! Invariants native code keeps (see ARCHITECTURE.md, "The JIT"):
+//! - X and Y registers live in memory (`ctx.x`, the process stack) between instructions, so
+//!   every helper call sees the whole state; no term is held in a machine register across a
+//!   helper call (a helper may collect garbage).
+//! - The stack's pointer and length and the heap's top are read from the process at each use
+//!   and written back at once.
+//! - Everything the runtime provides is reached through the context's helper table.
+
+use cranelift_codegen::Context;
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::{I8, I32, I64};
+use cranelift_codegen::ir::{
+    AbiParam, Block, BlockArg, Function, InstBuilder, MemFlagsData, SigRef, Signature,
+    UserFuncName, Value,
+};
+use cranelift_codegen::isa::TargetIsa;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Switch};
+use girder_runtime::engine::{Helper, ctx_offsets, process_offsets as po, status, step};
+use girder_runtime::instr::{CmpOp, Dst, Instr, Label, NO_LABEL, Src, SrcKind, TypeTest};
+use girder_runtime::module::{FunctionRange, Module};
+use girder_term::word::tag;
+use girder_term::{Atom, Term};
+
+/// A compiled function: machine code and what it was made of.
+pub struct Compiled {
+    /// Position-independent machine code.
+    pub code: Vec<u8>,
+    /// BEAM instructions in the function.
+    pub instructions: usize,
+    /// Of those, how many have an inline fast path (the rest only call the step helper).
+    pub inline: usize,
+}
+
+/// Compile function `range` of `module` for `isa`.
+pub fn compile(
+    isa: &dyn TargetIsa,
+    module: &Module,
+    range: &FunctionRange,
+) -> Result<Compiled, String> {
+    let call_conv = isa.default_call_conv();
+    let mut sig = Signature::new(call_conv);
+    sig.params.push(AbiParam::new(I64));
+    sig.params.push(AbiParam::new(I64));
+    sig.returns.push(AbiParam::new(I64));
+    let mut func = Function::with_name_signature(UserFuncName::user(0, range.start), sig);
+    let mut helper_sig = Signature::new(call_conv);
+    helper_sig.params.extend([AbiParam::new(I64); 3]);
+    helper_sig.returns.push(AbiParam::new(I64));
+
+    let mut fctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+    let helper_sig = b.import_signature(helper_sig);
+    let (start, end) = (range.start, range.end);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    let blocks: Vec<Block> = (start..end).map(|_| b.create_block()).collect();
+    let dispatch = b.create_block();
+    b.append_block_param(dispatch, I64);
+    let leave = b.create_block();
+    b.append_block_param(leave, I64);
+    let result = b.create_block();
+    b.append_block_param(result, I64);
+
+    b.switch_to_block(entry);
+    let params = b.block_params(entry).to_vec();
+    let ctx = params[0];
+    let flags = MemFlagsData::trusted();
+    let _ = flags;
+    b.ins().jump(dispatch, &[BlockArg::Value(params[1])]);
+
+    let mut e = Emitter {
+        b,
+        module,
+        start,
+        end,
+        blocks,
+        ctx,
+        p: None,
+        x: None,
+        helper_sig,
+        dispatch,
+        leave,
+        result,
+        trampolines: Vec::new(),
+        inline: 0,
+    };
+    e.emit_shared_blocks();
+    for offset in start..end {
+        let block = e.blocks[(offset - start) as usize];
+        e.b.switch_to_block(block);
+        e.instruction(offset);
+    }
+    e.fill_trampolines();
+    e.b.seal_all_blocks();
+    let inline = e.inline;
+    e.b.finalize(isa.frontend_config());
+
+    let mut cctx = Context::for_function(func);
+    let compiled = cctx
+        .compile(isa, &mut ControlPlane::default())
+        .map_err(|e| format!("{:?}", e.inner))?;
+    if !compiled.buffer.relocs().is_empty() {
+        return Err("native code needs relocations".into());
+    }
+    Ok(Compiled {
+        code: compiled.code_buffer().to_vec(),
+        instructions: (end - start) as usize,
+        inline,
+    })
+}
+
+struct Emitter<'a> {
+    b: FunctionBuilder<'a>,
+    module: &'a Module,
+    start: Label,
+    end: Label,
+    blocks: Vec<Block>,
+    /// The context: the one value live across instructions (everything else is reloaded
+    /// from it, so calls spill nothing).
+    ctx: Value,
+    /// The process and X register base, loaded once per instruction when first needed.
+    p: Option<Value>,
+    x: Option<Value>,
+    helper_sig: SigRef,
+    /// `dispatch(offset)`: jump to an instruction of this function, or leave for it.
+    dispatch: Block,
+    /// `leave(offset)`: set the resume point to `offset` in this module and return.
+    leave: Block,
+    /// `result(r)`: act on the step helper's answer.
+    result: Block,
+    /// Parameterless blocks that leave for a label outside the function.
+    trampolines: Vec<(Label, Block)>,
+    inline: usize,
+}
+
+const F: MemFlagsData = MemFlagsData::trusted();
+
+/// A continuation pointer word for `offset` in the module with code index `code`.
+fn cp_word(code: u32, offset: u32) -> i64 {
+    ((u64::from(code) << 34) | (u64::from(offset) << 2)) as i64
+}
+
+impl Emitter<'_> {
+    fn emit_shared_blocks(&mut self) {
+        self.forget();
+        // dispatch(pc): the entries are the instructions control can come back to from
+        // outside straight-line code (see `entries`); any other offset is interpreted.
+        self.b.switch_to_block(self.dispatch);
+        let pc = self.b.block_params(self.dispatch)[0];
+        let mut sw = Switch::new();
+        for o in entries(self.module, self.start, self.end) {
+            sw.set_entry(u128::from(o), self.blocks[(o - self.start) as usize]);
+        }
+        let elsewhere = self.b.create_block();
+        sw.emit(&mut self.b, pc, elsewhere);
+        self.b.switch_to_block(elsewhere);
+        let shifted = self.b.ins().ishl_imm_s(pc, 2);
+        let cp = self
+            .b
+            .ins()
+            .bor_imm_s(shifted, cp_word(self.module.code_index, 0));
+        let pv = self.p();
+        self.b.ins().store(F, cp, pv, po::RESUME);
+        let inside = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedLessThan, pc, i64::from(self.end));
+        let at_least =
+            self.b
+                .ins()
+                .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, pc, i64::from(self.start));
+        let mine = self.b.ins().band(inside, at_least);
+        let interpret = self.b.ins().iconst(I64, status::INTERPRET as i64);
+        let left = self.b.ins().iconst(I64, status::LEFT as i64);
+        let s = self.b.ins().select(mine, interpret, left);
+        self.b.ins().return_(&[s]);
+
+        // leave(pc)
+        self.forget();
+        self.b.switch_to_block(self.leave);
+        let pc = self.b.block_params(self.leave)[0];
+        let shifted = self.b.ins().ishl_imm_s(pc, 2);
+        let cp = self
+            .b
+            .ins()
+            .bor_imm_s(shifted, cp_word(self.module.code_index, 0));
+        let pv = self.p();
+        self.b.ins().store(F, cp, pv, po::RESUME);
+        let left = self.b.ins().iconst(I64, status::LEFT as i64);
+        self.b.ins().return_(&[left]);
+
+        // result(r)
+        self.b.switch_to_block(self.result);
+        let r = self.b.block_params(self.result)[0];
+        let go_on = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, r, 0);
+        let negative = self.b.create_block();
+        self.b
+            .ins()
+            .brif(go_on, self.dispatch, &[BlockArg::Value(r)], negative, &[]);
+        self.b.switch_to_block(negative);
+        let is_left = self.b.ins().icmp_imm_s(IntCC::Equal, r, step::LEFT);
+        let left = self.b.ins().iconst(I64, status::LEFT as i64);
+        let stop = self.b.ins().iconst(I64, status::STOP as i64);
+        let s = self.b.ins().select(is_left, left, stop);
+        self.b.ins().return_(&[s]);
+    }
+
+    /// A parameterless block that continues at `label`.
+    fn target(&mut self, label: Label) -> Block {
+        if label >= self.start && label < self.end {
+            return self.blocks[(label - self.start) as usize];
+        }
+        if let Some(&(_, bl)) = self.trampolines.iter().find(|(l, _)| *l == label) {
+            return bl;
+        }
+        // Filled at the end (a block being filled must be finished before another starts).
+        let bl = self.b.create_block();
+        self.trampolines.push((label, bl));
+        bl
+    }
+
+    fn goto(&mut self, label: Label) {
+        let t = self.target(label);
+        self.b.ins().jump(t, &[]);
+    }
+
+    /// Branch to the next instruction if `ok`, else to `fail` (the slow path when the
+    /// instruction has no fail label).
+    fn branch(&mut self, offset: Label, ok: Value, fail: Label, slow: Block) {
+        let next = self.target(offset + 1);
+        let fail = if fail == NO_LABEL {
+            slow
+        } else {
+            self.target(fail)
+        };
+        self.b.ins().brif(ok, next, &[], fail, &[]);
+    }
+
+    fn call_helper(&mut self, h: Helper, a: Value, bv: Value) -> Value {
+        let helpers = self.b.ins().load(I64, F, self.ctx, ctx_offsets::HELPERS);
+        let fp = self.b.ins().load(I64, F, helpers, (h as u32 * 8) as i32);
+        let call = self
+            .b
+            .ins()
+            .call_indirect(self.helper_sig, fp, &[self.ctx, a, bv]);
+        self.b.inst_results(call)[0]
+    }
+
+    /// The slow path of the instruction at `offset`: run it with the step helper.
+    fn generic(&mut self, offset: Label) {
+        let o = self.b.ins().iconst(I64, i64::from(offset));
+        let zero = self.b.ins().iconst(I64, 0);
+        let r = self.call_helper(Helper::Step, o, zero);
+        let is_next = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, r, i64::from(offset) + 1);
+        let next = self.target(offset + 1);
+        self.b
+            .ins()
+            .brif(is_next, next, &[], self.result, &[BlockArg::Value(r)]);
+    }
+
+    /// Fill the parameterless blocks that leave for labels outside the function.
+    fn fill_trampolines(&mut self) {
+        self.forget();
+        for (label, bl) in std::mem::take(&mut self.trampolines) {
+            self.b.switch_to_block(bl);
+            let pc = self.b.ins().iconst(I64, i64::from(label));
+            self.b.ins().jump(self.leave, &[BlockArg::Value(pc)]);
+        }
+    }
+
+    /// Continue in a new block when `ok`, else go to `slow`.
+    fn guard(&mut self, ok: Value, slow: Block) {
+        let cont = self.b.create_block();
+        self.b.ins().brif(ok, cont, &[], slow, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// The process pointer (loaded at the first use in the current instruction).
+    fn p(&mut self) -> Value {
+        if let Some(p) = self.p {
+            return p;
+        }
+        let p = self.b.ins().load(I64, F, self.ctx, ctx_offsets::PROCESS);
+        self.p = Some(p);
+        p
+    }
+
+    /// The X register base (likewise).
+    fn x(&mut self) -> Value {
+        if let Some(x) = self.x {
+            return x;
+        }
+        let x = self.b.ins().load(I64, F, self.ctx, ctx_offsets::X);
+        self.x = Some(x);
+        x
+    }
+
+    fn load_p(&mut self, offset: i32) -> Value {
+        let p = self.p();
+        self.b.ins().load(I64, F, p, offset)
+    }
+
+    fn store_p(&mut self, v: Value, offset: i32) {
+        let p = self.p();
+        self.b.ins().store(F, v, p, offset);
+    }
+
+    /// The address of Y register `n`, checking it is inside the current frame.
+    fn y_addr(&mut self, n: u32, slow: Block) -> (Value, Value) {
+        let len = self.load_p(po::STACK_LEN);
+        let ok = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, len, i64::from(n) + 2);
+        self.guard(ok, slow);
+        let ptr = self.load_p(po::STACK_PTR);
+        let idx = self.b.ins().iadd_imm_s(len, -(i64::from(n) + 2));
+        let off = self.b.ins().ishl_imm_s(idx, 3);
+        (self.b.ins().iadd(ptr, off), idx)
+    }
+
+    fn read(&mut self, s: Src, slow: Block) -> Value {
+        match s.kind() {
+            SrcKind::X(n) => {
+                let x = self.x();
+                self.b.ins().load(I64, F, x, (n * 8) as i32)
+            }
+            SrcKind::Y(n) => {
+                let (addr, _) = self.y_addr(n, slow);
+                self.b.ins().load(I64, F, addr, 0)
+            }
+            SrcKind::Term(t) => self.b.ins().iconst(I64, t.0 as i64),
+        }
+    }
+
+    fn write(&mut self, d: Dst, v: Value, slow: Block) {
+        match d {
+            Dst::X(n) => {
+                let x = self.x();
+                self.b.ins().store(F, v, x, (n * 8) as i32);
+            }
+            Dst::Y(n) => {
+                let (addr, idx) = self.y_addr(n, slow);
+                self.b.ins().store(F, v, addr, 0);
+                // Keep `stack_low` below every slot written since the last collection.
+                let low = self.load_p(po::STACK_LOW);
+                let new_low = self.b.ins().umin(low, idx);
+                self.store_p(new_low, po::STACK_LOW);
+            }
+        }
+    }
+
+    /// Count a reduction; when the slice is used up, yield with `live` X registers, to
+    /// resume at `resume` (a constant offset or a CP word).
+    fn reduce(&mut self, live: u32, resume: Resume) {
+        let r = self.load_p(po::REDUCTIONS);
+        let r = self.b.ins().iadd_imm_s(r, -1);
+        self.store_p(r, po::REDUCTIONS);
+        let more = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, r, 0);
+        let cont = self.b.create_block();
+        let out = self.b.create_block();
+        self.b.ins().brif(more, cont, &[], out, &[]);
+        self.b.switch_to_block(out);
+        let live = self.b.ins().iconst(I32, i64::from(live));
+        let p = self.p();
+        self.b.ins().store(F, live, p, po::LIVE_X);
+        let cp = match resume {
+            Resume::Offset(o) => self.b.ins().iconst(I64, cp_word(self.module.code_index, o)),
+            Resume::Cp(v) => v,
+        };
+        self.store_p(cp, po::RESUME);
+        let y = self.b.ins().iconst(I64, status::YIELD as i64);
+        self.b.ins().return_(&[y]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// Pop a frame of `n` Y registers, restoring CP (the interpreter's `deallocate`).
+    fn deallocate(&mut self, n: u32, slow: Block) {
+        let len = self.load_p(po::STACK_LEN);
+        let ok = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, len, i64::from(n) + 1);
+        self.guard(ok, slow);
+        let ptr = self.load_p(po::STACK_PTR);
+        let off = self.b.ins().ishl_imm_s(len, 3);
+        let top = self.b.ins().iadd(ptr, off);
+        let cp = self.b.ins().load(I64, F, top, -8);
+        self.store_p(cp, po::CP);
+        let new_len = self.b.ins().iadd_imm_s(len, -(i64::from(n) + 1));
+        self.store_p(new_len, po::STACK_LEN);
+        let low = self.load_p(po::STACK_LOW);
+        let new_low = self.b.ins().umin(low, new_len);
+        self.store_p(new_low, po::STACK_LOW);
+    }
+
+    /// Whether `words` fit in the young heap block with no collection due (as
+    /// `Heap::has_room` for the common case; anything else takes the slow path, which
+    /// decides exactly).
+    fn heap_room(&mut self, words: u32) -> Value {
+        let p = self.p();
+        let stress = self.b.ins().load(I8, F, p, po::GC_STRESS);
+        let calm = self.b.ins().icmp_imm_s(IntCC::Equal, stress, 0);
+        let top = self.load_p(po::HEAP_TOP);
+        let len = self.load_p(po::HEAP_LEN);
+        let want = self.b.ins().iadd_imm_s(top, i64::from(words));
+        let fits = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, want, len);
+        self.b.ins().band(calm, fits)
+    }
+
+    /// Allocate `words` on the heap: the address (the slow path when the young block is
+    /// full, which then redoes the whole instruction).
+    fn alloc(&mut self, words: u32, slow: Block) -> Value {
+        let top = self.load_p(po::HEAP_TOP);
+        let len = self.load_p(po::HEAP_LEN);
+        let want = self.b.ins().iadd_imm_s(top, i64::from(words));
+        let fits = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, want, len);
+        self.guard(fits, slow);
+        let base = self.load_p(po::HEAP_PTR);
+        let off = self.b.ins().ishl_imm_s(top, 3);
+        let addr = self.b.ins().iadd(base, off);
+        self.store_p(want, po::HEAP_TOP);
+        addr
+    }
+
+    fn is_primary(&mut self, v: Value, primary: u64) -> Value {
+        let t = self.b.ins().band_imm_s(v, tag::PRIMARY_MASK as i64);
+        self.b.ins().icmp_imm_s(IntCC::Equal, t, primary as i64)
+    }
+
+    fn both_small(&mut self, a: Value, bv: Value) -> Value {
+        let both = self.b.ins().band(a, bv);
+        let t = self.b.ins().band_imm_s(both, tag::IMMED1_MASK as i64);
+        self.b.ins().icmp_imm_s(IntCC::Equal, t, tag::SMALL as i64)
+    }
+
+    /// The header word of the boxed term `v`.
+    fn header(&mut self, v: Value) -> Value {
+        self.b.ins().load(I64, F, v, -(tag::BOXED as i32))
+    }
+
+    fn instruction(&mut self, offset: Label) {
+        // Values loaded in one instruction's first block serve all its blocks (they are
+        // dominated by it), never another instruction's.
+        self.p = None;
+        self.x = None;
+        let module = self.module;
+        let ins = &module.code[offset as usize];
+        // The slow path: filled after the fast path (blocks are filled one at a time).
+        let slow = self.b.create_block();
+        if self.inline_instruction(offset, ins, slow) {
+            self.inline += 1;
+        } else {
+            // Only the helper: the slow block is the whole instruction.
+            self.b.ins().jump(slow, &[]);
+        }
+        self.b.switch_to_block(slow);
+        self.generic(offset);
+    }
+
+    /// Forget per-instruction values (before emitting a block not dominated by the current
+    /// instruction's first block).
+    fn forget(&mut self) {
+        self.p = None;
+        self.x = None;
+    }
+
+    /// Emit `ins` inline if this engine does it inline; `false` leaves the block empty.
+    fn inline_instruction(&mut self, offset: Label, ins: &Instr, slow: Block) -> bool {
+        let code = self.module.code_index;
+        match ins {
+            Instr::Move { src, dst } => {
+                let v = self.read(*src, slow);
+                self.write(*dst, v, slow);
+                self.goto(offset + 1);
+            }
+            Instr::Jump { target } => self.goto(*target),
+            Instr::Call { arity, target } => {
+                let cp = self.b.ins().iconst(I64, cp_word(code, offset + 1));
+                self.store_p(cp, po::CP);
+                self.reduce(*arity, Resume::Offset(*target));
+                self.goto(*target);
+            }
+            Instr::CallLast {
+                arity,
+                target,
+                dealloc,
+            } => {
+                self.deallocate(*dealloc, slow);
+                self.reduce(*arity, Resume::Offset(*target));
+                self.goto(*target);
+            }
+            Instr::CallOnly { arity, target } => {
+                self.reduce(*arity, Resume::Offset(*target));
+                self.goto(*target);
+            }
+            Instr::Return => {
+                let cp = self.load_p(po::CP);
+                let some = self.b.ins().icmp_imm_s(IntCC::NotEqual, cp, 0);
+                self.guard(some, slow);
+                let zero = self.b.ins().iconst(I64, 0);
+                self.store_p(zero, po::CP);
+                self.reduce(1, Resume::Cp(cp));
+                let cp_code = self.b.ins().ushr_imm_s(cp, 34);
+                let here = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, cp_code, i64::from(code));
+                let local = self.b.create_block();
+                let away = self.b.create_block();
+                self.b.ins().brif(here, local, &[], away, &[]);
+                self.b.switch_to_block(local);
+                let off = self.b.ins().ushr_imm_s(cp, 2);
+                let off = self.b.ins().band_imm_s(off, 0xffff_ffff);
+                self.b.ins().jump(self.dispatch, &[BlockArg::Value(off)]);
+                self.b.switch_to_block(away);
+                self.store_p(cp, po::RESUME);
+                let left = self.b.ins().iconst(I64, status::LEFT as i64);
+                self.b.ins().return_(&[left]);
+            }
+            Instr::Allocate { stack, .. } if *stack <= 64 => {
+                let n = *stack;
+                let len = self.load_p(po::STACK_LEN);
+                let cap = self.load_p(po::STACK_CAP);
+                let want = self.b.ins().iadd_imm_s(len, i64::from(n) + 1);
+                let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, want, cap);
+                self.guard(ok, slow);
+                self.push_frame(len, n, want);
+                self.goto(offset + 1);
+            }
+            Instr::AllocateHeap { stack, heap, .. } if *stack <= 64 => {
+                let n = *stack;
+                let room = self.heap_room(*heap);
+                self.guard(room, slow);
+                let len = self.load_p(po::STACK_LEN);
+                let cap = self.load_p(po::STACK_CAP);
+                let want = self.b.ins().iadd_imm_s(len, i64::from(n) + 1);
+                let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, want, cap);
+                self.guard(ok, slow);
+                self.push_frame(len, n, want);
+                self.goto(offset + 1);
+            }
+            Instr::Deallocate { n } => {
+                self.deallocate(*n, slow);
+                self.goto(offset + 1);
+            }
+            Instr::TestHeap { heap, .. } => {
+                let room = self.heap_room(*heap);
+                let next = self.target(offset + 1);
+                self.b.ins().brif(room, next, &[], slow, &[]);
+            }
+            Instr::Test { op, fail, arg } => return self.type_test(offset, *op, *fail, *arg, slow),
+            Instr::Cmp { op, fail, a, b } => {
+                let (a, bv) = (self.read(*a, slow), self.read(*b, slow));
+                self.compare(offset, *op, *fail, a, bv, slow);
+            }
+            Instr::IsTaggedTuple {
+                fail,
+                arg,
+                arity,
+                tag: t,
+            } if *arity > 0 => {
+                let v = self.read(*arg, slow);
+                let failb = self.target(*fail);
+                let boxed = self.is_primary(v, tag::BOXED);
+                self.guard(boxed, failb);
+                let h = self.header(v);
+                let ok = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, h, (u64::from(*arity) << 6) as i64);
+                self.guard(ok, failb);
+                let first = self.b.ins().load(I64, F, v, 8 - tag::BOXED as i32);
+                let ok = self.b.ins().icmp_imm_s(IntCC::Equal, first, t.0 as i64);
+                self.branch(offset, ok, *fail, slow);
+            }
+            Instr::TestArity { fail, arg, arity } if *fail != NO_LABEL => {
+                let v = self.read(*arg, slow);
+                let failb = self.target(*fail);
+                let boxed = self.is_primary(v, tag::BOXED);
+                self.guard(boxed, failb);
+                let h = self.header(v);
+                let ok = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, h, (u64::from(*arity) << 6) as i64);
+                self.branch(offset, ok, *fail, slow);
+            }
+            Instr::SelectVal { arg, fail, table }
+                if !table.is_empty() && table.iter().all(|(t, _)| t.is_immediate()) =>
+            {
+                let v = self.read(*arg, slow);
+                let mut sw = Switch::new();
+                for &(t, l) in table.iter() {
+                    let bl = self.target(l);
+                    sw.set_entry(u128::from(t.0), bl);
+                }
+                let otherwise = self.target(*fail);
+                sw.emit(&mut self.b, v, otherwise);
+            }
+            Instr::GetList { src, head, tail } => {
+                let l = self.read(*src, slow);
+                let is_list = self.is_primary(l, tag::LIST);
+                self.guard(is_list, slow);
+                let h = self.b.ins().load(I64, F, l, -1);
+                let t = self.b.ins().load(I64, F, l, 7);
+                self.write(*head, h, slow);
+                self.write(*tail, t, slow);
+                self.goto(offset + 1);
+            }
+            Instr::GetHd { src, dst } | Instr::GetTl { src, dst } => {
+                let l = self.read(*src, slow);
+                let is_list = self.is_primary(l, tag::LIST);
+                self.guard(is_list, slow);
+                let at = if matches!(ins, Instr::GetHd { .. }) {
+                    -1
+                } else {
+                    7
+                };
+                let v = self.b.ins().load(I64, F, l, at);
+                self.write(*dst, v, slow);
+                self.goto(offset + 1);
+            }
+            Instr::GetTupleElement { src, index, dst } => {
+                let t = self.read(*src, slow);
+                let boxed = self.is_primary(t, tag::BOXED);
+                self.guard(boxed, slow);
+                let h = self.header(t);
+                let sub = self.b.ins().band_imm_s(h, 0x3f);
+                let is_tuple = self.b.ins().icmp_imm_s(IntCC::Equal, sub, 0);
+                self.guard(is_tuple, slow);
+                let arity = self.b.ins().ushr_imm_s(h, 6);
+                let inside =
+                    self.b
+                        .ins()
+                        .icmp_imm_s(IntCC::UnsignedGreaterThan, arity, i64::from(*index));
+                self.guard(inside, slow);
+                let v = self
+                    .b
+                    .ins()
+                    .load(I64, F, t, (8 * (*index as i32 + 1)) - tag::BOXED as i32);
+                self.write(*dst, v, slow);
+                self.goto(offset + 1);
+            }
+            Instr::PutList { head, tail, dst } => {
+                let h = self.read(*head, slow);
+                let t = self.read(*tail, slow);
+                let addr = self.alloc(2, slow);
+                self.b.ins().store(F, h, addr, 0);
+                self.b.ins().store(F, t, addr, 8);
+                let l = self.b.ins().bor_imm_s(addr, tag::LIST as i64);
+                self.write(*dst, l, slow);
+                self.goto(offset + 1);
+            }
+            Instr::PutTuple2 { dst, elements } if elements.len() <= 64 => {
+                let values: Vec<Value> = elements.iter().map(|e| self.read(*e, slow)).collect();
+                let addr = self.alloc(values.len() as u32 + 1, slow);
+                let header = self.b.ins().iconst(I64, (values.len() as i64) << 6);
+                self.b.ins().store(F, header, addr, 0);
+                for (i, v) in values.into_iter().enumerate() {
+                    self.b.ins().store(F, v, addr, 8 * (i as i32 + 1));
+                }
+                let t = self.b.ins().bor_imm_s(addr, tag::BOXED as i64);
+                self.write(*dst, t, slow);
+                self.goto(offset + 1);
+            }
+            Instr::Bif {
+                export, args, dst, ..
+            }
+            | Instr::GcBif {
+                export, args, dst, ..
+            } if args.len() == 2
+                && export.module == Atom::ERLANG
+                && matches!(export.function, Atom::PLUS | Atom::MINUS) =>
+            {
+                let a = self.read(args[0], slow);
+                let bv = self.read(args[1], slow);
+                let small = self.both_small(a, bv);
+                self.guard(small, slow);
+                let (r, overflow) = if export.function == Atom::PLUS {
+                    let a0 = self.b.ins().iadd_imm_s(a, -(tag::SMALL as i64));
+                    self.b.ins().sadd_overflow(a0, bv)
+                } else {
+                    let (d, o) = self.b.ins().ssub_overflow(a, bv);
+                    (self.b.ins().iadd_imm_s(d, tag::SMALL as i64), o)
+                };
+                let fine = self.b.ins().icmp_imm_s(IntCC::Equal, overflow, 0);
+                self.guard(fine, slow);
+                self.write(*dst, r, slow);
+                self.goto(offset + 1);
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Push a frame of `n` Y registers (set to `[]`) and the CP register, as `allocate`.
+    fn push_frame(&mut self, len: Value, n: u32, new_len: Value) {
+        let ptr = self.load_p(po::STACK_PTR);
+        let off = self.b.ins().ishl_imm_s(len, 3);
+        let base = self.b.ins().iadd(ptr, off);
+        let nil = self.b.ins().iconst(I64, Term::NIL.0 as i64);
+        for i in 0..n {
+            self.b.ins().store(F, nil, base, (8 * i) as i32);
+        }
+        let cp = self.load_p(po::CP);
+        self.b.ins().store(F, cp, base, (8 * n) as i32);
+        let zero = self.b.ins().iconst(I64, 0);
+        self.store_p(zero, po::CP);
+        self.store_p(new_len, po::STACK_LEN);
+    }
+
+    fn type_test(
+        &mut self,
+        offset: Label,
+        op: TypeTest,
+        fail: Label,
+        arg: Src,
+        slow: Block,
+    ) -> bool {
+        use TypeTest::*;
+        let inline = matches!(
+            op,
+            IsNil | IsNonemptyList | IsList | IsAtom | IsBoolean | IsTuple | IsInteger | IsPid
+        );
+        if fail == NO_LABEL || !inline {
+            return false;
+        }
+        let imm = |t: Term| t.0 as i64;
+        let v = self.read(arg, slow);
+        let ok = match op {
+            TypeTest::IsNil => self.b.ins().icmp_imm_s(IntCC::Equal, v, imm(Term::NIL)),
+            TypeTest::IsNonemptyList => self.is_primary(v, tag::LIST),
+            TypeTest::IsList => {
+                let l = self.is_primary(v, tag::LIST);
+                let n = self.b.ins().icmp_imm_s(IntCC::Equal, v, imm(Term::NIL));
+                self.b.ins().bor(l, n)
+            }
+            TypeTest::IsAtom => {
+                let t = self.b.ins().band_imm_s(v, tag::IMMED2_MASK as i64);
+                self.b.ins().icmp_imm_s(IntCC::Equal, t, tag::ATOM as i64)
+            }
+            TypeTest::IsBoolean => {
+                let t = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, v, imm(Term::atom(Atom::TRUE)));
+                let f = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, v, imm(Term::atom(Atom::FALSE)));
+                self.b.ins().bor(t, f)
+            }
+            TypeTest::IsTuple => {
+                let failb = self.target(fail);
+                let boxed = self.is_primary(v, tag::BOXED);
+                self.guard(boxed, failb);
+                let h = self.header(v);
+                let sub = self.b.ins().band_imm_s(h, 0x3f);
+                self.b.ins().icmp_imm_s(IntCC::Equal, sub, 0)
+            }
+            TypeTest::IsInteger | TypeTest::IsPid => {
+                // Immediates decide here; a boxed term (bignum, external pid) is the slow
+                // path's to judge.
+                let want = if op == TypeTest::IsInteger {
+                    tag::SMALL
+                } else {
+                    tag::PID
+                };
+                let t = self.b.ins().band_imm_s(v, tag::IMMED1_MASK as i64);
+                let yes = self.b.ins().icmp_imm_s(IntCC::Equal, t, want as i64);
+                let decided = self.b.create_block();
+                let next = self.target(offset + 1);
+                self.b.ins().brif(yes, next, &[], decided, &[]);
+                self.b.switch_to_block(decided);
+                let boxed = self.is_primary(v, tag::BOXED);
+                let failb = self.target(fail);
+                self.b.ins().brif(boxed, slow, &[], failb, &[]);
+                return true;
+            }
+            _ => unreachable!("checked above"),
+        };
+        self.branch(offset, ok, fail, slow);
+        true
+    }
+
+    fn compare(&mut self, offset: Label, op: CmpOp, fail: Label, a: Value, bv: Value, slow: Block) {
+        let next = self.target(offset + 1);
+        let failb = if fail == NO_LABEL {
+            slow
+        } else {
+            self.target(fail)
+        };
+        let (yes, no) = match op {
+            CmpOp::Eq | CmpOp::EqExact | CmpOp::Lt => (next, failb),
+            CmpOp::Ne | CmpOp::NeExact | CmpOp::Ge => (failb, next),
+        };
+        // `yes`: the relation (==, =:=, <) holds; `no`: it does not.
+        match op {
+            CmpOp::Eq | CmpOp::Ne | CmpOp::EqExact | CmpOp::NeExact => {
+                let same = self.b.ins().icmp(IntCC::Equal, a, bv);
+                let differ = self.b.create_block();
+                self.b.ins().brif(same, yes, &[], differ, &[]);
+                self.b.switch_to_block(differ);
+                // Different words: unequal when either is an immediate (a number that is
+                // not an immediate is a float or a bignum, never equal to an immediate
+                // except `1.0 == 1`, so `==` needs both immediate).
+                let ia = self.is_primary(a, tag::IMMED1);
+                let ib = self.is_primary(bv, tag::IMMED1);
+                let decided = if matches!(op, CmpOp::EqExact | CmpOp::NeExact) {
+                    self.b.ins().bor(ia, ib)
+                } else {
+                    self.b.ins().band(ia, ib)
+                };
+                self.b.ins().brif(decided, no, &[], slow, &[]);
+            }
+            CmpOp::Lt | CmpOp::Ge => {
+                let small = self.both_small(a, bv);
+                let fast = self.b.create_block();
+                self.b.ins().brif(small, fast, &[], slow, &[]);
+                self.b.switch_to_block(fast);
+                let lt = self.b.ins().icmp(IntCC::SignedLessThan, a, bv);
+                self.b.ins().brif(lt, yes, &[], no, &[]);
+            }
+        }
+    }
+}
+
+/// The offsets of function `start..end` that control may enter from outside straight-line
+/// code: the `func_info` and the entry after it, every label any instruction names, the
+/// instruction after each body call (its return point) and each call that may be retried.
+fn entries(module: &Module, start: Label, end: Label) -> Vec<Label> {
+    let mut e = vec![start, start + 1];
+    for (o, ins) in module.code[start as usize..end as usize].iter().enumerate() {
+        let o = start + o as Label;
+        e.extend(ins.labels());
+        let (again, after) = ins.resumes();
+        if again {
+            e.push(o);
+        }
+        if after {
+            e.push(o + 1);
+        }
+    }
+    e.retain(|&o| o >= start && o < end);
+    e.sort_unstable();
+    e.dedup();
+    e
+}
+
+enum Resume {
+    Offset(Label),
+    Cp(Value),
+}

@@ -1,0 +1,421 @@
+//! girder's JIT: each BEAM function compiled to native code with Cranelift, on its first
+//! call ("compile on lookup"), and run by the engine loop here, which plugs into the runtime
+//! through [`girder_runtime::engine::NativeEngine`].
+//!
+//! - [`codegen`]: one BEAM function to one native function (inline fast paths, the shared
+//!   step helper for everything else).
+//! - [`memory`]: executable memory (dual-mapped, never writable and executable at once).
+//! - This file: the ISA, the engine loop, lazy compilation, statistics and the report.
+
+pub mod codegen;
+pub mod memory;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
+use girder_runtime::engine::{
+    self, HELPERS, NATIVE_REFUSED, NativeCtx, NativeEngine, NativeExit, status,
+};
+use girder_runtime::interp::Outcome;
+use girder_runtime::module::Module;
+use girder_runtime::process::Process;
+
+/// The ISA native code is made for: the host's.
+fn host_isa() -> Result<&'static OwnedTargetIsa, String> {
+    static ISA: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
+    ISA.get_or_init(|| isa_for(None))
+        .as_ref()
+        .map_err(|e| e.clone())
+}
+
+/// The Cranelift ISA for `triple` (the host's when `None`), with girder's settings.
+pub fn isa_for(triple: Option<&str>) -> Result<OwnedTargetIsa, String> {
+    let mut flags = settings::builder();
+    flags.set("opt_level", "none").map_err(|e| e.to_string())?;
+    if let Ok(alg) = std::env::var("GIRDER_JIT_REGALLOC") {
+        flags
+            .set("regalloc_algorithm", &alg)
+            .map_err(|e| e.to_string())?;
+    }
+    flags
+        .set(
+            "enable_verifier",
+            if cfg!(debug_assertions) {
+                "true"
+            } else {
+                "false"
+            },
+        )
+        .map_err(|e| e.to_string())?;
+    let builder = match triple {
+        None => cranelift_native::builder().map_err(|e| e.to_string())?,
+        Some(t) => {
+            let triple: target_lexicon::Triple = t.parse().map_err(|e| format!("{t}: {e}"))?;
+            cranelift_codegen::isa::lookup(triple).map_err(|e| e.to_string())?
+        }
+    };
+    builder
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| e.to_string())
+}
+
+/// Whether the JIT can run on this machine.
+pub fn supported() -> bool {
+    host_isa().is_ok()
+}
+
+/// Install the JIT as the engine for every module (`-emu_flavor jit`). False when Cranelift
+/// cannot generate code for this machine (girder then interprets).
+pub fn install() -> bool {
+    if !supported() {
+        return false;
+    }
+    static JIT: Jit = Jit;
+    engine::install_native(&JIT);
+    true
+}
+
+/// Counters of what the JIT did (for `GIRDER_JIT_STATS` and reports).
+pub struct Stats {
+    /// Functions compiled.
+    pub functions: AtomicU64,
+    /// BEAM instructions compiled.
+    pub instructions: AtomicU64,
+    /// Of those, with an inline fast path.
+    pub inline: AtomicU64,
+    /// Native bytes produced.
+    pub bytes: AtomicU64,
+    /// Time spent compiling, in nanoseconds.
+    pub nanos: AtomicU64,
+    /// Functions Cranelift refused (interpreted instead).
+    pub refused: AtomicU64,
+}
+
+/// What this VM compiled so far.
+pub static STATS: Stats = Stats {
+    functions: AtomicU64::new(0),
+    instructions: AtomicU64::new(0),
+    inline: AtomicU64::new(0),
+    bytes: AtomicU64::new(0),
+    nanos: AtomicU64::new(0),
+    refused: AtomicU64::new(0),
+};
+
+impl Stats {
+    /// One line for standard error.
+    pub fn summary(&self) -> String {
+        let f = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let instrs = f(&self.instructions).max(1);
+        format!(
+            "girder jit: {} functions compiled ({} refused), {} instructions ({} inline), {} bytes ({:.1} per instruction), {:.1} ms",
+            f(&self.functions),
+            f(&self.refused),
+            f(&self.instructions),
+            f(&self.inline),
+            f(&self.bytes),
+            f(&self.bytes) as f64 / instrs as f64,
+            f(&self.nanos) as f64 / 1e6,
+        )
+    }
+}
+
+/// Compiles serialise: two threads entering the same new function compile it once.
+static COMPILING: Mutex<()> = Mutex::new(());
+
+/// The index in `module.functions` of the function holding `offset`.
+fn function_index(module: &Module, offset: u32) -> Option<usize> {
+    let i = module.functions.partition_point(|f| f.start <= offset);
+    let i = i.checked_sub(1)?;
+    (offset < module.functions[i].end).then_some(i)
+}
+
+/// Compile one function to code in memory: its address.
+fn compile_one(isa: &dyn TargetIsa, module: &Module, index: usize) -> Result<usize, String> {
+    let t = Instant::now();
+    let c = codegen::compile(isa, module, &module.functions[index])?;
+    let addr = memory::install(&c.code)? as usize;
+    STATS.functions.fetch_add(1, Ordering::Relaxed);
+    STATS
+        .instructions
+        .fetch_add(c.instructions as u64, Ordering::Relaxed);
+    STATS.inline.fetch_add(c.inline as u64, Ordering::Relaxed);
+    STATS
+        .bytes
+        .fetch_add(c.code.len() as u64, Ordering::Relaxed);
+    STATS
+        .nanos
+        .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    Ok(addr)
+}
+
+/// Entries into a function before it is compiled: `GIRDER_JIT_THRESHOLD`. 0 compiles each
+/// function on its first call, on the calling thread (what the tests use, so that every
+/// function they run is native); N > 0 queues a function for the background compiler at
+/// its Nth entry, and the interpreter runs it meanwhile.
+fn threshold() -> u32 {
+    static T: OnceLock<u32> = OnceLock::new();
+    *T.get_or_init(|| {
+        std::env::var("GIRDER_JIT_THRESHOLD")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_THRESHOLD)
+    })
+}
+
+/// Most of what the kernel boot runs is run a few times only: compiling it would cost more
+/// than interpreting it (about 30 µs per BEAM instruction today), and a short program should
+/// not wait for the compiler. Hot functions reach this within microseconds.
+const DEFAULT_THRESHOLD: u32 = 100;
+
+/// The native entry of function `index` if it has one; else 0 (interpret it), after
+/// counting the entry and, once it is hot, compiling it (or queueing it).
+fn entry_of(module: &'static Module, index: usize) -> usize {
+    let e = engine::native_entry(module, index);
+    if e >= engine::NATIVE_MIN {
+        return e;
+    }
+    if e != 0 {
+        return 0;
+    }
+    let t = threshold();
+    if t == 0 {
+        return compile_now(module, index);
+    }
+    let calls = module.native_calls[index].fetch_add(1, Ordering::Relaxed) + 1;
+    if calls >= t && engine::claim_native(module, index, 0, engine::NATIVE_QUEUED) {
+        background::queue(module, index);
+    }
+    0
+}
+
+/// Compile function `index` on this thread (unless another did): its entry, or 0.
+fn compile_now(module: &'static Module, index: usize) -> usize {
+    let _one = COMPILING.lock().unwrap_or_else(|e| e.into_inner());
+    let e = engine::native_entry(module, index);
+    if e != 0 {
+        return if e >= engine::NATIVE_MIN { e } else { 0 };
+    }
+    let e = compile_and_publish(module, index);
+    if e >= engine::NATIVE_MIN { e } else { 0 }
+}
+
+/// Compile and publish function `index` (its entry, or `NATIVE_REFUSED`).
+fn compile_and_publish(module: &'static Module, index: usize) -> usize {
+    let addr = match host_isa().and_then(|isa| compile_one(&**isa, module, index)) {
+        Ok(a) => a,
+        Err(err) => {
+            STATS.refused.fetch_add(1, Ordering::Relaxed);
+            if std::env::var_os("GIRDER_JIT_DEBUG").is_some() {
+                let f = &module.functions[index];
+                eprintln!(
+                    "girder jit: {}:{}/{} not compiled: {err}",
+                    module.name, f.function, f.arity
+                );
+            }
+            NATIVE_REFUSED
+        }
+    };
+    perf_map::record(module, index, addr);
+    engine::publish_native(module, index, addr);
+    addr
+}
+
+/// The background compiler: one thread, started on first use, compiling queued functions
+/// in order while the interpreter runs them.
+mod background {
+    use std::collections::VecDeque;
+    use std::sync::{Condvar, Mutex, Once};
+
+    use girder_runtime::module::Module;
+
+    static QUEUE: Mutex<VecDeque<(&'static Module, usize)>> = Mutex::new(VecDeque::new());
+    static READY: Condvar = Condvar::new();
+    static START: Once = Once::new();
+
+    pub(super) fn queue(module: &'static Module, index: usize) {
+        START.call_once(|| {
+            let spawned = std::thread::Builder::new()
+                .name("girder-jit".into())
+                .spawn(run);
+            if let Err(e) = spawned {
+                eprintln!("girder: cannot start the JIT compiler thread: {e}");
+            }
+        });
+        QUEUE
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_back((module, index));
+        READY.notify_one();
+    }
+
+    fn run() {
+        loop {
+            let (module, index) = {
+                let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
+                loop {
+                    if let Some(job) = q.pop_front() {
+                        break job;
+                    }
+                    q = READY.wait(q).unwrap_or_else(|e| e.into_inner());
+                }
+            };
+            let _one = super::COMPILING.lock().unwrap_or_else(|e| e.into_inner());
+            super::compile_and_publish(module, index);
+        }
+    }
+}
+
+/// A compiled function, as Rust calls it.
+type NativeFn = unsafe extern "C" fn(ctx: *mut NativeCtx, offset: u64) -> u64;
+
+struct Jit;
+
+impl NativeEngine for Jit {
+    fn run(&self, p: &mut Process) -> NativeExit {
+        let mut ctx = NativeCtx {
+            process: p,
+            x: p.x.as_mut_ptr(),
+            fr: p.fr.as_mut_ptr(),
+            helpers: HELPERS.as_ptr(),
+            module: std::ptr::null(),
+            outcome: None,
+        };
+        loop {
+            // SAFETY: `ctx.process` is `p`, held exclusively for this slice; native code
+            // and helpers only use it between the calls below.
+            let resume = unsafe { (*ctx.process).resume };
+            let Some(module) = engine::module_at(resume.code()) else {
+                return NativeExit::Outcome(Outcome::Fault("no code to run".into()));
+            };
+            let offset = resume.offset();
+            let Some(index) = function_index(module, offset) else {
+                return NativeExit::Interpret;
+            };
+            let entry = entry_of(module, index);
+            if entry == 0 {
+                return NativeExit::Interpret;
+            }
+            ctx.module = module;
+            // SAFETY: `entry` is the address of code `codegen::compile` made with this
+            // signature, installed in executable memory that is never freed.
+            let f: NativeFn = unsafe { std::mem::transmute::<usize, NativeFn>(entry) };
+            // SAFETY: the context is valid for the call (see above); native code keeps the
+            // invariants in `codegen`'s docs.
+            match unsafe { f(&mut ctx, u64::from(offset)) } {
+                status::LEFT => continue,
+                status::YIELD => return NativeExit::Outcome(Outcome::Yield),
+                status::INTERPRET => return NativeExit::Interpret,
+                _ => {
+                    let o = ctx.outcome.take().unwrap_or_else(|| {
+                        Outcome::Fault("native code stopped without an outcome".into())
+                    });
+                    return NativeExit::Outcome(o);
+                }
+            }
+        }
+    }
+
+    fn takes(&self, module: &'static Module, offset: u32) -> bool {
+        function_index(module, offset).is_some_and(|i| entry_of(module, i) != 0)
+    }
+}
+
+/// `+JPperf map`: `/tmp/perf-PID.map`, naming each compiled function `M:F/A` for `perf`.
+pub mod perf_map {
+    use std::io::Write;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use girder_runtime::module::Module;
+
+    static ON: AtomicBool = AtomicBool::new(false);
+    static FILE: Mutex<Option<std::fs::File>> = Mutex::new(None);
+
+    /// Start writing the map.
+    pub fn enable() -> std::io::Result<()> {
+        let path = format!("/tmp/perf-{}.map", std::process::id());
+        let f = std::fs::File::create(path)?;
+        *FILE.lock().unwrap_or_else(|e| e.into_inner()) = Some(f);
+        ON.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    pub(crate) fn enabled() -> bool {
+        ON.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn record(module: &Module, index: usize, addr: usize) {
+        if !ON.load(Ordering::Acquire) || addr <= girder_runtime::engine::NATIVE_REFUSED {
+            return;
+        }
+        let f = &module.functions[index];
+        let len = super::memory::code_len(addr);
+        if let Some(file) = FILE.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            let _ = writeln!(
+                file,
+                "{addr:x} {len:x} {}:{}/{}",
+                module.name, f.function, f.arity
+            );
+        }
+    }
+}
+
+/// What compiling a set of modules gave (`girder jit --report`).
+#[derive(Default, Debug)]
+pub struct Report {
+    /// Modules compiled.
+    pub modules: usize,
+    /// Functions in them.
+    pub functions: usize,
+    /// Functions compiled to native code.
+    pub compiled: usize,
+    /// `(module:function/arity, why)` for each function not compiled.
+    pub failures: Vec<(String, String)>,
+    /// BEAM instructions compiled.
+    pub instructions: usize,
+    /// Of those, with an inline fast path.
+    pub inline: usize,
+    /// Native bytes.
+    pub bytes: usize,
+    /// Time spent compiling.
+    pub time: Duration,
+}
+
+/// Compile every function of `module` for `isa` (the host's when `None`), without
+/// installing anything.
+pub fn report_module(module: &Module, isa: Option<&dyn TargetIsa>, report: &mut Report) {
+    let host;
+    let isa = match isa {
+        Some(i) => i,
+        None => match host_isa() {
+            Ok(i) => {
+                host = i;
+                &**host
+            }
+            Err(e) => {
+                report.failures.push((module.name.to_string(), e));
+                return;
+            }
+        },
+    };
+    report.modules += 1;
+    for f in module.functions.iter() {
+        report.functions += 1;
+        let t = Instant::now();
+        match codegen::compile(isa, module, f) {
+            Ok(c) => {
+                report.compiled += 1;
+                report.instructions += c.instructions;
+                report.inline += c.inline;
+                report.bytes += c.code.len();
+            }
+            Err(e) => report
+                .failures
+                .push((format!("{}:{}/{}", module.name, f.function, f.arity), e)),
+        }
+        report.time += t.elapsed();
+    }
+}
