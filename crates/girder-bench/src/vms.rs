@@ -49,16 +49,23 @@ pub const VMS: &[VmSpec] = &[
         engine: Engine::Girder,
         flags: &[],
         default: true,
-        about: "girder's interpreter, one scheduler thread per core",
+        about: "girder with its JIT (the default engine), one scheduler thread per core",
+    },
+    VmSpec {
+        name: "girder-emu",
+        engine: Engine::Girder,
+        flags: &["-emu_flavor", "emu"],
+        default: true,
+        about: "girder's interpreter (-emu_flavor emu), one scheduler thread per core",
     },
     VmSpec {
         name: "girder-s1",
         engine: Engine::Girder,
         flags: &["+S", "1"],
         default: false,
-        about: "girder with a single scheduler thread: compare with girder for SMP scaling",
+        about: "girder (JIT) with a single scheduler thread: compare with girder for SMP scaling",
     },
-    // Later: `girder-jit` (flags ["--jit"]) and `girder-cached` once those modes exist.
+    // Later: `girder-cached` once the native-code cache exists.
 ];
 
 /// A VM entry with the executable it runs.
@@ -120,7 +127,7 @@ mod tests {
     #[test]
     fn selection_keeps_the_reference_first() {
         let names = |v: Vec<&VmSpec>| v.iter().map(|s| s.name).collect::<Vec<_>>();
-        assert_eq!(names(select(&[]).unwrap()), ["erl", "girder"]);
+        assert_eq!(names(select(&[]).unwrap()), ["erl", "girder", "girder-emu"]);
         assert_eq!(
             names(select(&["girder".into()]).unwrap()),
             ["erl", "girder"]

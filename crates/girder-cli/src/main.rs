@@ -52,6 +52,22 @@ enum Command {
         /// Arguments, passed as a list of strings (omit for a call with no arguments).
         args: Vec<String>,
     },
+    /// Compile modules with the JIT and report what it made (nothing is run).
+    #[cfg(feature = "jit")]
+    Jit {
+        /// Print the report (functions compiled out of the total, any instruction not
+        /// compiled, compile time, code size); exit with status 1 unless every function
+        /// compiled.
+        #[arg(long)]
+        report: bool,
+        /// Generate code for this target triple instead of the host (aarch64, riscv64gc,
+        /// x86_64 with `-unknown-linux-gnu`), code generation only.
+        #[arg(long)]
+        target: Option<String>,
+        /// .beam files, directories of them, or .avm packs.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// List the built-in functions girder implements.
     Bifs {
         /// Instead, list the functions of OTP's `erlang` module (or `--module`) that are
@@ -66,6 +82,7 @@ enum Command {
 
 const SUBCOMMANDS: &[&str] = &[
     "disasm",
+    "jit",
     "run",
     "bifs",
     "help",
@@ -106,6 +123,12 @@ fn main() -> ExitCode {
             args,
             emu_flavor,
         } => return exit(boot::run_function(&mfa, &args, &pa, emu_flavor.as_deref())),
+        #[cfg(feature = "jit")]
+        Command::Jit {
+            report,
+            target,
+            paths,
+        } => return jit_report(&paths, target.as_deref(), report),
         Command::Bifs { missing: false, .. } => {
             let mut all = girder_bifs::all();
             all.sort();
@@ -132,6 +155,123 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `girder jit --report`: load every module under `paths` and compile each of its
+/// functions, without running anything.
+#[cfg(feature = "jit")]
+fn jit_report(paths: &[PathBuf], target: Option<&str>, print: bool) -> ExitCode {
+    girder_bifs::register_all();
+    let isa = match target.map(|t| girder_jit::isa_for(Some(t))).transpose() {
+        Ok(isa) => isa,
+        Err(e) => {
+            eprintln!("girder: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut report = girder_jit::Report::default();
+    let mut load_errors = Vec::new();
+    for (name, bytes) in module_files(paths, &mut load_errors) {
+        match girder_runtime::code_server::load_bytes(&name, &bytes) {
+            Ok(module) => girder_jit::report_module(module, isa.as_deref(), &mut report),
+            Err(e) => load_errors.push(e.to_string()),
+        }
+    }
+    if print {
+        let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
+        let secs = report.time.as_secs_f64();
+        println!("target: {}", target.unwrap_or(target_lexicon_host()));
+        println!(
+            "modules: {}, functions compiled to native code: {}/{} ({:.1}%)",
+            report.modules,
+            report.compiled,
+            report.functions,
+            pct(report.compiled, report.functions)
+        );
+        println!(
+            "BEAM instructions: {} ({:.1}% with an inline fast path, the rest through the step helper)",
+            report.instructions,
+            pct(report.inline, report.instructions)
+        );
+        println!(
+            "native code: {} bytes ({:.1} bytes per BEAM instruction)",
+            report.bytes,
+            report.bytes as f64 / report.instructions.max(1) as f64
+        );
+        println!(
+            "compile time: {:.0} ms ({:.0} BEAM instructions per second)",
+            secs * 1e3,
+            report.instructions as f64 / secs.max(1e-9)
+        );
+        for (what, why) in &report.failures {
+            println!("not compiled: {what}: {why}");
+        }
+        for e in &load_errors {
+            println!("not loaded: {e}");
+        }
+    }
+    if report.failures.is_empty() && load_errors.is_empty() && report.functions > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+#[cfg(feature = "jit")]
+fn target_lexicon_host() -> &'static str {
+    if cfg!(target_arch = "x86_64") {
+        "host (x86_64)"
+    } else if cfg!(target_arch = "aarch64") {
+        "host (aarch64)"
+    } else {
+        "host"
+    }
+}
+
+/// The modules under `paths`: `.beam` files, directories of them (not recursive), and the
+/// modules of `.avm` packs, as (name for errors, bytes).
+#[cfg(feature = "jit")]
+fn module_files(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for path in paths {
+        let mut files = Vec::new();
+        if path.is_dir() {
+            match std::fs::read_dir(path) {
+                Ok(entries) => files.extend(entries.flatten().map(|e| e.path())),
+                Err(e) => errors.push(format!("{}: {e}", path.display())),
+            }
+            files.retain(|f| f.extension().is_some_and(|e| e == "beam"));
+            files.sort();
+        } else {
+            files.push(path.clone());
+        }
+        for file in files {
+            let name = file.display().to_string();
+            let bytes = match std::fs::read(&file) {
+                Ok(b) => b,
+                Err(e) => {
+                    errors.push(format!("{name}: {e}"));
+                    continue;
+                }
+            };
+            if file.extension().is_some_and(|e| e == "avm") {
+                match avm::parse(&bytes) {
+                    Ok(pack) => {
+                        for section in pack.sections.iter().filter(|s| s.is_beam()) {
+                            match section.contents() {
+                                Ok(c) => out.push((format!("{name}:{}", section.name), c.to_vec())),
+                                Err(e) => errors.push(format!("{name}: {e}")),
+                            }
+                        }
+                    }
+                    Err(e) => errors.push(format!("{name}: {e}")),
+                }
+            } else {
+                out.push((name, bytes));
+            }
+        }
+    }
+    out
 }
 
 fn exit(status: i32) -> ExitCode {

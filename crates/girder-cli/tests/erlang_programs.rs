@@ -4,8 +4,10 @@
 //!
 //! A program matches when girder's standard output is byte-identical to erl's, its exit
 //! status is the same and, when erl reports `init terminating in do_boot` on standard
-//! error, girder does too; girder must match with its default scheduler threads, with
-//! `+S 1` and `+S 2`, and with `GIRDER_GC_STRESS=1`.
+//! error, girder does too; girder must match under both engines (the interpreter,
+//! `-emu_flavor emu`, and the JIT with `GIRDER_JIT_THRESHOLD=0`, so that every function the
+//! program runs is compiled), each with `+S 1`, `+S 2` and `GIRDER_GC_STRESS=1`, and the
+//! interpreter also with its default scheduler threads.
 //! Programs in `tests/erlang/pending.txt` must still differ (when one starts to match, it
 //! is to be removed from the list); all others must match.
 
@@ -50,20 +52,32 @@ fn erl_runs() -> &'static [[Captured; 2]] {
     })
 }
 
-/// The ways girder runs each program; each must match erl.
-const VARIANTS: &[(&str, &[&str], bool)] = &[
-    ("default schedulers", &[], false),
-    ("+S 1", &["+S", "1"], false),
-    ("+S 2", &["+S", "2"], false),
-    ("GIRDER_GC_STRESS=1 +S 2", &["+S", "2"], true),
+/// Environment variables for a run.
+type Env = &'static [(&'static str, &'static str)];
+
+/// The ways girder runs each program (flags, environment); each must match erl.
+const VARIANTS: &[(&str, &[&str], Env)] = &[
+    ("emu, default schedulers", &["-emu_flavor", "emu"], &[]),
+    ("emu, +S 1", &["-emu_flavor", "emu", "+S", "1"], &[]),
+    ("emu, +S 2", &["-emu_flavor", "emu", "+S", "2"], &[]),
+    (
+        "emu, GIRDER_GC_STRESS=1 +S 2",
+        &["-emu_flavor", "emu", "+S", "2"],
+        &[("GIRDER_GC_STRESS", "1")],
+    ),
+    ("jit, +S 1", &["+S", "1"], &[("GIRDER_JIT_THRESHOLD", "0")]),
+    ("jit, +S 2", &["+S", "2"], &[("GIRDER_JIT_THRESHOLD", "0")]),
+    (
+        "jit, GIRDER_GC_STRESS=1 +S 2",
+        &["+S", "2"],
+        &[("GIRDER_JIT_THRESHOLD", "0"), ("GIRDER_GC_STRESS", "1")],
+    ),
 ];
 
-fn girder(program: &str, flags: &[&str], gc_stress: bool) -> Captured {
+fn girder(program: &str, flags: &[&str], env: &[(&str, &str)]) -> Captured {
     let mut cmd = corpus().command(Path::new(env!("CARGO_BIN_EXE_girder")), program);
     cmd.args(flags);
-    if gc_stress {
-        cmd.env("GIRDER_GC_STRESS", "1");
-    }
+    cmd.envs(env.iter().copied());
     run_captured(&mut cmd, program_timeout())
 }
 
@@ -76,8 +90,8 @@ fn programs_match_erl() {
         let program = &c.programs[i];
         let erl = &reference[i][0];
         let mut diffs = Vec::new();
-        for (name, flags, gc_stress) in VARIANTS {
-            diffs = differences(erl, &girder(program, flags, *gc_stress));
+        for (name, flags, env) in VARIANTS {
+            diffs = differences(erl, &girder(program, flags, env));
             for d in &mut diffs {
                 d.insert_str(0, &format!("with {name}: "));
             }

@@ -113,9 +113,17 @@ pub fn compile(
     e.b.finalize(isa.frontend_config());
 
     let mut cctx = Context::for_function(func);
+    let dump = dump_wanted(module, range);
+    if dump {
+        eprintln!("{}", cctx.func.display());
+        cctx.set_disasm(true);
+    }
     let compiled = cctx
         .compile(isa, &mut ControlPlane::default())
         .map_err(|e| format!("{:?}", e.inner))?;
+    if dump && let Some(text) = &compiled.vcode {
+        eprintln!("{text}");
+    }
     if !compiled.buffer.relocs().is_empty() {
         return Err("native code needs relocations".into());
     }
@@ -124,6 +132,13 @@ pub fn compile(
         instructions: (end - start) as usize,
         inline,
     })
+}
+
+/// `GIRDER_JIT_DUMP=module:function` prints the IR and machine code of those functions
+/// (any arity) on standard error, for debugging the code generator.
+fn dump_wanted(module: &Module, range: &FunctionRange) -> bool {
+    std::env::var("GIRDER_JIT_DUMP")
+        .is_ok_and(|v| v == format!("{}:{}", module.name, range.function))
 }
 
 struct Emitter<'a> {
