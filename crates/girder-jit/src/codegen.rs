@@ -30,7 +30,7 @@ use cranelift_codegen::ir::{
     AbiParam, Block, BlockArg, Function, InstBuilder, MemFlagsData, SigRef, Signature,
     UserFuncName, Value,
 };
-use cranelift_codegen::isa::TargetIsa;
+use cranelift_codegen::isa::{CallConv, TargetIsa};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Switch};
 use girder_runtime::engine::{Helper, ctx_offsets, process_offsets as po, status, step};
 use girder_runtime::instr::{CmpOp, Dst, Instr, Label, NO_LABEL, Src, SrcKind, TypeTest};
@@ -55,11 +55,8 @@ pub fn compile(
     range: &FunctionRange,
 ) -> Result<Compiled, String> {
     let call_conv = isa.default_call_conv();
-    let mut sig = Signature::new(call_conv);
-    sig.params.push(AbiParam::new(I64));
-    sig.params.push(AbiParam::new(I64));
-    sig.returns.push(AbiParam::new(I64));
-    let mut func = Function::with_name_signature(UserFuncName::user(0, range.start), sig);
+    let sig = native_signature();
+    let mut func = Function::with_name_signature(UserFuncName::user(0, range.start), sig.clone());
     let mut helper_sig = Signature::new(call_conv);
     helper_sig.params.extend([AbiParam::new(I64); 3]);
     helper_sig.returns.push(AbiParam::new(I64));
@@ -67,6 +64,7 @@ pub fn compile(
     let mut fctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut fctx);
     let helper_sig = b.import_signature(helper_sig);
+    let native_sig = b.import_signature(sig);
     let (start, end) = (range.start, range.end);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
@@ -95,6 +93,7 @@ pub fn compile(
         p: None,
         x: None,
         helper_sig,
+        native_sig,
         dispatch,
         leave,
         result,
@@ -134,6 +133,43 @@ pub fn compile(
     })
 }
 
+/// The signature of every compiled function: `(ctx, offset) -> status` in Cranelift's `tail`
+/// calling convention, so that one can end by tail-calling another (the native stack stays
+/// flat). Rust enters through [`entry_trampoline`].
+pub fn native_signature() -> Signature {
+    let mut sig = Signature::new(CallConv::Tail);
+    sig.params.push(AbiParam::new(I64));
+    sig.params.push(AbiParam::new(I64));
+    sig.returns.push(AbiParam::new(I64));
+    sig
+}
+
+/// `extern "C" fn(ctx, function, offset) -> status`: calls a compiled function (whose
+/// convention Rust cannot call directly) and returns what it returns.
+pub fn entry_trampoline(isa: &dyn TargetIsa) -> Result<Vec<u8>, String> {
+    let mut sig = Signature::new(isa.default_call_conv());
+    sig.params.extend([AbiParam::new(I64); 3]);
+    sig.returns.push(AbiParam::new(I64));
+    let mut func = Function::with_name_signature(UserFuncName::user(1, 0), sig);
+    let mut fctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut fctx);
+    let native = b.import_signature(native_signature());
+    let block = b.create_block();
+    b.append_block_params_for_function_params(block);
+    b.switch_to_block(block);
+    let p = b.block_params(block).to_vec();
+    let call = b.ins().call_indirect(native, p[1], &[p[0], p[2]]);
+    let r = b.inst_results(call)[0];
+    b.ins().return_(&[r]);
+    b.seal_all_blocks();
+    b.finalize(isa.frontend_config());
+    let mut cctx = Context::for_function(func);
+    let compiled = cctx
+        .compile(isa, &mut ControlPlane::default())
+        .map_err(|e| format!("{:?}", e.inner))?;
+    Ok(compiled.code_buffer().to_vec())
+}
+
 /// `GIRDER_JIT_DUMP=module:function` prints the IR and machine code of those functions
 /// (any arity) on standard error, for debugging the code generator.
 fn dump_wanted(module: &Module, range: &FunctionRange) -> bool {
@@ -154,6 +190,8 @@ struct Emitter<'a> {
     p: Option<Value>,
     x: Option<Value>,
     helper_sig: SigRef,
+    /// Native functions' signature, for tail calls between them.
+    native_sig: SigRef,
     /// `dispatch(offset)`: jump to an instruction of this function, or leave for it.
     dispatch: Block,
     /// `leave(offset)`: set the resume point to `offset` in this module and return.
@@ -186,13 +224,6 @@ impl Emitter<'_> {
         let elsewhere = self.b.create_block();
         sw.emit(&mut self.b, pc, elsewhere);
         self.b.switch_to_block(elsewhere);
-        let shifted = self.b.ins().ishl_imm_s(pc, 2);
-        let cp = self
-            .b
-            .ins()
-            .bor_imm_s(shifted, cp_word(self.module.code_index, 0));
-        let pv = self.p();
-        self.b.ins().store(F, cp, pv, po::RESUME);
         let inside = self
             .b
             .ins()
@@ -202,22 +233,62 @@ impl Emitter<'_> {
                 .ins()
                 .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, pc, i64::from(self.start));
         let mine = self.b.ins().band(inside, at_least);
+        let not_entry = self.b.create_block();
+        self.b
+            .ins()
+            .brif(mine, not_entry, &[], self.leave, &[BlockArg::Value(pc)]);
+        // An offset of this function that is not an entry: interpret from there.
+        self.b.switch_to_block(not_entry);
+        self.store_resume(pc);
         let interpret = self.b.ins().iconst(I64, status::INTERPRET as i64);
-        let left = self.b.ins().iconst(I64, status::LEFT as i64);
-        let s = self.b.ins().select(mine, interpret, left);
-        self.b.ins().return_(&[s]);
+        self.b.ins().return_(&[interpret]);
 
-        // leave(pc)
+        // leave(pc): another function of this module. Tail-call its native code if it has
+        // some, else return to the engine loop with the resume point set.
         self.forget();
         self.b.switch_to_block(self.leave);
         let pc = self.b.block_params(self.leave)[0];
-        let shifted = self.b.ins().ishl_imm_s(pc, 2);
-        let cp = self
+        let n = self.module.code.len() as i64;
+        let in_code = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, pc, n);
+        let look = self.b.create_block();
+        let back = self.b.create_block();
+        self.b.ins().brif(in_code, look, &[], back, &[]);
+        self.b.switch_to_block(look);
+        let table = self
             .b
             .ins()
-            .bor_imm_s(shifted, cp_word(self.module.code_index, 0));
-        let pv = self.p();
-        self.b.ins().store(F, cp, pv, po::RESUME);
+            .iconst(I64, self.module.function_of.as_ptr() as i64);
+        let off4 = self.b.ins().ishl_imm_s(pc, 2);
+        let at = self.b.ins().iadd(table, off4);
+        let fi = self.b.ins().uload32(F, at, 0);
+        let valid = self.b.ins().icmp_imm_s(
+            IntCC::UnsignedLessThan,
+            fi,
+            self.module.functions.len() as i64,
+        );
+        let find = self.b.create_block();
+        self.b.ins().brif(valid, find, &[], back, &[]);
+        self.b.switch_to_block(find);
+        let natives = self.b.ins().iconst(I64, self.module.native.as_ptr() as i64);
+        let off8 = self.b.ins().ishl_imm_s(fi, 3);
+        let at = self.b.ins().iadd(natives, off8);
+        // Acquire is implied on the targets girder supports for an aligned load that
+        // feeds an indirect jump only through a data dependency; the entry was published
+        // with Release after the code was written and the caches cleaned.
+        let entry = self.b.ins().load(I64, F, at, 0);
+        let compiled = self.b.ins().icmp_imm_s(
+            IntCC::UnsignedGreaterThanOrEqual,
+            entry,
+            girder_runtime::engine::NATIVE_MIN as i64,
+        );
+        let go = self.b.create_block();
+        self.b.ins().brif(compiled, go, &[], back, &[]);
+        self.b.switch_to_block(go);
+        self.b
+            .ins()
+            .return_call_indirect(self.native_sig, entry, &[self.ctx, pc]);
+        self.b.switch_to_block(back);
+        self.store_resume(pc);
         let left = self.b.ins().iconst(I64, status::LEFT as i64);
         self.b.ins().return_(&[left]);
 
@@ -240,6 +311,17 @@ impl Emitter<'_> {
         self.b.ins().return_(&[s]);
     }
 
+    /// `Process::resume = Cp(this module, pc)`.
+    fn store_resume(&mut self, pc: Value) {
+        let shifted = self.b.ins().ishl_imm_s(pc, 2);
+        let cp = self
+            .b
+            .ins()
+            .bor_imm_s(shifted, cp_word(self.module.code_index, 0));
+        let p = self.p();
+        self.b.ins().store(F, cp, p, po::RESUME);
+    }
+
     /// A parameterless block that continues at `label`.
     fn target(&mut self, label: Label) -> Block {
         if label >= self.start && label < self.end {
@@ -252,6 +334,16 @@ impl Emitter<'_> {
         let bl = self.b.create_block();
         self.trampolines.push((label, bl));
         bl
+    }
+
+    /// Continue at `label`: a jump within the function, else through `leave` (a tail call
+    /// when the other function is compiled).
+    fn transfer(&mut self, label: Label) {
+        if label >= self.start && label < self.end {
+            return self.goto(label);
+        }
+        let pc = self.b.ins().iconst(I64, i64::from(label));
+        self.b.ins().jump(self.leave, &[BlockArg::Value(pc)]);
     }
 
     fn goto(&mut self, label: Label) {
@@ -517,7 +609,7 @@ impl Emitter<'_> {
                 let cp = self.b.ins().iconst(I64, cp_word(code, offset + 1));
                 self.store_p(cp, po::CP);
                 self.reduce(*arity, Resume::Offset(*target));
-                self.goto(*target);
+                self.transfer(*target);
             }
             Instr::CallLast {
                 arity,
@@ -526,11 +618,11 @@ impl Emitter<'_> {
             } => {
                 self.deallocate(*dealloc, slow);
                 self.reduce(*arity, Resume::Offset(*target));
-                self.goto(*target);
+                self.transfer(*target);
             }
             Instr::CallOnly { arity, target } => {
                 self.reduce(*arity, Resume::Offset(*target));
-                self.goto(*target);
+                self.transfer(*target);
             }
             Instr::Return => {
                 let cp = self.load_p(po::CP);

@@ -35,6 +35,11 @@ fn host_isa() -> Result<&'static OwnedTargetIsa, String> {
 pub fn isa_for(triple: Option<&str>) -> Result<OwnedTargetIsa, String> {
     let mut flags = settings::builder();
     flags.set("opt_level", "none").map_err(|e| e.to_string())?;
+    // Cranelift's tail calls (one compiled function ending in a jump to another) need
+    // frame pointers.
+    flags
+        .set("preserve_frame_pointers", "true")
+        .map_err(|e| e.to_string())?;
     if let Ok(alg) = std::env::var("GIRDER_JIT_REGALLOC") {
         flags
             .set("regalloc_algorithm", &alg)
@@ -64,7 +69,7 @@ pub fn isa_for(triple: Option<&str>) -> Result<OwnedTargetIsa, String> {
 
 /// Whether the JIT can run on this machine.
 pub fn supported() -> bool {
-    host_isa().is_ok()
+    host_isa().is_ok() && enter_fn().is_ok()
 }
 
 /// Install the JIT as the engine for every module (`-emu_flavor jit`). False when Cranelift
@@ -132,10 +137,24 @@ fn function_index(module: &Module, offset: u32) -> Option<usize> {
     (offset < module.functions[i].end).then_some(i)
 }
 
+/// `codegen::compile`, with a panic in the code generator turned into a refusal (the
+/// function is then interpreted) rather than the end of the VM.
+fn compile_guarded(
+    isa: &dyn TargetIsa,
+    module: &Module,
+    index: usize,
+) -> Result<codegen::Compiled, String> {
+    let range = &module.functions[index];
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        codegen::compile(isa, module, range)
+    }))
+    .unwrap_or_else(|_| Err("the code generator panicked".into()))
+}
+
 /// Compile one function to code in memory: its address.
 fn compile_one(isa: &dyn TargetIsa, module: &Module, index: usize) -> Result<usize, String> {
     let t = Instant::now();
-    let c = codegen::compile(isa, module, &module.functions[index])?;
+    let c = compile_guarded(isa, module, index)?;
     let addr = memory::install(&c.code)? as usize;
     STATS.functions.fetch_add(1, Ordering::Relaxed);
     STATS
@@ -268,13 +287,31 @@ mod background {
     }
 }
 
-/// A compiled function, as Rust calls it.
-type NativeFn = unsafe extern "C" fn(ctx: *mut NativeCtx, offset: u64) -> u64;
+/// The entry trampoline, as Rust calls it: `(ctx, function, offset) -> status`.
+type EnterFn = unsafe extern "C" fn(ctx: *mut NativeCtx, function: usize, offset: u64) -> u64;
+
+/// The entry trampoline (see [`codegen::entry_trampoline`]), made once.
+fn enter_fn() -> Result<EnterFn, String> {
+    static ENTER: OnceLock<Result<usize, String>> = OnceLock::new();
+    let addr = ENTER
+        .get_or_init(|| {
+            let isa = host_isa()?;
+            let code = codegen::entry_trampoline(&**isa)?;
+            Ok(memory::install(&code)? as usize)
+        })
+        .clone()?;
+    // SAFETY: the address is code made by `entry_trampoline` with this signature, in
+    // executable memory that is never freed.
+    Ok(unsafe { std::mem::transmute::<usize, EnterFn>(addr) })
+}
 
 struct Jit;
 
 impl NativeEngine for Jit {
     fn run(&self, p: &mut Process) -> NativeExit {
+        let Ok(enter) = enter_fn() else {
+            return NativeExit::Interpret;
+        };
         let mut ctx = NativeCtx {
             process: p,
             x: p.x.as_mut_ptr(),
@@ -299,12 +336,10 @@ impl NativeEngine for Jit {
                 return NativeExit::Interpret;
             }
             ctx.module = module;
-            // SAFETY: `entry` is the address of code `codegen::compile` made with this
-            // signature, installed in executable memory that is never freed.
-            let f: NativeFn = unsafe { std::mem::transmute::<usize, NativeFn>(entry) };
-            // SAFETY: the context is valid for the call (see above); native code keeps the
-            // invariants in `codegen`'s docs.
-            match unsafe { f(&mut ctx, u64::from(offset)) } {
+            // SAFETY: `entry` is the address of a function `codegen::compile` made, installed
+            // in executable memory that is never freed; the context is valid for the call
+            // (see above); native code keeps the invariants in `codegen`'s docs.
+            match unsafe { enter(&mut ctx, entry, u64::from(offset)) } {
                 status::LEFT => continue,
                 status::YIELD => return NativeExit::Outcome(Outcome::Yield),
                 status::INTERPRET => return NativeExit::Interpret,
@@ -405,7 +440,11 @@ pub fn report_module(module: &Module, isa: Option<&dyn TargetIsa>, report: &mut 
     for f in module.functions.iter() {
         report.functions += 1;
         let t = Instant::now();
-        match codegen::compile(isa, module, f) {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            codegen::compile(isa, module, f)
+        }))
+        .unwrap_or_else(|_| Err("the code generator panicked".into()))
+        {
             Ok(c) => {
                 report.compiled += 1;
                 report.instructions += c.instructions;

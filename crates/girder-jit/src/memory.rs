@@ -36,6 +36,9 @@ pub fn code_bytes() -> usize {
 
 fn new_chunk(len: usize) -> Result<Chunk, String> {
     let len = len.next_multiple_of(page_size());
+    if super::perf_map::enabled() {
+        return new_anonymous_chunk(len);
+    }
     // SAFETY: plain system calls on a file descriptor this function owns; every result is
     // checked before use, and the descriptor is closed once both mappings exist (they keep
     // the memory alive).
@@ -76,6 +79,32 @@ fn new_chunk(len: usize) -> Result<Chunk, String> {
             used: 0,
         })
     }
+}
+
+/// With `+JPperf`, one anonymous read-write-execute mapping: `perf` reads symbols from
+/// `/tmp/perf-PID.map` only for anonymous memory (a memory file's mapping is looked up as a
+/// file). Profiling trades the W^X split for names in the profile.
+fn new_anonymous_chunk(len: usize) -> Result<Chunk, String> {
+    // SAFETY: an anonymous private mapping with no address hint; the result is checked.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return Err(format!("mmap: {}", std::io::Error::last_os_error()));
+    }
+    Ok(Chunk {
+        write: p.cast(),
+        exec: p.cast(),
+        len,
+        used: 0,
+    })
 }
 
 fn page_size() -> usize {

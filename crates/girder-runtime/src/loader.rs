@@ -478,6 +478,12 @@ impl<'a> Loader<'a> {
         let native = (0..functions.len())
             .map(|_| std::sync::atomic::AtomicUsize::new(0))
             .collect();
+        // Which function each instruction belongs to (native code returning into another
+        // function of the module finds its entry with this).
+        let mut function_of = vec![u32::MAX; code.len()];
+        for (i, f) in functions.iter().enumerate() {
+            function_of[f.start as usize..f.end as usize].fill(i as u32);
+        }
         let native_calls = (0..functions.len())
             .map(|_| std::sync::atomic::AtomicU32::new(0))
             .collect();
@@ -485,6 +491,7 @@ impl<'a> Loader<'a> {
             name: module_name,
             native,
             native_calls,
+            function_of: function_of.into_boxed_slice(),
             code_index: self.code_index,
             code: code.into_boxed_slice(),
             literals: std::mem::replace(&mut self.area, LiteralArea::new()),

@@ -211,6 +211,9 @@ pub struct Module {
     pub native: Box<[std::sync::atomic::AtomicUsize]>,
     /// Each function's entries while it is not compiled (a JIT compiles the hot ones).
     pub native_calls: Box<[std::sync::atomic::AtomicU32]>,
+    /// For each instruction, the index in `functions` of the function holding it
+    /// (`u32::MAX` for none).
+    pub function_of: Box<[u32]>,
 }
 
 impl Module {
