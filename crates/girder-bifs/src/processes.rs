@@ -746,9 +746,10 @@ fn info_item(
         "dictionary" => {
             let pairs: Vec<Term> = q
                 .dict
-                .chunks_exact(2)
-                .map(|kv| {
-                    let (k, v) = (copy(h, kv[0]), copy(h, kv[1]));
+                .entries()
+                .into_iter()
+                .map(|(k, v)| {
+                    let (k, v) = (copy(h, k), copy(h, v));
                     obj::tuple(h, &[k, v])
                 })
                 .collect();

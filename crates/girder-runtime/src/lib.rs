@@ -10,6 +10,7 @@ pub mod bif;
 pub mod bits;
 pub mod code_server;
 pub mod coverage;
+pub mod dict;
 pub mod exception;
 pub mod instr;
 pub mod interp;

@@ -35,8 +35,8 @@ pub struct Process {
     pub cp: Cp,
     /// The process heap.
     pub heap: Heap,
-    /// The process dictionary as key, value, key, value...
-    pub dict: Vec<Term>,
+    /// The process dictionary (a hash table with OTP's layout and order).
+    pub dict: crate::dict::Dict,
     /// The process's number (its pid is `<0.id.0>`).
     pub id: u64,
     /// Where execution resumes: code index and offset.
@@ -104,7 +104,7 @@ impl Process {
             stack_low: 0,
             cp: Cp::NONE,
             heap,
-            dict: Vec::new(),
+            dict: crate::dict::Dict::default(),
             id,
             resume: Cp::NONE,
             reductions: 0,
@@ -140,7 +140,7 @@ impl Process {
             need,
             &mut [
                 &mut self.x[..live],
-                &mut self.dict[..],
+                self.dict.roots_mut(),
                 &mut self.msgs[..],
                 &mut refs[..],
             ],
@@ -165,37 +165,16 @@ impl Process {
 
     /// Look a key up in the process dictionary.
     pub fn dict_get(&self, key: Term) -> Option<Term> {
-        self.dict
-            .chunks_exact(2)
-            .find(|kv| girder_term::compare::eq_exact(kv[0], key))
-            .map(|kv| kv[1])
+        self.dict.get(key)
     }
 
     /// Store a key in the dictionary, returning the old value (`undefined` if none).
     pub fn dict_put(&mut self, key: Term, value: Term) -> Term {
-        for kv in self.dict.chunks_exact_mut(2) {
-            if girder_term::compare::eq_exact(kv[0], key) {
-                return std::mem::replace(&mut kv[1], value);
-            }
-        }
-        self.dict.push(key);
-        self.dict.push(value);
-        Term::atom(Atom::UNDEFINED)
+        self.dict.put(key, value)
     }
 
     /// Remove a key, returning its value (`undefined` if none).
     pub fn dict_erase(&mut self, key: Term) -> Term {
-        let pos = self
-            .dict
-            .chunks_exact(2)
-            .position(|kv| girder_term::compare::eq_exact(kv[0], key));
-        match pos {
-            Some(i) => {
-                let v = self.dict[2 * i + 1];
-                self.dict.drain(2 * i..2 * i + 2);
-                v
-            }
-            None => Term::atom(Atom::UNDEFINED),
-        }
+        self.dict.erase(key)
     }
 }
