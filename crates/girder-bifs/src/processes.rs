@@ -337,13 +337,12 @@ fn demonitor(p: &mut Process, r: Term, opts: Term) -> BifResult {
     let has = |name: &str| opts.iter().any(|o| o.as_atom() == Some(Atom::intern(name)));
     if has("flush") {
         let down = Term::atom(Atom::intern("DOWN"));
-        p.msgs.retain(|m| {
-            !(obj::is_tuple(*m)
-                && obj::tuple_arity(*m) == 5
-                && obj::tuple_element(*m, 0) == down
-                && girder_term::compare::eq_exact(obj::tuple_element(*m, 1), r))
+        p.retain_messages(|m| {
+            !(obj::is_tuple(m)
+                && obj::tuple_arity(m) == 5
+                && obj::tuple_element(m, 0) == down
+                && girder_term::compare::eq_exact(obj::tuple_element(m, 1), r))
         });
-        p.recv_pos = 0;
     }
     Ok(Term::boolean(if has("info") { was_active } else { true }))
 }

@@ -17,6 +17,7 @@ pub mod interp;
 pub mod loader;
 pub mod module;
 pub mod process;
+pub mod receive;
 pub mod sched;
 pub mod trace;
 

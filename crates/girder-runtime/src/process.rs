@@ -48,6 +48,10 @@ pub struct Process {
     pub msgs: Vec<Term>,
     /// Selective receive's position in `msgs` (the "save pointer").
     pub recv_pos: usize,
+    /// Receive markers (see [`crate::receive`]).
+    pub recv_markers: Vec<crate::receive::RecvMarker>,
+    /// The number of the last receive marker reserved.
+    pub next_marker: i64,
     /// When the current `receive ... after` times out.
     pub deadline: Option<std::time::Instant>,
     /// Set when `deadline` passed while the process waited.
@@ -110,6 +114,8 @@ impl Process {
             reductions: 0,
             msgs: Vec::new(),
             recv_pos: 0,
+            recv_markers: Vec::new(),
+            next_marker: 0,
             deadline: None,
             timed_out: false,
             links: Vec::new(),
