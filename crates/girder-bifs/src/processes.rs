@@ -237,7 +237,7 @@ fn link(p: &mut Process, a: &[Term]) -> BifResult {
             &mut p.heap,
             &[Term::atom(Atom::EXIT_UPPER), a[0], Term::atom(Atom::NOPROC)],
         );
-        p.msgs.push(msg);
+        p.msgs.push_back(msg);
         Ok(Term::boolean(true))
     } else {
         Err(BifError::Fail(Term::atom(Atom::NOPROC)))
@@ -611,7 +611,7 @@ fn timer_query(p: &mut Process, r: Term, opts: Term, cancel: bool) -> BifResult 
                 "read_timer"
             }));
             let msg = obj::tuple(&mut p.heap, &[tag, r, result]);
-            p.msgs.push(msg);
+            p.msgs.push_back(msg);
         }
         return Ok(Term::atom(Atom::OK));
     }

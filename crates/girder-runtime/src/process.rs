@@ -44,8 +44,9 @@ pub struct Process {
     /// Reductions left in this time slice.
     pub reductions: i64,
     /// The message queue, oldest first. Messages are copied into this process's heap when
-    /// they are sent, so they are GC roots like the registers.
-    pub msgs: Vec<Term>,
+    /// they are sent, so they are GC roots like the registers. A deque: taking out the
+    /// oldest (or newest) message costs O(1).
+    pub msgs: std::collections::VecDeque<Term>,
     /// Selective receive's position in `msgs` (the "save pointer").
     pub recv_pos: usize,
     /// Receive markers (see [`crate::receive`]).
@@ -112,7 +113,7 @@ impl Process {
             id,
             resume: Cp::NONE,
             reductions: 0,
-            msgs: Vec::new(),
+            msgs: std::collections::VecDeque::new(),
             recv_pos: 0,
             recv_markers: Vec::new(),
             next_marker: 0,
@@ -142,12 +143,14 @@ impl Process {
         // Monitor references live on this heap too: roots, moved with everything else.
         let mut refs: Vec<Term> = self.monitors.iter().map(|m| m.0).collect();
         refs.extend(self.monitored_by.iter().map(|m| m.0));
+        let (msgs_front, msgs_back) = self.msgs.as_mut_slices();
         self.heap.collect_with_stack(
             need,
             &mut [
                 &mut self.x[..live],
                 self.dict.roots_mut(),
-                &mut self.msgs[..],
+                msgs_front,
+                msgs_back,
                 &mut refs[..],
             ],
             &mut self.stack[..],

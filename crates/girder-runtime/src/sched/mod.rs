@@ -196,7 +196,7 @@ fn deliver_owned(to: u64, msg: Owned) {
         && let Some(p) = g.process.as_mut()
     {
         let copy = copy_term(msg.term, &mut p.heap);
-        p.msgs.push(copy);
+        p.msgs.push_back(copy);
     } else {
         g.inbox.push(Signal::Message(msg));
     }
@@ -207,7 +207,7 @@ fn deliver_owned(to: u64, msg: Owned) {
 /// nothing, as in OTP.
 pub fn send(from: &mut Process, to: u64, msg: Term) {
     if to == from.id {
-        from.msgs.push(msg);
+        from.msgs.push_back(msg);
         return;
     }
     let Some(slot) = table::get(to) else {
@@ -223,7 +223,7 @@ pub fn send(from: &mut Process, to: u64, msg: Term) {
         && let Some(p) = g.process.as_mut()
     {
         let copy = copy_term(msg, &mut p.heap);
-        p.msgs.push(copy);
+        p.msgs.push_back(copy);
     } else {
         g.inbox.push(Signal::Message(Owned::copy(msg)));
     }
@@ -396,7 +396,7 @@ pub fn monitor(current: &mut Process, other: u64, reference: Term, target: Term)
         if pending {
             deliver_owned(current.id, Owned::copy(down));
         } else {
-            current.msgs.push(down);
+            current.msgs.push_back(down);
         }
     }
 }
@@ -483,7 +483,7 @@ pub fn exit_to(current: &mut Process, to: u64, reason: Term) -> Option<Term> {
                 &mut current.heap,
                 &[Term::atom(Atom::EXIT_UPPER), pid, reason],
             );
-            current.msgs.push(msg);
+            current.msgs.push_back(msg);
             return None;
         }
         return Some(reason);
@@ -598,7 +598,7 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
     match sig {
         Signal::Message(m) => {
             let copy = copy_term(m.term, &mut p.heap);
-            p.msgs.push(copy);
+            p.msgs.push_back(copy);
         }
         Signal::Exit {
             from,
@@ -619,7 +619,7 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
                     &mut p.heap,
                     &[Term::atom(Atom::EXIT_UPPER), Term::pid(from), r],
                 );
-                p.msgs.push(msg);
+                p.msgs.push_back(msg);
             } else if exit_kills(reason.term, linked, p.trap_exit) {
                 let r = if kill {
                     Term::atom(Atom::KILLED)
@@ -663,7 +663,7 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
                 None => Term::pid(from),
             };
             let msg = down_message(p, r, target, reason);
-            p.msgs.push(msg);
+            p.msgs.push_back(msg);
         }
         Signal::GroupLeader { leader } => p.group_leader = leader,
         Signal::DropMonitor { reference } => {
