@@ -25,6 +25,7 @@ pub const BIFS: &[Entry] = &[
     }),
     ("erlang", "spawn_link", 3, |p, a| spawn_mfa(p, a, linked())),
     ("erlang", "spawn_opt", 4, spawn_opt4),
+    ("erts_internal", "garbage_collect", 1, garbage_collect),
     ("erlang", "spawn_monitor", 1, spawn_monitor1),
     ("erlang", "spawn_monitor", 3, spawn_monitor3),
     ("erlang", "link", 1, link),
@@ -404,6 +405,18 @@ fn max_heap_size_map(h: &mut impl girder_term::heap::Alloc, m: MaxHeapSize) -> T
         (Term::atom(Atom::intern("size")), Term::small(m.size as i64)),
     ];
     obj::map_from_pairs(h, &mut pairs)
+}
+
+/// `erts_internal:garbage_collect(major | minor)`, what `erlang:garbage_collect/0` calls: a
+/// collection of the calling process now (its argument, an atom, is the only live
+/// register). `true`.
+fn garbage_collect(p: &mut Process, a: &[Term]) -> BifResult {
+    let major = Term::atom(Atom::intern("major"));
+    if a[0] != major && a[0] != Term::atom(Atom::intern("minor")) {
+        return Err(BifError::BADARG);
+    }
+    p.gc_major(1);
+    Ok(Term::boolean(true))
 }
 
 fn process_flag(p: &mut Process, a: &[Term]) -> BifResult {

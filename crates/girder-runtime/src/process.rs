@@ -139,23 +139,36 @@ impl Process {
     /// Collect garbage so that `need` words are free, keeping X registers `0..live`, the
     /// stack, the dictionary, the message queue and the monitor references.
     pub fn gc(&mut self, need: usize, live: usize) {
+        self.collect(need, live, false);
+    }
+
+    /// A major collection now (`erlang:garbage_collect/0`), keeping what [`Process::gc`]
+    /// keeps.
+    pub fn gc_major(&mut self, live: usize) {
+        self.collect(0, live, true);
+    }
+
+    fn collect(&mut self, need: usize, live: usize, major: bool) {
         let live = live.min(self.x.len());
         // Monitor references live on this heap too: roots, moved with everything else.
         let mut refs: Vec<Term> = self.monitors.iter().map(|m| m.0).collect();
         refs.extend(self.monitored_by.iter().map(|m| m.0));
         let (msgs_front, msgs_back) = self.msgs.as_mut_slices();
-        self.heap.collect_with_stack(
-            need,
-            &mut [
-                &mut self.x[..live],
-                self.dict.roots_mut(),
-                msgs_front,
-                msgs_back,
-                &mut refs[..],
-            ],
-            &mut self.stack[..],
-            self.stack_low,
-        );
+        let mut roots = [
+            &mut self.x[..live],
+            self.dict.roots_mut(),
+            msgs_front,
+            msgs_back,
+            &mut refs[..],
+            &mut [],
+        ];
+        if major {
+            roots[5] = &mut self.stack[..];
+            self.heap.collect_major(need, &mut roots);
+        } else {
+            self.heap
+                .collect_with_stack(need, &mut roots, &mut self.stack[..], self.stack_low);
+        }
         let (mine, theirs) = refs.split_at(self.monitors.len());
         for (m, r) in self.monitors.iter_mut().zip(mine) {
             m.0 = *r;

@@ -1,0 +1,15 @@
+%% Selective receive of a fresh reference (gen_server:call) from a process with N
+%% unrelated messages queued: 200 calls. OTP: receive markers skip the old messages, so the
+%% cost does not grow with N.
+-module(sc_recv_ref).
+-export([main/1]).
+main(Size) -> scaling_harness:run(recv_ref, {1000, 10000}, fun op/1, Size).
+op(N) ->
+    Server = spawn_link(fun loop/0),
+    [self() ! {junk, I} || I <- lists:seq(1, N)],
+    scaling_harness:time(fun() -> lists:sum([call(Server, I) || I <- lists:seq(1, 200)]) end).
+call(S, M) ->
+    R = make_ref(),
+    S ! {self(), R, M},
+    receive {R, X} -> X end.
+loop() -> receive {F, R, M} -> F ! {R, M}, loop() end.
