@@ -639,9 +639,16 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
             let r = copy_term(reference.term, &mut p.heap);
             p.monitored_by.push((r, from));
         }
-        Signal::Demonitor { reference } => p
-            .monitored_by
-            .retain(|(r, _)| !girder_term::compare::eq_exact(*r, reference.term)),
+        Signal::Demonitor { reference } => {
+            // References are unique: the first match is the only one.
+            if let Some(i) = p
+                .monitored_by
+                .iter()
+                .position(|(r, _)| girder_term::compare::eq_exact(*r, reference.term))
+            {
+                p.monitored_by.remove(i);
+            }
+        }
         Signal::Down {
             from,
             reference,
