@@ -1,5 +1,5 @@
 %% Selective receive of a fresh reference (gen_server:call) from a process with N
-%% unrelated messages queued: 200 calls. OTP: receive markers skip the old messages, so the
+%% unrelated messages queued: 1000 calls. OTP: receive markers skip the old messages, so the
 %% cost does not grow with N.
 -module(sc_recv_ref).
 -export([main/1]).
@@ -7,7 +7,7 @@ main(Size) -> scaling_harness:run(recv_ref, {1000, 10000}, fun op/1, Size).
 op(N) ->
     Server = spawn_link(fun loop/0),
     [self() ! {junk, I} || I <- lists:seq(1, N)],
-    scaling_harness:time(fun() -> lists:sum([call(Server, I) || I <- lists:seq(1, 200)]) end).
+    scaling_harness:time(fun() -> lists:sum([call(Server, I) || I <- lists:seq(1, 1000)]) end).
 call(S, M) ->
     R = make_ref(),
     S ! {self(), R, M},
