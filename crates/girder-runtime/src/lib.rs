@@ -14,6 +14,7 @@ pub mod dict;
 pub mod exception;
 pub mod instr;
 pub mod interp;
+pub mod keyed;
 pub mod loader;
 pub mod module;
 pub mod process;

@@ -10,6 +10,7 @@
 use girder_term::heap::Heap;
 use girder_term::{Atom, Term};
 
+use crate::keyed::{Keyed, RefKey};
 use crate::module::Cp;
 
 /// Words a new process heap starts with (OTP's default `min_heap_size`).
@@ -57,13 +58,13 @@ pub struct Process {
     pub deadline: Option<std::time::Instant>,
     /// Set when `deadline` passed while the process waited.
     pub timed_out: bool,
-    /// Linked processes (pid numbers).
-    pub links: Vec<u64>,
-    /// Monitors this process holds on others: (reference, monitored pid number, the
-    /// registered name when monitored by name).
-    pub monitors: Vec<(Term, u64, Option<Atom>)>,
-    /// Processes monitoring this one: (reference, monitoring pid number).
-    pub monitored_by: Vec<(Term, u64)>,
+    /// Linked processes (pid numbers), by pid number.
+    pub links: Keyed<u64, u64>,
+    /// Monitors this process holds on others, by reference: (reference, monitored pid
+    /// number, the registered name when monitored by name).
+    pub monitors: Keyed<RefKey, (Term, u64, Option<Atom>)>,
+    /// Processes monitoring this one, by reference: (reference, monitoring pid number).
+    pub monitored_by: Keyed<RefKey, (Term, u64)>,
     /// `process_flag(trap_exit, true)`.
     pub trap_exit: bool,
     /// Scheduling priority (`process_flag(priority, P)`).
@@ -119,9 +120,9 @@ impl Process {
             next_marker: 0,
             deadline: None,
             timed_out: false,
-            links: Vec::new(),
-            monitors: Vec::new(),
-            monitored_by: Vec::new(),
+            links: Keyed::default(),
+            monitors: Keyed::default(),
+            monitored_by: Keyed::default(),
             trap_exit: false,
             priority: crate::sched::Priority::Normal,
             initial_call: (Atom::ERLANG, Atom::intern("apply"), 2),

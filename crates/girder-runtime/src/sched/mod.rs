@@ -23,6 +23,7 @@ use girder_term::{Atom, Term, copy::copy_term};
 
 use crate::exception::Class;
 use crate::interp::{self, Outcome};
+use crate::keyed::ref_key;
 use crate::module::Export;
 use crate::process::Process;
 use table::{Owned, Signal, Slot, State};
@@ -125,13 +126,13 @@ fn start(from: &mut Process, mut p: Box<Process>, opts: SpawnOpts) -> Term {
     // The new process is not running yet: links and monitors are set on both ends before
     // it can run (so it cannot exit before its parent monitors it).
     if opts.link {
-        p.links.push(from.id);
-        from.links.push(p.id);
+        p.links.insert(from.id, from.id);
+        from.links.insert(p.id, p.id);
     }
     if let Some(r) = opts.monitor {
         let copy = copy_term(r, &mut p.heap);
-        p.monitored_by.push((copy, from.id));
-        from.monitors.push((r, p.id, None));
+        p.monitored_by.insert(ref_key(copy), (copy, from.id));
+        from.monitors.insert(ref_key(r), (r, p.id, None));
     }
     let pid = p.pid();
     add(p);
@@ -360,7 +361,7 @@ pub fn link(current: &mut Process, other: u64) -> bool {
     }
     match send_signal(other, Signal::Link { from: current.id }) {
         Ok(()) => {
-            current.links.push(other);
+            current.links.insert(other, other);
             true
         }
         Err(_) => false,
@@ -369,8 +370,7 @@ pub fn link(current: &mut Process, other: u64) -> bool {
 
 /// Remove a link, if any.
 pub fn unlink(current: &mut Process, other: u64) {
-    if let Some(i) = current.links.iter().position(|&l| l == other) {
-        current.links.remove(i);
+    if current.links.remove(&other).is_some() {
         let _ = send_signal(other, Signal::Unlink { from: current.id });
     }
 }
@@ -385,7 +385,9 @@ pub fn monitor(current: &mut Process, other: u64, reference: Term, target: Term)
     if other != u64::MAX && send_signal(other, sig).is_ok() {
         // A monitor by name reports the name in its `DOWN` message.
         let name = obj::is_tuple(target).then(|| obj::tuple_element(target, 0).as_atom());
-        current.monitors.push((reference, other, name.flatten()));
+        current
+            .monitors
+            .insert(ref_key(reference), (reference, other, name.flatten()));
     } else {
         end_monitor_alias(reference);
         let down = down_message(current, reference, target, Term::atom(Atom::NOPROC));
@@ -403,14 +405,9 @@ pub fn monitor(current: &mut Process, other: u64, reference: Term, target: Term)
 
 /// Stop monitoring; true if the monitor was active.
 pub fn demonitor(current: &mut Process, reference: Term) -> bool {
-    let Some(i) = current
-        .monitors
-        .iter()
-        .position(|(r, _, _)| girder_term::compare::eq_exact(*r, reference))
-    else {
+    let Some((_, other, _)) = current.monitors.remove(&ref_key(reference)) else {
         return false;
     };
-    let (_, other, _) = current.monitors.remove(i);
     end_monitor_alias(reference);
     let _ = send_signal(
         other,
@@ -606,11 +603,10 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
             linked,
         } => {
             if linked {
-                let Some(i) = p.links.iter().position(|&l| l == from) else {
+                if p.links.remove(&from).is_none() {
                     // Unlinked meanwhile: the signal no longer applies.
                     return Applied::Continue;
-                };
-                p.links.remove(i);
+                }
             }
             let kill = !linked && reason.term.as_atom() == Some(Atom::KILL);
             if p.trap_exit && !kill {
@@ -631,38 +627,28 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
         }
         Signal::Link { from } => {
             if !p.links.contains(&from) {
-                p.links.push(from);
+                p.links.insert(from, from);
             }
         }
-        Signal::Unlink { from } => p.links.retain(|&l| l != from),
+        Signal::Unlink { from } => {
+            p.links.remove(&from);
+        }
         Signal::Monitor { from, reference } => {
             let r = copy_term(reference.term, &mut p.heap);
-            p.monitored_by.push((r, from));
+            p.monitored_by.insert(ref_key(r), (r, from));
         }
         Signal::Demonitor { reference } => {
-            // References are unique: the first match is the only one.
-            if let Some(i) = p
-                .monitored_by
-                .iter()
-                .position(|(r, _)| girder_term::compare::eq_exact(*r, reference.term))
-            {
-                p.monitored_by.remove(i);
-            }
+            p.monitored_by.remove(&ref_key(reference.term));
         }
         Signal::Down {
             from,
             reference,
             reason,
         } => {
-            let Some(i) = p
-                .monitors
-                .iter()
-                .position(|(r, _, _)| girder_term::compare::eq_exact(*r, reference.term))
-            else {
+            let Some((r, _, name)) = p.monitors.remove(&ref_key(reference.term)) else {
                 // Demonitored meanwhile.
                 return Applied::Continue;
             };
-            let (r, _, name) = p.monitors.remove(i);
             end_monitor_alias(r);
             let reason = copy_term(reason.term, &mut p.heap);
             let target = match name {
@@ -674,12 +660,7 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
         }
         Signal::GroupLeader { leader } => p.group_leader = leader,
         Signal::DropMonitor { reference } => {
-            if let Some(i) = p
-                .monitors
-                .iter()
-                .position(|(r, _, _)| girder_term::compare::eq_exact(*r, reference.term))
-            {
-                let (_, other, _) = p.monitors.remove(i);
+            if let Some((_, other, _)) = p.monitors.remove(&ref_key(reference.term)) {
                 let _ = send_signal(other, Signal::Demonitor { reference });
             }
         }
@@ -1060,13 +1041,13 @@ fn exited(slot: &Slot, mut p: Box<Process>, reason: Term, mut unapplied: Vec<Sig
             _ => {}
         }
     }
-    for l in std::mem::take(&mut p.links) {
+    for l in p.links.take() {
         exit(l);
     }
-    for (r, watcher) in std::mem::take(&mut p.monitored_by) {
+    for (r, watcher) in p.monitored_by.take() {
         down(watcher, Owned::copy(r));
     }
-    for (r, other, _) in std::mem::take(&mut p.monitors) {
+    for (r, other, _) in p.monitors.take() {
         let _ = send_signal(
             other,
             Signal::Demonitor {
