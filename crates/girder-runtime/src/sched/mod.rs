@@ -602,11 +602,9 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
             reason,
             linked,
         } => {
-            if linked {
-                if p.links.remove(&from).is_none() {
-                    // Unlinked meanwhile: the signal no longer applies.
-                    return Applied::Continue;
-                }
+            // Unlinked meanwhile: the signal no longer applies.
+            if linked && p.links.remove(&from).is_none() {
+                return Applied::Continue;
             }
             let kill = !linked && reason.term.as_atom() == Some(Atom::KILL);
             if p.trap_exit && !kill {
