@@ -328,7 +328,7 @@ fn scaling_main(args: &Args) -> Result<ExitCode> {
     let md = format!(
         "# girder scaling results\n\n\
          - date: {}, workspace HEAD {}\n\
-         - sizes: {size} (N, 4N, 16N; each the fastest of 3 runs in a fresh process)\n\
+         - sizes: {size} (N, 4N, 16N; each the fastest of 3 runs, 5 when quick, in a fresh process)\n\
          - machine: {} CPUs, {}, {} RAM, load average {} at start, {} at end\n\
          - {}\n\n\
          `exp` is the fitted exponent of time against size (1 = linear); `ms @16N` the \
