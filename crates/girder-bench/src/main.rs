@@ -6,6 +6,7 @@
 
 mod exec;
 mod results;
+mod scaling;
 mod vms;
 
 use std::collections::HashSet;
@@ -55,6 +56,11 @@ struct Args {
     /// List the programs and VMs, then exit.
     #[arg(long)]
     list: bool,
+    /// Measure growth instead: run the bench/scaling/ programs at sizes N, 4N and 16N, fit
+    /// the exponent of time against size for each VM, and fail when girder's exceeds erl's
+    /// by more than 0.2 (0.5 with --quick). Writes scaling.csv and scaling.md.
+    #[arg(long)]
+    scaling: bool,
 }
 
 /// The order programs appear in the table: start-up first, then by kind of work. Programs
@@ -126,6 +132,9 @@ fn main() -> ExitCode {
 
 fn real_main() -> Result<ExitCode> {
     let args = Args::parse();
+    if args.scaling {
+        return scaling_main(&args);
+    }
     let bench_dir = args
         .bench_dir
         .clone()
@@ -243,6 +252,114 @@ fn real_main() -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--scaling`: the bench/scaling/ programs, their growth exponents under every VM.
+fn scaling_main(args: &Args) -> Result<ExitCode> {
+    let dir = args
+        .bench_dir
+        .clone()
+        .unwrap_or_else(|| workspace_root().join("bench/scaling"));
+    let mut programs = scaling::discover(&dir)?;
+    let specs = vms::select(&args.vms).map_err(anyhow::Error::msg)?;
+    if args.list {
+        for p in &programs {
+            println!("{p}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.only.is_empty() {
+        let wanted = |p: &String| {
+            args.only
+                .iter()
+                .any(|o| o == p || p.strip_prefix("sc_") == Some(o.as_str()))
+        };
+        programs.retain(wanted);
+        if programs.is_empty() {
+            bail!("no scaling program matches {:?}", args.only);
+        }
+    }
+    let girder_exe = args
+        .girder
+        .clone()
+        .unwrap_or_else(|| target_dir().join("release/girder"));
+    let vms: Vec<Vm> = specs
+        .into_iter()
+        .map(|spec| Vm {
+            spec,
+            exe: match spec.engine {
+                Engine::Erl => args.erl.clone(),
+                Engine::Girder => girder_exe.clone(),
+            },
+        })
+        .collect();
+    if vms.iter().any(Vm::is_girder) && !girder_exe.is_file() {
+        bail!(
+            "no girder binary at {}: build it with `cargo build --release -p girder-cli`, \
+             or pass --girder PATH",
+            girder_exe.display()
+        );
+    }
+    let size = if args.quick { "quick" } else { "full" };
+    let threshold = if args.quick {
+        scaling::THRESHOLD_QUICK
+    } else {
+        scaling::THRESHOLD_FULL
+    };
+    let timeout = Duration::from_secs(args.timeout.unwrap_or(if args.quick { 60 } else { 300 }));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| target_dir().join("bench"));
+    let ebin = out.join("scaling-ebin");
+    std::fs::create_dir_all(&ebin).with_context(|| format!("cannot create {}", ebin.display()))?;
+    let ebin = ebin.canonicalize()?;
+    let machine = Machine::probe(&args.erl);
+    eprintln!(
+        "{} scaling programs x {} VMs ({size} sizes, exponent threshold erl + {threshold})",
+        programs.len(),
+        vms.len()
+    );
+    let measured = scaling::measure(&dir, &programs, &vms, &ebin, size, timeout)?;
+    let rows = scaling::judge(&measured, threshold);
+    println!();
+    print!("{}", scaling::text_table(&rows, threshold));
+    std::fs::write(out.join("scaling.csv"), scaling::csv(&rows, size))?;
+    let md = format!(
+        "# girder scaling results\n\n\
+         - date: {}, workspace HEAD {}\n\
+         - sizes: {size} (N, 4N, 16N; each the fastest of 3 runs, 5 when quick, in a fresh process)\n\
+         - machine: {} CPUs, {}, {} RAM, load average {} at start, {} at end\n\
+         - {}\n\n\
+         `exp` is the fitted exponent of time against size (1 = linear); `ms @16N` the \
+         time at the largest size; a girder exponent over erl's + {threshold} is flagged.\n\n{}",
+        machine.date,
+        machine.commit,
+        machine.cpus,
+        machine.cpu_model,
+        machine.memory,
+        machine.loadavg,
+        loadavg(),
+        machine.otp,
+        scaling::markdown_table(&rows, threshold)
+    );
+    std::fs::write(out.join("scaling.md"), md)?;
+    println!("\nwrote {0}/scaling.csv, {0}/scaling.md", out.display());
+    let bad: Vec<&scaling::Row> = rows
+        .iter()
+        .filter(|r| r.verdict != scaling::Verdict::Ok)
+        .collect();
+    if bad.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for r in &bad {
+            eprintln!(
+                "girder-bench: {} under {}: {:?}",
+                r.program, r.vm, r.verdict
+            );
+        }
+        Ok(ExitCode::FAILURE)
+    }
 }
 
 /// Compile the programs with `erlc` (from the benchmark directory, so file names in

@@ -323,13 +323,16 @@ fn part(p: &mut Process, bin: Term, start: Term, len: Term) -> BifResult {
     if from < 0 || to > size || s < 0 || s > size {
         return Err(BifError::BADARG);
     }
-    // A short part is a copy, as OTP makes one (a heap binary: at most 64 bytes).
+    // A short part is a copy, as OTP makes one (a heap binary: at most 64 bytes), of the
+    // part's bytes only.
     if to - from <= 64 {
-        let bytes = obj::bits(bin).to_vec();
-        return Ok(obj::binary_from_bytes(
-            &mut p.heap,
-            &bytes[from as usize..to as usize],
-        ));
+        let view = obj::bits(bin);
+        let mut bytes = [0u8; 64];
+        let n = (to - from) as usize;
+        for (i, b) in bytes[..n].iter_mut().enumerate() {
+            *b = view.byte(from as usize + i);
+        }
+        return Ok(obj::binary_from_bytes(&mut p.heap, &bytes[..n]));
     }
     Ok(obj::sub_binary(
         &mut p.heap,

@@ -32,17 +32,10 @@ pub const BIFS: &[Entry] = &[
     ("binary", "split", 2, |p, a| split(p, a[0], a[1], Term::NIL)),
     ("binary", "split", 3, |p, a| split(p, a[0], a[1], a[2])),
     ("binary", "at", 2, at),
-    ("binary", "first", 1, |_, a| {
-        let b = bytes(a[0])?;
-        b.first()
-            .map(|&x| Term::small(i64::from(x)))
-            .ok_or(BifError::BADARG)
-    }),
+    ("binary", "first", 1, |_, a| byte_at(a[0], Some(0))),
     ("binary", "last", 1, |_, a| {
-        let b = bytes(a[0])?;
-        b.last()
-            .map(|&x| Term::small(i64::from(x)))
-            .ok_or(BifError::BADARG)
+        let last = obj::is_binary(a[0]).then(|| obj::byte_size(a[0]).checked_sub(1));
+        byte_at(a[0], last.flatten())
     }),
     ("binary", "copy", 1, |p, a| {
         let b = bytes(a[0])?;
@@ -308,11 +301,20 @@ fn split(p: &mut Process, subject: Term, pattern: Term, options: Term) -> BifRes
 }
 
 fn at(_: &mut Process, a: &[Term]) -> BifResult {
-    let b = bytes(a[0])?;
-    let i = crate::util::usize_arg(a[1])?;
-    b.get(i)
-        .map(|&x| Term::small(i64::from(x)))
-        .ok_or(BifError::BADARG)
+    if !obj::is_binary(a[0]) {
+        return Err(BifError::BADARG);
+    }
+    byte_at(a[0], Some(crate::util::usize_arg(a[1])?))
+}
+
+/// Byte `i` of the binary `t` (reading that byte only), or `badarg`.
+fn byte_at(t: Term, i: Option<usize>) -> BifResult {
+    match i {
+        Some(i) if obj::is_binary(t) && i < obj::byte_size(t) => {
+            Ok(Term::small(i64::from(obj::bits(t).byte(i))))
+        }
+        _ => Err(BifError::BADARG),
+    }
 }
 
 fn copy(p: &mut Process, a: &[Term]) -> BifResult {

@@ -163,7 +163,7 @@ fn halt(_: &mut Process, a: &[Term]) -> BifResult {
 }
 
 fn get0(p: &mut Process, _: &[Term]) -> BifResult {
-    let pairs: Vec<(Term, Term)> = p.dict.chunks_exact(2).map(|kv| (kv[0], kv[1])).collect();
+    let pairs = p.dict.entries();
     let tuples: Vec<Term> = pairs
         .into_iter()
         .map(|(k, v)| obj::tuple(&mut p.heap, &[k, v]))
@@ -178,17 +178,12 @@ fn erase0(p: &mut Process, a: &[Term]) -> BifResult {
 }
 
 fn get_keys0(p: &mut Process, _: &[Term]) -> BifResult {
-    let keys: Vec<Term> = p.dict.chunks_exact(2).map(|kv| kv[0]).collect();
+    let keys = p.dict.keys();
     Ok(obj::list_from_slice(&mut p.heap, &keys, Term::NIL))
 }
 
 fn get_keys1(p: &mut Process, a: &[Term]) -> BifResult {
-    let keys: Vec<Term> = p
-        .dict
-        .chunks_exact(2)
-        .filter(|kv| girder_term::compare::eq_exact(kv[1], a[0]))
-        .map(|kv| kv[0])
-        .collect();
+    let keys = p.dict.keys_of(a[0]);
     Ok(obj::list_from_slice(&mut p.heap, &keys, Term::NIL))
 }
 

@@ -25,6 +25,7 @@ pub const BIFS: &[Entry] = &[
     }),
     ("erlang", "spawn_link", 3, |p, a| spawn_mfa(p, a, linked())),
     ("erlang", "spawn_opt", 4, spawn_opt4),
+    ("erts_internal", "garbage_collect", 1, garbage_collect),
     ("erlang", "spawn_monitor", 1, spawn_monitor1),
     ("erlang", "spawn_monitor", 3, spawn_monitor3),
     ("erlang", "link", 1, link),
@@ -237,7 +238,7 @@ fn link(p: &mut Process, a: &[Term]) -> BifResult {
             &mut p.heap,
             &[Term::atom(Atom::EXIT_UPPER), a[0], Term::atom(Atom::NOPROC)],
         );
-        p.msgs.push(msg);
+        p.msgs.push_back(msg);
         Ok(Term::boolean(true))
     } else {
         Err(BifError::Fail(Term::atom(Atom::NOPROC)))
@@ -337,13 +338,12 @@ fn demonitor(p: &mut Process, r: Term, opts: Term) -> BifResult {
     let has = |name: &str| opts.iter().any(|o| o.as_atom() == Some(Atom::intern(name)));
     if has("flush") {
         let down = Term::atom(Atom::intern("DOWN"));
-        p.msgs.retain(|m| {
-            !(obj::is_tuple(*m)
-                && obj::tuple_arity(*m) == 5
-                && obj::tuple_element(*m, 0) == down
-                && girder_term::compare::eq_exact(obj::tuple_element(*m, 1), r))
+        p.retain_messages(|m| {
+            !(obj::is_tuple(m)
+                && obj::tuple_arity(m) == 5
+                && obj::tuple_element(m, 0) == down
+                && girder_term::compare::eq_exact(obj::tuple_element(m, 1), r))
         });
-        p.recv_pos = 0;
     }
     Ok(Term::boolean(if has("info") { was_active } else { true }))
 }
@@ -405,6 +405,18 @@ fn max_heap_size_map(h: &mut impl girder_term::heap::Alloc, m: MaxHeapSize) -> T
         (Term::atom(Atom::intern("size")), Term::small(m.size as i64)),
     ];
     obj::map_from_pairs(h, &mut pairs)
+}
+
+/// `erts_internal:garbage_collect(major | minor)`, what `erlang:garbage_collect/0` calls: a
+/// collection of the calling process now (its argument, an atom, is the only live
+/// register). `true`.
+fn garbage_collect(p: &mut Process, a: &[Term]) -> BifResult {
+    let major = Term::atom(Atom::intern("major"));
+    if a[0] != major && a[0] != Term::atom(Atom::intern("minor")) {
+        return Err(BifError::BADARG);
+    }
+    p.gc_major(1);
+    Ok(Term::boolean(true))
 }
 
 fn process_flag(p: &mut Process, a: &[Term]) -> BifResult {
@@ -612,7 +624,7 @@ fn timer_query(p: &mut Process, r: Term, opts: Term, cancel: bool) -> BifResult 
                 "read_timer"
             }));
             let msg = obj::tuple(&mut p.heap, &[tag, r, result]);
-            p.msgs.push(msg);
+            p.msgs.push_back(msg);
         }
         return Ok(Term::atom(Atom::OK));
     }
@@ -746,9 +758,10 @@ fn info_item(
         "dictionary" => {
             let pairs: Vec<Term> = q
                 .dict
-                .chunks_exact(2)
-                .map(|kv| {
-                    let (k, v) = (copy(h, kv[0]), copy(h, kv[1]));
+                .entries()
+                .into_iter()
+                .map(|(k, v)| {
+                    let (k, v) = (copy(h, k), copy(h, v));
                     obj::tuple(h, &[k, v])
                 })
                 .collect();

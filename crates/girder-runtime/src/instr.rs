@@ -458,14 +458,23 @@ pub enum Instr {
     Timeout,
     /// `send`: x0 ! x1.
     Send,
-    /// `recv_marker_reserve`: receive markers only speed up selective receive; girder scans
-    /// the whole queue, so the marker is a placeholder.
+    /// `recv_marker_reserve`: a mark at the end of the message queue into `dst` (see
+    /// [`crate::receive`]).
     RecvMarkerReserve {
         dst: Dst,
     },
-    /// `recv_marker_bind`, `recv_marker_clear`, `recv_marker_use`: nothing to do (see above).
-    RecvMarkerNop {
-        opcode: u8,
+    /// `recv_marker_bind`: ties the mark in `marker` to the reference in `reference`.
+    RecvMarkerBind {
+        marker: Src,
+        reference: Src,
+    },
+    /// `recv_marker_clear`: drops the mark bound to `reference`.
+    RecvMarkerClear {
+        reference: Src,
+    },
+    /// `recv_marker_use`: the receive that follows starts at the mark bound to `reference`.
+    RecvMarkerUse {
+        reference: Src,
     },
     /// `bs_create_bin`.
     BsCreateBin {
@@ -665,7 +674,9 @@ impl Instr {
             | Timeout
             | Send
             | RecvMarkerReserve { .. }
-            | RecvMarkerNop { .. }
+            | RecvMarkerBind { .. }
+            | RecvMarkerClear { .. }
+            | RecvMarkerUse { .. }
             | BsGetPosition { .. }
             | BsSetPosition { .. }
             | BsGetTail { .. }

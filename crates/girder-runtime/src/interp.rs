@@ -1211,14 +1211,7 @@ pub(crate) fn step(
             p.recv_pos += 1;
             *pc = *target as usize;
         }
-        Instr::RemoveMessage => {
-            if p.recv_pos < p.msgs.len() {
-                p.msgs.remove(p.recv_pos);
-            }
-            p.recv_pos = 0;
-            p.deadline = None;
-            p.timed_out = false;
-        }
+        Instr::RemoveMessage => p.remove_message(),
         // Both suspend the process (a receive reaches them once its loop has looked at every
         // message) and resume it at `target`, the loop's start, when a signal or the
         // timeout wakes it. A receive without clauses has its `wait` as its own target.
@@ -1277,8 +1270,15 @@ pub(crate) fn step(
             }
             p.x[0] = msg;
         }
-        Instr::RecvMarkerReserve { dst } => p.set(*dst, Term::NIL),
-        Instr::RecvMarkerNop { .. } => {}
+        Instr::RecvMarkerReserve { dst } => {
+            let m = p.recv_marker_reserve();
+            p.set(*dst, m);
+        }
+        Instr::RecvMarkerBind { marker, reference } => {
+            p.recv_marker_bind(p.get(*marker), p.get(*reference))
+        }
+        Instr::RecvMarkerClear { reference } => p.recv_marker_clear(p.get(*reference)),
+        Instr::RecvMarkerUse { reference } => p.recv_marker_use(p.get(*reference)),
         Instr::BsCreateBin {
             fail,
             dst,

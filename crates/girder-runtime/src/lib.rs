@@ -10,13 +10,16 @@ pub mod bif;
 pub mod bits;
 pub mod code_server;
 pub mod coverage;
+pub mod dict;
 pub mod engine;
 pub mod exception;
 pub mod instr;
 pub mod interp;
+pub mod keyed;
 pub mod loader;
 pub mod module;
 pub mod process;
+pub mod receive;
 pub mod sched;
 pub mod trace;
 

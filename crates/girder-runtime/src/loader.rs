@@ -874,9 +874,16 @@ impl<'a> Loader<'a> {
             op::recv_marker_reserve => Instr::RecvMarkerReserve {
                 dst: self.dst(&a[0])?,
             },
-            op::recv_marker_bind | op::recv_marker_clear | op::recv_marker_use => {
-                Instr::RecvMarkerNop { opcode: ins.opcode }
-            }
+            op::recv_marker_bind => Instr::RecvMarkerBind {
+                marker: self.src(&a[0])?,
+                reference: self.src(&a[1])?,
+            },
+            op::recv_marker_clear => Instr::RecvMarkerClear {
+                reference: self.src(&a[0])?,
+            },
+            op::recv_marker_use => Instr::RecvMarkerUse {
+                reference: self.src(&a[0])?,
+            },
             op::bs_create_bin => {
                 let items = self.list(&a[5])?;
                 if items.len() % 6 != 0 {

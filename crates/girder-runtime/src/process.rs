@@ -10,6 +10,7 @@
 use girder_term::heap::Heap;
 use girder_term::{Atom, Term};
 
+use crate::keyed::{Keyed, RefKey};
 use crate::module::Cp;
 
 /// Words a new process heap starts with (OTP's default `min_heap_size`).
@@ -35,8 +36,8 @@ pub struct Process {
     pub cp: Cp,
     /// The process heap.
     pub heap: Heap,
-    /// The process dictionary as key, value, key, value...
-    pub dict: Vec<Term>,
+    /// The process dictionary (a hash table with OTP's layout and order).
+    pub dict: crate::dict::Dict,
     /// The process's number (its pid is `<0.id.0>`).
     pub id: u64,
     /// Where execution resumes: code index and offset.
@@ -44,21 +45,26 @@ pub struct Process {
     /// Reductions left in this time slice.
     pub reductions: i64,
     /// The message queue, oldest first. Messages are copied into this process's heap when
-    /// they are sent, so they are GC roots like the registers.
-    pub msgs: Vec<Term>,
+    /// they are sent, so they are GC roots like the registers. A deque: taking out the
+    /// oldest (or newest) message costs O(1).
+    pub msgs: std::collections::VecDeque<Term>,
     /// Selective receive's position in `msgs` (the "save pointer").
     pub recv_pos: usize,
+    /// Receive markers (see [`crate::receive`]).
+    pub recv_markers: Vec<crate::receive::RecvMarker>,
+    /// The number of the last receive marker reserved.
+    pub next_marker: i64,
     /// When the current `receive ... after` times out.
     pub deadline: Option<std::time::Instant>,
     /// Set when `deadline` passed while the process waited.
     pub timed_out: bool,
-    /// Linked processes (pid numbers).
-    pub links: Vec<u64>,
-    /// Monitors this process holds on others: (reference, monitored pid number, the
-    /// registered name when monitored by name).
-    pub monitors: Vec<(Term, u64, Option<Atom>)>,
-    /// Processes monitoring this one: (reference, monitoring pid number).
-    pub monitored_by: Vec<(Term, u64)>,
+    /// Linked processes (pid numbers), by pid number.
+    pub links: Keyed<u64, u64>,
+    /// Monitors this process holds on others, by reference: (reference, monitored pid
+    /// number, the registered name when monitored by name).
+    pub monitors: Keyed<RefKey, (Term, u64, Option<Atom>)>,
+    /// Processes monitoring this one, by reference: (reference, monitoring pid number).
+    pub monitored_by: Keyed<RefKey, (Term, u64)>,
     /// `process_flag(trap_exit, true)`.
     pub trap_exit: bool,
     /// Scheduling priority (`process_flag(priority, P)`).
@@ -104,17 +110,19 @@ impl Process {
             stack_low: 0,
             cp: Cp::NONE,
             heap,
-            dict: Vec::new(),
+            dict: crate::dict::Dict::default(),
             id,
             resume: Cp::NONE,
             reductions: 0,
-            msgs: Vec::new(),
+            msgs: std::collections::VecDeque::new(),
             recv_pos: 0,
+            recv_markers: Vec::new(),
+            next_marker: 0,
             deadline: None,
             timed_out: false,
-            links: Vec::new(),
-            monitors: Vec::new(),
-            monitored_by: Vec::new(),
+            links: Keyed::default(),
+            monitors: Keyed::default(),
+            monitored_by: Keyed::default(),
             trap_exit: false,
             priority: crate::sched::Priority::Normal,
             initial_call: (Atom::ERLANG, Atom::intern("apply"), 2),
@@ -132,21 +140,36 @@ impl Process {
     /// Collect garbage so that `need` words are free, keeping X registers `0..live`, the
     /// stack, the dictionary, the message queue and the monitor references.
     pub fn gc(&mut self, need: usize, live: usize) {
+        self.collect(need, live, false);
+    }
+
+    /// A major collection now (`erlang:garbage_collect/0`), keeping what [`Process::gc`]
+    /// keeps.
+    pub fn gc_major(&mut self, live: usize) {
+        self.collect(0, live, true);
+    }
+
+    fn collect(&mut self, need: usize, live: usize, major: bool) {
         let live = live.min(self.x.len());
         // Monitor references live on this heap too: roots, moved with everything else.
         let mut refs: Vec<Term> = self.monitors.iter().map(|m| m.0).collect();
         refs.extend(self.monitored_by.iter().map(|m| m.0));
-        self.heap.collect_with_stack(
-            need,
-            &mut [
-                &mut self.x[..live],
-                &mut self.dict[..],
-                &mut self.msgs[..],
-                &mut refs[..],
-            ],
-            &mut self.stack[..],
-            self.stack_low,
-        );
+        let (msgs_front, msgs_back) = self.msgs.as_mut_slices();
+        let mut roots = [
+            &mut self.x[..live],
+            self.dict.roots_mut(),
+            msgs_front,
+            msgs_back,
+            &mut refs[..],
+            &mut [],
+        ];
+        if major {
+            roots[5] = &mut self.stack[..];
+            self.heap.collect_major(need, &mut roots);
+        } else {
+            self.heap
+                .collect_with_stack(need, &mut roots, &mut self.stack[..], self.stack_low);
+        }
         let (mine, theirs) = refs.split_at(self.monitors.len());
         for (m, r) in self.monitors.iter_mut().zip(mine) {
             m.0 = *r;
@@ -165,37 +188,16 @@ impl Process {
 
     /// Look a key up in the process dictionary.
     pub fn dict_get(&self, key: Term) -> Option<Term> {
-        self.dict
-            .chunks_exact(2)
-            .find(|kv| girder_term::compare::eq_exact(kv[0], key))
-            .map(|kv| kv[1])
+        self.dict.get(key)
     }
 
     /// Store a key in the dictionary, returning the old value (`undefined` if none).
     pub fn dict_put(&mut self, key: Term, value: Term) -> Term {
-        for kv in self.dict.chunks_exact_mut(2) {
-            if girder_term::compare::eq_exact(kv[0], key) {
-                return std::mem::replace(&mut kv[1], value);
-            }
-        }
-        self.dict.push(key);
-        self.dict.push(value);
-        Term::atom(Atom::UNDEFINED)
+        self.dict.put(key, value)
     }
 
     /// Remove a key, returning its value (`undefined` if none).
     pub fn dict_erase(&mut self, key: Term) -> Term {
-        let pos = self
-            .dict
-            .chunks_exact(2)
-            .position(|kv| girder_term::compare::eq_exact(kv[0], key));
-        match pos {
-            Some(i) => {
-                let v = self.dict[2 * i + 1];
-                self.dict.drain(2 * i..2 * i + 2);
-                v
-            }
-            None => Term::atom(Atom::UNDEFINED),
-        }
+        self.dict.erase(key)
     }
 }

@@ -164,12 +164,76 @@ fn scan(
     (out, None)
 }
 
+/// Whether `t` holds no pattern variable (`'_'`, `'$N'`): a bound key. (A map in it is a
+/// bound key too, as in OTP, which then looks up only that key, although the map pattern
+/// alone would also match larger maps.)
+fn ground(t: Term) -> bool {
+    let mut stack = vec![t];
+    while let Some(t) = stack.pop() {
+        if let Some(a) = t.as_atom() {
+            if a.name() == "_" || a.name().starts_with('$') {
+                return false;
+            }
+        } else if obj::is_tuple(t) {
+            stack.extend_from_slice(obj::tuple_elements(t));
+        } else if t.is_list() {
+            stack.push(obj::head(t));
+            stack.push(obj::tail(t));
+        } else if obj::is_map(t) {
+            for (k, v) in obj::map_pairs(t) {
+                stack.push(k);
+                stack.push(v);
+            }
+        }
+    }
+    true
+}
+
+/// The key every clause of the match specification `spec` binds in its head, when they
+/// all bind the same one: only the objects under that key can match, and OTP looks them
+/// up rather than scanning the table.
+fn bound_key(spec: Term, keypos: usize) -> Option<Term> {
+    let clauses = obj::list_to_vec(spec)?;
+    let mut key = None;
+    for c in clauses {
+        if !obj::is_tuple(c) || obj::tuple_arity(c) != 3 {
+            return None;
+        }
+        let head = obj::tuple_element(c, 0);
+        if !obj::is_tuple(head) || obj::tuple_arity(head) < keypos {
+            return None;
+        }
+        let k = obj::tuple_element(head, keypos - 1);
+        if !ground(k) {
+            return None;
+        }
+        match key {
+            None => key = Some(k),
+            Some(prev) if girder_term::compare::eq_exact(prev, k) => {}
+            Some(_) => return None,
+        }
+    }
+    key
+}
+
 fn all(p: &mut Process, tab: Term, spec: Term, reverse: bool) -> BifResult {
     bif((|| {
         let mut reg = registry();
         let table = reg.table(tab, p.id, Need::Read)?;
+        let spec_term = spec;
         let spec = Spec::from(spec)?;
-        let (out, _) = scan(p, table, spec.ms(), None, reverse, None);
+        let out = match bound_key(spec_term, table.keypos) {
+            Some(key) => {
+                let mut out = Vec::new();
+                for o in table.get(key).into_iter().flat_map(|objs| objs.iter()) {
+                    if let Outcome::Result(r) = spec.ms().run(p, o.term()) {
+                        out.push(girder_term::copy::copy_term(r, &mut p.heap));
+                    }
+                }
+                out
+            }
+            None => scan(p, table, spec.ms(), None, reverse, None).0,
+        };
         Ok(obj::list_from_slice(&mut p.heap, &out, Term::NIL))
     })())
 }

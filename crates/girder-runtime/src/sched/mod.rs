@@ -23,6 +23,7 @@ use girder_term::{Atom, Term, copy::copy_term};
 
 use crate::exception::Class;
 use crate::interp::{self, Outcome};
+use crate::keyed::ref_key;
 use crate::module::Export;
 use crate::process::Process;
 use table::{Owned, Signal, Slot, State};
@@ -125,13 +126,13 @@ fn start(from: &mut Process, mut p: Box<Process>, opts: SpawnOpts) -> Term {
     // The new process is not running yet: links and monitors are set on both ends before
     // it can run (so it cannot exit before its parent monitors it).
     if opts.link {
-        p.links.push(from.id);
-        from.links.push(p.id);
+        p.links.insert(from.id, from.id);
+        from.links.insert(p.id, p.id);
     }
     if let Some(r) = opts.monitor {
         let copy = copy_term(r, &mut p.heap);
-        p.monitored_by.push((copy, from.id));
-        from.monitors.push((r, p.id, None));
+        p.monitored_by.insert(ref_key(copy), (copy, from.id));
+        from.monitors.insert(ref_key(r), (r, p.id, None));
     }
     let pid = p.pid();
     add(p);
@@ -196,7 +197,7 @@ fn deliver_owned(to: u64, msg: Owned) {
         && let Some(p) = g.process.as_mut()
     {
         let copy = copy_term(msg.term, &mut p.heap);
-        p.msgs.push(copy);
+        p.msgs.push_back(copy);
     } else {
         g.inbox.push(Signal::Message(msg));
     }
@@ -207,7 +208,7 @@ fn deliver_owned(to: u64, msg: Owned) {
 /// nothing, as in OTP.
 pub fn send(from: &mut Process, to: u64, msg: Term) {
     if to == from.id {
-        from.msgs.push(msg);
+        from.msgs.push_back(msg);
         return;
     }
     let Some(slot) = table::get(to) else {
@@ -223,7 +224,7 @@ pub fn send(from: &mut Process, to: u64, msg: Term) {
         && let Some(p) = g.process.as_mut()
     {
         let copy = copy_term(msg, &mut p.heap);
-        p.msgs.push(copy);
+        p.msgs.push_back(copy);
     } else {
         g.inbox.push(Signal::Message(Owned::copy(msg)));
     }
@@ -360,7 +361,7 @@ pub fn link(current: &mut Process, other: u64) -> bool {
     }
     match send_signal(other, Signal::Link { from: current.id }) {
         Ok(()) => {
-            current.links.push(other);
+            current.links.insert(other, other);
             true
         }
         Err(_) => false,
@@ -369,8 +370,7 @@ pub fn link(current: &mut Process, other: u64) -> bool {
 
 /// Remove a link, if any.
 pub fn unlink(current: &mut Process, other: u64) {
-    if let Some(i) = current.links.iter().position(|&l| l == other) {
-        current.links.remove(i);
+    if current.links.remove(&other).is_some() {
         let _ = send_signal(other, Signal::Unlink { from: current.id });
     }
 }
@@ -385,7 +385,9 @@ pub fn monitor(current: &mut Process, other: u64, reference: Term, target: Term)
     if other != u64::MAX && send_signal(other, sig).is_ok() {
         // A monitor by name reports the name in its `DOWN` message.
         let name = obj::is_tuple(target).then(|| obj::tuple_element(target, 0).as_atom());
-        current.monitors.push((reference, other, name.flatten()));
+        current
+            .monitors
+            .insert(ref_key(reference), (reference, other, name.flatten()));
     } else {
         end_monitor_alias(reference);
         let down = down_message(current, reference, target, Term::atom(Atom::NOPROC));
@@ -396,21 +398,16 @@ pub fn monitor(current: &mut Process, other: u64, reference: Term, target: Term)
         if pending {
             deliver_owned(current.id, Owned::copy(down));
         } else {
-            current.msgs.push(down);
+            current.msgs.push_back(down);
         }
     }
 }
 
 /// Stop monitoring; true if the monitor was active.
 pub fn demonitor(current: &mut Process, reference: Term) -> bool {
-    let Some(i) = current
-        .monitors
-        .iter()
-        .position(|(r, _, _)| girder_term::compare::eq_exact(*r, reference))
-    else {
+    let Some((_, other, _)) = current.monitors.remove(&ref_key(reference)) else {
         return false;
     };
-    let (_, other, _) = current.monitors.remove(i);
     end_monitor_alias(reference);
     let _ = send_signal(
         other,
@@ -483,7 +480,7 @@ pub fn exit_to(current: &mut Process, to: u64, reason: Term) -> Option<Term> {
                 &mut current.heap,
                 &[Term::atom(Atom::EXIT_UPPER), pid, reason],
             );
-            current.msgs.push(msg);
+            current.msgs.push_back(msg);
             return None;
         }
         return Some(reason);
@@ -598,19 +595,16 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
     match sig {
         Signal::Message(m) => {
             let copy = copy_term(m.term, &mut p.heap);
-            p.msgs.push(copy);
+            p.msgs.push_back(copy);
         }
         Signal::Exit {
             from,
             reason,
             linked,
         } => {
-            if linked {
-                let Some(i) = p.links.iter().position(|&l| l == from) else {
-                    // Unlinked meanwhile: the signal no longer applies.
-                    return Applied::Continue;
-                };
-                p.links.remove(i);
+            // Unlinked meanwhile: the signal no longer applies.
+            if linked && p.links.remove(&from).is_none() {
+                return Applied::Continue;
             }
             let kill = !linked && reason.term.as_atom() == Some(Atom::KILL);
             if p.trap_exit && !kill {
@@ -619,7 +613,7 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
                     &mut p.heap,
                     &[Term::atom(Atom::EXIT_UPPER), Term::pid(from), r],
                 );
-                p.msgs.push(msg);
+                p.msgs.push_back(msg);
             } else if exit_kills(reason.term, linked, p.trap_exit) {
                 let r = if kill {
                     Term::atom(Atom::KILLED)
@@ -631,31 +625,28 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
         }
         Signal::Link { from } => {
             if !p.links.contains(&from) {
-                p.links.push(from);
+                p.links.insert(from, from);
             }
         }
-        Signal::Unlink { from } => p.links.retain(|&l| l != from),
+        Signal::Unlink { from } => {
+            p.links.remove(&from);
+        }
         Signal::Monitor { from, reference } => {
             let r = copy_term(reference.term, &mut p.heap);
-            p.monitored_by.push((r, from));
+            p.monitored_by.insert(ref_key(r), (r, from));
         }
-        Signal::Demonitor { reference } => p
-            .monitored_by
-            .retain(|(r, _)| !girder_term::compare::eq_exact(*r, reference.term)),
+        Signal::Demonitor { reference } => {
+            p.monitored_by.remove(&ref_key(reference.term));
+        }
         Signal::Down {
             from,
             reference,
             reason,
         } => {
-            let Some(i) = p
-                .monitors
-                .iter()
-                .position(|(r, _, _)| girder_term::compare::eq_exact(*r, reference.term))
-            else {
+            let Some((r, _, name)) = p.monitors.remove(&ref_key(reference.term)) else {
                 // Demonitored meanwhile.
                 return Applied::Continue;
             };
-            let (r, _, name) = p.monitors.remove(i);
             end_monitor_alias(r);
             let reason = copy_term(reason.term, &mut p.heap);
             let target = match name {
@@ -663,16 +654,11 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
                 None => Term::pid(from),
             };
             let msg = down_message(p, r, target, reason);
-            p.msgs.push(msg);
+            p.msgs.push_back(msg);
         }
         Signal::GroupLeader { leader } => p.group_leader = leader,
         Signal::DropMonitor { reference } => {
-            if let Some(i) = p
-                .monitors
-                .iter()
-                .position(|(r, _, _)| girder_term::compare::eq_exact(*r, reference.term))
-            {
-                let (_, other, _) = p.monitors.remove(i);
+            if let Some((_, other, _)) = p.monitors.remove(&ref_key(reference.term)) {
                 let _ = send_signal(other, Signal::Demonitor { reference });
             }
         }
@@ -1053,13 +1039,13 @@ fn exited(slot: &Slot, mut p: Box<Process>, reason: Term, mut unapplied: Vec<Sig
             _ => {}
         }
     }
-    for l in std::mem::take(&mut p.links) {
+    for l in p.links.take() {
         exit(l);
     }
-    for (r, watcher) in std::mem::take(&mut p.monitored_by) {
+    for (r, watcher) in p.monitored_by.take() {
         down(watcher, Owned::copy(r));
     }
-    for (r, other, _) in std::mem::take(&mut p.monitors) {
+    for (r, other, _) in p.monitors.take() {
         let _ = send_signal(
             other,
             Signal::Demonitor {
