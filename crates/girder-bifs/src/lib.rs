@@ -24,6 +24,7 @@ mod misc;
 mod os;
 mod packet;
 mod persistent;
+mod ports;
 mod prim_loader;
 mod processes;
 pub mod stdio;
@@ -65,6 +66,7 @@ const TABLES: &[&[Entry]] = &[
     os::BIFS,
     packet::BIFS,
     persistent::BIFS,
+    ports::BIFS,
     prim_loader::BIFS,
     processes::BIFS,
     stdio::BIFS,

@@ -15,7 +15,9 @@ pub mod instr;
 pub mod interp;
 pub mod loader;
 pub mod module;
+pub mod port;
 pub mod process;
+pub mod reactor;
 pub mod sched;
 pub mod trace;
 
