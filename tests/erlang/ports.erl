@@ -20,6 +20,7 @@ main() ->
     links_and_monitors(),
     errors(),
     oscmd(),
+    fd_port(),
     ok.
 
 show(Label, Term) -> io:format("~s: ~p~n", [Label, Term]).
@@ -269,3 +270,12 @@ oscmd() ->
     show("os:cmd bad", err(fun() -> os:cmd(an_atom_is_fine) end)),
     show("os:cmd bad 2", err(fun() -> os:cmd({nota, command}) end)),
     show("ports left", [P || P <- erlang:ports(), erlang:port_info(P, connected) =:= {connected, self()}]).
+
+fd_port() ->
+    P = open_port({fd, 0, 1}, [out, binary]),
+    io:format("before~n"),
+    port_command(P, <<"through fd 1\n">>),
+    port_command(P, ["as ", "iolist", $\n]),
+    show("fd info", [K || {K, _} <- erlang:port_info(P)]),
+    port_close(P),
+    show("fd closed", collect(P)).

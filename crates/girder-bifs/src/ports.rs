@@ -315,7 +315,10 @@ fn info_item(p: &mut Process, id: u64, info: &port::Info, item: &str) -> Option<
         "connected" => Term::pid(info.connected),
         "input" => int(h, info.input),
         "output" => int(h, info.output),
-        "os_pid" => Term::small(i64::from(info.os_pid?)),
+        "os_pid" => match info.os_pid {
+            Some(n) => Term::small(i64::from(n)),
+            None => Term::atom(Atom::UNDEFINED),
+        },
         "monitored_by" => {
             let l: Vec<Term> = info.monitored_by.iter().map(|&l| Term::pid(l)).collect();
             obj::list_from_slice(h, &l, Term::NIL)
