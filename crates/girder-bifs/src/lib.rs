@@ -5,6 +5,7 @@
 //! the server's native reads and writes.
 
 mod arith;
+mod atomics;
 mod binaries;
 mod binary_search;
 mod calendar;
@@ -20,6 +21,7 @@ pub mod init;
 mod lists;
 mod maps;
 mod math;
+mod memory;
 mod misc;
 mod os;
 mod packet;
@@ -45,6 +47,7 @@ pub type Entry = (&'static str, &'static str, u32, BifFn);
 /// Every BIF table.
 const TABLES: &[&[Entry]] = &[
     arith::BIFS,
+    atomics::BIFS,
     binaries::BIFS,
     binary_search::BIFS,
     binary_search::STRING_BIFS,
@@ -63,6 +66,7 @@ const TABLES: &[&[Entry]] = &[
     misc::BIFS,
     math::BIFS,
     math::BIFS2,
+    memory::BIFS,
     os::BIFS,
     packet::BIFS,
     persistent::BIFS,

@@ -795,7 +795,9 @@ fn info_item(
             let pair = |h: &mut girder_term::heap::Heap, k: &str, v: Term| {
                 obj::tuple(h, &[Term::atom(Atom::intern(k)), v])
             };
+            let mhs = max_heap_size_map(h, q.max_heap_size.unwrap_or(DEFAULT_MAX_HEAP));
             let items = [
+                ("max_heap_size", mhs),
                 ("min_bin_vheap_size", Term::small(46422)),
                 (
                     "min_heap_size",

@@ -105,6 +105,23 @@ pub struct Port {
 static PORTS: LazyLock<Mutex<BTreeMap<u64, Arc<Port>>>> =
     LazyLock::new(|| Mutex::new(BTreeMap::new()));
 static NEXT: AtomicU64 = AtomicU64::new(1);
+/// Bytes read from and written to ports (`statistics(io)`), standard I/O included.
+static IO_IN: AtomicU64 = AtomicU64::new(0);
+static IO_OUT: AtomicU64 = AtomicU64::new(0);
+
+/// Count `input` bytes read and `output` bytes written (ports, standard I/O).
+pub fn count_io(input: u64, output: u64) {
+    IO_IN.fetch_add(input, Ordering::Relaxed);
+    IO_OUT.fetch_add(output, Ordering::Relaxed);
+}
+
+/// Bytes read and written so far (see [`count_io`]).
+pub fn io_totals() -> (u64, u64) {
+    (
+        IO_IN.load(Ordering::Relaxed),
+        IO_OUT.load(Ordering::Relaxed),
+    )
+}
 
 fn table() -> MutexGuard<'static, BTreeMap<u64, Arc<Port>>> {
     PORTS.lock().unwrap_or_else(|e| e.into_inner())
@@ -359,6 +376,7 @@ impl Port {
             if n > 0 {
                 let n = n as usize;
                 g.in_bytes += n as u64;
+                count_io(n as u64, 0);
                 g.inbuf.extend_from_slice(&buf[..n]);
                 self.frame(g, false);
                 if g.closed {
@@ -456,6 +474,11 @@ impl Port {
             g.pending.clear();
             return true;
         };
+        if fd == 1 {
+            // What girder's own standard output server wrote comes first.
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+        }
         while !g.pending.is_empty() {
             // SAFETY: writes bytes of `pending` to a descriptor the port holds open.
             let n = unsafe { libc::write(fd, g.pending.as_ptr().cast(), g.pending.len()) };
@@ -594,6 +617,7 @@ pub fn command(id: u64, bytes: &[u8]) -> bool {
     }
     g.pending.extend_from_slice(bytes);
     g.out_bytes += bytes.len() as u64;
+    count_io(0, bytes.len() as u64);
     if g.output_key.is_none() {
         port.flush(&mut g);
     }
