@@ -161,6 +161,14 @@ fn bitstring(t: Term, out: &mut Vec<u8>) {
     out.extend_from_slice(b">>");
 }
 
+/// An atom's name as erts writes it, quoted when needed.
+pub fn atom_text(name: &str) -> String {
+    let mut out = Vec::new();
+    atom(name, &mut out);
+    // Only UTF-8 sequences, escapes and ASCII are written.
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn atom(name: &str, out: &mut Vec<u8>) {
     let mut chars = name.chars();
     let lower =

@@ -12,7 +12,7 @@ mod calendar;
 mod code;
 mod compare;
 mod control;
-mod display;
+pub mod display;
 mod ets;
 mod external;
 mod file;
