@@ -86,7 +86,9 @@ struct Inner {
     /// Descriptors the port closes (pipes); `{fd, ...}` ports close none.
     owned: Vec<OwnedFd>,
     pidfd: Option<(OwnedFd, usize)>,
+    /// Output not written yet: `pending[written..]`.
     pending: Vec<u8>,
+    written: usize,
     inbuf: Vec<u8>,
     eof: bool,
     status: Option<i32>,
@@ -184,6 +186,7 @@ pub fn open(owner: u64, name: Name, shown: String, opts: Options) -> io::Result<
         owned: Vec::new(),
         pidfd: None,
         pending: Vec::new(),
+        written: 0,
         inbuf: Vec::new(),
         eof: false,
         status: None,
@@ -472,6 +475,7 @@ impl Port {
     fn flush(&self, g: &mut Inner) -> bool {
         let Some(fd) = g.output else {
             g.pending.clear();
+            g.written = 0;
             return true;
         };
         if fd == 1 {
@@ -479,11 +483,21 @@ impl Port {
             use std::io::Write;
             let _ = std::io::stdout().flush();
         }
-        while !g.pending.is_empty() {
+        while g.written < g.pending.len() {
+            let rest = &g.pending[g.written..];
             // SAFETY: writes bytes of `pending` to a descriptor the port holds open.
-            let n = unsafe { libc::write(fd, g.pending.as_ptr().cast(), g.pending.len()) };
+            let n = unsafe { libc::write(fd, rest.as_ptr().cast(), rest.len()) };
             if n >= 0 {
-                g.pending.drain(..n as usize);
+                g.written += n as usize;
+                if g.written == g.pending.len() {
+                    g.pending.clear();
+                    g.written = 0;
+                } else if g.written > g.pending.len() / 2 {
+                    // Keep the buffer from growing with what is written.
+                    let w = g.written;
+                    g.pending.drain(..w);
+                    g.written = 0;
+                }
                 continue;
             }
             let e = io::Error::last_os_error();
@@ -535,6 +549,7 @@ impl Port {
         g.output = None;
         g.owned.clear();
         g.pending.clear();
+        g.written = 0;
         let from = self.id | PORT_BIT;
         for l in std::mem::take(&mut g.links) {
             let _ = crate::sched::send_signal(
