@@ -65,7 +65,7 @@ exit_statuses() ->
          P = open_port({spawn, Cmd}, [exit_status, binary]),
          show(Cmd, joined(P))
      end || Cmd <- ["true", "false", "sh -c 'exit 3'", "sh -c 'echo out; exit 42'",
-                    "sh -c 'kill -9 $$'", "sh -c 'echo to stderr >&2; exit 1'"]],
+                    "sh -c 'kill -9 $$'", "sh -c 'exec 2>/dev/null; echo to stderr >&2; exit 1'"]],
     P = open_port({spawn, "sh -c 'echo err >&2; echo out'"},
                   [exit_status, stderr_to_stdout, binary]),
     show("stderr_to_stdout", joined(P)).
@@ -254,6 +254,7 @@ errors() ->
     show("bad option", err(fun() -> port_command(P, "x", [bogus]) end)),
     show("port_command force", err(fun() -> port_command(P, "x", [force]) end)),
     show("port_command nosuspend", port_command(P, "x", [nosuspend])),
+    receive {P, {data, _}} -> ok end,
     show("port_control", err(fun() -> erlang:port_control(P, 1, "x") end)),
     port_close(P),
     collect(P).
