@@ -20,22 +20,25 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "binary_part", 3, binary_part3),
     ("erlang", "split_binary", 2, split_binary),
     ("erlang", "atom_to_binary", 1, |p, a| {
-        atom_to_binary(p, a[0])
+        atom_to_binary(p, a[0], true)
     }),
     ("erlang", "atom_to_binary", 2, |p, a| {
-        atom_to_binary(p, a[0])
+        let utf8 = utf8_encoding(a[1])?;
+        atom_to_binary(p, a[0], utf8)
     }),
     ("erlang", "binary_to_atom", 1, |p, a| {
-        binary_to_atom(p, a[0], false)
+        binary_to_atom(p, a[0], false, true)
     }),
     ("erlang", "binary_to_atom", 2, |p, a| {
-        binary_to_atom(p, a[0], false)
+        let utf8 = utf8_encoding(a[1])?;
+        binary_to_atom(p, a[0], false, utf8)
     }),
     ("erlang", "binary_to_existing_atom", 1, |p, a| {
-        binary_to_atom(p, a[0], true)
+        binary_to_atom(p, a[0], true, true)
     }),
     ("erlang", "binary_to_existing_atom", 2, |p, a| {
-        binary_to_atom(p, a[0], true)
+        let utf8 = utf8_encoding(a[1])?;
+        binary_to_atom(p, a[0], true, utf8)
     }),
     ("erlang", "integer_to_binary", 1, integer_to_binary),
     ("binary", "part", 2, binary_part2),
@@ -373,14 +376,39 @@ fn split_binary(p: &mut Process, a: &[Term]) -> BifResult {
     Ok(obj::tuple(&mut p.heap, &[left, right]))
 }
 
-fn atom_to_binary(p: &mut Process, t: Term) -> BifResult {
-    let name = atom_arg(t)?.name();
-    Ok(obj::binary_from_bytes(&mut p.heap, name.as_bytes()))
+/// An atom text encoding: `utf8` or `unicode` (true), `latin1` (false).
+fn utf8_encoding(t: Term) -> Result<bool, BifError> {
+    match t.as_atom().map(|a| a.name()) {
+        Some("utf8" | "unicode") => Ok(true),
+        Some("latin1") => Ok(false),
+        _ => Err(BifError::BADARG),
+    }
 }
 
-fn binary_to_atom(_: &mut Process, t: Term, existing: bool) -> BifResult {
+/// `atom_to_binary/1,2`: the name in UTF-8, or in Latin-1 (badarg when a character is
+/// above 255).
+fn atom_to_binary(p: &mut Process, t: Term, utf8: bool) -> BifResult {
+    let name = atom_arg(t)?.name();
+    if utf8 {
+        return Ok(obj::binary_from_bytes(&mut p.heap, name.as_bytes()));
+    }
+    let latin1: Option<Vec<u8>> = name.chars().map(|c| u8::try_from(c).ok()).collect();
+    let latin1 = latin1.ok_or(BifError::BADARG)?;
+    Ok(obj::binary_from_bytes(&mut p.heap, &latin1))
+}
+
+/// `binary_to_atom/1,2` and `binary_to_existing_atom/1,2`: the bytes as UTF-8 (badarg
+/// when they are not) or as Latin-1 characters.
+fn binary_to_atom(_: &mut Process, t: Term, existing: bool, utf8: bool) -> BifResult {
     let b = bytes(t)?;
-    let s = std::str::from_utf8(&b).map_err(|_| BifError::BADARG)?;
+    let s: std::borrow::Cow<'_, str> = if utf8 {
+        std::str::from_utf8(&b)
+            .map_err(|_| BifError::BADARG)?
+            .into()
+    } else {
+        b.iter().map(|&c| char::from(c)).collect::<String>().into()
+    };
+    let s = &*s;
     if s.chars().count() > girder_term::atom::MAX_ATOM_CHARS {
         return Err(BifError::SYSTEM_LIMIT);
     }

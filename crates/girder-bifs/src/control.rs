@@ -191,9 +191,10 @@ fn get_keys1(p: &mut Process, a: &[Term]) -> BifResult {
 /// on standard output.
 fn display(_: &mut Process, a: &[Term]) -> BifResult {
     use std::io::Write;
-    let text = girder_term::convert::display(a[0]);
+    let mut text = crate::display::erts_display(a[0]);
+    text.extend_from_slice(b"\r\n");
     let mut out = std::io::stdout().lock();
-    let _ = write!(out, "{text}\r\n");
+    let _ = out.write_all(&text);
     let _ = out.flush();
     Ok(Term::boolean(true))
 }

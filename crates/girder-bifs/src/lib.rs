@@ -5,12 +5,14 @@
 //! the server's native reads and writes.
 
 mod arith;
+mod atomics;
 mod binaries;
 mod binary_search;
 mod calendar;
 mod code;
 mod compare;
 mod control;
+pub mod display;
 mod ets;
 mod external;
 mod file;
@@ -20,10 +22,12 @@ pub mod init;
 mod lists;
 mod maps;
 mod math;
+mod memory;
 mod misc;
 mod os;
 mod packet;
 mod persistent;
+mod ports;
 mod prim_loader;
 mod processes;
 pub mod stdio;
@@ -44,6 +48,7 @@ pub type Entry = (&'static str, &'static str, u32, BifFn);
 /// Every BIF table.
 const TABLES: &[&[Entry]] = &[
     arith::BIFS,
+    atomics::BIFS,
     binaries::BIFS,
     binary_search::BIFS,
     binary_search::STRING_BIFS,
@@ -62,9 +67,11 @@ const TABLES: &[&[Entry]] = &[
     misc::BIFS,
     math::BIFS,
     math::BIFS2,
+    memory::BIFS,
     os::BIFS,
     packet::BIFS,
     persistent::BIFS,
+    ports::BIFS,
     prim_loader::BIFS,
     processes::BIFS,
     stdio::BIFS,

@@ -184,7 +184,7 @@ fn cpu_ms() -> i64 {
     ms(ru.ru_utime) + ms(ru.ru_stime)
 }
 
-/// `statistics/1` for `wall_clock`, `runtime` and `run_queue` (one scheduler: always 0).
+/// `statistics/1` for OTP 25's keys but `microstate_accounting`.
 fn statistics(p: &mut Process, a: &[Term]) -> BifResult {
     let pair = |p: &mut Process, total: i64, last: &AtomicI64| {
         let since = total - last.swap(total, Ordering::Relaxed);
@@ -197,12 +197,59 @@ fn statistics(p: &mut Process, a: &[Term]) -> BifResult {
             let n: usize = girder_runtime::sched::run_queue_lengths().iter().sum();
             Ok(Term::small(n as i64))
         }
-        Some("run_queue_lengths" | "run_queue_lengths_all") => {
-            let v: Vec<Term> = girder_runtime::sched::run_queue_lengths()
-                .into_iter()
-                .map(|n| Term::small(n as i64))
-                .collect();
+        Some("total_active_tasks" | "total_active_tasks_all") => {
+            // The queued processes and the caller, which is running.
+            let n: usize = girder_runtime::sched::run_queue_lengths().iter().sum();
+            Ok(Term::small(n as i64 + 1))
+        }
+        Some(
+            k @ ("run_queue_lengths"
+            | "run_queue_lengths_all"
+            | "active_tasks"
+            | "active_tasks_all"),
+        ) => {
+            let mut v = girder_runtime::sched::run_queue_lengths();
+            if k.starts_with("active") {
+                // The caller is running: active on its scheduler (counted with the first).
+                if let Some(first) = v.first_mut() {
+                    *first += 1;
+                }
+            }
+            // erts lists the dirty CPU schedulers' queue after the normal ones, and with
+            // `_all` the dirty I/O schedulers' queue; girder has none, so they are empty.
+            v.push(0);
+            if k.ends_with("_all") {
+                v.push(0);
+            }
+            let v: Vec<Term> = v.into_iter().map(|n| Term::small(n as i64)).collect();
             Ok(obj::list_from_slice(&mut p.heap, &v, Term::NIL))
+        }
+        Some("garbage_collection") => {
+            let (n, words) = girder_runtime::process::gc_totals();
+            let t = [
+                Term::small(n as i64),
+                Term::small(words as i64),
+                Term::small(0),
+            ];
+            Ok(obj::tuple(&mut p.heap, &t))
+        }
+        Some("io") => {
+            let (input, output) = girder_runtime::port::io_totals();
+            let i = [
+                Term::atom(girder_term::Atom::intern("input")),
+                Term::small(input as i64),
+            ];
+            let i = obj::tuple(&mut p.heap, &i);
+            let o = [
+                Term::atom(girder_term::Atom::intern("output")),
+                Term::small(output as i64),
+            ];
+            let o = obj::tuple(&mut p.heap, &o);
+            Ok(obj::tuple(&mut p.heap, &[i, o]))
+        }
+        // Off unless `system_flag(scheduler_wall_time, true)`, which girder does not offer.
+        Some("scheduler_wall_time" | "scheduler_wall_time_all") => {
+            Ok(Term::atom(girder_term::Atom::UNDEFINED))
         }
         Some("reductions" | "exact_reductions") => {
             // The running process's slice so far counts too.

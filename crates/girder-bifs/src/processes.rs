@@ -5,7 +5,7 @@ use girder_runtime::bif::{BifError, BifResult};
 use girder_runtime::process::MaxHeapSize;
 use girder_runtime::sched::table::AliasMode;
 use girder_runtime::sched::{Priority, SpawnOpts};
-use girder_runtime::{Class, Process, interp, module, sched};
+use girder_runtime::{Class, Process, interp, module, port, sched};
 use girder_term::object as obj;
 use girder_term::object::RefIds;
 use girder_term::{Atom, Term, copy::copy_term};
@@ -229,8 +229,17 @@ fn spawn_opt4(p: &mut Process, a: &[Term]) -> BifResult {
     }
 }
 
+/// A pid's number, or a port's with `port::PORT_BIT` (links, `exit/2`).
+fn pid_or_port_arg(t: Term) -> Result<u64, BifError> {
+    if t.is_local_port() {
+        Ok(t.immediate_id() | port::PORT_BIT)
+    } else {
+        pid_arg(t)
+    }
+}
+
 fn link(p: &mut Process, a: &[Term]) -> BifResult {
-    let id = pid_arg(a[0])?;
+    let id = pid_or_port_arg(a[0])?;
     if sched::link(p, id) {
         Ok(Term::boolean(true))
     } else if p.trap_exit {
@@ -246,7 +255,7 @@ fn link(p: &mut Process, a: &[Term]) -> BifResult {
 }
 
 fn unlink(p: &mut Process, a: &[Term]) -> BifResult {
-    sched::unlink(p, pid_arg(a[0])?);
+    sched::unlink(p, pid_or_port_arg(a[0])?);
     Ok(Term::boolean(true))
 }
 
@@ -280,6 +289,14 @@ fn alias_mode(t: Term) -> Result<AliasMode, BifError> {
 }
 
 fn monitor_with(p: &mut Process, kind: Term, target: Term, alias: Option<AliasMode>) -> BifResult {
+    if kind.as_atom() == Some(Atom::intern("port")) && target.is_local_port() {
+        let r = obj::make_ref(&mut p.heap);
+        if let Some(mode) = alias {
+            sched::add_alias(p.id, r, mode);
+        }
+        sched::monitor(p, target.immediate_id() | port::PORT_BIT, r, target);
+        return Ok(r);
+    }
     if kind.as_atom() != Some(Atom::intern("process")) {
         return Err(BifError::BADARG);
     }
@@ -349,7 +366,7 @@ fn demonitor(p: &mut Process, r: Term, opts: Term) -> BifResult {
 }
 
 fn exit2(p: &mut Process, a: &[Term]) -> BifResult {
-    let id = pid_arg(a[0])?;
+    let id = pid_or_port_arg(a[0])?;
     match sched::exit_to(p, id, a[1]) {
         Some(reason) => Err(BifError::Raise {
             class: Class::Exit,
@@ -733,7 +750,7 @@ fn info_item(
             list(h, &msgs)
         }
         "links" => {
-            let links: Vec<Term> = q.links.iter().map(|&l| Term::pid(l)).collect();
+            let links: Vec<Term> = q.links.iter().map(|&l| port::ident_term(l)).collect();
             list(h, &links)
         }
         "monitors" => {
@@ -744,9 +761,14 @@ fn info_item(
                 .map(|&(_, other, name)| {
                     let target = match name {
                         Some(n) => obj::tuple(h, &[Term::atom(n), Term::atom(Atom::NONODE)]),
-                        None => Term::pid(other),
+                        None => port::ident_term(other),
                     };
-                    obj::tuple(h, &[process, target])
+                    let kind = if obj::is_port(target) {
+                        Term::atom(Atom::intern("port"))
+                    } else {
+                        process
+                    };
+                    obj::tuple(h, &[kind, target])
                 })
                 .collect();
             list(h, &ms)
@@ -786,7 +808,9 @@ fn info_item(
             let pair = |h: &mut girder_term::heap::Heap, k: &str, v: Term| {
                 obj::tuple(h, &[Term::atom(Atom::intern(k)), v])
             };
+            let mhs = max_heap_size_map(h, q.max_heap_size.unwrap_or(DEFAULT_MAX_HEAP));
             let items = [
+                ("max_heap_size", mhs),
                 ("min_bin_vheap_size", Term::small(46422)),
                 (
                     "min_heap_size",

@@ -60,7 +60,10 @@ fn write(p: &mut Process, a: &[Term]) -> BifResult {
         _ => return Err(BifError::BADARG),
     };
     match result {
-        Ok(()) => Ok(Term::atom(Atom::OK)),
+        Ok(()) => {
+            girder_runtime::port::count_io(0, bytes.len() as u64);
+            Ok(Term::atom(Atom::OK))
+        }
         Err(e) => Ok(error_reason(p, &e)),
     }
 }
@@ -77,7 +80,10 @@ fn read(p: &mut Process, _: &[Term]) -> BifResult {
     loop {
         match std::io::stdin().lock().read(&mut buf) {
             Ok(0) => return Ok(Term::atom(Atom::intern("eof"))),
-            Ok(n) => return Ok(obj::binary_from_bytes(&mut p.heap, &buf[..n])),
+            Ok(n) => {
+                girder_runtime::port::count_io(n as u64, 0);
+                return Ok(obj::binary_from_bytes(&mut p.heap, &buf[..n]));
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Ok(error_reason(p, &e)),
         }

@@ -2,7 +2,7 @@
 //! few settings it lets a program change.
 //!
 //! girder reports the OTP release it is compatible with (25, ERTS 13.1.5) and, for
-//! everything else, itself: its scheduler threads (`+S`), no dirty schedulers, no async thread pool, no ports, the interpreter (`emu`),
+//! everything else, itself: its scheduler threads (`+S`), no dirty schedulers, no async thread pool, the interpreter (`emu`),
 //! and the machine it runs on. A key girder does not know is `badarg`, as an unknown key is
 //! in OTP.
 
@@ -125,7 +125,7 @@ fn system_info(p: &mut Process, a: &[Term]) -> BifResult {
         "process_count" => Term::small(sched::processes(p).len() as i64),
         "atom_limit" => Term::small(girder_term::atom::MAX_ATOMS as i64),
         "atom_count" => Term::small(Atom::count() as i64),
-        "port_count" => Term::small(0),
+        "port_count" => Term::small(girder_runtime::port::ports().len() as i64),
         "context_reductions" => Term::small(interp::REDUCTIONS),
         "time_warp_mode" => atom("no_time_warp"),
         "time_correction" => Term::boolean(true),

@@ -101,6 +101,7 @@ fn pretty(t: &FTerm, out: &mut String, depth: usize) {
             out.push_str(">>");
         }
         FTerm::Float(f) => out.push_str(&float_text(*f, 6)),
+        FTerm::Atom(a) => out.push_str(&girder_bifs::display::atom_text(a)),
         other => out.push_str(&other.to_string()),
     }
 }

@@ -1535,6 +1535,9 @@ pub fn send_target(p: &Process, to: Term) -> Option<u64> {
     if to.is_local_pid() {
         return Some(to.immediate_id());
     }
+    if to.is_local_port() {
+        return Some(to.immediate_id() | crate::port::PORT_BIT);
+    }
     if obj::is_ref(to) {
         return Some(crate::sched::alias_target(to));
     }

@@ -90,6 +90,19 @@ pub struct MaxHeapSize {
     pub error_logger: bool,
 }
 
+/// Collections of every process, and the words they reclaimed (`statistics/1`'s
+/// `garbage_collection`).
+static GC_COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static GC_RECLAIMED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Garbage collections so far and the words they reclaimed, over every process.
+pub fn gc_totals() -> (u64, u64) {
+    (
+        GC_COUNT.load(std::sync::atomic::Ordering::Relaxed),
+        GC_RECLAIMED.load(std::sync::atomic::Ordering::Relaxed),
+    )
+}
+
 impl Process {
     /// A fresh process with an empty stack.
     pub fn new(id: u64) -> Process {
@@ -140,16 +153,19 @@ impl Process {
     /// Collect garbage so that `need` words are free, keeping X registers `0..live`, the
     /// stack, the dictionary, the message queue and the monitor references.
     pub fn gc(&mut self, need: usize, live: usize) {
-        self.collect(need, live, false);
+        self.gc_with(need, live, false);
     }
 
     /// A major collection now (`erlang:garbage_collect/0`), keeping what [`Process::gc`]
     /// keeps.
     pub fn gc_major(&mut self, live: usize) {
-        self.collect(0, live, true);
+        self.gc_with(0, live, true);
     }
 
-    fn collect(&mut self, need: usize, live: usize, major: bool) {
+    /// A collection now, major when `major` (`erlang:garbage_collect/0`) and otherwise as
+    /// [`Process::gc`] decides, keeping X registers `0..live`.
+    pub fn gc_with(&mut self, need: usize, live: usize, major: bool) {
+        let before = self.heap.used_words();
         let live = live.min(self.x.len());
         // Monitor references live on this heap too: roots, moved with everything else.
         let mut refs: Vec<Term> = self.monitors.iter().map(|m| m.0).collect();
@@ -161,11 +177,10 @@ impl Process {
             msgs_front,
             msgs_back,
             &mut refs[..],
-            &mut [],
         ];
         if major {
-            roots[5] = &mut self.stack[..];
-            self.heap.collect_major(need, &mut roots);
+            self.heap
+                .collect_major_with_stack(need, &mut roots, &mut self.stack[..]);
         } else {
             self.heap
                 .collect_with_stack(need, &mut roots, &mut self.stack[..], self.stack_low);
@@ -178,6 +193,9 @@ impl Process {
             m.0 = *r;
         }
         self.stack_low = self.stack.len();
+        let reclaimed = before.saturating_sub(self.heap.used_words());
+        GC_COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        GC_RECLAIMED.fetch_add(reclaimed as u64, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The index in `stack` of Y register `n`, if the current frame has it.

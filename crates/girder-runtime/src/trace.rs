@@ -54,8 +54,35 @@ fn charlist(p: &mut Process, s: &str) -> Term {
     obj::list_from_slice(&mut p.heap, &chars, Term::NIL)
 }
 
+/// The modules erts preloads (`erts/preloaded`).
+const ERTS_PRELOADED: &[&str] = &[
+    "erlang",
+    "erts_internal",
+    "erl_prim_loader",
+    "erl_init",
+    "prim_zip",
+    "zlib",
+    "prim_inet",
+    "prim_buffer",
+    "prim_net",
+    "prim_socket",
+    "socket_registry",
+    "atomics",
+    "counters",
+    "persistent_term",
+    "erts_code_purger",
+    "erl_tracer",
+    "erts_literal_area_collector",
+    "erts_dirty_process_signal_handler",
+];
+
 /// `[{file, F}, {line, L}]` for `offset` in `module`, or `[]`.
 fn location(p: &mut Process, module: &Module, offset: Label) -> Term {
+    // erts's preloaded modules are built without line information: their frames show
+    // none, although girder loads them from OTP's `.beam` files, which have it.
+    if ERTS_PRELOADED.contains(&module.name.name()) {
+        return Term::NIL;
+    }
     match module.location_at(offset) {
         Some((file, line)) => {
             let file = charlist(p, &file);

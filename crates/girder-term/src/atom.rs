@@ -48,6 +48,7 @@ impl Table {
             seg.store(Box::leak(fresh), Ordering::Release);
         }
         let name: &'static str = Box::leak(name.to_owned().into_boxed_str());
+        NAME_BYTES.fetch_add(name.len(), Ordering::Relaxed);
         self.slot(i)
             .expect("segment just published")
             .set(name)
@@ -55,6 +56,25 @@ impl Table {
         map.insert(name, i as u32);
         Some(i as u32)
     }
+}
+
+/// Bytes of every atom's name.
+static NAME_BYTES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Bytes the atom table holds and bytes its atoms use (`erlang:memory(atom)` and
+/// `atom_used`): the segments allocated (used: their filled slots), the names, and the
+/// name index.
+pub fn memory() -> (usize, usize) {
+    let table = &*TABLE;
+    let map = table.index.lock().unwrap_or_else(|e| e.into_inner());
+    let n = map.len();
+    let slot = std::mem::size_of::<OnceLock<&'static str>>();
+    let entry = std::mem::size_of::<(&'static str, u32)>() + 1;
+    let segments = n.div_ceil(SEGMENT);
+    let names = NAME_BYTES.load(Ordering::Relaxed);
+    let allocated = segments * SEGMENT * slot + names + map.capacity() * entry;
+    let used = n * slot + names + n * entry;
+    (allocated, used)
 }
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| {

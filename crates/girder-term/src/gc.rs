@@ -431,6 +431,17 @@ impl Heap {
         self.major(need, roots, &mut []);
     }
 
+    /// [`Heap::collect_major`] with the process stack passed apart, as
+    /// [`Heap::collect_with_stack`] takes it.
+    pub fn collect_major_with_stack(
+        &mut self,
+        need: usize,
+        roots: &mut [&mut [Term]],
+        stack: &mut [Term],
+    ) {
+        self.major(need, roots, stack);
+    }
+
     /// The young block's free target after a collection that promoted `promoted` words and
     /// scanned `root_words` root words.
     fn young_free_target(&self, need: usize, root_words: usize, promoted: usize) -> usize {

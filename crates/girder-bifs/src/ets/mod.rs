@@ -19,6 +19,11 @@ use girder_runtime::bif::BifError;
 use girder_term::Atom;
 
 pub use admin::process_exited;
+
+/// Words the objects of every table take (`erlang:memory(ets)`).
+pub fn memory_words() -> usize {
+    table::registry().tables.values().map(|t| t.memory()).sum()
+}
 use table::Cause;
 
 use crate::Entry;

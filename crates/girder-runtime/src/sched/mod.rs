@@ -172,6 +172,9 @@ pub fn send_signal(to: u64, sig: Signal) -> Result<(), Signal> {
     if *DEBUG {
         eprintln!("signal to {to}: {}", sig_name(&sig));
     }
+    if to & crate::port::PORT_BIT != 0 {
+        return crate::port::signal(to & !crate::port::PORT_BIT, sig);
+    }
     let Some(slot) = table::get(to) else {
         return Err(sig);
     };
@@ -182,6 +185,12 @@ pub fn send_signal(to: u64, sig: Signal) -> Result<(), Signal> {
     g.inbox.push(sig);
     make_runnable(&slot, &mut g);
     Ok(())
+}
+
+/// Deliver a message built outside any process (by a port, from the reactor thread) to
+/// process `to`, after the signals sent to it before.
+pub fn deliver(to: u64, msg: Owned) {
+    deliver_owned(to, msg);
 }
 
 /// Deliver a message already copied out of its sender.
@@ -207,6 +216,10 @@ fn deliver_owned(to: u64, msg: Owned) {
 /// Send `msg` (a term of `from`'s heap) to process `to`. Sending to a dead process does
 /// nothing, as in OTP.
 pub fn send(from: &mut Process, to: u64, msg: Term) {
+    if to & crate::port::PORT_BIT != 0 {
+        crate::port::message(from.id, to & !crate::port::PORT_BIT, msg);
+        return;
+    }
     if to == from.id {
         from.msgs.push_back(msg);
         return;
@@ -420,7 +433,11 @@ pub fn demonitor(current: &mut Process, reference: Term) -> bool {
 
 fn down_message(p: &mut Process, reference: Term, target: Term, reason: Term) -> Term {
     let down = Term::atom(Atom::intern("DOWN"));
-    let process = Term::atom(Atom::intern("process"));
+    let process = Term::atom(Atom::intern(if obj::is_port(target) {
+        "port"
+    } else {
+        "process"
+    }));
     obj::tuple(&mut p.heap, &[down, reference, process, target, reason])
 }
 
@@ -611,7 +628,11 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
                 let r = copy_term(reason.term, &mut p.heap);
                 let msg = obj::tuple(
                     &mut p.heap,
-                    &[Term::atom(Atom::EXIT_UPPER), Term::pid(from), r],
+                    &[
+                        Term::atom(Atom::EXIT_UPPER),
+                        crate::port::ident_term(from),
+                        r,
+                    ],
                 );
                 p.msgs.push_back(msg);
             } else if exit_kills(reason.term, linked, p.trap_exit) {
@@ -651,7 +672,7 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
             let reason = copy_term(reason.term, &mut p.heap);
             let target = match name {
                 Some(n) => obj::tuple(&mut p.heap, &[Term::atom(n), Term::atom(Atom::NONODE)]),
-                None => Term::pid(from),
+                None => crate::port::ident_term(from),
             };
             let msg = down_message(p, r, target, reason);
             p.msgs.push_back(msg);

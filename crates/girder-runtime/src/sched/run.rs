@@ -201,7 +201,10 @@ fn idle(me: usize) {
         SHARED.idle.fetch_sub(1, Ordering::SeqCst);
         return;
     }
-    if SHARED.active.load(Ordering::SeqCst) == 0 && !super::timers::any_pending() {
+    if SHARED.active.load(Ordering::SeqCst) == 0
+        && !super::timers::any_pending()
+        && crate::reactor::registered() == 0
+    {
         SHARED.idle.fetch_sub(1, Ordering::SeqCst);
         drop(g);
         if std::env::var_os("GIRDER_SCHED_DEBUG").is_some() {

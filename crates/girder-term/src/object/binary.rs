@@ -60,6 +60,16 @@ pub fn heap_bitstring(h: &mut impl Alloc, bytes: &[u8], bit_size: usize) -> Term
     t
 }
 
+/// Bytes of the buffers reference-counted binaries hold (`erlang:memory(binary)`). A
+/// buffer counts from when a binary object first holds it until the last object holding it
+/// is released (another holder, such as an ETS copy or a port, may keep it longer).
+static BINARY_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+/// Bytes held by reference-counted binaries (see `BINARY_BYTES`).
+pub fn binary_bytes_allocated() -> usize {
+    BINARY_BYTES.load(atomic::Ordering::Relaxed)
+}
+
 /// A reference-counted binary of all of `data`.
 pub fn refc_binary(h: &mut impl Alloc, data: Arc<[u8]>) -> Term {
     let bits = data.len() * 8;
@@ -73,6 +83,10 @@ pub fn refc_bitstring(h: &mut impl Alloc, data: Arc<[u8]>, bit_size: usize) -> T
         "bitstring longer than its bytes"
     );
     let len = data.len();
+    if Arc::strong_count(&data) == 1 {
+        // A buffer no binary held before: count it.
+        BINARY_BYTES.fetch_add(len, atomic::Ordering::Relaxed);
+    }
     let ptr = Arc::into_raw(data).cast::<u8>();
     let (t, p) = alloc_object(h, 3, subtag::REFC_BIN);
     // SAFETY: the object has three payload words.
@@ -114,12 +128,19 @@ pub struct GrowBuf {
 // process's heap, used by that process's thread alone. Everything else is read-only.
 unsafe impl Sync for GrowBuf {}
 
+impl Drop for GrowBuf {
+    fn drop(&mut self) {
+        BINARY_BYTES.fetch_sub(self.data.len(), atomic::Ordering::Relaxed);
+    }
+}
+
 impl GrowBuf {
     fn new(cap: usize, used: usize) -> Arc<GrowBuf> {
         let bytes: Box<[u8]> = vec![0u8; cap].into_boxed_slice();
         // SAFETY: `UnsafeCell<u8>` is `repr(transparent)` over `u8`: same layout, and the
         // box's allocation is handed over unchanged.
         let data = unsafe { Box::from_raw(Box::into_raw(bytes) as *mut [UnsafeCell<u8>]) };
+        BINARY_BYTES.fetch_add(cap, atomic::Ordering::Relaxed);
         Arc::new(GrowBuf {
             used: AtomicUsize::new(used),
             shared: AtomicBool::new(false),
@@ -493,10 +514,11 @@ pub(crate) unsafe fn release_refc(obj: *mut u64) {
             drop(Arc::from_raw((owner & !GROWABLE) as *const GrowBuf));
         } else {
             let ptr = *obj.add(2) as *const u8;
-            drop(Arc::from_raw(std::ptr::slice_from_raw_parts(
-                ptr,
-                owner as usize,
-            )));
+            let arc = Arc::from_raw(std::ptr::slice_from_raw_parts(ptr, owner as usize));
+            if Arc::strong_count(&arc) == 1 {
+                BINARY_BYTES.fetch_sub(arc.len(), atomic::Ordering::Relaxed);
+            }
+            drop(arc);
         }
     }
 }

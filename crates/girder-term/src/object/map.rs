@@ -291,6 +291,17 @@ fn node<'a>(t: Term) -> Node<'a> {
     }
 }
 
+/// A trie map (its root) or one of its inner nodes as parts: the slot bitmap (-1 for a
+/// collision node) and the children, a leaf being the cell `[Key | Value]`; `None` for a
+/// flat map. Valid until the next GC of the heap holding `t`.
+pub fn trie_node<'a>(t: Term) -> Option<(i64, &'a [Term])> {
+    if is_map(t) && is_flatmap(t) {
+        return None;
+    }
+    let n = node(t);
+    Some((n.bitmap, n.children))
+}
+
 /// The number of keys under a child (a leaf or an inner node).
 #[inline]
 fn child_count(c: Term) -> usize {
