@@ -8,8 +8,14 @@
 //! `+S 1` and `+S 2`, and with `GIRDER_GC_STRESS=1`.
 //! Programs in `tests/erlang/pending.txt` must still differ (when one starts to match, it
 //! is to be removed from the list); all others must match.
+//!
+//! `scripts/cross-test` runs the same comparison against another build of girder (see
+//! [`girder_command`]): `GIRDER_BIN` is the binary, `GIRDER_RUNNER` a command line that
+//! runs it (an emulator: `qemu-aarch64 -L /`), `GIRDER_FLAGS` flags added to every variant
+//! (`-emu_flavor jit`), and `GIRDER_PROGRAMS` limits the run to the listed programs.
 
 use std::path::Path;
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -58,9 +64,56 @@ const VARIANTS: &[(&str, &[&str], bool)] = &[
     ("GIRDER_GC_STRESS=1 +S 2", &["+S", "2"], true),
 ];
 
+/// The girder under test, as the command's program and its first arguments: this crate's
+/// binary, or `GIRDER_BIN` run by `GIRDER_RUNNER` (both split at whitespace), with the
+/// `GIRDER_FLAGS`.
+fn girder_command() -> Vec<String> {
+    let words = |var: &str| -> Vec<String> {
+        std::env::var(var)
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut argv = words("GIRDER_RUNNER");
+    argv.push(
+        std::env::var("GIRDER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_girder").to_owned()),
+    );
+    argv.extend(words("GIRDER_FLAGS"));
+    argv
+}
+
+/// The programs to compare: all of them, or those named in `GIRDER_PROGRAMS` (separated by
+/// spaces or commas; each must exist).
+fn selected(c: &ErlangCorpus) -> Vec<usize> {
+    let list = std::env::var("GIRDER_PROGRAMS").unwrap_or_default();
+    if list.trim().is_empty() {
+        return (0..c.programs.len()).collect();
+    }
+    list.split([' ', ',', '\n'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            c.programs
+                .iter()
+                .position(|p| p == w)
+                .unwrap_or_else(|| panic!("GIRDER_PROGRAMS: no program {w} in tests/erlang"))
+        })
+        .collect()
+}
+
 fn girder(program: &str, flags: &[&str], gc_stress: bool) -> Captured {
-    let mut cmd = corpus().command(Path::new(env!("CARGO_BIN_EXE_girder")), program);
-    cmd.args(flags);
+    let argv = girder_command();
+    let harness = corpus().command(Path::new(&argv[0]), program);
+    let mut cmd = Command::new(harness.get_program());
+    cmd.args(&argv[1..]).args(harness.get_args()).args(flags);
+    if let Some(dir) = harness.get_current_dir() {
+        cmd.current_dir(dir);
+    }
+    for (k, v) in harness.get_envs() {
+        if let Some(v) = v {
+            cmd.env(k, v);
+        }
+    }
     if gc_stress {
         cmd.env("GIRDER_GC_STRESS", "1");
     }
@@ -71,7 +124,7 @@ fn girder(program: &str, flags: &[&str], gc_stress: bool) -> Captured {
 fn programs_match_erl() {
     let c = corpus();
     let reference = erl_runs();
-    let indices: Vec<usize> = (0..c.programs.len()).collect();
+    let indices = selected(c);
     let outcomes = parallel_map(&indices, THREADS, |&i| {
         let program = &c.programs[i];
         let erl = &reference[i][0];
@@ -105,15 +158,16 @@ fn programs_match_erl() {
         }
     }
     println!(
-        "{} programs: {matching} match erl, {pending} pending, {} failures",
-        c.programs.len(),
+        "{} programs ({}): {matching} match erl, {pending} pending, {} failures",
+        indices.len(),
+        girder_command().join(" "),
         failures.len()
     );
     assert!(
         failures.is_empty(),
         "{} of {} programs failed:\n\n{}",
         failures.len(),
-        c.programs.len(),
+        indices.len(),
         failures.join("\n\n")
     );
 }
