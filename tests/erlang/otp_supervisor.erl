@@ -99,7 +99,9 @@ restart_types() ->
     R2 ! {exit, abnormal},
     wait_until(fun() ->
                        Children = supervisor:which_children(Sup),
+                       %% Every exit handled: t gone, r stopped, r2 restarted.
                        length(Children) =:= 2 andalso
+                           lists:keyfind(r, 1, Children) =/= {r, R, worker, [?MODULE]} andalso
                            lists:keyfind(r2, 1, Children) =/= {r2, R2, worker, [?MODULE]}
                end),
     io:format("restart_types ~p~n", [lists:sort([{Id, is_pid(P)} || {Id, P, _, _} <- supervisor:which_children(Sup)])]),
