@@ -187,6 +187,7 @@ fn cpu_ms() -> i64 {
 /// `statistics/1` for OTP 25's keys but `microstate_accounting`.
 fn statistics(p: &mut Process, a: &[Term]) -> BifResult {
     let pair = |p: &mut Process, total: i64, last: &AtomicI64| {
+        // Relaxed: one value on its own; the swap gives each call the previous one.
         let since = total - last.swap(total, Ordering::Relaxed);
         obj::tuple(&mut p.heap, &[Term::small(total), Term::small(since)])
     };
@@ -285,6 +286,9 @@ fn unique(p: &mut Process, opts: Term) -> BifResult {
         }
     }
     let counter = if positive { &UNIQUE_POSITIVE } else { &UNIQUE };
+    // Relaxed: read-modify-writes of one atomic are totally ordered, and each reads the
+    // latest value: unique, and increasing along any chain of events (a message carrying
+    // one value to another process that asks for the next), as `monotonic` requires.
     let n = counter.fetch_add(1, Ordering::Relaxed);
     Ok(obj::integer_from_i64(&mut p.heap, n))
 }
@@ -312,6 +316,8 @@ static LAST_NOW: AtomicI64 = AtomicI64::new(0);
 /// `now/0`: like `timestamp/0` but strictly increasing across calls.
 fn now(p: &mut Process, _: &[Term]) -> BifResult {
     let mut us = now_us();
+    // Relaxed: both are read-modify-writes of the one atomic (see `unique_integer`), so
+    // every call gets a value above every value handed out before it.
     let prev = LAST_NOW.fetch_max(us, Ordering::Relaxed);
     if us <= prev {
         us = LAST_NOW.fetch_add(1, Ordering::Relaxed) + 1;

@@ -10,8 +10,15 @@
 //! interpreter also with its default scheduler threads.
 //! Programs in `tests/erlang/pending.txt` must still differ (when one starts to match, it
 //! is to be removed from the list); all others must match.
+//!
+//! `scripts/cross-test` runs the same comparison against another build of girder (see
+//! [`girder_command`]): `GIRDER_BIN` is the binary, `GIRDER_RUNNER` a command line that
+//! runs it (an emulator: `qemu-aarch64 -L /`), `GIRDER_FLAGS` flags added to every variant
+//! (`-emu_flavor jit`), `GIRDER_PROGRAMS` limits the run to the listed programs and
+//! `GIRDER_VARIANTS` to the listed variants (see [`VARIANTS`]).
 
 use std::path::Path;
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -57,26 +64,92 @@ type Env = &'static [(&'static str, &'static str)];
 
 /// The ways girder runs each program (flags, environment); each must match erl.
 const VARIANTS: &[(&str, &[&str], Env)] = &[
-    ("emu, default schedulers", &["-emu_flavor", "emu"], &[]),
-    ("emu, +S 1", &["-emu_flavor", "emu", "+S", "1"], &[]),
-    ("emu, +S 2", &["-emu_flavor", "emu", "+S", "2"], &[]),
+    ("emu", &["-emu_flavor", "emu"], &[]),
+    ("emu +S 1", &["-emu_flavor", "emu", "+S", "1"], &[]),
+    ("emu +S 2", &["-emu_flavor", "emu", "+S", "2"], &[]),
     (
-        "emu, GIRDER_GC_STRESS=1 +S 2",
+        "emu +S 2 GIRDER_GC_STRESS=1",
         &["-emu_flavor", "emu", "+S", "2"],
         &[("GIRDER_GC_STRESS", "1")],
     ),
-    ("jit, +S 1", &["+S", "1"], &[("GIRDER_JIT_THRESHOLD", "0")]),
-    ("jit, +S 2", &["+S", "2"], &[("GIRDER_JIT_THRESHOLD", "0")]),
+    ("jit +S 1", &["+S", "1"], &[("GIRDER_JIT_THRESHOLD", "0")]),
+    ("jit +S 2", &["+S", "2"], &[("GIRDER_JIT_THRESHOLD", "0")]),
     (
-        "jit, GIRDER_GC_STRESS=1 +S 2",
+        "jit +S 2 GIRDER_GC_STRESS=1",
         &["+S", "2"],
         &[("GIRDER_JIT_THRESHOLD", "0"), ("GIRDER_GC_STRESS", "1")],
     ),
 ];
 
+/// The variants to run: all, or those named in `GIRDER_VARIANTS` (names separated by
+/// commas; each must exist).
+fn variants() -> Vec<&'static (&'static str, &'static [&'static str], Env)> {
+    let list = std::env::var("GIRDER_VARIANTS").unwrap_or_default();
+    if list.trim().is_empty() {
+        return VARIANTS.iter().collect();
+    }
+    list.split(',')
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            VARIANTS
+                .iter()
+                .find(|v| v.0 == w)
+                .unwrap_or_else(|| panic!("GIRDER_VARIANTS: no variant {w:?}"))
+        })
+        .collect()
+}
+
+/// The girder under test, as the command's program and its first arguments: this crate's
+/// binary, or `GIRDER_BIN` run by `GIRDER_RUNNER` (both split at whitespace), with the
+/// `GIRDER_FLAGS`.
+fn girder_command() -> Vec<String> {
+    let words = |var: &str| -> Vec<String> {
+        std::env::var(var)
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut argv = words("GIRDER_RUNNER");
+    argv.push(
+        std::env::var("GIRDER_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_girder").to_owned()),
+    );
+    argv.extend(words("GIRDER_FLAGS"));
+    argv
+}
+
+/// The programs to compare: all of them, or those named in `GIRDER_PROGRAMS` (separated by
+/// spaces or commas; each must exist).
+fn selected(c: &ErlangCorpus) -> Vec<usize> {
+    let list = std::env::var("GIRDER_PROGRAMS").unwrap_or_default();
+    if list.trim().is_empty() {
+        return (0..c.programs.len()).collect();
+    }
+    list.split([' ', ',', '\n'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            c.programs
+                .iter()
+                .position(|p| p == w)
+                .unwrap_or_else(|| panic!("GIRDER_PROGRAMS: no program {w} in tests/erlang"))
+        })
+        .collect()
+}
+
 fn girder(program: &str, flags: &[&str], env: &[(&str, &str)]) -> Captured {
-    let mut cmd = corpus().command(Path::new(env!("CARGO_BIN_EXE_girder")), program);
-    cmd.args(flags);
+    let argv = girder_command();
+    let harness = corpus().command(Path::new(&argv[0]), program);
+    let mut cmd = Command::new(harness.get_program());
+    cmd.args(&argv[1..]).args(harness.get_args()).args(flags);
+    if let Some(dir) = harness.get_current_dir() {
+        cmd.current_dir(dir);
+    }
+    for (k, v) in harness.get_envs() {
+        if let Some(v) = v {
+            cmd.env(k, v);
+        }
+    }
     cmd.envs(env.iter().copied());
     run_captured(&mut cmd, program_timeout())
 }
@@ -85,12 +158,12 @@ fn girder(program: &str, flags: &[&str], env: &[(&str, &str)]) -> Captured {
 fn programs_match_erl() {
     let c = corpus();
     let reference = erl_runs();
-    let indices: Vec<usize> = (0..c.programs.len()).collect();
+    let indices = selected(c);
     let outcomes = parallel_map(&indices, THREADS, |&i| {
         let program = &c.programs[i];
         let erl = &reference[i][0];
         let mut diffs = Vec::new();
-        for (name, flags, env) in VARIANTS {
+        for (name, flags, env) in variants() {
             diffs = differences(erl, &girder(program, flags, env));
             for d in &mut diffs {
                 d.insert_str(0, &format!("with {name}: "));
@@ -119,15 +192,16 @@ fn programs_match_erl() {
         }
     }
     println!(
-        "{} programs: {matching} match erl, {pending} pending, {} failures",
-        c.programs.len(),
+        "{} programs ({}): {matching} match erl, {pending} pending, {} failures",
+        indices.len(),
+        girder_command().join(" "),
         failures.len()
     );
     assert!(
         failures.is_empty(),
         "{} of {} programs failed:\n\n{}",
         failures.len(),
-        c.programs.len(),
+        indices.len(),
         failures.join("\n\n")
     );
 }

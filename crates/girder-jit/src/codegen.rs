@@ -25,7 +25,7 @@
 use cranelift_codegen::Context;
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::types::{I8, I32, I64};
+use cranelift_codegen::ir::types::{F64, I8, I32, I64};
 use cranelift_codegen::ir::{
     AbiParam, Block, BlockArg, Function, InstBuilder, MemFlagsData, SigRef, Signature,
     UserFuncName, Value,
@@ -33,7 +33,7 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::isa::{CallConv, TargetIsa};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Switch};
 use girder_runtime::engine::{Helper, ctx_offsets, process_offsets as po, status, step};
-use girder_runtime::instr::{CmpOp, Dst, Instr, Label, NO_LABEL, Src, SrcKind, TypeTest};
+use girder_runtime::instr::{CmpOp, Dst, FOp, Instr, Label, NO_LABEL, Src, SrcKind, TypeTest};
 use girder_runtime::module::{FunctionRange, Module};
 use girder_term::word::tag;
 use girder_term::{Atom, Term};
@@ -204,6 +204,12 @@ struct Emitter<'a> {
 }
 
 const F: MemFlagsData = MemFlagsData::trusted();
+
+/// The header word of a float object (one payload word).
+const FLOAT_HEADER: i64 = (1 << 6) | ((girder_term::header::subtag::FLOAT as i64) << 2);
+
+/// The exponent bits of an IEEE double: all set for infinities and NaNs.
+const EXP_MASK: i64 = 0x7ff0_0000_0000_0000;
 
 /// A continuation pointer word for `offset` in the module with code index `code`.
 fn cp_word(code: u32, offset: u32) -> i64 {
@@ -819,9 +825,123 @@ impl Emitter<'_> {
                 self.write(*dst, r, slow);
                 self.goto(offset + 1);
             }
+            Instr::Bif {
+                export, args, dst, ..
+            }
+            | Instr::GcBif {
+                export, args, dst, ..
+            } if args.len() == 2
+                && export.module == Atom::ERLANG
+                && export.function == Atom::TIMES =>
+            {
+                let a = self.read(args[0], slow);
+                let bv = self.read(args[1], slow);
+                let small = self.both_small(a, bv);
+                self.guard(small, slow);
+                // (a) * (b << 4) is the product shifted into place; it overflows 64 bits
+                // exactly when the product is not a small integer.
+                let av = self.b.ins().sshr_imm_s(a, 4);
+                let b0 = self.b.ins().iadd_imm_s(bv, -(tag::SMALL as i64));
+                let (prod, overflow) = self.b.ins().smul_overflow(av, b0);
+                let fine = self.b.ins().icmp_imm_s(IntCC::Equal, overflow, 0);
+                self.guard(fine, slow);
+                let r = self.b.ins().iadd_imm_s(prod, tag::SMALL as i64);
+                self.write(*dst, r, slow);
+                self.goto(offset + 1);
+            }
+            Instr::FLoad { src, dst } => {
+                let t = self.read(*src, slow);
+                let boxed = self.is_primary(t, tag::BOXED);
+                self.guard(boxed, slow);
+                let h = self.header(t);
+                let is_float = self.b.ins().icmp_imm_s(IntCC::Equal, h, FLOAT_HEADER);
+                self.guard(is_float, slow);
+                let f = self.b.ins().load(F64, F, t, 8 - tag::BOXED as i32);
+                self.store_fr(*dst, f);
+                self.goto(offset + 1);
+            }
+            Instr::FStore { src, dst } => {
+                let f = self.load_fr(*src);
+                let addr = self.alloc(2, slow);
+                let h = self.b.ins().iconst(I64, FLOAT_HEADER);
+                self.b.ins().store(F, h, addr, 0);
+                self.b.ins().store(F, f, addr, 8);
+                let t = self.b.ins().bor_imm_s(addr, tag::BOXED as i64);
+                self.write(*dst, t, slow);
+                self.goto(offset + 1);
+            }
+            Instr::FMove { src, dst } => {
+                let f = self.load_fr(*src);
+                self.store_fr(*dst, f);
+                self.goto(offset + 1);
+            }
+            Instr::FNegate { src, dst } => {
+                let f = self.load_fr(*src);
+                let n = self.b.ins().fneg(f);
+                self.store_fr(*dst, n);
+                self.goto(offset + 1);
+            }
+            Instr::FArith { op, a, b, dst } => {
+                let x = self.load_fr(*a);
+                let y = self.load_fr(*b);
+                let r = match op {
+                    FOp::Add => self.b.ins().fadd(x, y),
+                    FOp::Sub => self.b.ins().fsub(x, y),
+                    FOp::Mul => self.b.ins().fmul(x, y),
+                    FOp::Div => self.b.ins().fdiv(x, y),
+                };
+                // Not finite (an infinity or NaN): the slow path raises `badarith`.
+                let bits = self.b.ins().bitcast(I64, MemFlagsData::new(), r);
+                let exp = self.b.ins().band_imm_s(bits, EXP_MASK);
+                let finite = self.b.ins().icmp_imm_s(IntCC::NotEqual, exp, EXP_MASK);
+                self.guard(finite, slow);
+                self.store_fr(*dst, r);
+                self.goto(offset + 1);
+            }
+            Instr::FConv { src, dst } => {
+                let t = self.read(*src, slow);
+                let low = self.b.ins().band_imm_s(t, tag::IMMED1_MASK as i64);
+                let small = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, low, tag::SMALL as i64);
+                let from_int = self.b.create_block();
+                let not_int = self.b.create_block();
+                let done = self.target(offset + 1);
+                self.b.ins().brif(small, from_int, &[], not_int, &[]);
+                self.b.switch_to_block(from_int);
+                let n = self.b.ins().sshr_imm_s(t, 4);
+                let f = self.b.ins().fcvt_from_sint(F64, n);
+                self.store_fr(*dst, f);
+                self.b.ins().jump(done, &[]);
+                self.b.switch_to_block(not_int);
+                let boxed = self.is_primary(t, tag::BOXED);
+                self.guard(boxed, slow);
+                let h = self.header(t);
+                let is_float = self.b.ins().icmp_imm_s(IntCC::Equal, h, FLOAT_HEADER);
+                self.guard(is_float, slow);
+                let f = self.b.ins().load(F64, F, t, 8 - tag::BOXED as i32);
+                self.store_fr(*dst, f);
+                self.b.ins().jump(done, &[]);
+            }
             _ => return false,
         }
         true
+    }
+
+    /// The float register base (loaded at the first use in the current instruction).
+    fn fr(&mut self) -> Value {
+        self.b.ins().load(I64, F, self.ctx, ctx_offsets::FR)
+    }
+
+    fn load_fr(&mut self, n: u32) -> Value {
+        let fr = self.fr();
+        self.b.ins().load(F64, F, fr, (n * 8) as i32)
+    }
+
+    fn store_fr(&mut self, n: u32, v: Value) {
+        let fr = self.fr();
+        self.b.ins().store(F, v, fr, (n * 8) as i32);
     }
 
     /// Push a frame of `n` Y registers (set to `[]`) and the CP register, as `allocate`.

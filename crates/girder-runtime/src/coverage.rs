@@ -17,12 +17,15 @@ static HITS: [AtomicBool; 256] = [const { AtomicBool::new(false) }; 256];
 /// Record that an instruction from `ins`'s generic opcode executed.
 #[inline]
 pub fn record(ins: &Instr) {
+    // Relaxed: independent flags; `executed` runs after the scheduler threads stopped.
     HITS[generic_opcode(ins) as usize].store(true, Ordering::Relaxed);
 }
 
 /// The generic opcodes executed so far, by any process.
 pub fn executed() -> Vec<u8> {
     (0..=255u8)
+        // Relaxed: see `record`. (A flag set by another thread in its very last slice
+        // could in principle be missed; this is a diagnostic, not a result.)
         .filter(|&o| HITS[o as usize].load(Ordering::Relaxed))
         .collect()
 }

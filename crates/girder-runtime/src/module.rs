@@ -94,6 +94,8 @@ impl Export {
     /// The code to run, if loaded.
     #[inline]
     pub fn target(&self) -> Option<Cp> {
+        // Acquire: pairs with the Release store in `install`, which comes after the
+        // module's Release store in `CODE`: whoever sees the target also sees the module.
         match self.target.load(Ordering::Acquire) {
             0 => None,
             t => Some(Cp(t)),
@@ -257,10 +259,13 @@ pub(crate) fn reserve_code_index() -> Option<u32> {
 pub(crate) fn install(module: Module) -> &'static Module {
     let index = module.code_index as usize;
     let module: &'static Module = Box::leak(Box::new(module));
+    // Release: publishes the module's contents to `code`'s Acquire load; before the
+    // exports point at it (below), so a target never leads to a missing module.
     CODE[index].store(module as *const Module as *mut Module, Ordering::Release);
     for &(function, arity, offset) in module.exports.iter() {
         let e = export(module.name, function, arity);
         e.target
+            // Release: see `Export::target`.
             .store(Cp::new(module.code_index, offset).0, Ordering::Release);
     }
     module
@@ -269,6 +274,7 @@ pub(crate) fn install(module: Module) -> &'static Module {
 /// The module with code index `index`.
 #[inline]
 pub fn code(index: u32) -> Option<&'static Module> {
+    // Acquire: pairs with `install`'s Release store (the module's fields are visible).
     let p = CODE.get(index as usize)?.load(Ordering::Acquire);
     // SAFETY: non-null pointers in CODE come from `Box::leak` in `install` and are never freed.
     (!p.is_null()).then(|| unsafe { &*p })

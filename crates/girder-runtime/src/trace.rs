@@ -20,11 +20,13 @@ static BACKTRACE_DEPTH: AtomicUsize = AtomicUsize::new(DEPTH);
 
 /// Most frames in a trace: `erlang:system_flag(backtrace_depth, N)`.
 pub fn depth() -> usize {
+    // Relaxed: a setting on its own; no other data is published with it.
     BACKTRACE_DEPTH.load(Ordering::Relaxed)
 }
 
 /// Sets the most frames in a trace (at most [`MAX_DEPTH`]); returns the previous value.
 pub fn set_depth(n: usize) -> usize {
+    // Relaxed: see `depth`.
     BACKTRACE_DEPTH.swap(n.min(MAX_DEPTH), Ordering::Relaxed)
 }
 

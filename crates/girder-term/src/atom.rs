@@ -31,6 +31,8 @@ struct Table {
 
 impl Table {
     fn slot(&self, i: usize) -> Option<&OnceLock<&'static str>> {
+        // Acquire: pairs with the Release store in `insert`, so the segment's initialised
+        // slots are visible through the pointer (each slot's `OnceLock` orders its name).
         let seg = self.segments.get(i / SEGMENT)?.load(Ordering::Acquire);
         // SAFETY: a non-null segment pointer was created by `Box::leak` in `insert` and is
         // never freed or replaced, so it is valid for the program's lifetime.
@@ -43,8 +45,10 @@ impl Table {
             return None;
         }
         let seg = &self.segments[i / SEGMENT];
+        // Acquire (Relaxed would do: segments are only created here, under the index lock).
         if seg.load(Ordering::Acquire).is_null() {
             let fresh: Box<Segment> = Box::new(std::array::from_fn(|_| OnceLock::new()));
+            // Release: publishes the initialised segment to lock-free readers (`slot`).
             seg.store(Box::leak(fresh), Ordering::Release);
         }
         let name: &'static str = Box::leak(name.to_owned().into_boxed_str());

@@ -25,6 +25,7 @@ pub fn erlang_test_file(rel: &str) -> PathBuf {
 /// removes it).
 pub fn scratch_dir(name: &str) -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    // Relaxed: only uniqueness matters.
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let dir = workspace_root()
         .join("target/test-scratch")
@@ -181,6 +182,8 @@ pub fn parallel_map<T: Sync, R: Send>(
         for _ in 0..threads.clamp(1, items.len().max(1)) {
             s.spawn(|| {
                 loop {
+                    // Relaxed: hands out indices; the results are read after the scope
+                    // joins the threads.
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(item) = items.get(i) else { break };
                     *results[i].lock().unwrap() = Some(f(item));

@@ -41,9 +41,14 @@ pub fn add(p: Box<Process>) {
 fn make_runnable(slot: &Slot, g: &mut table::Inner) {
     if g.state == State::Waiting {
         g.state = State::Queued;
+        // Counted before it is queued, and before whoever made it runnable stops counting
+        // itself (`park`, `exited`, `fire_due`): `active` never drops to 0 while work is
+        // passed on. SeqCst: see `timers::none_pending_and`.
         run::SHARED.active.fetch_add(1, Ordering::SeqCst);
         run::enqueue(
             slot.id,
+            // Relaxed: `priority` is a hint for the queue to use, changed only by the
+            // process itself (`set_priority`); the slot lock held here orders it anyway.
             Priority::from_u8(slot.priority.load(Ordering::Relaxed)),
         );
     }
@@ -152,6 +157,8 @@ pub fn is_alive(current: &Process, id: u64) -> bool {
     if g.state == State::Exited {
         return false;
     }
+    // SeqCst (Acquire would do): `trap_exit` mirrors a flag the process sets for itself; a
+    // change racing with this question may be seen or not, as in OTP.
     let traps = slot.trap_exit.load(Ordering::SeqCst);
     !g.inbox.iter().any(|s| match s {
         Signal::Exit {
@@ -444,6 +451,7 @@ fn down_message(p: &mut Process, reference: Term, target: Term, reason: Term) ->
 /// Set `process_flag(trap_exit, on)`; the old value.
 pub fn set_trap_exit(p: &mut Process, on: bool) -> bool {
     if let Some(slot) = table::get(p.id) {
+        // SeqCst (Release would do): read by `is_alive`, see there.
         slot.trap_exit.store(on, Ordering::SeqCst);
     }
     std::mem::replace(&mut p.trap_exit, on)
@@ -452,6 +460,7 @@ pub fn set_trap_exit(p: &mut Process, on: bool) -> bool {
 /// Set `process_flag(priority, P)`; the old priority.
 pub fn set_priority(p: &mut Process, priority: Priority) -> Priority {
     if let Some(slot) = table::get(p.id) {
+        // SeqCst (Relaxed would do): a hint read under the slot lock, see `make_runnable`.
         slot.priority.store(priority as u8, Ordering::SeqCst);
     }
     std::mem::replace(&mut p.priority, priority)
@@ -709,6 +718,7 @@ fn apply_all(p: &mut Process, inbox: Vec<Signal>) -> Option<(Term, Vec<Signal>)>
 /// message arrived.
 pub fn pull_messages(p: &mut Process) -> bool {
     // With one scheduler thread nothing can arrive while this process runs.
+    // Relaxed: set once before the scheduler threads are spawned (which orders it).
     if run::SHARED.threads.load(Ordering::Relaxed) <= 1 {
         return false;
     }
@@ -778,6 +788,7 @@ static SCHEDULERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsi
 
 /// Choose the number of scheduler threads (`+S N`); by default one per core.
 pub fn set_schedulers(n: usize) {
+    // SeqCst (Relaxed would do): a setting made before the VM starts.
     SCHEDULERS.store(n, Ordering::SeqCst);
 }
 
@@ -789,6 +800,7 @@ pub fn set_schedulers_online(n: usize) -> usize {
 
 /// Scheduler threads that run processes (`schedulers_online`).
 pub fn schedulers_online() -> usize {
+    // SeqCst (Relaxed would do): set once, before the threads start.
     if run::SHARED.threads.load(Ordering::SeqCst) == 0 {
         return schedulers();
     }
@@ -805,6 +817,7 @@ static CONTEXT_SWITCHES: std::sync::atomic::AtomicU64 = std::sync::atomic::Atomi
 
 /// Reductions of every process in completed time slices, and the number of time slices.
 pub fn totals() -> (u64, u64) {
+    // Relaxed: statistics counters; each is one atomic sum, no other data depends on them.
     (
         REDUCTIONS.load(Ordering::Relaxed),
         CONTEXT_SWITCHES.load(Ordering::Relaxed),
@@ -813,6 +826,7 @@ pub fn totals() -> (u64, u64) {
 
 /// The number of scheduler threads the VM runs (or will run).
 pub fn schedulers() -> usize {
+    // SeqCst (Relaxed would do): see `set_schedulers`.
     match SCHEDULERS.load(Ordering::SeqCst) {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -898,10 +912,13 @@ fn park(slot: &Slot, mut p: Box<Process>, yielded: bool) {
         g.state = State::Queued;
         run::enqueue(
             slot.id,
+            // Relaxed: a hint, see `make_runnable`.
             Priority::from_u8(slot.priority.load(Ordering::Relaxed)),
         );
     } else {
         g.state = State::Waiting;
+        // After its receive timer is armed (`run_slice`) and everything it sent was
+        // counted by its receivers; SeqCst: see `make_runnable`.
         run::SHARED.active.fetch_sub(1, Ordering::SeqCst);
     }
 }
@@ -930,6 +947,7 @@ fn run_slice(slot: &Arc<Slot>) {
     }
     let used = (interp::REDUCTIONS - p.reductions).max(0) as u64;
     p.total_reductions += used;
+    // Relaxed: statistics, see `totals`.
     REDUCTIONS.fetch_add(used, Ordering::Relaxed);
     CONTEXT_SWITCHES.fetch_add(1, Ordering::Relaxed);
     match outcome {

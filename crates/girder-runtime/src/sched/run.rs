@@ -91,6 +91,16 @@ pub(super) fn enqueue(id: u64, priority: Priority) {
 
 /// Wake one sleeping scheduler thread, if any sleeps.
 fn notify() {
+    // The queuer stores (the push above) then loads `idle`; a thread going to sleep stores
+    // `idle` then loads the queues (`idle`). Neither a release store nor an acquire load
+    // keeps a store before a later load (store buffers reorder them, on x86-64 too), and a
+    // push into a worker's own deque is only a release store: without a SeqCst fence on
+    // both sides, each could miss the other's store and the work waits for the sleeper's
+    // timeout. With both fences, one of the two sees the other (the fences are totally
+    // ordered). Exercised by tests/erlang/sched_stress.erl (also on aarch64 under qemu).
+    std::sync::atomic::fence(Ordering::SeqCst);
+    // SeqCst: the load half of the store-fence-load pattern above (Relaxed would do after
+    // the fence; SeqCst states the intent).
     if SHARED.idle.load(Ordering::SeqCst) > 0 {
         let _g = SHARED.sleep.lock().unwrap_or_else(|e| e.into_inner());
         SHARED.wake.notify_one();
@@ -103,6 +113,7 @@ pub(super) fn stop(result: Result<Option<i32>, String>) {
     if r.is_none() {
         *r = Some(result);
     }
+    // SeqCst (Release would do): the result it announces is read under its own lock.
     SHARED.stopping.store(true, Ordering::SeqCst);
     drop(r);
     let _g = SHARED.sleep.lock().unwrap_or_else(|e| e.into_inner());
@@ -110,6 +121,8 @@ pub(super) fn stop(result: Result<Option<i32>, String>) {
 }
 
 pub(super) fn stopping() -> bool {
+    // SeqCst (Acquire would do): see `stop`. A thread that reads it late stops one slice
+    // later; a sleeping one is woken by `stop` under the sleep lock.
     SHARED.stopping.load(Ordering::SeqCst)
 }
 
@@ -168,6 +181,8 @@ pub(super) fn queue_lengths() -> Vec<usize> {
 
 /// Set how many scheduler threads run processes (at least one, at most all); the old count.
 pub(super) fn set_online(n: usize) -> usize {
+    // SeqCst (Relaxed would do): settings, each one value on its own; threads that are
+    // asleep are woken below and read the new count.
     let threads = SHARED.threads.load(Ordering::SeqCst).max(1);
     let old = SHARED.online.swap(n.clamp(1, threads), Ordering::SeqCst);
     let _g = SHARED.sleep.lock().unwrap_or_else(|e| e.into_inner());
@@ -177,6 +192,7 @@ pub(super) fn set_online(n: usize) -> usize {
 
 /// Scheduler threads that run processes.
 pub(super) fn online() -> usize {
+    // SeqCst (Relaxed would do): see `set_online`.
     let threads = SHARED.threads.load(Ordering::SeqCst).max(1);
     SHARED.online.load(Ordering::SeqCst).min(threads)
 }
@@ -196,15 +212,18 @@ fn work_visible(me: usize) -> bool {
 /// pending.
 fn idle(me: usize) {
     let g = SHARED.sleep.lock().unwrap_or_else(|e| e.into_inner());
+    // SeqCst, then a SeqCst fence before looking at the queues: the other half of the
+    // store-fence-load pattern of `notify`.
     SHARED.idle.fetch_add(1, Ordering::SeqCst);
+    std::sync::atomic::fence(Ordering::SeqCst);
     if stopping() || work_visible(me) {
+        // SeqCst: as every access to `idle` (a count; only the pattern above needs order).
         SHARED.idle.fetch_sub(1, Ordering::SeqCst);
         return;
     }
-    if SHARED.active.load(Ordering::SeqCst) == 0
-        && !super::timers::any_pending()
-        && crate::reactor::registered() == 0
-    {
+    if super::timers::none_pending_and(|| {
+        SHARED.active.load(Ordering::SeqCst) == 0 && crate::reactor::registered() == 0
+    }) {
         SHARED.idle.fetch_sub(1, Ordering::SeqCst);
         drop(g);
         if std::env::var_os("GIRDER_SCHED_DEBUG").is_some() {
@@ -226,7 +245,7 @@ fn idle(me: usize) {
     }
     release_free_memory();
     // Lost wake-ups cannot happen (a queuer that sees no idle thread queued before this
-    // thread looked), but a timer may fall due: sleep at most until then.
+    // thread looked, see `notify`), but a timer may fall due: sleep at most until then.
     let wait = super::timers::next_due_in()
         .unwrap_or(Duration::from_millis(50))
         .min(Duration::from_millis(50));
@@ -241,6 +260,8 @@ fn idle(me: usize) {
 fn scheduler(me: usize, queues: [Worker<u64>; LEVELS]) {
     LOCAL.with(|q| *q.borrow_mut() = Some(queues));
     while !stopping() {
+        // Relaxed: a setting; a thread that sees a change late runs (or sleeps) one more
+        // slice, or 50 ms, before it follows.
         if me >= SHARED.online.load(Ordering::Relaxed) {
             let g = SHARED.sleep.lock().unwrap_or_else(|e| e.into_inner());
             let _g = SHARED
@@ -257,6 +278,9 @@ fn scheduler(me: usize, queues: [Worker<u64>; LEVELS]) {
         let Some(slot) = table::get(id) else {
             continue;
         };
+        // Relaxed: `priority` is a hint (see `make_runnable`); `low_skips` is touched only by
+        // the thread that took the process from a queue, and the queues' own
+        // synchronisation orders one such thread before the next.
         if Priority::from_u8(slot.priority.load(Ordering::Relaxed)) == Priority::Low
             && slot.low_skips.fetch_add(1, Ordering::Relaxed) < LOW_SKIPS
         {
@@ -275,6 +299,8 @@ fn scheduler(me: usize, queues: [Worker<u64>; LEVELS]) {
 /// it stopped.
 pub(super) fn run_threads(threads: usize) -> Result<Option<i32>, String> {
     let threads = threads.max(1);
+    // SeqCst (Relaxed would do): before any scheduler thread is spawned, which orders it
+    // before everything those threads do.
     SHARED.threads.store(threads, Ordering::SeqCst);
     let queues: Vec<[Worker<u64>; LEVELS]> = (0..threads)
         .map(|_| [Worker::new_fifo(), Worker::new_fifo(), Worker::new_fifo()])
@@ -323,6 +349,8 @@ fn release_free_memory() {
         static LAST: AtomicU64 = AtomicU64::new(0);
         static EPOCH: LazyLock<std::time::Instant> = LazyLock::new(std::time::Instant::now);
         let now = EPOCH.elapsed().as_millis() as u64 + 1000;
+        // Relaxed: a time stamp on its own; the compare-and-swap makes one thread win, and
+        // a stale value only delays or repeats a harmless malloc_trim.
         let last = LAST.load(Ordering::Relaxed);
         if now - last >= 1000
             && LAST

@@ -151,6 +151,7 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// A fresh process number.
 pub fn new_id() -> u64 {
+    // Relaxed: only uniqueness matters, which any read-modify-write of one atomic gives.
     NEXT_ID.fetch_add(1, Ordering::Relaxed)
 }
 

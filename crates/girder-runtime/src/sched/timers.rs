@@ -65,6 +65,9 @@ fn update_next_due(t: &Timers) {
         .wheel
         .next_tick()
         .map_or(u64::MAX, |tick| tick * 1_000_000);
+    // SeqCst (Relaxed would do: it is written under the lock, and a stale value only makes
+    // `fire_due` take the lock for nothing or a sleeping thread wake up to 50 ms late, as
+    // its wait is capped).
     NEXT_DUE.store(due, Ordering::SeqCst);
 }
 
@@ -74,6 +77,7 @@ fn add(at: Instant, action: Action) -> u64 {
     let id = t.next_id;
     t.wheel.insert(tick_of(at), id);
     t.pending.insert(id, (at, action));
+    // SeqCst: a hint, see `update_next_due`.
     NEXT_DUE.fetch_min(tick_of(at) * 1_000_000, Ordering::SeqCst);
     id
 }
@@ -95,6 +99,7 @@ pub fn add_with_id(id: u64, ms: u64, to: Result<u64, girder_term::Atom>, msg: Ow
     let mut t = lock();
     t.wheel.insert(tick_of(at), id);
     t.pending.insert(id, (at, action));
+    // SeqCst: a hint, see `update_next_due`.
     NEXT_DUE.fetch_min(tick_of(at) * 1_000_000, Ordering::SeqCst);
 }
 
@@ -136,13 +141,20 @@ pub fn cancel(id: u64) -> Option<u64> {
     Some(left)
 }
 
-/// Whether any timer is pending.
-pub fn any_pending() -> bool {
-    NEXT_DUE.load(Ordering::SeqCst) != u64::MAX
+/// True when no timer is pending and `idle()` holds, both seen at one instant: under the
+/// timers' lock, which [`fire_due`] holds while it moves due timers out of `pending` and
+/// counts them in `active`, and [`add`] while it arms one.
+/// Reading the two separately races: a thread could see no activity, then no timer because
+/// another thread had just fired the last one and delivered it (`active` up, then down
+/// again once the woken process waits on a new timer), and stop a VM that still has work.
+pub fn none_pending_and(idle: impl FnOnce() -> bool) -> bool {
+    let t = lock();
+    t.pending.is_empty() && idle()
 }
 
 /// How long until the next timer, if any.
 pub fn next_due_in() -> Option<Duration> {
+    // SeqCst: a hint, see `update_next_due` (only bounds a sleep).
     let due = NEXT_DUE.load(Ordering::SeqCst);
     (due != u64::MAX).then(|| Duration::from_nanos(due.saturating_sub(nanos(Instant::now()))))
 }
@@ -150,6 +162,7 @@ pub fn next_due_in() -> Option<Duration> {
 /// Fire every due timer.
 pub fn fire_due() {
     let now = Instant::now();
+    // SeqCst: a hint, see `update_next_due`; the wheel, under the lock, decides.
     if NEXT_DUE.load(Ordering::SeqCst) > nanos(now) {
         return;
     }
@@ -165,6 +178,7 @@ pub fn fire_due() {
         }
         // Until they are delivered, fired timers count as activity: an idle thread must not
         // conclude that nothing can run while no timer is pending and no process queued.
+        // SeqCst, under the lock: see `none_pending_and`.
         super::run::SHARED
             .active
             .fetch_add(due.len(), Ordering::SeqCst);
@@ -185,5 +199,8 @@ pub fn fire_due() {
             }
         }
     }
+    // After the deliveries, which counted the woken processes in `active` first: `active`
+    // only reaches 0 when nothing runs (SeqCst like every access to `active`, which also
+    // makes one total order of its changes; every reader that decides on it holds a lock).
     super::run::SHARED.active.fetch_sub(fired, Ordering::SeqCst);
 }

@@ -242,12 +242,20 @@ pub fn append(h: &mut impl Alloc, src: Term, tail: &[u8], tail_bits: usize) -> T
     let old = grow_buf(src);
     if let Some(buf) = old
         && need <= buf.capacity()
+        // Acquire (Relaxed would do): `shared` is set by the thread of the process whose
+        // heap holds the copied view, before the copy can reach another process (through
+        // a lock); while it is false every view is this process's, so no thread but this
+        // one sets it.
         && (k == 0 || !buf.shared.load(atomic::Ordering::Acquire))
         && buf
             .used
             .compare_exchange(
                 size,
                 new_size,
+                // AcqRel (Relaxed would do): the compare-and-swap only decides which of two
+                // appenders owns the bits past `used`; bytes written there reach other
+                // threads inside a message or an ETS object, whose lock orders them. On
+                // failure nothing is read: Relaxed.
                 atomic::Ordering::AcqRel,
                 atomic::Ordering::Relaxed,
             )
@@ -536,6 +544,7 @@ pub(crate) unsafe fn retain_refc(obj: *const u64) {
         let owner = *obj.add(3);
         if owner & GROWABLE != 0 {
             let buf = (owner & !GROWABLE) as *const GrowBuf;
+            // Release (Relaxed would do): see `append`.
             (*buf).shared.store(true, atomic::Ordering::Release);
             Arc::increment_strong_count(buf);
         } else {

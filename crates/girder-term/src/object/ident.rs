@@ -64,6 +64,7 @@ static NEXT_REF: AtomicU64 = AtomicU64::new(1);
 
 /// A new local reference, unique in this OS process.
 pub fn make_ref(h: &mut impl Alloc) -> Term {
+    // Relaxed: only uniqueness matters, which any read-modify-write of one atomic gives.
     let c = NEXT_REF.fetch_add(1, Ordering::Relaxed);
     let ids = [(c & 0x3_ffff) as u32, (c >> 18) as u32, (c >> 50) as u32];
     local_ref(h, &RefIds::new(&ids).expect("three ids"))
