@@ -668,10 +668,8 @@ impl<'a> Loader<'a> {
                 for pair in items.chunks(2) {
                     table.push((self.term(&pair[0])?, self.label(&pair[1])?));
                 }
-                // Immediates compare by word: sort them for a binary search.
-                if table.iter().all(|(t, _)| t.is_immediate()) {
-                    table.sort_by_key(|(t, _)| t.raw());
-                }
+                // Immediates compare by word: sorted first for a binary search.
+                crate::instr::sort_select_table(&mut table);
                 Instr::SelectVal {
                     arg: self.src(&a[0])?,
                     fail: self.label(&a[1])?,
