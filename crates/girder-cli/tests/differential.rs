@@ -19,9 +19,10 @@
 //! The seeds are fixed so a failure reproduces; `GIRDER_DIFF_SEED=N` (first seed) and
 //! `GIRDER_DIFF_COUNT=N` (number of modules) explore others, e.g.
 //! `GIRDER_DIFF_SEED=1000 GIRDER_DIFF_COUNT=300 cargo test --release -p girder-cli --test
-//! differential`; `GIRDER_DIFF_KEEP=1` keeps the programs that pass too (under
-//! `target/test-scratch/`). A failure names the seed, the engine that diverged, the first differing
-//! line, and the path and text of the generated program.
+//! differential`; `GIRDER_DIFF_GC_STRESS=1` adds a JIT run with `GIRDER_GC_STRESS=1`;
+//! `GIRDER_DIFF_KEEP=1` keeps the programs that pass too (under `target/test-scratch/`).
+//! A failure names the seed, the engine that diverged, the first differing line, and the
+//! path and text of the generated program.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -879,6 +880,8 @@ impl Gen {
             items.into_iter().unzip()
         };
         match kind {
+            // Numbers mostly bound to variables, so arithmetic happens at run time.
+            Kind::Int | Kind::Float if self.rng.chance(1, 2) => var(self, binds, guards, kind),
             Kind::Int => {
                 let l = int_lit(&mut self.rng);
                 (l.clone(), l)
@@ -1319,18 +1322,75 @@ fn program(seed: u64) -> (String, String) {
         }
         g.workers.push(Callee { name, params });
     }
+    // Every operator on operands around the boundaries, at run time.
+    for _ in 0..12 {
+        let a = boundary(&mut g.rng);
+        let b = if g.rng.chance(1, 3) {
+            g.rng.pick(&["1", "-1", "2", "1.0", "0"]).to_string()
+        } else {
+            boundary(&mut g.rng)
+        };
+        calls.push(format!("fun() -> ops({a}, {b}) end"));
+    }
     let text = format!(
         "-module({module}).\n-export([main/0]).\n-compile([nowarn_unused_vars, nowarn_unused_function]).\n\n\
          main() ->\n    lists:foreach(fun({{I, F}}) -> show(I, F) end,\n        \
          lists:zip(lists:seq(1, {n}), [\n        {calls}])).\n\n\
          show(I, F) ->\n    R = try F() catch C:E -> {{C, E}} end,\n    io:format(\"~p~n\", [{{I, R}}]).\n\n\
-         {functions}\n",
+         {OPS}\n\n{functions}\n",
         n = calls.len(),
         calls = calls.join(",\n        "),
         functions = functions.join("\n\n"),
     );
     (module, text)
 }
+
+/// An operand for `ops/2`: an integer at a boundary (girder's smalls end at ±2^59), or a
+/// float, or now and then not a number.
+fn boundary(rng: &mut Rng) -> String {
+    match rng.below(8) {
+        0..=4 => {
+            let bits = *rng.pick(&[59u32, 59, 59, 60, 63, 64, 31, 53]);
+            let v = (1i128 << bits) + rng.below(5) as i128 - 2;
+            let v = if rng.chance(1, 2) { -v } else { v };
+            v.to_string()
+        }
+        5 => rng.pick(&["0", "1", "-1", "7"]).to_string(),
+        6 => rng.pick(&FLOATS).to_string(),
+        _ => rng.pick(&["a", "[]", "{1}", "<<1>>"]).to_string(),
+    }
+}
+
+/// The operators, each of its own function, on the arguments of `ops/2`.
+const OPS: &str = "ops(A, B) ->
+    [t(fun() -> A + B end), t(fun() -> A - B end), t(fun() -> A * B end),
+     t(fun() -> A div B end), t(fun() -> A rem B end), t(fun() -> A / B end),
+     t(fun() -> A band B end), t(fun() -> A bor B end), t(fun() -> A bxor B end),
+     t(fun() -> -A end), t(fun() -> A + 1 end), t(fun() -> A - 1 end), t(fun() -> 1 - A end),
+     t(fun() -> A bsl 1 end), t(fun() -> A bsr 1 end), t(fun() -> A bsl 70 end),
+     t(fun() -> X = A + B, Y = X - B, {X, Y, Y =:= A, Y == A} end),
+     t(fun() -> max(A, B) end), t(fun() -> abs(A) end),
+     A < B, A >= B, A > B, A =< B, A == B, A /= B, A =:= B, A =/= B,
+     A < 0, A >= 1, A =:= 1, A == 1, A == 1.0, A > 576460752303423487,
+     cmp(A, B), cmp(B, A), sel(A), t(fun() -> <<A:64, B:72/signed>> end)].
+
+t(F) -> try F() catch C:R -> {C, R} end.
+
+cmp(A, B) when A =:= B -> exact;
+cmp(A, B) when A == B -> equal;
+cmp(A, B) when A < B, is_integer(A) -> less_int;
+cmp(A, B) when A < B -> less;
+cmp(A, B) when A >= B -> greater;
+cmp(_, _) -> none.
+
+sel(576460752303423487) -> max_small;
+sel(576460752303423488) -> min_big;
+sel(-576460752303423488) -> min_small;
+sel(-576460752303423489) -> max_negbig;
+sel(1) -> one;
+sel(1.0) -> one_float;
+sel(0) -> zero;
+sel(_) -> other.";
 
 /// One engine's run of `module:main()`.
 fn run(engine: &str, dir: &Path, module: &str) -> Captured {
@@ -1342,6 +1402,9 @@ fn run(engine: &str, dir: &Path, module: &str) -> Captured {
             c.args(["-emu_flavor", "emu"]);
         } else {
             c.env("GIRDER_JIT_THRESHOLD", "0");
+        }
+        if engine.ends_with("GC stress") {
+            c.env("GIRDER_GC_STRESS", "1");
         }
         c
     };
@@ -1386,7 +1449,11 @@ fn check(seed: u64) -> Result<usize, String> {
         )));
     }
     let expected = String::from_utf8_lossy(&erl.stdout).into_owned();
-    for engine in ["girder emu", "girder jit"] {
+    let mut engines = vec!["girder emu", "girder jit"];
+    if std::env::var_os("GIRDER_DIFF_GC_STRESS").is_some() {
+        engines.push("girder jit GC stress");
+    }
+    for engine in engines {
         let got = run(engine, &dir, &module);
         let out = String::from_utf8_lossy(&got.stdout);
         if got.exit == Exit::Code(0) && out == expected {
