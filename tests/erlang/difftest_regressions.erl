@@ -17,6 +17,15 @@ neg(X) -> -X.
 fneg(X) when is_float(X) -> -X.
 fneg_mul(X) when is_float(X) -> Y = X * 2.0, -Y.
 
+%% A size the compiler folds into a constant past 64 bits: `bs_test_tail2` gets a big
+%% operand; the module loads and the match fails.
+huge_tail(B) ->
+    N = 10376293541461622785,
+    case B of
+        <<_:N/binary>> -> yes;
+        _ -> no
+    end.
+
 main() ->
     io:format("~p~n", [[sel(X) || X <- [[], -4, 7, 4, 16450545745838583554535738268592894885,
                                         -16450545745838583554535738268592894885,
@@ -28,4 +37,5 @@ main() ->
                         || F <- [fun list_to_binary/1, fun iolist_to_binary/1,
                                  fun erlang:list_to_bitstring/1],
                            X <- [<<7>>, [<<7>>], <<1:3>>, [<<1:3>>], [], 7]]]),
+    io:format("~p~n", [[huge_tail(<<>>), huge_tail(<<1, 2>>)]]),
     ok.

@@ -535,7 +535,8 @@ pub enum Instr {
     BsTestTail {
         fail: Label,
         ctx: Src,
-        bits: u32,
+        /// `u64::MAX` for a size past 64 bits, which no binary has.
+        bits: u64,
     },
     BsTestUnit {
         fail: Label,

@@ -1339,7 +1339,7 @@ pub(crate) fn step(
         }
         Instr::BsTestTail { fail, ctx, bits } => {
             let ms = match_state(p.get(*ctx))?;
-            if obj::match_end(ms) - obj::match_position(ms) != *bits as usize {
+            if (obj::match_end(ms) - obj::match_position(ms)) as u64 != *bits {
                 *pc = *fail as usize;
             }
         }

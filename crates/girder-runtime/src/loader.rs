@@ -982,7 +982,11 @@ impl<'a> Loader<'a> {
             op::bs_test_tail2 => Instr::BsTestTail {
                 fail: self.label(&a[0])?,
                 ctx: self.src(&a[1])?,
-                bits: self.unsigned(&a[2])?,
+                bits: match &a[2] {
+                    Operand::Unsigned(n) => *n,
+                    Operand::BigInt(_) => u64::MAX,
+                    other => return Err(format!("expected a number, got {other:?}")),
+                },
             },
             op::bs_test_unit => Instr::BsTestUnit {
                 fail: self.label(&a[0])?,
