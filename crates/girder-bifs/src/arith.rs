@@ -230,7 +230,8 @@ fn abs(p: &mut Process, a: &[Term]) -> BifResult {
     match num(a[0]) {
         Some(Num::Small(x)) => Ok(obj::integer_from_i128(&mut p.heap, (x as i128).abs())),
         Some(Num::Big(b)) => Ok(int(p, b.abs())),
-        Some(Num::Float(f)) => float_result(p, f.abs()),
+        // As OTP: only a float below zero is negated, so abs(-0.0) is -0.0.
+        Some(Num::Float(f)) => float_result(p, if f < 0.0 { -f } else { f }),
         None => Err(BifError::BADARG),
     }
 }

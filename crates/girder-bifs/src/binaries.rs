@@ -13,7 +13,7 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "binary_to_list", 1, binary_to_list),
     ("erlang", "binary_to_list", 3, binary_to_list3),
     ("erlang", "iolist_to_iovec", 1, iolist_to_iovec),
-    ("erlang", "list_to_binary", 1, iolist_to_binary),
+    ("erlang", "list_to_binary", 1, list_to_binary),
     ("erlang", "iolist_to_binary", 1, iolist_to_binary),
     ("erlang", "iolist_size", 1, iolist_size),
     ("erlang", "binary_part", 2, binary_part2),
@@ -292,6 +292,14 @@ pub(crate) fn iolist_bytes(t: Term, out: &mut Vec<u8>) -> Result<(), BifError> {
         }
     }
     Ok(())
+}
+
+/// `list_to_binary/1`: as `iolist_to_binary/1`, but a binary itself is no list (`badarg`).
+fn list_to_binary(p: &mut Process, a: &[Term]) -> BifResult {
+    if obj::is_binary(a[0]) {
+        return Err(BifError::BADARG);
+    }
+    iolist_to_binary(p, a)
 }
 
 fn iolist_to_binary(p: &mut Process, a: &[Term]) -> BifResult {

@@ -192,7 +192,9 @@ fn read_nested(r: &mut Reader<'_>, depth: u32) -> Result<Operand> {
     Ok(match tag {
         Tag::U => match value {
             Value::Small(n) => Operand::Unsigned(n),
-            Value::Bytes(_) => return Err(crate::Error::new(at, "`u` operand too large")),
+            // Wider than 64 bits: OTP's compiler folds a huge constant size into
+            // `bs_test_tail2`, say. Kept as the (non-negative) big integer it is.
+            Value::Bytes(b) => Operand::BigInt(BigInt::from_bytes_be(Sign::Plus, &b)),
         },
         Tag::I => match value {
             Value::Small(n) => Operand::Int(n as i64),

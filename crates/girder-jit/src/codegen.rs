@@ -876,8 +876,10 @@ impl Emitter<'_> {
                 self.goto(offset + 1);
             }
             Instr::FNegate { src, dst } => {
+                // As OTP: 0.0 - X (so negating 0.0 gives 0.0, not -0.0).
                 let f = self.load_fr(*src);
-                let n = self.b.ins().fneg(f);
+                let zero = self.b.ins().f64const(0.0);
+                let n = self.b.ins().fsub(zero, f);
                 self.store_fr(*dst, n);
                 self.goto(offset + 1);
             }

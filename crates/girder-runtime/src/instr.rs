@@ -16,6 +16,31 @@ pub type Label = u32;
 /// "No label": a failing test raises instead of jumping (generic label 0).
 pub const NO_LABEL: Label = u32::MAX;
 
+/// Order a `select_val` table for [`select_val_target`]: the immediates first, sorted by
+/// word for a binary search, then the boxed values (bignums, floats), in any order.
+pub fn sort_select_table(table: &mut [(Term, Label)]) {
+    table.sort_by_key(|(t, _)| (!t.is_immediate(), t.raw()));
+}
+
+/// Where `select_val` on `v` goes in a table ordered by [`sort_select_table`] (`None`: the
+/// fail label). An immediate equals no boxed value (boxed numbers are never in the small
+/// range), so it is looked up among the immediates only; a boxed value among the others.
+pub fn select_val_target(table: &[(Term, Label)], v: Term) -> Option<Label> {
+    let immediates = table.partition_point(|(t, _)| t.is_immediate());
+    if v.is_immediate() {
+        let table = &table[..immediates];
+        table
+            .binary_search_by_key(&v.raw(), |(t, _)| t.raw())
+            .ok()
+            .map(|i| table[i].1)
+    } else {
+        table[immediates..]
+            .iter()
+            .find(|(t, _)| girder_term::compare::eq_exact(*t, v))
+            .map(|(_, l)| *l)
+    }
+}
+
 /// A source operand packed in one word: an X or Y register, or a term.
 ///
 /// Terms never have primary tag `00`, so that pattern marks registers: bit 2 says Y, the
@@ -519,7 +544,8 @@ pub enum Instr {
     BsTestTail {
         fail: Label,
         ctx: Src,
-        bits: u32,
+        /// `u64::MAX` for a size past 64 bits, which no binary has.
+        bits: u64,
     },
     BsTestUnit {
         fail: Label,

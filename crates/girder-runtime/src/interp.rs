@@ -987,19 +987,7 @@ pub(crate) fn step(
             branch!(ok, fail)
         }
         Instr::SelectVal { arg, fail, table } => {
-            let v = p.get(*arg);
-            let target = if v.is_immediate() && table.first().is_some_and(|(t, _)| t.is_immediate())
-            {
-                table
-                    .binary_search_by_key(&v.raw(), |(t, _)| t.raw())
-                    .ok()
-                    .map(|i| table[i].1)
-            } else {
-                table
-                    .iter()
-                    .find(|(t, _)| compare::eq_exact(*t, v))
-                    .map(|(_, l)| *l)
-            };
+            let target = crate::instr::select_val_target(table, p.get(*arg));
             *pc = target.unwrap_or(*fail) as usize;
         }
         Instr::SelectTupleArity { arg, fail, table } => {
@@ -1351,7 +1339,7 @@ pub(crate) fn step(
         }
         Instr::BsTestTail { fail, ctx, bits } => {
             let ms = match_state(p.get(*ctx))?;
-            if obj::match_end(ms) - obj::match_position(ms) != *bits as usize {
+            if (obj::match_end(ms) - obj::match_position(ms)) as u64 != *bits {
                 *pc = *fail as usize;
             }
         }
@@ -1514,7 +1502,8 @@ pub(crate) fn step(
             }
             p.fr[*dst as usize] = r;
         }
-        Instr::FNegate { src, dst } => p.fr[*dst as usize] = -p.fr[*src as usize],
+        // OTP's fnegate is `0.0 - X`: it turns 0.0 into 0.0 (the '-' BIF gives -0.0).
+        Instr::FNegate { src, dst } => p.fr[*dst as usize] = 0.0 - p.fr[*src as usize],
 
         Instr::Unsupported { opcode } => {
             let name = girder_format::opcodes::info(*opcode).map_or("?", |o| o.name);

@@ -675,10 +675,8 @@ impl<'a> Loader<'a> {
                 for pair in items.chunks(2) {
                     table.push((self.term(&pair[0])?, self.label(&pair[1])?));
                 }
-                // Immediates compare by word: sort them for a binary search.
-                if table.iter().all(|(t, _)| t.is_immediate()) {
-                    table.sort_by_key(|(t, _)| t.raw());
-                }
+                // Immediates compare by word: sorted first for a binary search.
+                crate::instr::sort_select_table(&mut table);
                 Instr::SelectVal {
                     arg: self.src(&a[0])?,
                     fail: self.label(&a[1])?,
@@ -998,7 +996,11 @@ impl<'a> Loader<'a> {
             op::bs_test_tail2 => Instr::BsTestTail {
                 fail: self.label(&a[0])?,
                 ctx: self.src(&a[1])?,
-                bits: self.unsigned(&a[2])?,
+                bits: match &a[2] {
+                    Operand::Unsigned(n) => *n,
+                    Operand::BigInt(_) => u64::MAX,
+                    other => return Err(format!("expected a number, got {other:?}")),
+                },
             },
             op::bs_test_unit => Instr::BsTestUnit {
                 fail: self.label(&a[0])?,
