@@ -82,8 +82,10 @@ fn quick_mode_runs_hello_and_fib_on_erl_and_girder() {
         [
             ("fib", "erl"),
             ("fib", "girder"),
+            ("fib", "girder-emu"),
             ("hello", "erl"),
-            ("hello", "girder")
+            ("hello", "girder"),
+            ("hello", "girder-emu")
         ],
         "{csv}"
     );
@@ -105,5 +107,5 @@ fn quick_mode_runs_hello_and_fib_on_erl_and_girder() {
     let md = std::fs::read_to_string(out.join("results.md")).expect("results.md");
     assert!(md.contains("| fib | girder |"), "{md}");
     let runs = std::fs::read_to_string(out.join("runs.csv")).expect("runs.csv");
-    assert_eq!(runs.lines().count(), 5, "{runs}");
+    assert_eq!(runs.lines().count(), 7, "{runs}");
 }
