@@ -807,56 +807,38 @@ impl Emitter<'_> {
                 export, args, dst, ..
             } if args.len() == 2
                 && export.module == Atom::ERLANG
-                && matches!(export.function, Atom::PLUS | Atom::MINUS) =>
+                && matches!(export.function, Atom::PLUS | Atom::MINUS | Atom::TIMES) =>
             {
                 let a = self.read(args[0], slow);
                 let bv = self.read(args[1], slow);
                 let small = self.both_small(a, bv);
                 self.guard(small, slow);
-                let (r, overflow) = if export.function == Atom::PLUS {
-                    let a0 = self.b.ins().iadd_imm_s(a, -(tag::SMALL as i64));
-                    self.b.ins().sadd_overflow(a0, bv)
-                } else {
-                    let (d, o) = self.b.ins().ssub_overflow(a, bv);
-                    (self.b.ins().iadd_imm_s(d, tag::SMALL as i64), o)
+                let (r, overflow) = match export.function {
+                    Atom::PLUS => {
+                        let a0 = self.b.ins().iadd_imm_s(a, -(tag::SMALL as i64));
+                        self.b.ins().sadd_overflow(a0, bv)
+                    }
+                    Atom::MINUS => {
+                        let (d, o) = self.b.ins().ssub_overflow(a, bv);
+                        (self.b.ins().iadd_imm_s(d, tag::SMALL as i64), o)
+                    }
+                    _ => {
+                        // (a) * (b << 4) is the product shifted into place; it overflows
+                        // 64 bits exactly when the product is not a small integer.
+                        let av = self.b.ins().sshr_imm_s(a, 4);
+                        let b0 = self.b.ins().iadd_imm_s(bv, -(tag::SMALL as i64));
+                        let (prod, o) = self.b.ins().smul_overflow(av, b0);
+                        (self.b.ins().iadd_imm_s(prod, tag::SMALL as i64), o)
+                    }
                 };
                 let fine = self.b.ins().icmp_imm_s(IntCC::Equal, overflow, 0);
                 self.guard(fine, slow);
                 self.write(*dst, r, slow);
                 self.goto(offset + 1);
             }
-            Instr::Bif {
-                export, args, dst, ..
-            }
-            | Instr::GcBif {
-                export, args, dst, ..
-            } if args.len() == 2
-                && export.module == Atom::ERLANG
-                && export.function == Atom::TIMES =>
-            {
-                let a = self.read(args[0], slow);
-                let bv = self.read(args[1], slow);
-                let small = self.both_small(a, bv);
-                self.guard(small, slow);
-                // (a) * (b << 4) is the product shifted into place; it overflows 64 bits
-                // exactly when the product is not a small integer.
-                let av = self.b.ins().sshr_imm_s(a, 4);
-                let b0 = self.b.ins().iadd_imm_s(bv, -(tag::SMALL as i64));
-                let (prod, overflow) = self.b.ins().smul_overflow(av, b0);
-                let fine = self.b.ins().icmp_imm_s(IntCC::Equal, overflow, 0);
-                self.guard(fine, slow);
-                let r = self.b.ins().iadd_imm_s(prod, tag::SMALL as i64);
-                self.write(*dst, r, slow);
-                self.goto(offset + 1);
-            }
             Instr::FLoad { src, dst } => {
                 let t = self.read(*src, slow);
-                let boxed = self.is_primary(t, tag::BOXED);
-                self.guard(boxed, slow);
-                let h = self.header(t);
-                let is_float = self.b.ins().icmp_imm_s(IntCC::Equal, h, FLOAT_HEADER);
-                self.guard(is_float, slow);
-                let f = self.b.ins().load(F64, F, t, 8 - tag::BOXED as i32);
+                let f = self.unbox_float(t, slow);
                 self.store_fr(*dst, f);
                 self.goto(offset + 1);
             }
@@ -917,12 +899,7 @@ impl Emitter<'_> {
                 self.store_fr(*dst, f);
                 self.b.ins().jump(done, &[]);
                 self.b.switch_to_block(not_int);
-                let boxed = self.is_primary(t, tag::BOXED);
-                self.guard(boxed, slow);
-                let h = self.header(t);
-                let is_float = self.b.ins().icmp_imm_s(IntCC::Equal, h, FLOAT_HEADER);
-                self.guard(is_float, slow);
-                let f = self.b.ins().load(F64, F, t, 8 - tag::BOXED as i32);
+                let f = self.unbox_float(t, slow);
                 self.store_fr(*dst, f);
                 self.b.ins().jump(done, &[]);
             }
@@ -931,7 +908,17 @@ impl Emitter<'_> {
         true
     }
 
-    /// The float register base (loaded at the first use in the current instruction).
+    /// The value of the float term `t` (the slow path for anything else).
+    fn unbox_float(&mut self, t: Value, slow: Block) -> Value {
+        let boxed = self.is_primary(t, tag::BOXED);
+        self.guard(boxed, slow);
+        let h = self.header(t);
+        let is_float = self.b.ins().icmp_imm_s(IntCC::Equal, h, FLOAT_HEADER);
+        self.guard(is_float, slow);
+        self.b.ins().load(F64, F, t, 8 - tag::BOXED as i32)
+    }
+
+    /// The float register base.
     fn fr(&mut self) -> Value {
         self.b.ins().load(I64, F, self.ctx, ctx_offsets::FR)
     }
