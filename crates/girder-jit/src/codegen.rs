@@ -99,6 +99,7 @@ pub fn compile(
         result,
         trampolines: Vec::new(),
         inline: 0,
+        overflow_ops: has_overflow_ops(isa),
     };
     e.emit_shared_blocks();
     for offset in start..end {
@@ -178,6 +179,8 @@ fn dump_wanted(module: &Module, range: &FunctionRange) -> bool {
 }
 
 struct Emitter<'a> {
+    /// The target lowers Cranelift's `s*_overflow` instructions (riscv64 does not yet).
+    overflow_ops: bool,
     b: FunctionBuilder<'a>,
     module: &'a Module,
     start: Label,
@@ -216,7 +219,54 @@ fn cp_word(code: u32, offset: u32) -> i64 {
     ((u64::from(code) << 34) | (u64::from(offset) << 2)) as i64
 }
 
+/// Whether Cranelift lowers `sadd_overflow`/`ssub_overflow`/`smul_overflow` for `isa`.
+fn has_overflow_ops(isa: &dyn TargetIsa) -> bool {
+    use target_lexicon::Architecture;
+    matches!(
+        isa.triple().architecture,
+        Architecture::X86_64 | Architecture::Aarch64(_)
+    )
+}
+
 impl Emitter<'_> {
+    /// `a + b` and a flag, non-zero when the signed 64-bit sum overflowed.
+    fn add_overflow(&mut self, a: Value, b: Value) -> (Value, Value) {
+        if self.overflow_ops {
+            return self.b.ins().sadd_overflow(a, b);
+        }
+        // Overflow iff both operands differ in sign from the result.
+        let r = self.b.ins().iadd(a, b);
+        let ra = self.b.ins().bxor(a, r);
+        let rb = self.b.ins().bxor(b, r);
+        let both = self.b.ins().band(ra, rb);
+        (r, self.b.ins().icmp_imm_s(IntCC::SignedLessThan, both, 0))
+    }
+
+    /// `a - b` and a flag, non-zero when the signed 64-bit difference overflowed.
+    fn sub_overflow(&mut self, a: Value, b: Value) -> (Value, Value) {
+        if self.overflow_ops {
+            return self.b.ins().ssub_overflow(a, b);
+        }
+        // Overflow iff the operands differ in sign and the result's sign differs from `a`.
+        let r = self.b.ins().isub(a, b);
+        let ab = self.b.ins().bxor(a, b);
+        let ar = self.b.ins().bxor(a, r);
+        let both = self.b.ins().band(ab, ar);
+        (r, self.b.ins().icmp_imm_s(IntCC::SignedLessThan, both, 0))
+    }
+
+    /// `a * b` and a flag, non-zero when the signed 64-bit product overflowed.
+    fn mul_overflow(&mut self, a: Value, b: Value) -> (Value, Value) {
+        if self.overflow_ops {
+            return self.b.ins().smul_overflow(a, b);
+        }
+        // The 128-bit product fits in 64 bits iff its high half is the low half's sign.
+        let lo = self.b.ins().imul(a, b);
+        let hi = self.b.ins().smulhi(a, b);
+        let sign = self.b.ins().sshr_imm_s(lo, 63);
+        (lo, self.b.ins().icmp(IntCC::NotEqual, hi, sign))
+    }
+
     fn emit_shared_blocks(&mut self) {
         self.forget();
         // dispatch(pc): the entries are the instructions control can come back to from
@@ -816,10 +866,10 @@ impl Emitter<'_> {
                 let (r, overflow) = match export.function {
                     Atom::PLUS => {
                         let a0 = self.b.ins().iadd_imm_s(a, -(tag::SMALL as i64));
-                        self.b.ins().sadd_overflow(a0, bv)
+                        self.add_overflow(a0, bv)
                     }
                     Atom::MINUS => {
-                        let (d, o) = self.b.ins().ssub_overflow(a, bv);
+                        let (d, o) = self.sub_overflow(a, bv);
                         (self.b.ins().iadd_imm_s(d, tag::SMALL as i64), o)
                     }
                     _ => {
@@ -827,7 +877,7 @@ impl Emitter<'_> {
                         // 64 bits exactly when the product is not a small integer.
                         let av = self.b.ins().sshr_imm_s(a, 4);
                         let b0 = self.b.ins().iadd_imm_s(bv, -(tag::SMALL as i64));
-                        let (prod, o) = self.b.ins().smul_overflow(av, b0);
+                        let (prod, o) = self.mul_overflow(av, b0);
                         (self.b.ins().iadd_imm_s(prod, tag::SMALL as i64), o)
                     }
                 };
