@@ -111,6 +111,9 @@ pub fn select_engine(flavor: Option<&str>, perf_map: bool) {
     if flavor == Some("emu") {
         return;
     }
+    if std::env::var_os("GIRDER_JIT_STATS").is_some_and(|v| v == "2") {
+        girder_runtime::engine::step_profile::ON.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     #[cfg(feature = "jit")]
     {
         if girder_jit::install()
@@ -131,6 +134,7 @@ fn jit_stats() {
     }
     #[cfg(feature = "jit")]
     eprintln!("{}", girder_jit::STATS.summary());
+    eprint!("{}", girder_runtime::engine::step_profile::report());
     #[cfg(not(feature = "jit"))]
     eprintln!("girder jit: not built in (interpreted everything)");
 }

@@ -31,7 +31,7 @@ use cranelift_codegen::ir::{
     UserFuncName, Value,
 };
 use cranelift_codegen::isa::{CallConv, TargetIsa};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Switch};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Switch, Variable};
 use girder_runtime::engine::{Helper, ctx_offsets, process_offsets as po, status, step};
 use girder_runtime::instr::{CmpOp, Dst, FOp, Instr, Label, NO_LABEL, Src, SrcKind, TypeTest};
 use girder_runtime::module::{FunctionRange, Module};
@@ -79,9 +79,11 @@ pub fn compile(
     b.switch_to_block(entry);
     let params = b.block_params(entry).to_vec();
     let ctx = params[0];
-    let flags = MemFlagsData::trusted();
-    let _ = flags;
-    b.ins().jump(dispatch, &[BlockArg::Value(params[1])]);
+    // The process and its X registers are fixed for the whole slice: loaded once here,
+    // in the block that dominates every other.
+    let p = b.ins().load(I64, F, ctx, ctx_offsets::PROCESS);
+    let x = b.ins().load(I64, F, ctx, ctx_offsets::X);
+    let cached = CACHED.map(|(offset, written)| (offset, written, b.declare_var(I64)));
 
     let mut e = Emitter {
         b,
@@ -90,8 +92,9 @@ pub fn compile(
         end,
         blocks,
         ctx,
-        p: None,
-        x: None,
+        p,
+        x,
+        cached,
         helper_sig,
         native_sig,
         dispatch,
@@ -101,6 +104,8 @@ pub fn compile(
         inline: 0,
         overflow_ops: has_overflow_ops(isa),
     };
+    e.sync_in();
+    e.b.ins().jump(e.dispatch, &[BlockArg::Value(params[1])]);
     e.emit_shared_blocks();
     for offset in start..end {
         let block = e.blocks[(offset - start) as usize];
@@ -186,12 +191,13 @@ struct Emitter<'a> {
     start: Label,
     end: Label,
     blocks: Vec<Block>,
-    /// The context: the one value live across instructions (everything else is reloaded
-    /// from it, so calls spill nothing).
+    /// The context.
     ctx: Value,
-    /// The process and X register base, loaded once per instruction when first needed.
-    p: Option<Value>,
-    x: Option<Value>,
+    /// The process and X register base, loaded once at entry.
+    p: Value,
+    x: Value,
+    /// Process fields kept in variables (see [`CACHED`]).
+    cached: [(i32, bool, Variable); CACHED.len()],
     helper_sig: SigRef,
     /// Native functions' signature, for tail calls between them.
     native_sig: SigRef,
@@ -207,6 +213,22 @@ struct Emitter<'a> {
 }
 
 const F: MemFlagsData = MemFlagsData::trusted();
+
+/// Process fields native code keeps in variables (machine registers or spill slots) while
+/// it runs, with whether it writes them. They are loaded on entry and after each helper
+/// call ([`Emitter::sync_in`]) and the written ones stored back before each helper call and
+/// each exit ([`Emitter::sync_out`]): the helpers and the engine loop see memory only.
+const CACHED: [(i32, bool); 9] = [
+    (po::REDUCTIONS, true),
+    (po::CP, true),
+    (po::STACK_LOW, true),
+    (po::STACK_LEN, true),
+    (po::HEAP_TOP, true),
+    (po::STACK_PTR, false),
+    (po::STACK_CAP, false),
+    (po::HEAP_PTR, false),
+    (po::HEAP_LEN, false),
+];
 
 /// The header word of a float object (one payload word).
 const FLOAT_HEADER: i64 = (1 << 6) | ((girder_term::header::subtag::FLOAT as i64) << 2);
@@ -297,7 +319,7 @@ impl Emitter<'_> {
         self.b.switch_to_block(not_entry);
         self.store_resume(pc);
         let interpret = self.b.ins().iconst(I64, status::INTERPRET as i64);
-        self.b.ins().return_(&[interpret]);
+        self.exit(interpret);
 
         // leave(pc): another function of this module. Tail-call its native code if it has
         // some, else return to the engine loop with the resume point set.
@@ -340,13 +362,14 @@ impl Emitter<'_> {
         let go = self.b.create_block();
         self.b.ins().brif(compiled, go, &[], back, &[]);
         self.b.switch_to_block(go);
+        self.sync_out();
         self.b
             .ins()
             .return_call_indirect(self.native_sig, entry, &[self.ctx, pc]);
         self.b.switch_to_block(back);
         self.store_resume(pc);
         let left = self.b.ins().iconst(I64, status::LEFT as i64);
-        self.b.ins().return_(&[left]);
+        self.exit(left);
 
         // result(r)
         self.b.switch_to_block(self.result);
@@ -364,7 +387,7 @@ impl Emitter<'_> {
         let left = self.b.ins().iconst(I64, status::LEFT as i64);
         let stop = self.b.ins().iconst(I64, status::STOP as i64);
         let s = self.b.ins().select(is_left, left, stop);
-        self.b.ins().return_(&[s]);
+        self.exit(s);
     }
 
     /// `Process::resume = Cp(this module, pc)`.
@@ -420,13 +443,16 @@ impl Emitter<'_> {
     }
 
     fn call_helper(&mut self, h: Helper, a: Value, bv: Value) -> Value {
+        self.sync_out();
         let helpers = self.b.ins().load(I64, F, self.ctx, ctx_offsets::HELPERS);
         let fp = self.b.ins().load(I64, F, helpers, (h as u32 * 8) as i32);
         let call = self
             .b
             .ins()
             .call_indirect(self.helper_sig, fp, &[self.ctx, a, bv]);
-        self.b.inst_results(call)[0]
+        let r = self.b.inst_results(call)[0];
+        self.sync_in();
+        r
     }
 
     /// The slow path of the instruction at `offset`: run it with the step helper.
@@ -461,34 +487,66 @@ impl Emitter<'_> {
         self.b.switch_to_block(cont);
     }
 
-    /// The process pointer (loaded at the first use in the current instruction).
+    /// The process pointer.
     fn p(&mut self) -> Value {
-        if let Some(p) = self.p {
-            return p;
-        }
-        let p = self.b.ins().load(I64, F, self.ctx, ctx_offsets::PROCESS);
-        self.p = Some(p);
-        p
+        self.p
     }
 
-    /// The X register base (likewise).
+    /// The X register base.
     fn x(&mut self) -> Value {
-        if let Some(x) = self.x {
-            return x;
-        }
-        let x = self.b.ins().load(I64, F, self.ctx, ctx_offsets::X);
-        self.x = Some(x);
-        x
+        self.x
     }
 
+    fn cached_var(&self, offset: i32) -> Option<(bool, Variable)> {
+        self.cached
+            .iter()
+            .find(|(o, _, _)| *o == offset)
+            .map(|&(_, w, v)| (w, v))
+    }
+
+    /// A word field of the process (from its variable when cached).
     fn load_p(&mut self, offset: i32) -> Value {
+        if let Some((_, var)) = self.cached_var(offset) {
+            return self.b.use_var(var);
+        }
         let p = self.p();
         self.b.ins().load(I64, F, p, offset)
     }
 
+    /// Set a word field of the process (its variable when cached).
     fn store_p(&mut self, v: Value, offset: i32) {
-        let p = self.p();
-        self.b.ins().store(F, v, p, offset);
+        match self.cached_var(offset) {
+            Some((true, var)) => self.b.def_var(var, v),
+            Some((false, _)) => unreachable!("native code never writes process field {offset}"),
+            None => {
+                let p = self.p();
+                self.b.ins().store(F, v, p, offset);
+            }
+        }
+    }
+
+    /// Load the cached process fields from memory.
+    fn sync_in(&mut self) {
+        for (offset, _, var) in self.cached {
+            let v = self.b.ins().load(I64, F, self.p, offset);
+            self.b.def_var(var, v);
+        }
+    }
+
+    /// Store the written cached fields to memory (before a helper call or an exit).
+    fn sync_out(&mut self) {
+        for (offset, written, var) in self.cached {
+            if written {
+                let v = self.b.use_var(var);
+                self.b.ins().store(F, v, self.p, offset);
+            }
+        }
+    }
+
+    /// Return `status` to the engine loop, with the process state in memory.
+    fn exit(&mut self, status: Value) {
+        self.sync_out();
+        self.b.ins().return_(&[status]);
     }
 
     /// The address of Y register `n`, checking it is inside the current frame.
@@ -556,7 +614,7 @@ impl Emitter<'_> {
         };
         self.store_p(cp, po::RESUME);
         let y = self.b.ins().iconst(I64, status::YIELD as i64);
-        self.b.ins().return_(&[y]);
+        self.exit(y);
         self.b.switch_to_block(cont);
     }
 
@@ -626,10 +684,6 @@ impl Emitter<'_> {
     }
 
     fn instruction(&mut self, offset: Label) {
-        // Values loaded in one instruction's first block serve all its blocks (they are
-        // dominated by it), never another instruction's.
-        self.p = None;
-        self.x = None;
         let module = self.module;
         let ins = &module.code[offset as usize];
         // The slow path: filled after the fast path (blocks are filled one at a time).
@@ -646,10 +700,7 @@ impl Emitter<'_> {
 
     /// Forget per-instruction values (before emitting a block not dominated by the current
     /// instruction's first block).
-    fn forget(&mut self) {
-        self.p = None;
-        self.x = None;
-    }
+    fn forget(&mut self) {}
 
     /// Emit `ins` inline if this engine does it inline; `false` leaves the block empty.
     fn inline_instruction(&mut self, offset: Label, ins: &Instr, slow: Block) -> bool {
@@ -702,7 +753,7 @@ impl Emitter<'_> {
                 self.b.switch_to_block(away);
                 self.store_p(cp, po::RESUME);
                 let left = self.b.ins().iconst(I64, status::LEFT as i64);
-                self.b.ins().return_(&[left]);
+                self.exit(left);
             }
             Instr::Allocate { stack, .. } if *stack <= 64 => {
                 let n = *stack;
@@ -728,6 +779,45 @@ impl Emitter<'_> {
             }
             Instr::Deallocate { n } => {
                 self.deallocate(*n, slow);
+                self.goto(offset + 1);
+            }
+            Instr::InitYregs { regs } if !regs.is_empty() => {
+                // One frame check for the deepest register, then plain stores.
+                let deepest = regs.iter().copied().max().unwrap_or(0);
+                let (_, low_idx) = self.y_addr(deepest, slow);
+                let len = self.load_p(po::STACK_LEN);
+                let ptr = self.load_p(po::STACK_PTR);
+                let top = self.b.ins().ishl_imm_s(len, 3);
+                let top = self.b.ins().iadd(ptr, top);
+                let nil = self.b.ins().iconst(I64, Term::NIL.0 as i64);
+                for &y in regs.iter() {
+                    self.b.ins().store(F, nil, top, -8 * (y as i32 + 2));
+                }
+                let low = self.load_p(po::STACK_LOW);
+                let new_low = self.b.ins().umin(low, low_idx);
+                self.store_p(new_low, po::STACK_LOW);
+                self.goto(offset + 1);
+            }
+            Instr::Trim { n, .. } => {
+                // Drop the `n` youngest Y registers: CP moves down over them.
+                let n = i64::from(*n);
+                let len = self.load_p(po::STACK_LEN);
+                let ok = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, len, n + 1);
+                self.guard(ok, slow);
+                let ptr = self.load_p(po::STACK_PTR);
+                let top = self.b.ins().ishl_imm_s(len, 3);
+                let top = self.b.ins().iadd(ptr, top);
+                let cp = self.b.ins().load(I64, F, top, -8);
+                self.b.ins().store(F, cp, top, -8 * (n as i32 + 1));
+                let new_len = self.b.ins().iadd_imm_s(len, -n);
+                self.store_p(new_len, po::STACK_LEN);
+                let cp_idx = self.b.ins().iadd_imm_s(new_len, -1);
+                let low = self.load_p(po::STACK_LOW);
+                let new_low = self.b.ins().umin(low, cp_idx);
+                self.store_p(new_low, po::STACK_LOW);
                 self.goto(offset + 1);
             }
             Instr::TestHeap { heap, .. } => {

@@ -34,7 +34,8 @@ fn host_isa() -> Result<&'static OwnedTargetIsa, String> {
 /// The Cranelift ISA for `triple` (the host's when `None`), with girder's settings.
 pub fn isa_for(triple: Option<&str>) -> Result<OwnedTargetIsa, String> {
     let mut flags = settings::builder();
-    flags.set("opt_level", "none").map_err(|e| e.to_string())?;
+    let opt = std::env::var("GIRDER_JIT_OPT").unwrap_or_else(|_| "none".into());
+    flags.set("opt_level", &opt).map_err(|e| e.to_string())?;
     // Cranelift's tail calls (one compiled function ending in a jump to another) need
     // frame pointers.
     flags

@@ -161,11 +161,53 @@ unsafe fn ctx_parts<'a>(ctx: *mut NativeCtx) -> (&'a mut NativeCtx, &'a mut Proc
     }
 }
 
+/// Instructions native code ran through the step helper, by kind, when profiling
+/// (`GIRDER_JIT_STATS=2`): where an inline fast path would pay.
+pub mod step_profile {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// Whether the step helper counts (set once at start-up).
+    pub static ON: AtomicBool = AtomicBool::new(false);
+    static COUNTS: Mutex<Option<HashMap<String, u64>>> = Mutex::new(None);
+
+    pub(super) fn count(ins: &crate::instr::Instr) {
+        let name = format!("{ins:?}");
+        let kind = name
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let mut counts = COUNTS.lock().unwrap_or_else(|e| e.into_inner());
+        *counts
+            .get_or_insert_with(HashMap::new)
+            .entry(kind)
+            .or_insert(0) += 1;
+    }
+
+    /// The counts, most frequent first, one `kind count` per line.
+    pub fn report() -> String {
+        if !ON.load(Ordering::Relaxed) {
+            return String::new();
+        }
+        let counts = COUNTS.lock().unwrap_or_else(|e| e.into_inner());
+        let mut v: Vec<_> = counts.iter().flatten().collect();
+        v.sort_by(|a, b| b.1.cmp(a.1));
+        v.iter().map(|(k, n)| format!("step {k} {n}\n")).collect()
+    }
+}
+
 unsafe extern "C" fn step_at(ctx: *mut NativeCtx, offset: u64, _: u64) -> i64 {
     // SAFETY: called by native code with its context.
     let (c, p) = unsafe { ctx_parts(ctx) };
     // SAFETY: the engine loop points `module` at a loaded module (never freed).
     let module: &'static Module = unsafe { &*c.module };
+    if step_profile::ON.load(std::sync::atomic::Ordering::Relaxed)
+        && let Some(ins) = module.code.get(offset as usize)
+    {
+        step_profile::count(ins);
+    }
     match interp::step_one(p, module, offset as usize) {
         Ok(next) => next as i64,
         Err(None) => step::LEFT,
