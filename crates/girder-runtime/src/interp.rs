@@ -307,7 +307,8 @@ pub(crate) fn settle(
         } => {
             let trace = match trace {
                 Some(t) => t,
-                None => trace::build(p, module, pc.saturating_sub(1) as Label, top),
+                // Kept raw; the list is made only if a handler asks (`build_stacktrace`).
+                None => trace::capture(p, module, pc.saturating_sub(1) as Label, top),
             };
             let raw = obj::tuple(&mut p.heap, &[Term::atom(class.atom()), trace]);
             match unwind(p) {
@@ -322,7 +323,7 @@ pub(crate) fn settle(
                 None => Some(Outcome::Raised {
                     class,
                     reason,
-                    trace,
+                    trace: trace::materialize(p, trace),
                 }),
             }
         }
@@ -1131,7 +1132,7 @@ pub(crate) fn step(
                     Some(Class::Throw) => reason,
                     Some(Class::Exit) => tagged(p, Atom::EXIT_UPPER, reason),
                     _ => {
-                        let trace = raw_trace_list(raw);
+                        let trace = raw_trace_list(p, raw);
                         let inner = obj::tuple(&mut p.heap, &[reason, trace]);
                         tagged(p, Atom::EXIT_UPPER, inner)
                     }
@@ -1159,7 +1160,7 @@ pub(crate) fn step(
             let (class, reason, raw) = (p.x[0], p.x[1], p.x[2]);
             match Class::from_term(class) {
                 Some(class) => {
-                    let trace = raw_trace_list(raw);
+                    let trace = raw_trace_list(p, raw);
                     return Err(Trap::Raise {
                         class,
                         reason,
@@ -1170,7 +1171,7 @@ pub(crate) fn step(
                 None => p.x[0] = Term::atom(Atom::BADARG),
             }
         }
-        Instr::BuildStacktrace => p.x[0] = raw_trace_list(p.x[0]),
+        Instr::BuildStacktrace => p.x[0] = raw_trace_list(p, p.x[0]),
 
         Instr::MakeFun3 { fun, dst, env } => {
             let free: Vec<Term> = env.iter().map(|e| p.get(*e)).collect();
@@ -1989,9 +1990,9 @@ fn raw_trace_parts(raw: Term) -> Option<(Class, Term)> {
 }
 
 /// The Erlang-form stack trace inside a raw trace (or the term itself if it is a list).
-fn raw_trace_list(raw: Term) -> Term {
+fn raw_trace_list(p: &mut Process, raw: Term) -> Term {
     match raw_trace_parts(raw) {
-        Some((_, list)) => list,
+        Some((_, list)) => trace::materialize(p, list),
         None if raw.is_list() || raw.is_nil() => raw,
         None => Term::NIL,
     }

@@ -227,8 +227,9 @@ impl Module {
             .filter(|f| offset < f.end)
     }
 
-    /// `(file, line)` of the instruction at `offset`, if the module has line information.
-    pub fn location_at(&self, offset: Label) -> Option<(String, u32)> {
+    /// `(file, line)` of the instruction at `offset`, if the module has line information;
+    /// the file is `None` for the module's own source, `<module>.erl`.
+    pub fn location_at(&self, offset: Label) -> Option<(Option<&str>, u32)> {
         let i = self.lines.partition_point(|&(o, _)| o <= offset);
         let (_, item) = *self.lines.get(i.checked_sub(1)?)?;
         let table = self.line_table.as_ref()?;
@@ -237,8 +238,8 @@ impl Module {
             return None;
         }
         let file = match table.names.get(loc.file as usize) {
-            Some(Some(name)) => name.clone(),
-            _ => format!("{}.erl", self.name),
+            Some(Some(name)) => Some(name.as_str()),
+            _ => None,
         };
         Some((file, loc.line))
     }

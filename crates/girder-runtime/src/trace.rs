@@ -51,9 +51,16 @@ pub enum Top {
     Clause(Atom, Atom, Term),
 }
 
-fn charlist(p: &mut Process, s: &str) -> Term {
-    let chars: Vec<Term> = s.chars().map(|c| Term::small(c as i64)).collect();
-    obj::list_from_slice(&mut p.heap, &chars, Term::NIL)
+/// The characters of `parts`, in order, as a list.
+fn charlist(p: &mut Process, parts: &[&str]) -> Term {
+    // Consed from the end: no intermediate vector.
+    let mut list = Term::NIL;
+    for part in parts.iter().rev() {
+        for c in part.chars().rev() {
+            list = obj::cons(&mut p.heap, Term::small(c as i64), list);
+        }
+    }
+    list
 }
 
 /// The modules erts preloads (`erts/preloaded`).
@@ -87,7 +94,10 @@ fn location(p: &mut Process, module: &Module, offset: Label) -> Term {
     }
     match module.location_at(offset) {
         Some((file, line)) => {
-            let file = charlist(p, &file);
+            let file = match file {
+                Some(f) => charlist(p, &[f]),
+                None => charlist(p, &[module.name.name(), ".erl"]),
+            };
             let file = obj::tuple(&mut p.heap, &[Term::atom(Atom::FILE), file]);
             let line = obj::tuple(
                 &mut p.heap,
@@ -121,13 +131,69 @@ fn caller_frame(p: &mut Process, cp: Cp) -> Option<Term> {
     frame(p, module, cp.offset().checked_sub(1)?)
 }
 
-/// Build the trace for an exception raised at `offset` of `module`.
-pub fn build(p: &mut Process, module: &Module, offset: Label, top: Top) -> Term {
+/// The first frame(s) of a trace, with everything that must be decided at the raise
+/// (the BIF's `error_info` formatter) already decided: what [`capture`] keeps.
+enum Head {
+    Here,
+    HereArgs(Term, Term),
+    HereInfo(Term),
+    Bif {
+        module: Atom,
+        function: Atom,
+        args: Term,
+        formatter: Atom,
+        cause: Option<Atom>,
+    },
+    Undef {
+        module: Atom,
+        function: Atom,
+        args: Term,
+        tail: bool,
+    },
+    Clause(Atom, Atom, Term),
+}
+
+impl Head {
+    fn of(top: Top) -> Head {
+        match top {
+            Top::Here => Head::Here,
+            Top::HereArgs(args, info) => Head::HereArgs(args, info),
+            Top::HereInfo(info) => Head::HereInfo(info),
+            Top::Bif(export, args, cause) => {
+                let (formatter, cause) = error_info_parts(export.module, cause);
+                Head::Bif {
+                    module: export.module,
+                    function: export.function,
+                    args,
+                    formatter,
+                    cause,
+                }
+            }
+            Top::Undef(export, args) | Top::UndefTail(export, args) => Head::Undef {
+                module: export.module,
+                function: export.function,
+                args,
+                tail: matches!(top, Top::UndefTail(..)),
+            },
+            Top::Clause(m, f, args) => Head::Clause(m, f, args),
+        }
+    }
+}
+
+/// The frames a [`Head`] stands for, at `offset` of `module` (`None`: the module is gone).
+fn head_frames(p: &mut Process, module: Option<&Module>, offset: Label, head: Head) -> Vec<Term> {
     let mut frames = Vec::new();
-    match top {
-        Top::Here => frames.extend(frame(p, module, offset)),
-        Top::HereArgs(args, info) => {
-            if let Some(f) = module.function_at(offset) {
+    let here = |p: &mut Process, frames: &mut Vec<Term>| {
+        if let Some(m) = module {
+            frames.extend(frame(p, m, offset));
+        }
+    };
+    match head {
+        Head::Here => here(p, &mut frames),
+        Head::HereArgs(args, info) => {
+            if let Some(module) = module
+                && let Some(f) = module.function_at(offset)
+            {
                 let function = f.function;
                 let mut loc = location(p, module, offset);
                 if info != Term::NON_VALUE {
@@ -144,8 +210,10 @@ pub fn build(p: &mut Process, module: &Module, offset: Label, top: Top) -> Term 
                 ));
             }
         }
-        Top::HereInfo(info) => {
-            if let Some(f) = module.function_at(offset) {
+        Head::HereInfo(info) => {
+            if let Some(module) = module
+                && let Some(f) = module.function_at(offset)
+            {
                 let (function, arity) = (f.function, f.arity);
                 let mut loc = obj::list_to_vec(location(p, module, offset)).unwrap_or_default();
                 loc.push(obj::tuple(
@@ -164,71 +232,93 @@ pub fn build(p: &mut Process, module: &Module, offset: Label, top: Top) -> Term 
                 ));
             }
         }
-        Top::Bif(export, args, cause) => {
-            let info = error_info(p, export.module, cause);
+        Head::Bif {
+            module: m,
+            function,
+            args,
+            formatter,
+            cause,
+        } => {
+            let info = error_info_term(p, formatter, cause);
             frames.push(obj::tuple(
                 &mut p.heap,
-                &[
-                    Term::atom(export.module),
-                    Term::atom(export.function),
-                    args,
-                    info,
-                ],
+                &[Term::atom(m), Term::atom(function), args, info],
             ));
-            frames.extend(frame(p, module, offset));
+            here(p, &mut frames);
         }
-        Top::Undef(export, args) | Top::UndefTail(export, args) => {
-            let tail = matches!(top, Top::UndefTail(..));
+        Head::Undef {
+            module: m,
+            function,
+            args,
+            tail,
+        } => {
             frames.push(obj::tuple(
                 &mut p.heap,
-                &[
-                    Term::atom(export.module),
-                    Term::atom(export.function),
-                    args,
-                    Term::NIL,
-                ],
+                &[Term::atom(m), Term::atom(function), args, Term::NIL],
             ));
             if !tail {
-                frames.extend(frame(p, module, offset));
+                here(p, &mut frames);
             }
         }
-        Top::Clause(m, f, args) => {
-            let loc = location(p, module, offset);
+        Head::Clause(m, f, args) => {
+            let loc = module.map_or(Term::NIL, |module| location(p, module, offset));
             frames.push(obj::tuple(
                 &mut p.heap,
                 &[Term::atom(m), Term::atom(f), args, loc],
             ));
         }
     }
-    continuation_frames(p, frames)
+    frames
 }
 
 /// `process_info(self(), current_stacktrace)` from a BIF: the calling function at the
 /// call (the BIF's return point is in `p.resume`), then the continuation frames.
 pub fn current(p: &mut Process) -> Term {
+    let depth = depth().max(1);
+    let cps = stack_cps(p, depth);
     let frames: Vec<Term> = caller_frame(p, p.resume).into_iter().collect();
-    continuation_frames(p, frames)
+    finish(p, frames, cps.as_slice(), depth)
 }
 
-/// `frames`, then one frame per continuation pointer from the top, at most [`DEPTH`] in
-/// all, as a list.
-fn continuation_frames(p: &mut Process, mut frames: Vec<Term>) -> Term {
-    // Continuation pointers from the top, skipping repeats of the previous one as OTP
-    // does (a body-recursive function shows once, not once per level).
-    // The faulting function shows even with a depth of 0, as in OTP.
-    let depth = depth().max(1);
-    let mut cps: Vec<Cp> = Vec::new();
+/// Up to `depth` continuation pointers from the top of the stack, skipping repeats of the
+/// previous one as OTP does (a body-recursive function shows once, not once per level).
+fn stack_cps(p: &Process, depth: usize) -> CpList {
+    let mut cps = CpList {
+        cps: [Cp::NONE; MAX_DEPTH],
+        len: 0,
+    };
+    let depth = depth.min(MAX_DEPTH);
     let words = std::iter::once(p.cp.to_term()).chain(p.stack.iter().rev().copied());
     for w in words {
-        if cps.len() + frames.len() >= depth {
+        if cps.len >= depth {
             break;
         }
         let cp = Cp::from_term(w);
-        if w.is_header() && cp != Cp::NONE && cps.last() != Some(&cp) {
-            cps.push(cp);
+        if w.is_header() && cp != Cp::NONE && cps.as_slice().last() != Some(&cp) {
+            cps.cps[cps.len] = cp;
+            cps.len += 1;
         }
     }
-    for cp in cps {
+    cps
+}
+
+/// Continuation pointers of a trace (at most [`MAX_DEPTH`]; no allocation).
+struct CpList {
+    cps: [Cp; MAX_DEPTH],
+    len: usize,
+}
+
+impl CpList {
+    fn as_slice(&self) -> &[Cp] {
+        &self.cps[..self.len]
+    }
+}
+
+/// `frames`, then one frame per continuation pointer, at most `depth` in all, as a list.
+/// The faulting function shows even with a depth of 0, as in OTP.
+fn finish(p: &mut Process, mut frames: Vec<Term>, cps: &[Cp], depth: usize) -> Term {
+    let take = depth.saturating_sub(frames.len()).min(cps.len());
+    for &cp in &cps[..take] {
         if frames.len() >= depth {
             break;
         }
@@ -236,6 +326,117 @@ fn continuation_frames(p: &mut Process, mut frames: Vec<Term>) -> Term {
     }
     frames.truncate(depth);
     obj::list_from_slice(&mut p.heap, &frames, Term::NIL)
+}
+
+/// The first element of a captured trace (see [`capture`]).
+fn capture_tag() -> Atom {
+    static TAG: std::sync::OnceLock<Atom> = std::sync::OnceLock::new();
+    *TAG.get_or_init(|| Atom::intern("$girder_captured_stacktrace"))
+}
+
+/// Words of a captured trace before its continuation pointers.
+const CAPTURED_FIXED: usize = 9;
+
+/// What [`build`] needs, kept cheaply at the raise, as OTP keeps its raw trace: the raise
+/// site, the head, the depth and the continuation pointers, in one tuple on the heap
+/// (`{Tag, Site, Kind, A, B, C, D, E, Depth, Cp...}`, everything as atoms, small
+/// integers and the head's terms, so the collector needs nothing special). The list is
+/// made only when a handler asks for it ([`materialize`]): a `throw` caught without
+/// its stack trace never builds one.
+pub fn capture(p: &mut Process, module: &Module, offset: Label, top: Top) -> Term {
+    let depth = depth().max(1);
+    let cps = stack_cps(p, depth);
+    let nil = Term::NIL;
+    let a = |x: Atom| Term::atom(x);
+    let (kind, fields) = match Head::of(top) {
+        Head::Here => (0, [nil; 5]),
+        Head::HereArgs(args, info) => (1, [args, info, nil, nil, nil]),
+        Head::HereInfo(info) => (2, [info, nil, nil, nil, nil]),
+        Head::Bif {
+            module,
+            function,
+            args,
+            formatter,
+            cause,
+        } => (
+            3,
+            [
+                a(module),
+                a(function),
+                args,
+                a(formatter),
+                cause.map_or(nil, a),
+            ],
+        ),
+        Head::Undef {
+            module,
+            function,
+            args,
+            tail,
+        } => (
+            4 + i64::from(tail),
+            [a(module), a(function), args, nil, nil],
+        ),
+        Head::Clause(m, f, args) => (6, [a(m), a(f), args, nil, nil]),
+    };
+    let site = Cp::new(module.code_index, offset);
+    let mut words = [Term::NIL; CAPTURED_FIXED + MAX_DEPTH];
+    words[0] = Term::atom(capture_tag());
+    words[1] = Term::small((site.to_term().0 >> 2) as i64);
+    words[2] = Term::small(kind);
+    words[3..8].copy_from_slice(&fields);
+    words[8] = Term::small(depth as i64);
+    for (w, cp) in words[CAPTURED_FIXED..].iter_mut().zip(cps.as_slice()) {
+        *w = Term::small((cp.to_term().0 >> 2) as i64);
+    }
+    obj::tuple(&mut p.heap, &words[..CAPTURED_FIXED + cps.len])
+}
+
+/// The stack trace list a [`capture`] stands for; any other term is returned as it is.
+pub fn materialize(p: &mut Process, t: Term) -> Term {
+    if !obj::is_tuple(t)
+        || obj::tuple_arity(t) < CAPTURED_FIXED
+        || obj::tuple_element(t, 0) != Term::atom(capture_tag())
+    {
+        return t;
+    }
+    let e = |i: usize| obj::tuple_element(t, i);
+    let cp_of = |w: Term| Cp::from_term(Term((w.as_small().unwrap_or(0) as u64) << 2));
+    let site = cp_of(e(1));
+    let kind = e(2).as_small().unwrap_or(0);
+    let [a, b, c, d, f] = [e(3), e(4), e(5), e(6), e(7)];
+    let atom = |x: Term| x.as_atom().unwrap_or(Atom::UNDEFINED);
+    let head = match kind {
+        1 => Head::HereArgs(a, b),
+        2 => Head::HereInfo(a),
+        3 => Head::Bif {
+            module: atom(a),
+            function: atom(b),
+            args: c,
+            formatter: atom(d),
+            cause: f.as_atom(),
+        },
+        4 | 5 => Head::Undef {
+            module: atom(a),
+            function: atom(b),
+            args: c,
+            tail: kind == 5,
+        },
+        6 => Head::Clause(atom(a), atom(b), c),
+        _ => Head::Here,
+    };
+    let depth = e(8).as_small().unwrap_or(1) as usize;
+    let mut cps = CpList {
+        cps: [Cp::NONE; MAX_DEPTH],
+        len: 0,
+    };
+    for i in CAPTURED_FIXED..obj::tuple_arity(t).min(CAPTURED_FIXED + MAX_DEPTH) {
+        cps.cps[cps.len] = cp_of(e(i));
+        cps.len += 1;
+    }
+    let module = module::code(site.code());
+    let frames = head_frames(p, module, site.offset(), head);
+    finish(p, frames, cps.as_slice(), depth)
 }
 
 thread_local! {
@@ -257,8 +458,8 @@ pub fn set_error_info(module: Atom, cause: Option<Atom>) {
 /// (`erl_erts_errors` for erts's own modules, `erl_stdlib_errors` for stdlib's `lists`,
 /// `maps`..., `erl_kernel_errors` for kernel's), unless the BIF chose with
 /// [`set_error_info`].
-fn error_info(p: &mut Process, module: Atom, cause: Option<Atom>) -> Term {
-    let (formatter, cause) = match ERROR_INFO.with(|c| c.take()) {
+fn error_info_parts(module: Atom, cause: Option<Atom>) -> (Atom, Option<Atom>) {
+    match ERROR_INFO.with(|c| c.take()) {
         Some((m, c)) => (m, c),
         None => {
             let m = match module.name() {
@@ -269,7 +470,11 @@ fn error_info(p: &mut Process, module: Atom, cause: Option<Atom>) -> Term {
             };
             (Atom::intern(m), cause)
         }
-    };
+    }
+}
+
+/// The location list `[{error_info, #{module => Formatter[, cause => Cause]}}]`.
+fn error_info_term(p: &mut Process, formatter: Atom, cause: Option<Atom>) -> Term {
     let mut pairs = vec![(Term::atom(Atom::intern("module")), Term::atom(formatter))];
     if let Some(c) = cause {
         pairs.push((Term::atom(Atom::intern("cause")), Term::atom(c)));
