@@ -712,6 +712,17 @@ impl Emitter<'_> {
                 self.goto(offset + 1);
             }
             Instr::Jump { target } => self.goto(*target),
+            Instr::Swap { a, b } => {
+                let src = |d: &Dst| match *d {
+                    Dst::X(n) => Src::x(n),
+                    Dst::Y(n) => Src::y(n),
+                };
+                let va = self.read(src(a), slow);
+                let vb = self.read(src(b), slow);
+                self.write(*a, vb, slow);
+                self.write(*b, va, slow);
+                self.goto(offset + 1);
+            }
             Instr::Call { arity, target } => {
                 let cp = self.b.ins().iconst(I64, cp_word(code, offset + 1));
                 self.store_p(cp, po::CP);
@@ -976,6 +987,78 @@ impl Emitter<'_> {
                 self.write(*dst, r, slow);
                 self.goto(offset + 1);
             }
+            Instr::Bif {
+                export, args, dst, ..
+            }
+            | Instr::GcBif {
+                export, args, dst, ..
+            } if args.len() == 2
+                && export.module == Atom::ERLANG
+                && matches!(
+                    export.function.name(),
+                    "rem" | "div" | "band" | "bor" | "bxor" | "bsr" | "bsl"
+                ) =>
+            {
+                // Small integers only; anything else (bignums, a zero divisor, a shift
+                // that leaves the small range) is the slow path's.
+                let a = self.read(args[0], slow);
+                let bv = self.read(args[1], slow);
+                let small = self.both_small(a, bv);
+                self.guard(small, slow);
+                let t = tag::SMALL as i64;
+                let r = match export.function.name() {
+                    "band" => self.b.ins().band(a, bv),
+                    "bor" => self.b.ins().bor(a, bv),
+                    "bxor" => {
+                        let x = self.b.ins().bxor(a, bv);
+                        self.b.ins().bor_imm_s(x, t)
+                    }
+                    name => {
+                        let av = self.b.ins().sshr_imm_s(a, 4);
+                        let n = self.b.ins().sshr_imm_s(bv, 4);
+                        let v = match name {
+                            "rem" | "div" => {
+                                let nonzero = self.b.ins().icmp_imm_s(IntCC::NotEqual, n, 0);
+                                self.guard(nonzero, slow);
+                                if name == "rem" {
+                                    self.b.ins().srem(av, n)
+                                } else {
+                                    self.b.ins().sdiv(av, n)
+                                }
+                            }
+                            "bsr" => {
+                                let ok =
+                                    self.b
+                                        .ins()
+                                        .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, n, 0);
+                                self.guard(ok, slow);
+                                let max = self.b.ins().iconst(I64, 63);
+                                let n = self.b.ins().umin(n, max);
+                                self.b.ins().sshr(av, n)
+                            }
+                            _ => {
+                                // bsl: a shift that loses no bits.
+                                let ok = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, n, 60);
+                                self.guard(ok, slow);
+                                let v = self.b.ins().ishl(av, n);
+                                let back = self.b.ins().sshr(v, n);
+                                let same = self.b.ins().icmp(IntCC::Equal, back, av);
+                                self.guard(same, slow);
+                                v
+                            }
+                        };
+                        // The result must be a small integer (div of the smallest by -1,
+                        // a wide bsl are not).
+                        let tagged = self.b.ins().ishl_imm_s(v, 4);
+                        let back = self.b.ins().sshr_imm_s(tagged, 4);
+                        let fits = self.b.ins().icmp(IntCC::Equal, back, v);
+                        self.guard(fits, slow);
+                        self.b.ins().bor_imm_s(tagged, t)
+                    }
+                };
+                self.write(*dst, r, slow);
+                self.goto(offset + 1);
+            }
             Instr::FLoad { src, dst } => {
                 let t = self.read(*src, slow);
                 let f = self.unbox_float(t, slow);
@@ -1098,10 +1181,8 @@ impl Emitter<'_> {
         slow: Block,
     ) -> bool {
         use TypeTest::*;
-        let inline = matches!(
-            op,
-            IsNil | IsNonemptyList | IsList | IsAtom | IsBoolean | IsTuple | IsInteger | IsPid
-        );
+        use girder_term::header::subtag as st;
+        let inline = !matches!(op, IsPort);
         if fail == NO_LABEL || !inline {
             return false;
         }
@@ -1156,6 +1237,46 @@ impl Emitter<'_> {
                 let failb = self.target(fail);
                 self.b.ins().brif(boxed, slow, &[], failb, &[]);
                 return true;
+            }
+            IsFloat | IsMap | IsFunction | IsReference | IsBitstr | IsBinary | IsNumber => {
+                // A boxed term whose header's subtag is one of `kinds`.
+                let kinds: &[u64] = match op {
+                    IsFloat => &[st::FLOAT],
+                    IsMap => &[st::MAP],
+                    IsFunction => &[st::FUN, st::EXPORT],
+                    IsReference => &[st::REF, st::EXTERNAL_REF],
+                    IsNumber => &[st::POS_BIG, st::NEG_BIG, st::FLOAT],
+                    _ => &[st::HEAP_BIN, st::REFC_BIN, st::SUB_BIN],
+                };
+                let failb = self.target(fail);
+                if op == IsNumber {
+                    let t = self.b.ins().band_imm_s(v, tag::IMMED1_MASK as i64);
+                    let small = self.b.ins().icmp_imm_s(IntCC::Equal, t, tag::SMALL as i64);
+                    let other = self.b.create_block();
+                    let next = self.target(offset + 1);
+                    self.b.ins().brif(small, next, &[], other, &[]);
+                    self.b.switch_to_block(other);
+                }
+                let boxed = self.is_primary(v, tag::BOXED);
+                self.guard(boxed, failb);
+                let h = self.header(v);
+                let sub = self.b.ins().ushr_imm_s(h, 2);
+                let sub = self.b.ins().band_imm_s(sub, 0xf);
+                let set: i64 = kinds.iter().map(|k| 1i64 << k).sum();
+                let bits = self.b.ins().iconst(I64, set);
+                let bit = self.b.ins().ushr(bits, sub);
+                let bit = self.b.ins().band_imm_s(bit, 1);
+                let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, bit, 0);
+                if op != IsBinary {
+                    ok
+                } else {
+                    // A binary is a bitstring of whole bytes (its first payload word is
+                    // its size in bits).
+                    self.guard(ok, failb);
+                    let size = self.b.ins().load(I64, F, v, 8 - tag::BOXED as i32);
+                    let rem = self.b.ins().band_imm_s(size, 7);
+                    self.b.ins().icmp_imm_s(IntCC::Equal, rem, 0)
+                }
             }
             _ => unreachable!("checked above"),
         };

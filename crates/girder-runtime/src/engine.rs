@@ -179,6 +179,15 @@ pub mod step_profile {
             .next()
             .unwrap_or("")
             .to_string();
+        let kind = match ins {
+            crate::instr::Instr::Bif { export, .. } | crate::instr::Instr::GcBif { export, .. } => {
+                format!(
+                    "{kind} {}:{}/{}",
+                    export.module, export.function, export.arity
+                )
+            }
+            _ => kind,
+        };
         let mut counts = COUNTS.lock().unwrap_or_else(|e| e.into_inner());
         *counts
             .get_or_insert_with(HashMap::new)
