@@ -32,9 +32,11 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::isa::{CallConv, TargetIsa};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Switch, Variable};
-use girder_runtime::engine::{Helper, ctx_offsets, process_offsets as po, status, step};
+use girder_runtime::engine::{
+    Helper, LINKS, ctx_offsets, link_offsets, process_offsets as po, status, step,
+};
 use girder_runtime::instr::{CmpOp, Dst, FOp, Instr, Label, NO_LABEL, Src, SrcKind, TypeTest};
-use girder_runtime::module::{FunctionRange, Module};
+use girder_runtime::module::{EXPORT_TARGET, Export, FunctionRange, Module};
 use girder_term::word::tag;
 use girder_term::{Atom, Term};
 
@@ -388,6 +390,73 @@ impl Emitter<'_> {
         let stop = self.b.ins().iconst(I64, status::STOP as i64);
         let s = self.b.ins().select(is_left, left, stop);
         self.exit(s);
+    }
+
+    /// The current target of `export` (read at each call, so that hot code loading takes
+    /// effect); none yet is the slow path's (`undef`). Called before the instruction
+    /// changes anything, as the slow path redoes it whole.
+    fn export_target(&mut self, export: &Export, slow: Block) -> Value {
+        let at = self.b.ins().iconst(
+            I64,
+            export as *const Export as i64 + i64::from(EXPORT_TARGET),
+        );
+        let target = self.b.ins().load(I64, F, at, 0);
+        let loaded = self.b.ins().icmp_imm_s(IntCC::NotEqual, target, 0);
+        self.guard(loaded, slow);
+        target
+    }
+
+    /// Continue at the CP word `cp`: in this module through `dispatch`; in another by a
+    /// tail call to its native code when it has some; else back to the engine loop.
+    fn enter_cp(&mut self, cp: Value) {
+        let cp_code = self.b.ins().ushr_imm_s(cp, 34);
+        let off = self.b.ins().ushr_imm_s(cp, 2);
+        let off = self.b.ins().band_imm_s(off, 0xffff_ffff);
+        let here =
+            self.b
+                .ins()
+                .icmp_imm_s(IntCC::Equal, cp_code, i64::from(self.module.code_index));
+        let away = self.b.create_block();
+        let back = self.b.create_block();
+        self.b
+            .ins()
+            .brif(here, self.dispatch, &[BlockArg::Value(off)], away, &[]);
+        self.b.switch_to_block(away);
+        let links = self.b.ins().iconst(I64, LINKS.as_ptr() as i64);
+        let row = self.b.ins().imul_imm_s(cp_code, link_offsets::SIZE);
+        let row = self.b.ins().iadd(links, row);
+        let fo = self.b.ins().load(I64, F, row, link_offsets::FUNCTION_OF);
+        let linked = self.b.ins().icmp_imm_s(IntCC::NotEqual, fo, 0);
+        self.guard(linked, back);
+        let len = self.b.ins().load(I64, F, row, link_offsets::CODE_LEN);
+        let inside = self.b.ins().icmp(IntCC::UnsignedLessThan, off, len);
+        self.guard(inside, back);
+        let off4 = self.b.ins().ishl_imm_s(off, 2);
+        let at = self.b.ins().iadd(fo, off4);
+        let fi = self.b.ins().uload32(F, at, 0);
+        let count = self.b.ins().load(I64, F, row, link_offsets::FUNCTIONS);
+        let valid = self.b.ins().icmp(IntCC::UnsignedLessThan, fi, count);
+        self.guard(valid, back);
+        let natives = self.b.ins().load(I64, F, row, link_offsets::NATIVE);
+        let off8 = self.b.ins().ishl_imm_s(fi, 3);
+        let at = self.b.ins().iadd(natives, off8);
+        let entry = self.b.ins().load(I64, F, at, 0);
+        let compiled = self.b.ins().icmp_imm_s(
+            IntCC::UnsignedGreaterThanOrEqual,
+            entry,
+            girder_runtime::engine::NATIVE_MIN as i64,
+        );
+        self.guard(compiled, back);
+        let m = self.b.ins().load(I64, F, row, link_offsets::MODULE);
+        self.b.ins().store(F, m, self.ctx, ctx_offsets::MODULE);
+        self.sync_out();
+        self.b
+            .ins()
+            .return_call_indirect(self.native_sig, entry, &[self.ctx, off]);
+        self.b.switch_to_block(back);
+        self.store_p(cp, po::RESUME);
+        let left = self.b.ins().iconst(I64, status::LEFT as i64);
+        self.exit(left);
     }
 
     /// `Process::resume = Cp(this module, pc)`.
@@ -749,22 +818,29 @@ impl Emitter<'_> {
                 let zero = self.b.ins().iconst(I64, 0);
                 self.store_p(zero, po::CP);
                 self.reduce(1, Resume::Cp(cp));
-                let cp_code = self.b.ins().ushr_imm_s(cp, 34);
-                let here = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::Equal, cp_code, i64::from(code));
-                let local = self.b.create_block();
-                let away = self.b.create_block();
-                self.b.ins().brif(here, local, &[], away, &[]);
-                self.b.switch_to_block(local);
-                let off = self.b.ins().ushr_imm_s(cp, 2);
-                let off = self.b.ins().band_imm_s(off, 0xffff_ffff);
-                self.b.ins().jump(self.dispatch, &[BlockArg::Value(off)]);
-                self.b.switch_to_block(away);
-                self.store_p(cp, po::RESUME);
-                let left = self.b.ins().iconst(I64, status::LEFT as i64);
-                self.exit(left);
+                self.enter_cp(cp);
+            }
+            Instr::CallExt { arity, export } if export.bif().is_none() => {
+                let target = self.export_target(export, slow);
+                let cp = self.b.ins().iconst(I64, cp_word(code, offset + 1));
+                self.store_p(cp, po::CP);
+                self.reduce(*arity, Resume::Cp(target));
+                self.enter_cp(target);
+            }
+            Instr::CallExtLast {
+                arity,
+                export,
+                dealloc,
+            } if export.bif().is_none() => {
+                let target = self.export_target(export, slow);
+                self.deallocate(*dealloc, slow);
+                self.reduce(*arity, Resume::Cp(target));
+                self.enter_cp(target);
+            }
+            Instr::CallExtOnly { arity, export } if export.bif().is_none() => {
+                let target = self.export_target(export, slow);
+                self.reduce(*arity, Resume::Cp(target));
+                self.enter_cp(target);
             }
             Instr::Allocate { stack, .. } if *stack <= 64 => {
                 let n = *stack;

@@ -11,7 +11,7 @@
 //! so native code is position independent (and can be cached).
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 use girder_term::Term;
 use girder_term::heap::Alloc;
@@ -72,6 +72,8 @@ pub mod ctx_offsets {
     pub const FR: i32 = std::mem::offset_of!(NativeCtx, fr) as i32;
     /// `helpers`.
     pub const HELPERS: i32 = std::mem::offset_of!(NativeCtx, helpers) as i32;
+    /// `module`.
+    pub const MODULE: i32 = std::mem::offset_of!(NativeCtx, module) as i32;
 }
 
 /// Byte offsets in [`Process`] that native code reads or writes directly.
@@ -243,6 +245,72 @@ unsafe extern "C" fn gc(ctx: *mut NativeCtx, need: u64, live: u64) -> i64 {
             step::STOP
         }
     }
+}
+
+/// What native code needs to enter a function of any loaded module directly (a call
+/// through an export, a return to another module): one `#[repr(C)]` row per code index,
+/// written once when the module is installed, before any export or continuation pointer
+/// can lead to it (native code reads it through an address that depends on the code
+/// index it loaded, so it never sees a row half-written).
+#[repr(C)]
+pub struct NativeLink {
+    /// The module's `function_of` table (null: no module under this code index).
+    pub function_of: AtomicPtr<u32>,
+    /// Its length (the module's instruction count).
+    pub code_len: AtomicU64,
+    /// The module's `native` entries, by function index.
+    pub native: AtomicPtr<AtomicUsize>,
+    /// Their count.
+    pub functions: AtomicU64,
+    /// The module itself (for [`NativeCtx::module`]).
+    pub module: AtomicPtr<Module>,
+}
+
+/// The links, by code index.
+pub static LINKS: [NativeLink; module::MAX_CODE] = [const {
+    NativeLink {
+        function_of: AtomicPtr::new(std::ptr::null_mut()),
+        code_len: AtomicU64::new(0),
+        native: AtomicPtr::new(std::ptr::null_mut()),
+        functions: AtomicU64::new(0),
+        module: AtomicPtr::new(std::ptr::null_mut()),
+    }
+}; module::MAX_CODE];
+
+/// Byte offsets in [`NativeLink`] (and its size) for code generators.
+pub mod link_offsets {
+    use super::NativeLink;
+    /// `function_of`.
+    pub const FUNCTION_OF: i32 = std::mem::offset_of!(NativeLink, function_of) as i32;
+    /// `code_len`.
+    pub const CODE_LEN: i32 = std::mem::offset_of!(NativeLink, code_len) as i32;
+    /// `native`.
+    pub const NATIVE: i32 = std::mem::offset_of!(NativeLink, native) as i32;
+    /// `functions`.
+    pub const FUNCTIONS: i32 = std::mem::offset_of!(NativeLink, functions) as i32;
+    /// `module`.
+    pub const MODULE: i32 = std::mem::offset_of!(NativeLink, module) as i32;
+    /// The size of a row.
+    pub const SIZE: i64 = std::mem::size_of::<NativeLink>() as i64;
+}
+
+/// Fill the link row of `module` (at install, before its exports point at it).
+pub(crate) fn link(module: &'static Module) {
+    let row = &LINKS[module.code_index as usize];
+    // Release throughout: the row is published with the stores that follow (the
+    // module's exports), and readers depend on the code index by address.
+    row.module
+        .store(module as *const Module as *mut Module, Ordering::Release);
+    row.native.store(
+        module.native.as_ptr() as *mut AtomicUsize,
+        Ordering::Release,
+    );
+    row.functions
+        .store(module.native.len() as u64, Ordering::Release);
+    row.code_len
+        .store(module.function_of.len() as u64, Ordering::Release);
+    row.function_of
+        .store(module.function_of.as_ptr() as *mut u32, Ordering::Release);
 }
 
 /// Why a native engine gave a time slice back.

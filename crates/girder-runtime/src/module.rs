@@ -70,7 +70,8 @@ impl Cp {
 pub struct Export {
     /// `module:function/arity` (also reachable through `Deref`).
     pub id: ExportIdentity,
-    /// Where the function's code starts, or 0 while no loaded module provides it.
+    /// Where the function's code starts, or 0 while no loaded module provides it (a
+    /// [`Cp`] word; native code reads it at [`EXPORT_TARGET`]).
     target: AtomicU64,
     /// The BIF implementing it, if it is one.
     bif: OnceLock<BifFn>,
@@ -108,6 +109,9 @@ impl Export {
         self.bif.get().copied()
     }
 }
+
+/// The byte offset of an export's target word, for native code.
+pub const EXPORT_TARGET: i32 = std::mem::offset_of!(Export, target) as i32;
 
 type ExportTable = HashMap<(Atom, Atom, u32), &'static Export>;
 
@@ -263,6 +267,7 @@ pub(crate) fn install(module: Module) -> &'static Module {
     // Release: publishes the module's contents to `code`'s Acquire load; before the
     // exports point at it (below), so a target never leads to a missing module.
     CODE[index].store(module as *const Module as *mut Module, Ordering::Release);
+    crate::engine::link(module);
     for &(function, arity, offset) in module.exports.iter() {
         let e = export(module.name, function, arity);
         e.target
