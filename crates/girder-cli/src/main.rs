@@ -173,7 +173,7 @@ fn jit_report(paths: &[PathBuf], target: Option<&str>, print: bool) -> ExitCode 
     let mut load_errors = Vec::new();
     for (name, bytes) in module_files(paths, &mut load_errors) {
         match girder_runtime::code_server::load_bytes(&name, &bytes) {
-            Ok(module) => girder_jit::report_module(module, isa.as_deref(), &mut report),
+            Ok(module) => girder_jit::report_module(module, isa.as_ref(), &mut report),
             Err(e) => load_errors.push(e.to_string()),
         }
     }

@@ -36,7 +36,8 @@ use girder_runtime::engine::{
     Helper, LINKS, ctx_offsets, link_offsets, process_offsets as po, status, step,
 };
 use girder_runtime::instr::{CmpOp, Dst, FOp, Instr, Label, NO_LABEL, Src, SrcKind, TypeTest};
-use girder_runtime::module::{EXPORT_TARGET, Export, FunctionRange, Module};
+use girder_runtime::loader::MAX_X;
+use girder_runtime::module::{EXPORT_TARGET, Export, FunEntry, FunctionRange, Module};
 use girder_term::word::tag;
 use girder_term::{Atom, Term};
 
@@ -77,6 +78,8 @@ pub fn compile(
     b.append_block_param(leave, I64);
     let result = b.create_block();
     b.append_block_param(result, I64);
+    let away = b.create_block();
+    b.append_block_param(away, I64);
 
     b.switch_to_block(entry);
     let params = b.block_params(entry).to_vec();
@@ -102,6 +105,7 @@ pub fn compile(
         dispatch,
         leave,
         result,
+        away,
         trampolines: Vec::new(),
         inline: 0,
         overflow_ops: has_overflow_ops(isa),
@@ -109,6 +113,7 @@ pub fn compile(
     e.sync_in();
     e.b.ins().jump(e.dispatch, &[BlockArg::Value(params[1])]);
     e.emit_shared_blocks();
+    e.emit_away();
     for offset in start..end {
         let block = e.blocks[(offset - start) as usize];
         e.b.switch_to_block(block);
@@ -209,6 +214,8 @@ struct Emitter<'a> {
     leave: Block,
     /// `result(r)`: act on the step helper's answer.
     result: Block,
+    /// `away(cp)`: continue at a CP word of another module (see [`Emitter::emit_away`]).
+    away: Block,
     /// Parameterless blocks that leave for a label outside the function.
     trampolines: Vec<(Label, Block)>,
     inline: usize,
@@ -216,20 +223,24 @@ struct Emitter<'a> {
 
 const F: MemFlagsData = MemFlagsData::trusted();
 
+/// Byte offsets in a [`FunEntry`]: the fun's arity (`u32`) and its code (a CP word).
+const FUN_ARITY: i32 = (std::mem::offset_of!(FunEntry, id)
+    + std::mem::offset_of!(girder_term::object::FunIdentity, arity)) as i32;
+const FUN_ENTRY: i32 = std::mem::offset_of!(FunEntry, entry) as i32;
+
 /// Process fields native code keeps in variables (machine registers or spill slots) while
-/// it runs, with whether it writes them. They are loaded on entry and after each helper
+/// it runs, with whether it writes them: the ones nearly every instruction touches (each
+/// more costs compile time: the stack capacity and the heap block's pointer and length are
+/// read from memory where needed). They are loaded on entry and after each helper
 /// call ([`Emitter::sync_in`]) and the written ones stored back before each helper call and
 /// each exit ([`Emitter::sync_out`]): the helpers and the engine loop see memory only.
-const CACHED: [(i32, bool); 9] = [
+const CACHED: [(i32, bool); 6] = [
     (po::REDUCTIONS, true),
     (po::CP, true),
     (po::STACK_LOW, true),
     (po::STACK_LEN, true),
     (po::HEAP_TOP, true),
     (po::STACK_PTR, false),
-    (po::STACK_CAP, false),
-    (po::HEAP_PTR, false),
-    (po::HEAP_LEN, false),
 ];
 
 /// The header word of a float object (one payload word).
@@ -392,6 +403,70 @@ impl Emitter<'_> {
         self.exit(s);
     }
 
+    /// Call the local fun `f` with `arity` arguments in X registers, as the interpreter's
+    /// `call_fun` does: its free variables go after the arguments. Export funs, a wrong
+    /// arity and anything that is not a fun are the slow path's.
+    fn call_local_fun(&mut self, offset: Label, arity: u32, f: Value, slow: Block) {
+        let boxed = self.is_primary(f, tag::BOXED);
+        self.guard(boxed, slow);
+        let h = self.header(f);
+        let sub = self.b.ins().band_imm_s(h, 0x3c);
+        let is_fun = self.b.ins().icmp_imm_s(
+            IntCC::Equal,
+            sub,
+            (girder_term::header::subtag::FUN << 2) as i64,
+        );
+        self.guard(is_fun, slow);
+        let payload = |i: i32| 8 * (i + 1) - tag::BOXED as i32;
+        let entry = self.b.ins().load(I64, F, f, payload(0));
+        let fun_arity = self.b.ins().uload32(F, entry, FUN_ARITY);
+        let same = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, fun_arity, i64::from(arity));
+        self.guard(same, slow);
+        let n = self.b.ins().load(I64, F, f, payload(2));
+        let n = self.b.ins().sshr_imm_s(n, 4);
+        let room =
+            self.b
+                .ins()
+                .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, n, i64::from(MAX_X - arity));
+        self.guard(room, slow);
+        // Copy the free variables to x[arity..arity + n].
+        let x = self.x();
+        let src = self.b.ins().iadd_imm_s(f, i64::from(payload(3)));
+        let dst = self.b.ins().iadd_imm_s(x, i64::from(arity) * 8);
+        let head = self.b.create_block();
+        self.b.append_block_param(head, I64);
+        let body = self.b.create_block();
+        let done = self.b.create_block();
+        let zero = self.b.ins().iconst(I64, 0);
+        self.b.ins().jump(head, &[BlockArg::Value(zero)]);
+        self.b.switch_to_block(head);
+        let i = self.b.block_params(head)[0];
+        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, i, n);
+        self.b.ins().brif(more, body, &[], done, &[]);
+        self.b.switch_to_block(body);
+        let off = self.b.ins().ishl_imm_s(i, 3);
+        let from = self.b.ins().iadd(src, off);
+        let v = self.b.ins().load(I64, F, from, 0);
+        let to = self.b.ins().iadd(dst, off);
+        self.b.ins().store(F, v, to, 0);
+        let next = self.b.ins().iadd_imm_s(i, 1);
+        self.b.ins().jump(head, &[BlockArg::Value(next)]);
+        self.b.switch_to_block(done);
+        let cp = self
+            .b
+            .ins()
+            .iconst(I64, cp_word(self.module.code_index, offset + 1));
+        self.store_p(cp, po::CP);
+        let target = self.b.ins().load(I64, F, entry, FUN_ENTRY);
+        let live = self.b.ins().iadd_imm_s(n, i64::from(arity));
+        let live = self.b.ins().ireduce(I32, live);
+        self.reduce_live(live, Resume::Cp(target));
+        self.enter_cp(target);
+    }
+
     /// The current target of `export` (read at each call, so that hot code loading takes
     /// effect); none yet is the slow path's (`undef`). Called before the instruction
     /// changes anything, as the slow path redoes it whole.
@@ -416,12 +491,25 @@ impl Emitter<'_> {
             self.b
                 .ins()
                 .icmp_imm_s(IntCC::Equal, cp_code, i64::from(self.module.code_index));
-        let away = self.b.create_block();
+        self.b.ins().brif(
+            here,
+            self.dispatch,
+            &[BlockArg::Value(off)],
+            self.away,
+            &[BlockArg::Value(cp)],
+        );
+    }
+
+    /// Fill `away(cp)`: enter another module's native code at `cp` by a tail call, or
+    /// return to the engine loop (one copy per function; every call through an export
+    /// and every return to another module jumps here).
+    fn emit_away(&mut self) {
+        self.b.switch_to_block(self.away);
+        let cp = self.b.block_params(self.away)[0];
         let back = self.b.create_block();
-        self.b
-            .ins()
-            .brif(here, self.dispatch, &[BlockArg::Value(off)], away, &[]);
-        self.b.switch_to_block(away);
+        let cp_code = self.b.ins().ushr_imm_s(cp, 34);
+        let off = self.b.ins().ushr_imm_s(cp, 2);
+        let off = self.b.ins().band_imm_s(off, 0xffff_ffff);
         let links = self.b.ins().iconst(I64, LINKS.as_ptr() as i64);
         let row = self.b.ins().imul_imm_s(cp_code, link_offsets::SIZE);
         let row = self.b.ins().iadd(links, row);
@@ -666,21 +754,26 @@ impl Emitter<'_> {
     /// Count a reduction; when the slice is used up, yield with `live` X registers, to
     /// resume at `resume` (a constant offset or a CP word).
     fn reduce(&mut self, live: u32, resume: Resume) {
+        let live = self.b.ins().iconst(I32, i64::from(live));
+        self.reduce_live(live, resume);
+    }
+
+    /// [`Self::reduce`] with the live register count an `i32` value.
+    fn reduce_live(&mut self, live: Value, resume: Resume) {
         let r = self.load_p(po::REDUCTIONS);
         let r = self.b.ins().iadd_imm_s(r, -1);
         self.store_p(r, po::REDUCTIONS);
         let more = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, r, 0);
-        let cont = self.b.create_block();
-        let out = self.b.create_block();
-        self.b.ins().brif(more, cont, &[], out, &[]);
-        self.b.switch_to_block(out);
-        let live = self.b.ins().iconst(I32, i64::from(live));
-        let p = self.p();
-        self.b.ins().store(F, live, p, po::LIVE_X);
         let cp = match resume {
             Resume::Offset(o) => self.b.ins().iconst(I64, cp_word(self.module.code_index, o)),
             Resume::Cp(v) => v,
         };
+        let cont = self.b.create_block();
+        let out = self.b.create_block();
+        self.b.ins().brif(more, cont, &[], out, &[]);
+        self.b.switch_to_block(out);
+        let p = self.p();
+        self.b.ins().store(F, live, p, po::LIVE_X);
         self.store_p(cp, po::RESUME);
         let y = self.b.ins().iconst(I64, status::YIELD as i64);
         self.exit(y);
@@ -819,6 +912,14 @@ impl Emitter<'_> {
                 self.store_p(zero, po::CP);
                 self.reduce(1, Resume::Cp(cp));
                 self.enter_cp(cp);
+            }
+            Instr::CallFun { arity } if *arity < MAX_X => {
+                let f = self.read(Src::x(*arity), slow);
+                self.call_local_fun(offset, *arity, f, slow);
+            }
+            Instr::CallFun2 { arity, fun } if *arity < MAX_X => {
+                let f = self.read(*fun, slow);
+                self.call_local_fun(offset, *arity, f, slow);
             }
             Instr::CallExt { arity, export } if export.bif().is_none() => {
                 let target = self.export_target(export, slow);

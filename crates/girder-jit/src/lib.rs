@@ -23,16 +23,52 @@ use girder_runtime::interp::Outcome;
 use girder_runtime::module::Module;
 use girder_runtime::process::Process;
 
-/// The ISA native code is made for: the host's.
-fn host_isa() -> Result<&'static OwnedTargetIsa, String> {
-    static ISA: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
-    ISA.get_or_init(|| isa_for(None))
+/// The ISAs native code is made for: the host's.
+fn host_isas() -> Result<&'static Isas, String> {
+    static ISAS: OnceLock<Result<Isas, String>> = OnceLock::new();
+    ISAS.get_or_init(|| isa_for(None))
         .as_ref()
         .map_err(|e| e.clone())
 }
 
-/// The Cranelift ISA for `triple` (the host's when `None`), with girder's settings.
-pub fn isa_for(triple: Option<&str>) -> Result<OwnedTargetIsa, String> {
+/// The host's ISA for ordinary functions.
+fn host_isa() -> Result<&'static OwnedTargetIsa, String> {
+    host_isas().map(|i| &i.normal)
+}
+
+/// Functions longer than this (in BEAM instructions) are compiled with Cranelift's
+/// single-pass register allocator: the default one's time grows faster than linearly
+/// with the function (`unicode_util:unicode_table/1`, 14,000 instructions, took 20 s), the
+/// single-pass one's does not, at the price of larger code for these rare giants (mostly
+/// generated lookup tables, seldom hot).
+pub const LARGE_FUNCTION: usize = 2000;
+
+/// A target's Cranelift ISAs: one for ordinary functions, one for very large ones.
+pub struct Isas {
+    normal: OwnedTargetIsa,
+    large: OwnedTargetIsa,
+}
+
+impl Isas {
+    /// The ISA to compile a function of `instructions` BEAM instructions with.
+    pub fn pick(&self, instructions: usize) -> &dyn TargetIsa {
+        if instructions > LARGE_FUNCTION {
+            &*self.large
+        } else {
+            &*self.normal
+        }
+    }
+}
+
+/// The Cranelift ISAs for `triple` (the host's when `None`), with girder's settings.
+pub fn isa_for(triple: Option<&str>) -> Result<Isas, String> {
+    Ok(Isas {
+        normal: one_isa(triple, None)?,
+        large: one_isa(triple, Some("single_pass"))?,
+    })
+}
+
+fn one_isa(triple: Option<&str>, regalloc: Option<&str>) -> Result<OwnedTargetIsa, String> {
     let mut flags = settings::builder();
     let opt = std::env::var("GIRDER_JIT_OPT").unwrap_or_else(|_| "none".into());
     flags.set("opt_level", &opt).map_err(|e| e.to_string())?;
@@ -41,7 +77,10 @@ pub fn isa_for(triple: Option<&str>) -> Result<OwnedTargetIsa, String> {
     flags
         .set("preserve_frame_pointers", "true")
         .map_err(|e| e.to_string())?;
-    if let Ok(alg) = std::env::var("GIRDER_JIT_REGALLOC") {
+    if let Some(alg) = std::env::var("GIRDER_JIT_REGALLOC")
+        .ok()
+        .or(regalloc.map(str::to_owned))
+    {
         flags
             .set("regalloc_algorithm", &alg)
             .map_err(|e| e.to_string())?;
@@ -141,11 +180,12 @@ fn function_index(module: &Module, offset: u32) -> Option<usize> {
 /// `codegen::compile`, with a panic in the code generator turned into a refusal (the
 /// function is then interpreted) rather than the end of the VM.
 fn compile_guarded(
-    isa: &dyn TargetIsa,
+    isas: &Isas,
     module: &Module,
     index: usize,
 ) -> Result<codegen::Compiled, String> {
     let range = &module.functions[index];
+    let isa = isas.pick((range.end - range.start) as usize);
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         codegen::compile(isa, module, range)
     }))
@@ -153,9 +193,9 @@ fn compile_guarded(
 }
 
 /// Compile one function to code in memory: its address.
-fn compile_one(isa: &dyn TargetIsa, module: &Module, index: usize) -> Result<usize, String> {
+fn compile_one(isas: &Isas, module: &Module, index: usize) -> Result<usize, String> {
     let t = Instant::now();
-    let c = compile_guarded(isa, module, index)?;
+    let c = compile_guarded(isas, module, index)?;
     let addr = memory::install(&c.code)? as usize;
     STATS.functions.fetch_add(1, Ordering::Relaxed);
     STATS
@@ -224,7 +264,7 @@ fn compile_now(module: &'static Module, index: usize) -> usize {
 
 /// Compile and publish function `index` (its entry, or `NATIVE_REFUSED`).
 fn compile_and_publish(module: &'static Module, index: usize) -> usize {
-    let addr = match host_isa().and_then(|isa| compile_one(&**isa, module, index)) {
+    let addr = match host_isas().and_then(|isas| compile_one(isas, module, index)) {
         Ok(a) => a,
         Err(err) => {
             STATS.refused.fetch_add(1, Ordering::Relaxed);
@@ -420,17 +460,13 @@ pub struct Report {
     pub time: Duration,
 }
 
-/// Compile every function of `module` for `isa` (the host's when `None`), without
+/// Compile every function of `module` for `isas` (the host's when `None`), without
 /// installing anything.
-pub fn report_module(module: &Module, isa: Option<&dyn TargetIsa>, report: &mut Report) {
-    let host;
-    let isa = match isa {
+pub fn report_module(module: &Module, isas: Option<&Isas>, report: &mut Report) {
+    let isas = match isas {
         Some(i) => i,
-        None => match host_isa() {
-            Ok(i) => {
-                host = i;
-                &**host
-            }
+        None => match host_isas() {
+            Ok(i) => i,
             Err(e) => {
                 report.failures.push((module.name.to_string(), e));
                 return;
@@ -441,6 +477,7 @@ pub fn report_module(module: &Module, isa: Option<&dyn TargetIsa>, report: &mut 
     for f in module.functions.iter() {
         report.functions += 1;
         let t = Instant::now();
+        let isa = isas.pick((f.end - f.start) as usize);
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             codegen::compile(isa, module, f)
         }))

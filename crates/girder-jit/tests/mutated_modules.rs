@@ -45,7 +45,14 @@ fn damaged_modules_are_refused_or_compiled_never_crash() {
         .join("ebin");
     let mut loaded = 0;
     let mut refused = 0;
-    for name in ["lists", "maps", "string", "binary", "io_lib_format", "gen_server"] {
+    for name in [
+        "lists",
+        "maps",
+        "string",
+        "binary",
+        "io_lib_format",
+        "gen_server",
+    ] {
         let path = stdlib.join(format!("{name}.beam"));
         let original = std::fs::read(&path).expect("stdlib module");
         let range = code_range(&original).expect("a Code chunk");
@@ -80,5 +87,8 @@ fn damaged_modules_are_refused_or_compiled_never_crash() {
         }
     }
     // Both outcomes must occur, or the test no longer tests what it says.
-    assert!(loaded > 0 && refused > 0, "loaded {loaded}, refused {refused}");
+    assert!(
+        loaded > 0 && refused > 0,
+        "loaded {loaded}, refused {refused}"
+    );
 }
