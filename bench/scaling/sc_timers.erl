@@ -1,8 +1,9 @@
-%% Timers: N pending erlang:send_after/3 timers (an hour away), then each cancelled.
+%% Timers: N pending erlang:send_after/3 timers (an hour away; 10^6 at the largest full
+%% size), then each cancelled.
 %% OTP: O(log N) or better each.
 -module(sc_timers).
 -export([main/1]).
-main(Size) -> scaling_harness:run(timers, {2000, 20000}, fun op/1, Size).
+main(Size) -> scaling_harness:run(timers, {2000, 62500}, fun op/1, Size).
 op(N) ->
     scaling_harness:time(
       fun() ->

@@ -338,6 +338,10 @@ fn part(p: &mut Process, bin: Term, start: Term, len: Term) -> BifResult {
     // part's bytes only.
     if to - from <= 64 {
         let view = obj::bits(bin);
+        if view.offset.is_multiple_of(8) {
+            let bytes = &view.bytes[view.offset / 8..][from as usize..to as usize];
+            return Ok(obj::binary_from_bytes(&mut p.heap, bytes));
+        }
         let mut bytes = [0u8; 64];
         let n = (to - from) as usize;
         for (i, b) in bytes[..n].iter_mut().enumerate() {

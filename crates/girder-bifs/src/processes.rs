@@ -794,10 +794,17 @@ fn info_item(
         "error_handler" => Term::atom(Atom::intern("error_handler")),
         "priority" => Term::atom(q.priority.atom()),
         "heap_size" => Term::small(q.heap.young_capacity() as i64),
-        "total_heap_size" => Term::small((q.heap.young_capacity() + q.heap.old_capacity()) as i64),
+        // As OTP's, the total counts the heap fragments (what BIFs built that did not fit).
+        "total_heap_size" => Term::small(
+            (q.heap.young_capacity() + q.heap.old_capacity() + q.heap.fragment_words()) as i64,
+        ),
         "stack_size" => Term::small(q.stack.len() as i64),
         "memory" => Term::small(
-            ((q.heap.young_capacity() + q.heap.old_capacity() + q.stack.capacity()) * 8
+            ((q.heap.young_capacity()
+                + q.heap.old_capacity()
+                + q.heap.fragment_words()
+                + q.stack.capacity())
+                * 8
                 + std::mem::size_of::<Process>()) as i64,
         ),
         "reductions" => {
@@ -874,10 +881,14 @@ fn info_items(p: &mut Process, id: u64, items: Option<&[Term]>) -> BifResult {
         return Ok(obj::list_from_slice(&mut p.heap, &[t], Term::NIL));
     }
     let tuples = if id == p.id {
-        let mut heap = std::mem::replace(&mut p.heap, girder_term::heap::Heap::new(0));
-        let r = build(&mut heap, p, None);
-        p.heap = heap;
-        r?
+        // Built aside, so that the items read this process's own heap (its sizes), then
+        // copied in.
+        let mut scratch = girder_term::heap::Heap::new(0);
+        let built = build(&mut scratch, p, None)?;
+        built
+            .into_iter()
+            .map(|t| copy_term(t, &mut p.heap))
+            .collect()
     } else {
         let heap = &mut p.heap;
         match sched::inspect(id, |q, seen| build(heap, q, Some(&seen))) {

@@ -388,11 +388,13 @@ pub enum Instr {
         /// Whether a failure shows the BIF's own frame in the stack trace.
         frame: bool,
     },
-    /// A BIF that may allocate. (Its live-register count is not kept: allocation never
-    /// collects, so a BIF needs no roots.)
+    /// A BIF that may allocate. The BIF itself never collects (what does not fit in the
+    /// young heap goes to a heap fragment); when it left fragments, the heap is collected
+    /// after it, keeping X registers `0..live` and the result.
     GcBif {
         export: &'static Export,
         fail: Label,
+        live: u32,
         args: Box<[Src]>,
         dst: Dst,
         /// As for `Bif`.

@@ -191,6 +191,15 @@ fn type_test(op: TypeTest, v: Term) -> bool {
 
 fn compare(op: CmpOp, a: Term, b: Term) -> bool {
     use std::cmp::Ordering::*;
+    if let (Some(x), Some(y)) = (a.as_small(), b.as_small()) {
+        // Two small integers (a loop's counter and bound): no call into term order.
+        return match op {
+            CmpOp::Lt => x < y,
+            CmpOp::Ge => x >= y,
+            CmpOp::Eq | CmpOp::EqExact => x == y,
+            CmpOp::Ne | CmpOp::NeExact => x != y,
+        };
+    }
     match op {
         CmpOp::Lt => compare::cmp(a, b) == Less,
         CmpOp::Ge => compare::cmp(a, b) != Less,
@@ -547,6 +556,19 @@ fn call_bif(
     bif(p, &args).map_err(|e| bif_trap(p, export, &args, e))
 }
 
+/// After a BIF returned: when what it built did not fit in the young heap (heap fragments
+/// exist), collect now, keeping X registers `0..live`, as OTP collects after a BIF call
+/// when its fragments outgrow the free heap (`erts_gc_after_bif_call`). Without this, a
+/// loop of BIF calls with no heap test of its own grew fragments without bound until the
+/// next `test_heap`.
+#[inline]
+fn gc_after_bif(p: &mut Process, live: usize) -> Result<(), Trap> {
+    if p.heap.fragment_count() == 0 {
+        return Ok(());
+    }
+    gc_now(p, 0, live)
+}
+
 /// Small-integer `+`, `-` and `*` without calling the BIF (which handles everything else:
 /// bignums, floats, errors).
 #[inline]
@@ -636,6 +658,8 @@ fn call_export(
             r => r?,
         };
         p.x[0] = v;
+        // The arguments stay roots, as OTP keeps them (x0 now the result).
+        gc_after_bif(p, (export.arity as usize).max(1))?;
         if let Link::Tail(dealloc) = link {
             if let Some(n) = dealloc {
                 p.deallocate(n)?;
@@ -1089,7 +1113,23 @@ pub(crate) fn step(
                 return Err(undef_with(p, export, values, false));
             };
             match bif(p, values) {
-                Ok(v) => p.set(*dst, v),
+                Ok(v) => {
+                    let v = match ins {
+                        Instr::GcBif { live, .. } => {
+                            // The result is a root too while the heap is collected.
+                            let live = *live as usize;
+                            if live < p.x.len() && p.heap.fragment_count() > 0 {
+                                p.x[live] = v;
+                                gc_after_bif(p, live + 1)?;
+                                p.x[live]
+                            } else {
+                                v
+                            }
+                        }
+                        _ => v,
+                    };
+                    p.set(*dst, v)
+                }
                 Err(e) if *fail != NO_LABEL && !matches!(e, BifError::Halt(_)) => {
                     *pc = *fail as usize
                 }

@@ -771,6 +771,7 @@ impl<'a> Loader<'a> {
                 Instr::GcBif {
                     export,
                     fail: self.label(&a[0])?,
+                    live: self.unsigned(&a[1])?,
                     frame: bif_frame(export, &args),
                     args,
                     dst: self.dst(&a[3 + n])?,

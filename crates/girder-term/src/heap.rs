@@ -309,7 +309,7 @@ impl Heap {
     }
 
     /// Words in use in the heap fragments.
-    pub(crate) fn fragment_words(&self) -> usize {
+    pub fn fragment_words(&self) -> usize {
         self.fragments.iter().map(|f| f.top).sum()
     }
 
