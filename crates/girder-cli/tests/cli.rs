@@ -305,6 +305,17 @@ fn eval_prints_what_erl_prints() {
         ],
         b"",
     );
+    // The machine, exactly (tests/erlang/system_bifs checks only its shape, so that it
+    // also runs under qemu against the native erl).
+    same_as_erl(
+        &dir,
+        &[
+            "-noshell",
+            "-eval",
+            "io:format(\"~s~n\", [erlang:system_info(system_architecture)]), halt().",
+        ],
+        b"",
+    );
 }
 
 #[test]

@@ -159,6 +159,28 @@ fn set_nonblocking(fd: RawFd) {
     }
 }
 
+/// Whether `path` (relative to `cd` when given, where the child runs it) can be executed:
+/// the errno `execve` would fail with for a missing or non-executable file. The spawn
+/// itself reports that too, except where the C library's `posix_spawn` cannot (it relies
+/// on `vfork` sharing memory, which qemu-user emulates with a plain `fork`: the child's
+/// error is lost and the port opens); checking first makes `open_port/2` raise `enoent`
+/// there as well. A file that passes and still fails to run is left to the spawn.
+fn executable(path: &std::ffi::OsStr, cd: Option<&std::ffi::OsStr>) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let full = match cd {
+        Some(d) if !path.as_bytes().starts_with(b"/") => std::path::Path::new(d).join(path),
+        _ => std::path::PathBuf::from(path),
+    };
+    let Ok(c) = std::ffi::CString::new(full.as_os_str().as_bytes()) else {
+        return Ok(());
+    };
+    // SAFETY: `c` is a NUL-terminated path that outlives the call; faccessat only reads it.
+    if unsafe { libc::faccessat(libc::AT_FDCWD, c.as_ptr(), libc::X_OK, libc::AT_EACCESS) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 fn pidfd_open(pid: u32) -> Option<OwnedFd> {
     // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
@@ -221,6 +243,7 @@ pub fn open(owner: u64, name: Name, shown: String, opts: Options) -> io::Result<
                         p.push(&path);
                         path = p;
                     }
+                    executable(&path, inner.opts.cd.as_deref())?;
                     let mut cmd = Command::new(&path);
                     if let Some(a0) = &inner.opts.arg0 {
                         cmd.arg0(a0);
