@@ -88,7 +88,7 @@ fn one_isa(triple: Option<&str>, regalloc: Option<&str>) -> Result<OwnedTargetIs
     flags
         .set(
             "enable_verifier",
-            if cfg!(debug_assertions) {
+            if cfg!(debug_assertions) || std::env::var_os("GIRDER_JIT_VERIFY").is_some() {
                 "true"
             } else {
                 "false"
