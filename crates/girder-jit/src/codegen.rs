@@ -365,7 +365,8 @@ impl Emitter<'_> {
         let at = self.b.ins().iadd(natives, off8);
         // Acquire is implied on the targets girder supports for an aligned load that
         // feeds an indirect jump only through a data dependency; the entry was published
-        // with Release after the code was written and the caches cleaned.
+        // with Release after the code was written and the caches cleaned (on aarch64 the
+        // membarrier in `memory::install` makes every core's instruction fetch see it).
         let entry = self.b.ins().load(I64, F, at, 0);
         let compiled = self.b.ins().icmp_imm_s(
             IntCC::UnsignedGreaterThanOrEqual,
