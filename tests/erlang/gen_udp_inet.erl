@@ -5,7 +5,30 @@
 main() ->
     udp(),
     addresses(),
+    inet6(),
     ok.
+
+%% IPv6 on ::1, where the host has it (erl and girder run on the same host).
+inet6() ->
+    case gen_udp:open(0, [inet6, binary, {active, false}, {ip, {0,0,0,0,0,0,0,1}}]) of
+        {ok, U} ->
+            {ok, P} = inet:port(U),
+            ok = gen_udp:send(U, {0,0,0,0,0,0,0,1}, P, <<"self">>),
+            {ok, {A, P, D}} = gen_udp:recv(U, 0, 2000),
+            io:format("udp6: ~p ~p~n", [A, D]),
+            {ok, L} = gen_tcp:listen(0, [inet6, {active, false}, {ip, {0,0,0,0,0,0,0,1}}]),
+            {ok, TP} = inet:port(L),
+            {ok, C} = gen_tcp:connect({0,0,0,0,0,0,0,1}, TP, [inet6, {linger, {true, 1}}]),
+            {ok, S} = gen_tcp:accept(L, 2000),
+            ok = gen_tcp:send(C, "v6"),
+            io:format("tcp6: ~p ~p ~p~n", [gen_tcp:recv(S, 0, 2000), inet:getopts(C, [linger]),
+                                          element(1, element(2, inet:peername(S)))]),
+            io:format("v4 to v6: ~p~n", [gen_tcp:connect({127,0,0,1}, TP, [inet6])]),
+            [gen_tcp:close(X) || X <- [C, S, L]],
+            gen_udp:close(U);
+        Error ->
+            io:format("no ipv6: ~p~n", [Error])
+    end.
 
 udp() ->
     {ok, A} = gen_udp:open(0, [binary, {active, false}, {ip, {127,0,0,1}}]),

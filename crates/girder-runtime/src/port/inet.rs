@@ -327,7 +327,18 @@ fn decode_addr(family: i32, b: &[u8]) -> Option<(libc::sockaddr_storage, u32, us
     };
     let (len, used) = match f {
         AF_INET => (ip4(&mut ss, rest.get(2..6)?.try_into().ok()?), 7),
-        AF_INET6 => (ip6(&mut ss, rest.get(2..18)?.try_into().ok()?), 19),
+        // An IPv6 address is followed by its flow information and scope id (32 bits each).
+        AF_INET6 => {
+            let len = ip6(&mut ss, rest.get(2..18)?.try_into().ok()?);
+            let extra = rest.get(18..26)?;
+            // SAFETY: `ip6` just made the storage a sockaddr_in6.
+            let sin6 = unsafe {
+                &mut *(&mut ss as *mut libc::sockaddr_storage).cast::<libc::sockaddr_in6>()
+            };
+            sin6.sin6_flowinfo = u32::from_be_bytes(extra[..4].try_into().ok()?).to_be();
+            sin6.sin6_scope_id = u32::from_be_bytes(extra[4..].try_into().ok()?);
+            (len, 27)
+        }
         AF_ANY | AF_LOOPBACK => {
             let lo = f == AF_LOOPBACK;
             if family == libc::AF_INET6 {
