@@ -45,6 +45,35 @@ const PB_2: u32 = 2;
 const PB_4: u32 = 3;
 const PB_LINE: u32 = 8;
 
+/// Framing and HTTP parsing for the packet types the driver does not frame itself (asn1,
+/// sunrm, cdr, fcgi, tpkt, http...): `erlang:decode_packet/3`'s, installed by girder-bifs.
+pub struct PacketHooks {
+    /// The length of the packet of type `code` (`inet_drv`'s `TCP_PB_*`) at the front of
+    /// the bytes, headers included (`Some(0)`: more bytes needed; `None`: invalid), given
+    /// `packet_size` and the length at which a line is cut.
+    pub length: fn(u32, &[u8], u32, u32) -> Option<u64>,
+    /// An HTTP line as a term (`{http_request, ...}`, `{http_header, ...}`, `http_eoh`...):
+    /// the line, whether headers are expected, whether strings are binaries.
+    pub http: fn(&mut LiteralArea, &[u8], bool, bool) -> Term,
+}
+
+static HOOKS: std::sync::OnceLock<PacketHooks> = std::sync::OnceLock::new();
+
+/// Install the [`PacketHooks`] (once, at start).
+pub fn set_packet_hooks(h: PacketHooks) {
+    let _ = HOOKS.set(h);
+}
+
+const PB_HTTP: u32 = 10;
+const PB_HTTPH: u32 = 11;
+const PB_SSL_TLS: u32 = 12;
+const PB_HTTP_BIN: u32 = 13;
+const PB_HTTPH_BIN: u32 = 14;
+
+fn is_http(code: u32) -> bool {
+    matches!(code, PB_HTTP | PB_HTTPH | PB_HTTP_BIN | PB_HTTPH_BIN)
+}
+
 /// The driver a port runs.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Proto {
@@ -97,6 +126,8 @@ pub struct Desc {
     packet_size: u32,
     line_delim: u8,
     buffer: i32,
+    /// HTTP: a start line was read, so header lines come next.
+    http_headers: bool,
     /// Options kept and reported but without effect here.
     stored: Vec<(u8, Vec<u8>)>,
     inbuf: Vec<u8>,
@@ -135,6 +166,7 @@ impl Desc {
             packet_size: 0,
             line_delim: b'\n',
             buffer: 1460,
+            http_headers: false,
             stored: Vec::new(),
             inbuf: Vec::new(),
             out: Vec::new(),
@@ -492,10 +524,14 @@ impl Desc {
                     }
                 }
                 23 => {
-                    if ![PB_RAW, PB_1, PB_2, PB_4, PB_LINE].contains(&(ival as u32)) {
+                    let code = ival as u32;
+                    let own = [PB_RAW, PB_1, PB_2, PB_4, PB_LINE].contains(&code);
+                    if !own && (code > PB_HTTPH_BIN || code == PB_SSL_TLS || HOOKS.get().is_none())
+                    {
                         return Err(libc::EINVAL);
                     }
-                    self.packet = ival as u32;
+                    self.packet = code;
+                    self.http_headers = false;
                 }
                 24 => self.binary = ival == 1,
                 26 => self.exit_on_close = ival != 0,
@@ -1250,7 +1286,7 @@ impl Port {
                     None => Ok(None),
                 }
             }
-            _ => {
+            PB_RAW => {
                 if b.is_empty() {
                     return Ok(None);
                 }
@@ -1258,6 +1294,24 @@ impl Port {
                     return Ok((b.len() >= want).then_some((want, 0)));
                 }
                 Ok(Some((b.len(), 0)))
+            }
+            code => {
+                let Some(hooks) = HOOKS.get() else {
+                    return Err(());
+                };
+                let trunc = d.buffer.max(1) as u32;
+                // Header lines (with their continuation lines) after an HTTP start line.
+                let code = match code {
+                    PB_HTTP if d.http_headers => PB_HTTPH,
+                    PB_HTTP_BIN if d.http_headers => PB_HTTPH_BIN,
+                    c => c,
+                };
+                match (hooks.length)(code, b, d.packet_size, trunc) {
+                    None => Err(()),
+                    Some(0) => Ok(None),
+                    Some(n) if n as usize > b.len() => Ok(None),
+                    Some(n) => Ok(Some((n as usize, 0))),
+                }
             }
         }
     }
@@ -1282,6 +1336,51 @@ impl Port {
             };
             let packet: Vec<u8> = d.inbuf.drain(..len).skip(h).collect();
             let (binary, header) = (d.binary, d.header);
+            if is_http(d.packet)
+                && let Some(hooks) = HOOKS.get()
+            {
+                let headers = d.http_headers || matches!(d.packet, PB_HTTPH | PB_HTTPH_BIN);
+                let bin = matches!(d.packet, PB_HTTP_BIN | PB_HTTPH_BIN);
+                let mut area = LiteralArea::new();
+                let t = (hooks.http)(&mut area, &packet, headers, bin);
+                // As inet_drv: a start line makes header lines come next, the end of the
+                // headers a start line again.
+                if t.as_atom() == Some(Atom::intern("http_eoh")) {
+                    d.http_headers = false;
+                } else if obj::is_tuple(t)
+                    && matches!(
+                        obj::tuple_element(t, 0).as_atom().map(|a| a.name()),
+                        Some("http_request" | "http_response")
+                    )
+                {
+                    d.http_headers = true;
+                }
+                let to = self.lock_free_connected();
+                let (tag, dest) = match d.recv.take() {
+                    Some((caller, r, _, _)) => (None, (caller, r)),
+                    None => (Some("http"), (to, 0)),
+                };
+                let items = match tag {
+                    None => {
+                        let ok = obj::tuple(&mut area, &[atom("ok"), t]);
+                        vec![
+                            atom("inet_async"),
+                            Term::port(self.id),
+                            Term::small(i64::from(dest.1)),
+                            ok,
+                        ]
+                    }
+                    Some(tag) => vec![atom(tag), Term::port(self.id), t],
+                };
+                let term = obj::tuple(&mut area, &items);
+                crate::sched::deliver(dest.0, Owned { term, area });
+                if tag.is_some() {
+                    self.after_active_delivery(d, "tcp_passive", to);
+                } else {
+                    self.retime(d);
+                }
+                continue;
+            }
             if let Some((caller, r, _, _)) = d.recv.take() {
                 reply_async(self.id, caller, r, |a| {
                     let t = data_term(a, binary, header, &packet);
