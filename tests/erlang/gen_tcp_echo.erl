@@ -27,24 +27,24 @@ echo(Packet) ->
                || M <- Msgs],
     io:format("~p: ~p~n", [Packet, [R =:= M || {R, M} <- lists:zip(Replies, Msgs)]]),
     ok = gen_tcp:close(C),
-    receive {'EXIT', Server, R} -> io:format("server ~p~n", [R]) after 2000 -> io:format("no exit~n") end,
+    receive {'EXIT', Server, R} -> io:format("server ~p~n", [R]) after 10000 -> io:format("no exit~n") end,
     gen_tcp:close(L).
 
 recv_all(C, P, N) when P =:= raw; P =:= 0 -> recv_n(C, N, <<>>);
-recv_all(C, _, _) -> {ok, D} = gen_tcp:recv(C, 0, 2000), D.
+recv_all(C, _, _) -> {ok, D} = gen_tcp:recv(C, 0, 10000), D.
 
 recv_n(_, 0, Acc) -> Acc;
 recv_n(C, N, Acc) ->
-    {ok, D} = gen_tcp:recv(C, 0, 2000),
+    {ok, D} = gen_tcp:recv(C, 0, 10000),
     recv_n(C, N - byte_size(D), <<Acc/binary, D/binary>>).
 
 serve(L) ->
     process_flag(trap_exit, false),
-    {ok, S} = gen_tcp:accept(L, 2000),
+    {ok, S} = gen_tcp:accept(L, 10000),
     loop(S).
 
 loop(S) ->
-    case gen_tcp:recv(S, 0, 2000) of
+    case gen_tcp:recv(S, 0, infinity) of
         {ok, D} -> ok = gen_tcp:send(S, D), loop(S);
         {error, closed} -> exit(done)
     end.
@@ -53,9 +53,13 @@ pair(Opts) ->
     {ok, L} = gen_tcp:listen(0, [{ip, loopback} | Opts]),
     {ok, Port} = inet:port(L),
     {ok, C} = gen_tcp:connect("localhost", Port, [inet | Opts]),
-    {ok, S} = gen_tcp:accept(L, 2000),
+    {ok, S} = gen_tcp:accept(L, 10000),
     ok = gen_tcp:close(L),
     {C, S}.
+
+%% N messages (waiting as long as they take), then any more that come within 100 ms.
+take(0) -> flush();
+take(N) -> receive M -> [M | take(N - 1)] after 10000 -> [timeout] end.
 
 flush() ->
     receive M -> [M | flush()] after 100 -> [] end.
@@ -69,28 +73,27 @@ active_modes() ->
     %% active true, list mode
     {C, S} = pair([list, {active, true}]),
     ok = gen_tcp:send(C, "ping"),
-    receive {tcp, S, D} -> io:format("active true: ~p~n", [D]) after 2000 -> io:format("none~n") end,
+    receive {tcp, S, D} -> io:format("active true: ~p~n", [D]) after 10000 -> io:format("none~n") end,
     %% active once: one message, then passive
     ok = inet:setopts(S, [{active, once}]),
     ok = gen_tcp:send(C, <<"x">>),
-    receive {tcp, S, D1} -> io:format("once: ~p~n", [D1]) after 2000 -> io:format("none~n") end,
+    receive {tcp, S, D1} -> io:format("once: ~p~n", [D1]) after 10000 -> io:format("none~n") end,
     io:format("after once: ~p~n", [inet:getopts(S, [active])]),
     ok = gen_tcp:send(C, <<"y">>),
     io:format("queued: ~p~n", [strip(S, flush())]),
-    io:format("recv: ~p~n", [gen_tcp:recv(S, 0, 1000)]),
+    io:format("recv: ~p~n", [gen_tcp:recv(S, 0, 10000)]),
     %% active N, with packet 2 so each send is one message
     ok = inet:setopts(S, [{packet, 2}, {active, 2}]),
     ok = inet:setopts(C, [{packet, 2}]),
     [ok = gen_tcp:send(C, [I]) || I <- [1, 2, 3]],
-    timer:sleep(100),
-    io:format("active 2: ~p~n", [strip(S, flush())]),
+    io:format("active 2: ~p~n", [strip(S, take(3))]),
     io:format("getopts: ~p~n", [inet:getopts(S, [active, packet, mode])]),
     ok = inet:setopts(S, [{active, 1}]),
-    io:format("active 1: ~p~n", [strip(S, flush())]),
+    io:format("active 1: ~p~n", [strip(S, take(2))]),
     %% peer close in active mode
     ok = inet:setopts(S, [{active, true}]),
     ok = gen_tcp:close(C),
-    io:format("closed: ~p~n", [strip(S, flush())]),
+    io:format("closed: ~p~n", [strip(S, take(1))]),
     io:format("send after close: ~p~n", [gen_tcp:send(S, <<"z">>)]),
     gen_tcp:close(S),
     process_flag(trap_exit, false).
@@ -99,20 +102,20 @@ passive() ->
     {C, S} = pair([binary, {active, false}]),
     io:format("timeout: ~p~n", [gen_tcp:recv(S, 0, 50)]),
     ok = gen_tcp:send(C, <<"0123456789">>),
-    io:format("recv 4: ~p~n", [gen_tcp:recv(S, 4, 1000)]),
-    io:format("recv 6: ~p~n", [gen_tcp:recv(S, 6, 1000)]),
+    io:format("recv 4: ~p~n", [gen_tcp:recv(S, 4, 10000)]),
+    io:format("recv 6: ~p~n", [gen_tcp:recv(S, 6, 10000)]),
     ok = gen_tcp:send(C, <<"abc">>),
     io:format("recv 5 timeout: ~p~n", [gen_tcp:recv(S, 5, 100)]),
     ok = gen_tcp:send(C, <<"de">>),
-    io:format("recv 5: ~p~n", [gen_tcp:recv(S, 5, 1000)]),
+    io:format("recv 5: ~p~n", [gen_tcp:recv(S, 5, 10000)]),
     ok = inet:setopts(S, [{packet, line}]),
     ok = gen_tcp:send(C, <<"l1\nl2\npartial">>),
-    io:format("lines: ~p ~p~n", [gen_tcp:recv(S, 0, 1000), gen_tcp:recv(S, 0, 1000)]),
+    io:format("lines: ~p ~p~n", [gen_tcp:recv(S, 0, 1000), gen_tcp:recv(S, 0, 10000)]),
     io:format("partial: ~p~n", [gen_tcp:recv(S, 0, 100)]),
     io:format("length with packet: ~p~n", [gen_tcp:recv(S, 3, 100)]),
     ok = gen_tcp:close(C),
-    io:format("after peer close: ~p~n", [gen_tcp:recv(S, 0, 1000)]),
-    io:format("again: ~p~n", [gen_tcp:recv(S, 0, 1000)]),
+    io:format("after peer close: ~p~n", [gen_tcp:recv(S, 0, 10000)]),
+    io:format("again: ~p~n", [gen_tcp:recv(S, 0, 10000)]),
     ok = gen_tcp:close(S).
 
 options() ->
@@ -133,7 +136,7 @@ options() ->
     io:format("bad getopt: ~p~n", [inet:getopts(C, [nonsense])]),
     ok = gen_tcp:send(C, <<1,2,3>>),
     ok = inet:setopts(S, [binary, {header, 2}]),
-    io:format("header: ~p~n", [gen_tcp:recv(S, 0, 1000)]),
+    io:format("header: ~p~n", [gen_tcp:recv(S, 0, 10000)]),
     {ok, St} = inet:getstat(S, [recv_oct, recv_cnt]),
     io:format("stat: ~p~n", [St]),
     gen_tcp:close(C), gen_tcp:close(S).
@@ -157,14 +160,14 @@ shutdown_and_owner() ->
     {C, S} = pair([binary, {active, false}]),
     ok = gen_tcp:send(C, <<"bye">>),
     ok = gen_tcp:shutdown(C, write),
-    io:format("half closed: ~p ~p~n", [gen_tcp:recv(S, 0, 1000), gen_tcp:recv(S, 0, 1000)]),
+    io:format("half closed: ~p ~p~n", [gen_tcp:recv(S, 0, 1000), gen_tcp:recv(S, 0, 10000)]),
     io:format("still reads: ~p~n", [gen_tcp:send(S, <<"back">>)]),
-    io:format("client gets: ~p~n", [gen_tcp:recv(C, 0, 1000)]),
+    io:format("client gets: ~p~n", [gen_tcp:recv(C, 0, 10000)]),
     gen_tcp:close(C), gen_tcp:close(S),
     {C2, S2} = pair([binary, {active, true}]),
     Self = self(),
     P = spawn(fun() -> receive go -> ok end,
-                       receive {tcp, S2, D} -> Self ! {got, D} after 2000 -> Self ! none end end),
+                       receive {tcp, S2, D} -> Self ! {got, D} after 10000 -> Self ! none end end),
     ok = gen_tcp:controlling_process(S2, P),
     P ! go,
     ok = gen_tcp:send(C2, <<"to new owner">>),
