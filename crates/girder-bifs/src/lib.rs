@@ -88,6 +88,7 @@ pub fn register_all() {
     time::start();
     girder_runtime::sched::add_exit_hook(ets::process_exited);
     girder_runtime::sched::add_exit_hook(file::process_exited);
+    girder_runtime::port::inet::set_packet_hooks(packet::inet_hooks());
     for &(m, f, a, bif) in TABLES.iter().copied().flatten() {
         register_bif(Atom::intern(m), Atom::intern(f), a, bif);
     }

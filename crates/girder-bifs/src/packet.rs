@@ -213,6 +213,49 @@ fn packet_length(ty: Type, b: &[u8], max_plen: u64, trunc_len: u64, delimiter: u
     }
 }
 
+/// The framing and HTTP parsing the inet driver uses for the packet types it does not frame
+/// itself (`girder_runtime::port::inet::PacketHooks`), by `inet_drv`'s type code.
+pub fn inet_hooks() -> girder_runtime::port::inet::PacketHooks {
+    fn ty(code: u32) -> Option<Type> {
+        Some(match code {
+            4 => Type::Asn1,
+            5 => Type::Sunrm,
+            6 => Type::Cdr,
+            7 => Type::Fcgi,
+            9 => Type::Tpkt,
+            10 => Type::Http {
+                headers: false,
+                bin: false,
+            },
+            11 => Type::Http {
+                headers: true,
+                bin: false,
+            },
+            13 => Type::Http {
+                headers: false,
+                bin: true,
+            },
+            14 => Type::Http {
+                headers: true,
+                bin: true,
+            },
+            _ => return None,
+        })
+    }
+    girder_runtime::port::inet::PacketHooks {
+        length: |code, b, packet_size, trunc| {
+            packet_length(
+                ty(code)?,
+                b,
+                u64::from(packet_size),
+                u64::from(trunc),
+                b'\n',
+            )
+        },
+        http: |area, line, headers, bin| http::parse(area, line, headers, bin),
+    }
+}
+
 fn option_value(opt: Term) -> Option<(Atom, u64)> {
     if !obj::is_tuple(opt) {
         return None;
@@ -301,7 +344,7 @@ fn decode_packet(p: &mut Process, a: &[Term]) -> BifResult {
         Some(n) => n as usize,
     };
     let packet = match ty {
-        Type::Http { headers, bin } => http::parse(p, &whole[..size], headers, bin),
+        Type::Http { headers, bin } => http::parse(&mut p.heap, &whole[..size], headers, bin),
         Type::SslTls => ssl_tls(p, &whole[..size]),
         _ => {
             let (start, len) = match ty {
@@ -349,7 +392,7 @@ fn ssl_tls(p: &mut Process, b: &[u8]) -> Term {
 
 /// Parsing one HTTP line into a term (OTP's `packet_parse_http` and its callbacks).
 mod http {
-    use girder_runtime::Process;
+    use girder_term::heap::Alloc;
     use girder_term::object as obj;
     use girder_term::{Atom, Term};
 
@@ -448,12 +491,12 @@ mod http {
     }
 
     /// A string of the packet: a list of bytes, or a binary.
-    fn string(p: &mut Process, bin: bool, s: &[u8]) -> Term {
+    fn string(h: &mut impl Alloc, bin: bool, s: &[u8]) -> Term {
         if bin {
-            obj::binary_from_bytes(&mut p.heap, s)
+            obj::binary_from_bytes(h, s)
         } else {
             let chars: Vec<Term> = s.iter().map(|&c| Term::small(i64::from(c))).collect();
-            obj::list_from_slice(&mut p.heap, &chars, Term::NIL)
+            obj::list_from_slice(h, &chars, Term::NIL)
         }
     }
 
@@ -479,18 +522,18 @@ mod http {
         any.then_some((major, minor))
     }
 
-    fn version_term(p: &mut Process, (major, minor): (i64, i64)) -> Term {
-        obj::tuple(&mut p.heap, &[Term::small(major), Term::small(minor)])
+    fn version_term(h: &mut impl Alloc, (major, minor): (i64, i64)) -> Term {
+        obj::tuple(h, &[Term::small(major), Term::small(minor)])
     }
 
     /// The request URI as OTP 25 classifies it.
-    fn uri(p: &mut Process, bin: bool, u: &[u8]) -> Term {
+    fn uri(h: &mut impl Alloc, bin: bool, u: &[u8]) -> Term {
         if u == b"*" {
             return atom("*");
         }
         if u.len() <= 1 || u[0] == b'/' {
-            let s = string(p, bin, u);
-            return obj::tuple(&mut p.heap, &[atom("abs_path"), s]);
+            let s = string(h, bin, u);
+            return obj::tuple(h, &[atom("abs_path"), s]);
         }
         let starts = |prefix: &[u8]| {
             u.len() >= prefix.len() && u[..prefix.len()].eq_ignore_ascii_case(prefix)
@@ -501,10 +544,10 @@ mod http {
             ("https", &u[8..])
         } else {
             return match u.iter().position(|&c| c == b':') {
-                None => string(p, bin, u),
+                None => string(h, bin, u),
                 Some(c) => {
-                    let (s1, s2) = (string(p, bin, &u[..c]), string(p, bin, &u[c + 1..]));
-                    obj::tuple(&mut p.heap, &[atom("scheme"), s1, s2])
+                    let (s1, s2) = (string(h, bin, &u[..c]), string(h, bin, &u[c + 1..]));
+                    obj::tuple(h, &[atom("scheme"), s1, s2])
                 }
             };
         };
@@ -527,25 +570,22 @@ mod http {
                 (&hostport[..c], port)
             }
         };
-        let (host, path) = (string(p, bin, host), string(p, bin, path));
-        obj::tuple(
-            &mut p.heap,
-            &[atom("absoluteURI"), atom(scheme), host, port, path],
-        )
+        let (host, path) = (string(h, bin, host), string(h, bin, path));
+        obj::tuple(h, &[atom("absoluteURI"), atom(scheme), host, port, path])
     }
 
     /// The term for one packet (a whole line, line end included).
-    pub fn parse(p: &mut Process, packet: &[u8], headers: bool, bin: bool) -> Term {
-        match parse_line(p, packet, headers, bin) {
+    pub fn parse(h: &mut impl Alloc, packet: &[u8], headers: bool, bin: bool) -> Term {
+        match parse_line(h, packet, headers, bin) {
             Some(t) => t,
             None => {
-                let line = string(p, bin, packet);
-                obj::tuple(&mut p.heap, &[atom("http_error"), line])
+                let line = string(h, bin, packet);
+                obj::tuple(h, &[atom("http_error"), line])
             }
         }
     }
 
-    fn parse_line(p: &mut Process, packet: &[u8], headers: bool, bin: bool) -> Option<Term> {
+    fn parse_line(h: &mut impl Alloc, packet: &[u8], headers: bool, bin: bool) -> Option<Term> {
         let mut n = packet.len();
         if n >= 2 && packet[n - 2] == b'\r' {
             n -= 2;
@@ -554,7 +594,7 @@ mod http {
         }
         let b = &packet[..n];
         if headers {
-            return header(p, b, bin);
+            return header(h, b, bin);
         }
         if b.starts_with(b"HTTP/") {
             let mut i = 5;
@@ -574,10 +614,10 @@ mod http {
             if i == sp && i < n {
                 return None;
             }
-            let v = version_term(p, v);
-            let phrase = string(p, bin, &b[i..]);
+            let v = version_term(h, v);
+            let phrase = string(h, bin, &b[i..]);
             return Some(obj::tuple(
-                &mut p.heap,
+                h,
                 &[atom("http_response"), v, Term::small(status), phrase],
             ));
         }
@@ -615,17 +655,14 @@ mod http {
         };
         let method = match METHODS.iter().find(|m| m.as_bytes() == method) {
             Some(m) => atom(m),
-            None => string(p, bin, method),
+            None => string(h, bin, method),
         };
-        let uri = uri(p, bin, u);
-        let v = version_term(p, v);
-        Some(obj::tuple(
-            &mut p.heap,
-            &[atom("http_request"), method, uri, v],
-        ))
+        let uri = uri(h, bin, u);
+        let v = version_term(h, v);
+        Some(obj::tuple(h, &[atom("http_request"), method, uri, v]))
     }
 
-    fn header(p: &mut Process, b: &[u8], bin: bool) -> Option<Term> {
+    fn header(h: &mut impl Alloc, b: &[u8], bin: bool) -> Option<Term> {
         let n = b.len();
         if n == 0 {
             return Some(atom("http_eoh"));
@@ -667,12 +704,12 @@ mod http {
         }
         let (bit, field) = match known {
             Some(k) => (Term::small(k as i64 + 1), atom(HEADERS[k])),
-            None => (Term::small(0), string(p, bin, &name)),
+            None => (Term::small(0), string(h, bin, &name)),
         };
-        let original = string(p, bin, original);
-        let value = string(p, bin, &b[i..]);
+        let original = string(h, bin, original);
+        let value = string(h, bin, &b[i..]);
         Some(obj::tuple(
-            &mut p.heap,
+            h,
             &[atom("http_header"), bit, field, original, value],
         ))
     }

@@ -37,8 +37,8 @@ pub const BIFS: &[Entry] = &[
     }),
     ("erts_internal", "port_info", 1, port_info1),
     ("erts_internal", "port_info", 2, port_info2),
-    // The spawn and fd drivers answer no control or call requests.
-    ("erts_internal", "port_control", 3, |_, _| Ok(badarg())),
+    // The inet drivers answer control requests; the spawn and fd drivers none.
+    ("erts_internal", "port_control", 3, port_control),
     ("erts_internal", "port_call", 3, |_, _| Ok(badarg())),
     ("erlang", "ports", 0, |p, _| {
         let ports: Vec<Term> = port::ports().into_iter().map(Term::port).collect();
@@ -185,6 +185,14 @@ fn open_port(p: &mut Process, a: &[Term]) -> BifResult {
             let shown = String::from_utf8_lossy(&path).into_owned();
             (Name::Executable(OsString::from_vec(path)), shown)
         }
+        (Some("spawn_driver"), 2) => {
+            let proto = match name_bytes(obj::tuple_element(name, 1)).as_deref() {
+                Some(b"tcp_inet") => port::inet::Proto::Tcp,
+                Some(b"udp_inet") => port::inet::Proto::Udp,
+                _ => return Ok(badarg()),
+            };
+            (Name::Inet(proto), proto.driver_name().to_owned())
+        }
         (Some("fd"), 3) => {
             let fd = |t: Term| {
                 t.as_small()
@@ -213,7 +221,23 @@ fn open_port(p: &mut Process, a: &[Term]) -> BifResult {
     }
 }
 
-fn port_command(_: &mut Process, a: &[Term]) -> BifResult {
+fn port_control(p: &mut Process, a: &[Term]) -> BifResult {
+    let (Some(id), Some(op)) = (port_id(a[0]), a[1].as_small()) else {
+        return Ok(badarg());
+    };
+    let (Ok(op), Some(data)) = (u32::try_from(op), port::iodata(a[2])) else {
+        return Ok(badarg());
+    };
+    Ok(match port::control(p.id, id, op, &data) {
+        Some(reply) => {
+            let items: Vec<Term> = reply.iter().map(|&b| Term::small(i64::from(b))).collect();
+            obj::list_from_slice(&mut p.heap, &items, Term::NIL)
+        }
+        None => badarg(),
+    })
+}
+
+fn port_command(p: &mut Process, a: &[Term]) -> BifResult {
     let Ok(opts) = list_arg(a[2]) else {
         return Ok(badarg());
     };
@@ -231,7 +255,7 @@ fn port_command(_: &mut Process, a: &[Term]) -> BifResult {
     let Some(bytes) = port::iodata(a[1]) else {
         return Ok(badarg());
     };
-    Ok(if port::command(id, &bytes) {
+    Ok(if port::command(p.id, id, &bytes) {
         Term::boolean(true)
     } else {
         badarg()

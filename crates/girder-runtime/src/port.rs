@@ -30,6 +30,8 @@ use girder_term::{Atom, Term};
 use crate::reactor::{self, Interest, Source};
 use crate::sched::table::{Owned, Signal};
 
+pub mod inet;
+
 /// Set in a process's link, monitor or signal-sender number when it names a port.
 pub const PORT_BIT: u64 = 1 << 62;
 
@@ -51,6 +53,8 @@ pub enum Name {
     Executable(OsString),
     /// `{fd, In, Out}`.
     Fd(RawFd, RawFd),
+    /// `{spawn_driver, "tcp_inet" | "udp_inet"}`: a socket (`inet::Proto`).
+    Inet(inet::Proto),
 }
 
 /// `open_port/2`'s options.
@@ -96,12 +100,17 @@ struct Inner {
     in_bytes: u64,
     out_bytes: u64,
     data: Option<Owned>,
+    /// A socket's state (`tcp_inet`, `udp_inet` ports).
+    inet: Option<Box<inet::Desc>>,
 }
 
 /// One port.
 pub struct Port {
     pub id: u64,
     inner: Mutex<Inner>,
+    /// The connected process, as of the last socket event (read by the socket code while
+    /// it holds the descriptor borrowed out of `inner`).
+    connected_cache: AtomicU64,
 }
 
 static PORTS: LazyLock<Mutex<BTreeMap<u64, Arc<Port>>>> =
@@ -216,10 +225,14 @@ pub fn open(owner: u64, name: Name, shown: String, opts: Options) -> io::Result<
         in_bytes: 0,
         out_bytes: 0,
         data: None,
+        inet: None,
     };
     let mut in_fd = None;
     let mut child_pid = None;
     match name {
+        Name::Inet(proto) => {
+            inner.inet = Some(Box::new(inet::Desc::new(proto)));
+        }
         Name::Fd(i, o) => {
             if inner.opts.input {
                 in_fd = Some(i);
@@ -253,7 +266,7 @@ pub fn open(owner: u64, name: Name, shown: String, opts: Options) -> io::Result<
                     }
                     cmd
                 }
-                Name::Fd(..) => unreachable!("handled above"),
+                Name::Fd(..) | Name::Inet(_) => unreachable!("handled above"),
             };
             if let Some(d) = &inner.opts.cd {
                 cmd.current_dir(d);
@@ -295,6 +308,7 @@ pub fn open(owner: u64, name: Name, shown: String, opts: Options) -> io::Result<
     let port = Arc::new(Port {
         id,
         inner: Mutex::new(inner),
+        connected_cache: AtomicU64::new(owner),
     });
     {
         let mut g = port.lock();
@@ -309,6 +323,43 @@ pub fn open(owner: u64, name: Name, shown: String, opts: Options) -> io::Result<
             g.pidfd = Some((pfd, key));
         }
     }
+    table().insert(id, port);
+    Ok(id)
+}
+
+/// A port for a socket `accept` made, connected to (and linked with) `owner`; its number.
+fn open_inet(owner: u64, mut desc: inet::Desc) -> Result<u64, i32> {
+    let id = NEXT.fetch_add(1, Ordering::Relaxed);
+    let inner = Inner {
+        name: "tcp_inet".to_owned(),
+        connected: owner,
+        links: vec![owner],
+        monitored_by: Vec::new(),
+        opts: Options::default(),
+        os_pid: None,
+        input: None,
+        output: None,
+        output_key: None,
+        owned: Vec::new(),
+        pidfd: None,
+        pending: Vec::new(),
+        written: 0,
+        inbuf: Vec::new(),
+        eof: false,
+        status: None,
+        closed: false,
+        in_bytes: 0,
+        out_bytes: 0,
+        data: None,
+        inet: None,
+    };
+    let port = Arc::new(Port {
+        id,
+        inner: Mutex::new(inner),
+        connected_cache: AtomicU64::new(owner),
+    });
+    port.register_fd(&mut desc)?;
+    port.lock().inet = Some(Box::new(desc));
     table().insert(id, port);
     Ok(id)
 }
@@ -570,6 +621,9 @@ impl Port {
             reactor::deregister(key, fd);
         }
         g.output = None;
+        if let Some(d) = g.inet.as_mut() {
+            d.shutdown();
+        }
         g.owned.clear();
         g.pending.clear();
         g.written = 0;
@@ -600,6 +654,16 @@ impl Port {
 impl Source for Port {
     fn ready(&self, key: usize, _readable: bool, _writable: bool) {
         let mut g = self.lock();
+        if g.inet.is_some() {
+            if g.closed {
+                return;
+            }
+            let Some(me) = get(self.id) else {
+                return;
+            };
+            me.inet_ready(&mut g, key);
+            return;
+        }
         if g.input.is_some_and(|(_, k)| k == key) {
             self.read_input(&mut g);
         } else if g.pidfd.as_ref().is_some_and(|(_, k)| *k == key) {
@@ -634,14 +698,20 @@ pub fn errno_atom(code: i32) -> Atom {
     Atom::intern(name)
 }
 
-/// Write `bytes` to port `id` (`port_command`); false if the port is closed.
-pub fn command(id: u64, bytes: &[u8]) -> bool {
+/// Write `bytes` to port `id` for process `caller` (`port_command`); false if the port is
+/// closed.
+pub fn command(caller: u64, id: u64, bytes: &[u8]) -> bool {
     let Some(port) = get(id) else {
         return false;
     };
     let mut g = port.lock();
     if g.closed {
         return false;
+    }
+    if g.inet.is_some() {
+        port.connected_cache.store(g.connected, Ordering::Relaxed);
+        port.inet_command(&mut g, caller, bytes);
+        return true;
     }
     if g.output.is_none() {
         // A port opened `in` only: erts drops the data.
@@ -660,6 +730,18 @@ pub fn command(id: u64, bytes: &[u8]) -> bool {
         port.flush(&mut g);
     }
     true
+}
+
+/// `erlang:port_control(Port, Op, Data)` from process `caller`: the driver's answer, or
+/// `None` (`badarg`) when the port is closed or its driver answers no control requests.
+pub fn control(caller: u64, id: u64, op: u32, data: &[u8]) -> Option<Vec<u8>> {
+    let port = get(id)?;
+    let mut g = port.lock();
+    if g.closed || g.inet.is_none() {
+        return None;
+    }
+    port.connected_cache.store(g.connected, Ordering::Relaxed);
+    Some(port.inet_control(&mut g, caller, op, data))
 }
 
 /// Close port `id` with reason `normal` (`port_close/1`); false if it was closed.
@@ -717,7 +799,6 @@ pub fn message(from: u64, id: u64, msg: Term) {
     if !sender.is_local_pid() || sender.immediate_id() != g.connected {
         return badsig(&port, &mut g);
     }
-    let _ = from;
     if cmd.as_atom() == Some(Atom::intern("close")) {
         let to = g.connected;
         port.terminate(&mut g, Owned::copy(Term::atom(Atom::NORMAL)));
@@ -732,7 +813,7 @@ pub fn message(from: u64, id: u64, msg: Term) {
                 return badsig(&port, &mut g);
             };
             drop(g);
-            command(id, &bytes);
+            command(from, id, &bytes);
             return;
         }
         if tag == Some(Atom::intern("connect")) && arg.is_local_pid() {

@@ -123,7 +123,24 @@ eval_script([{apply, {M, F, A}} | T], Init) ->
 eval_script([_ | T], Init) ->
     eval_script(T, Init);
 eval_script([], _Init) ->
-    ok.
+    start_inet_db().
+
+%% kernel_sup runs as under `-mode minimal` (see girder_bifs' init arguments),
+%% which leaves out inet_db; girder starts it as the child OTP's kernel_sup
+%% gives it otherwise, so gen_tcp, gen_udp and inet find their modules and
+%% host tables as in erl.
+start_inet_db() ->
+    case whereis(kernel_sup) of
+        undefined ->
+            ok;
+        _ ->
+            Spec = {inet_db, {inet_db, start_link, []},
+                    permanent, 2000, worker, [inet_db]},
+            case supervisor:start_child(kernel_sup, Spec) of
+                {ok, _} -> ok;
+                Error -> exit({kernel_process_failed, inet_db, Error})
+            end
+    end.
 
 %% OTP's init defers the on_load functions of the modules loaded during boot
 %% until kernel_safe_sup calls this. girder's loader defers none (it does not

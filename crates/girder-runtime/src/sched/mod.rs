@@ -717,11 +717,9 @@ fn apply_all(p: &mut Process, inbox: Vec<Signal>) -> Option<(Term, Vec<Signal>)>
 /// while `p` ran into its queue, up to (not including) one that would kill it. True if any
 /// message arrived.
 pub fn pull_messages(p: &mut Process) -> bool {
-    // With one scheduler thread nothing can arrive while this process runs.
-    // Relaxed: set once before the scheduler threads are spawned (which orders it).
-    if run::SHARED.threads.load(Ordering::Relaxed) <= 1 {
-        return false;
-    }
+    // Even with one scheduler thread, signals arrive while this process runs: from the
+    // poller thread (port and socket input) and from the process itself (the exit signal
+    // of a port it closed, the answer of a socket request).
     let Some(slot) = table::get(p.id) else {
         return false;
     };
