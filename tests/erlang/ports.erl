@@ -270,7 +270,18 @@ oscmd() ->
     show("find missing", os:find_executable("girder_no_such_command_xyz")),
     show("os:cmd bad", err(fun() -> os:cmd(an_atom_is_fine) end)),
     show("os:cmd bad 2", err(fun() -> os:cmd({nota, command}) end)),
-    show("ports left", [P || P <- erlang:ports(), erlang:port_info(P, connected) =:= {connected, self()}]).
+    %% os:cmd's ports close asynchronously: wait (bounded) until they are gone.
+    show("ports left", ports_left(100)).
+
+ports_left(0) -> own_ports();
+ports_left(N) ->
+    case own_ports() of
+        [] -> [];
+        _ -> receive after 20 -> ports_left(N - 1) end
+    end.
+
+own_ports() ->
+    [P || P <- erlang:ports(), erlang:port_info(P, connected) =:= {connected, self()}].
 
 fd_port() ->
     %% Everything from here on goes through the port (erl's own standard output is another
