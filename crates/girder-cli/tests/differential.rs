@@ -40,30 +40,7 @@ const FUNCTIONS: usize = 30;
 /// under a second in erl).
 const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// xorshift64*: small, deterministic, good enough to spread test inputs.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    /// True with probability `n` in `d`.
-    fn chance(&mut self, n: u64, d: u64) -> bool {
-        self.below(d) < n
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-}
+use girder_testkit::Rng;
 
 /// The type an expression or pattern is meant to have (the generated code is not
 /// type-checked: a value of another type in its place is an error to be raised alike).

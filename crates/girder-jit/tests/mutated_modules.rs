@@ -5,20 +5,7 @@
 
 use girder_format::BeamFile;
 
-/// A small deterministic generator (xorshift64*), so that a failure names its case.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use girder_testkit::Rng;
 
 /// The byte range of the `Code` chunk's instructions (after its 16-byte header).
 fn code_range(bytes: &[u8]) -> Option<std::ops::Range<usize>> {
@@ -59,8 +46,8 @@ fn damaged_modules_are_refused_or_compiled_never_crash() {
         for seed in 1..=25u64 {
             let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ name.len() as u64);
             let mut bytes = original.clone();
-            for _ in 0..1 + rng.below(4) {
-                let at = range.start + rng.below(range.len());
+            for _ in 0..1 + rng.below(4) as usize {
+                let at = range.start + rng.below(range.len() as u64) as usize;
                 bytes[at] = rng.next() as u8;
             }
             let case = format!("{name} seed {seed}");

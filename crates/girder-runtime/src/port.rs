@@ -204,29 +204,7 @@ fn pidfd_open(pid: u32) -> Option<OwnedFd> {
 /// that `open_port/2` raises (an errno).
 pub fn open(owner: u64, name: Name, shown: String, opts: Options) -> io::Result<u64> {
     let id = NEXT.fetch_add(1, Ordering::Relaxed);
-    let mut inner = Inner {
-        name: shown,
-        connected: owner,
-        links: vec![owner],
-        monitored_by: Vec::new(),
-        opts,
-        os_pid: None,
-        input: None,
-        output: None,
-        output_key: None,
-        owned: Vec::new(),
-        pidfd: None,
-        pending: Vec::new(),
-        written: 0,
-        inbuf: Vec::new(),
-        eof: false,
-        status: None,
-        closed: false,
-        in_bytes: 0,
-        out_bytes: 0,
-        data: None,
-        inet: None,
-    };
+    let mut inner = Inner::new(shown, owner, opts);
     let mut in_fd = None;
     let mut child_pid = None;
     match name {
@@ -327,32 +305,39 @@ pub fn open(owner: u64, name: Name, shown: String, opts: Options) -> io::Result<
     Ok(id)
 }
 
+impl Inner {
+    /// A fresh port's state: named `name`, connected to and linked with `owner`.
+    fn new(name: String, owner: u64, opts: Options) -> Inner {
+        Inner {
+            name,
+            connected: owner,
+            links: vec![owner],
+            monitored_by: Vec::new(),
+            opts,
+            os_pid: None,
+            input: None,
+            output: None,
+            output_key: None,
+            owned: Vec::new(),
+            pidfd: None,
+            pending: Vec::new(),
+            written: 0,
+            inbuf: Vec::new(),
+            eof: false,
+            status: None,
+            closed: false,
+            in_bytes: 0,
+            out_bytes: 0,
+            data: None,
+            inet: None,
+        }
+    }
+}
+
 /// A port for a socket `accept` made, connected to (and linked with) `owner`; its number.
 fn open_inet(owner: u64, mut desc: inet::Desc) -> Result<u64, i32> {
     let id = NEXT.fetch_add(1, Ordering::Relaxed);
-    let inner = Inner {
-        name: "tcp_inet".to_owned(),
-        connected: owner,
-        links: vec![owner],
-        monitored_by: Vec::new(),
-        opts: Options::default(),
-        os_pid: None,
-        input: None,
-        output: None,
-        output_key: None,
-        owned: Vec::new(),
-        pidfd: None,
-        pending: Vec::new(),
-        written: 0,
-        inbuf: Vec::new(),
-        eof: false,
-        status: None,
-        closed: false,
-        in_bytes: 0,
-        out_bytes: 0,
-        data: None,
-        inet: None,
-    };
+    let inner = Inner::new("tcp_inet".to_owned(), owner, Options::default());
     let port = Arc::new(Port {
         id,
         inner: Mutex::new(inner),
