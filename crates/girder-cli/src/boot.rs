@@ -99,6 +99,8 @@ fn display(t: Term) -> String {
 }
 
 fn flush() {
+    #[cfg(feature = "jit")]
+    girder_jit::cache::save();
     jit_stats();
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
@@ -133,7 +135,10 @@ fn jit_stats() {
         return;
     }
     #[cfg(feature = "jit")]
-    eprintln!("{}", girder_jit::STATS.summary());
+    {
+        eprintln!("{}", girder_jit::STATS.summary());
+        eprintln!("{}", girder_jit::cache::STATS.summary());
+    }
     eprint!("{}", girder_runtime::engine::step_profile::report());
     #[cfg(not(feature = "jit"))]
     eprintln!("girder jit: not built in (interpreted everything)");

@@ -23,28 +23,35 @@
 //! - Everything the runtime provides is reached through the context's helper table.
 
 use cranelift_codegen::Context;
+use cranelift_codegen::FinalizedRelocTarget;
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{F64, I8, I32, I64};
 use cranelift_codegen::ir::{
-    AbiParam, Block, BlockArg, Function, InstBuilder, MemFlagsData, SigRef, Signature,
-    UserFuncName, Value,
+    AbiParam, Block, BlockArg, ExternalName, Function, GlobalValue, GlobalValueData, InstBuilder,
+    MemFlagsData, SigRef, Signature, UserExternalName, UserFuncName, Value,
 };
 use cranelift_codegen::isa::{CallConv, TargetIsa};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Switch, Variable};
 use girder_runtime::engine::{
-    Helper, LINKS, ctx_offsets, link_offsets, process_offsets as po, status, step,
+    Helper, ctx_offsets, link_offsets, process_offsets as po, status, step,
 };
 use girder_runtime::instr::{CmpOp, Dst, FOp, Instr, Label, NO_LABEL, Src, SrcKind, TypeTest};
 use girder_runtime::loader::MAX_X;
-use girder_runtime::module::{EXPORT_TARGET, Export, FunEntry, FunctionRange, Module};
+use girder_runtime::module::{Export, FunEntry, FunctionRange, Module};
 use girder_term::word::tag;
 use girder_term::{Atom, Term};
 
+use crate::reloc::{EXPORT_TARGET_OFFSET, Reloc, Sym};
+
 /// A compiled function: machine code and what it was made of.
 pub struct Compiled {
-    /// Position-independent machine code.
+    /// Machine code, position-independent but for the 8-byte slots `relocs` patches.
     pub code: Vec<u8>,
+    /// Where `code` needs the values of `syms` (see [`crate::reloc`]).
+    pub relocs: Vec<Reloc>,
+    /// What the relocations refer to.
+    pub syms: Vec<Sym>,
     /// BEAM instructions in the function.
     pub instructions: usize,
     /// Of those, how many have an inline fast path (the rest only call the step helper).
@@ -108,6 +115,10 @@ pub fn compile(
         away,
         trampolines: Vec::new(),
         inline: 0,
+        syms: Vec::new(),
+        sym_values: std::collections::HashMap::new(),
+        constant_index: None,
+        uncacheable: None,
         overflow_ops: has_overflow_ops(isa),
     };
     e.sync_in();
@@ -122,6 +133,10 @@ pub fn compile(
     e.fill_trampolines();
     e.b.seal_all_blocks();
     let inline = e.inline;
+    let syms = std::mem::take(&mut e.syms);
+    if let Some(why) = e.uncacheable {
+        return Err(why);
+    }
     e.b.finalize(isa.frontend_config());
 
     let mut cctx = Context::for_function(func);
@@ -130,17 +145,32 @@ pub fn compile(
         eprintln!("{}", cctx.func.display());
         cctx.set_disasm(true);
     }
+    let names = cctx.func.params.user_named_funcs().clone();
     let compiled = cctx
         .compile(isa, &mut ControlPlane::default())
         .map_err(|e| format!("{:?}", e.inner))?;
     if dump && let Some(text) = &compiled.vcode {
         eprintln!("{text}");
     }
-    if !compiled.buffer.relocs().is_empty() {
-        return Err("native code needs relocations".into());
+    let mut relocs = Vec::new();
+    for r in compiled.buffer.relocs() {
+        let FinalizedRelocTarget::ExternalName(ExternalName::User(name)) = r.target else {
+            return Err(format!("unexpected relocation target {:?}", r.target));
+        };
+        if !crate::reloc::supported_kind(r.kind) {
+            return Err(format!("unsupported relocation kind {:?}", r.kind));
+        }
+        let UserExternalName { index, .. } = names[name];
+        relocs.push(Reloc {
+            offset: r.offset,
+            sym: index,
+            addend: r.addend,
+        });
     }
     Ok(Compiled {
         code: compiled.code_buffer().to_vec(),
+        relocs,
+        syms,
         instructions: (end - start) as usize,
         inline,
     })
@@ -219,6 +249,14 @@ struct Emitter<'a> {
     /// Parameterless blocks that leave for a label outside the function.
     trampolines: Vec<(Label, Block)>,
     inline: usize,
+    /// The symbols the function refers to (relocation targets), by index.
+    syms: Vec<Sym>,
+    /// The global value made for each (symbol, addend).
+    sym_values: std::collections::HashMap<(u32, i64), GlobalValue>,
+    /// Boxed constants' positions in `module.constants`, by term (made on first use).
+    constant_index: Option<std::collections::HashMap<u64, u32>>,
+    /// Why the function cannot be compiled position-independently, if it cannot.
+    uncacheable: Option<String>,
 }
 
 const F: MemFlagsData = MemFlagsData::trusted();
@@ -249,9 +287,21 @@ const FLOAT_HEADER: i64 = (1 << 6) | ((girder_term::header::subtag::FLOAT as i64
 /// The exponent bits of an IEEE double: all set for infinities and NaNs.
 const EXP_MASK: i64 = 0x7ff0_0000_0000_0000;
 
-/// A continuation pointer word for `offset` in the module with code index `code`.
-fn cp_word(code: u32, offset: u32) -> i64 {
-    ((u64::from(code) << 34) | (u64::from(offset) << 2)) as i64
+/// The Cranelift namespace of girder's relocation symbols (their index is a position in
+/// [`Compiled::syms`]).
+const RELOC_NAMESPACE: u32 = 1;
+
+/// Longest `select_val` over run-dependent atoms done as a chain of comparisons; longer
+/// ones take the step helper (a jump table needs its values when compiling).
+const SELECT_CHAIN: usize = 16;
+
+/// Whether the term `t` is the same word in every run of this build (so native code may
+/// hold it as an immediate): small integers, `[]`, and the predefined atoms.
+fn stable(t: Term) -> bool {
+    match t.as_atom() {
+        Some(a) => a.is_predefined(),
+        None => t.is_small() || t == Term::NIL,
+    }
 }
 
 /// Whether Cranelift lowers `sadd_overflow`/`ssub_overflow`/`smul_overflow` for `isa`.
@@ -345,10 +395,7 @@ impl Emitter<'_> {
         let back = self.b.create_block();
         self.b.ins().brif(in_code, look, &[], back, &[]);
         self.b.switch_to_block(look);
-        let table = self
-            .b
-            .ins()
-            .iconst(I64, self.module.function_of.as_ptr() as i64);
+        let table = self.sym_value(Sym::FunctionOf, 0);
         let off4 = self.b.ins().ishl_imm_s(pc, 2);
         let at = self.b.ins().iadd(table, off4);
         let fi = self.b.ins().uload32(F, at, 0);
@@ -360,7 +407,7 @@ impl Emitter<'_> {
         let find = self.b.create_block();
         self.b.ins().brif(valid, find, &[], back, &[]);
         self.b.switch_to_block(find);
-        let natives = self.b.ins().iconst(I64, self.module.native.as_ptr() as i64);
+        let natives = self.sym_value(Sym::Natives, 0);
         let off8 = self.b.ins().ishl_imm_s(fi, 3);
         let at = self.b.ins().iadd(natives, off8);
         // Acquire is implied on the targets girder supports for an aligned load that
@@ -456,10 +503,7 @@ impl Emitter<'_> {
         let next = self.b.ins().iadd_imm_s(i, 1);
         self.b.ins().jump(head, &[BlockArg::Value(next)]);
         self.b.switch_to_block(done);
-        let cp = self
-            .b
-            .ins()
-            .iconst(I64, cp_word(self.module.code_index, offset + 1));
+        let cp = self.cp_word(offset + 1);
         self.store_p(cp, po::CP);
         let target = self.b.ins().load(I64, F, entry, FUN_ENTRY);
         let live = self.b.ins().iadd_imm_s(n, i64::from(arity));
@@ -472,10 +516,12 @@ impl Emitter<'_> {
     /// effect); none yet is the slow path's (`undef`). Called before the instruction
     /// changes anything, as the slow path redoes it whole.
     fn export_target(&mut self, export: &Export, slow: Block) -> Value {
-        let at = self.b.ins().iconst(
-            I64,
-            export as *const Export as i64 + i64::from(EXPORT_TARGET),
+        let name = Sym::Export(
+            export.module.name().to_owned(),
+            export.function.name().to_owned(),
+            export.arity,
         );
+        let at = self.sym_value(name, EXPORT_TARGET_OFFSET);
         let target = self.b.ins().load(I64, F, at, 0);
         let loaded = self.b.ins().icmp_imm_s(IntCC::NotEqual, target, 0);
         self.guard(loaded, slow);
@@ -488,10 +534,8 @@ impl Emitter<'_> {
         let cp_code = self.b.ins().ushr_imm_s(cp, 34);
         let off = self.b.ins().ushr_imm_s(cp, 2);
         let off = self.b.ins().band_imm_s(off, 0xffff_ffff);
-        let here =
-            self.b
-                .ins()
-                .icmp_imm_s(IntCC::Equal, cp_code, i64::from(self.module.code_index));
+        let code_index = self.sym_value(Sym::CodeIndex, 0);
+        let here = self.b.ins().icmp(IntCC::Equal, cp_code, code_index);
         self.b.ins().brif(
             here,
             self.dispatch,
@@ -511,7 +555,7 @@ impl Emitter<'_> {
         let cp_code = self.b.ins().ushr_imm_s(cp, 34);
         let off = self.b.ins().ushr_imm_s(cp, 2);
         let off = self.b.ins().band_imm_s(off, 0xffff_ffff);
-        let links = self.b.ins().iconst(I64, LINKS.as_ptr() as i64);
+        let links = self.sym_value(Sym::Links, 0);
         let row = self.b.ins().imul_imm_s(cp_code, link_offsets::SIZE);
         let row = self.b.ins().iadd(links, row);
         let fo = self.b.ins().load(I64, F, row, link_offsets::FUNCTION_OF);
@@ -548,13 +592,73 @@ impl Emitter<'_> {
         self.exit(left);
     }
 
+    /// The value of `sym` plus `addend` (patched in when the code is installed).
+    fn sym_value(&mut self, sym: Sym, addend: i64) -> Value {
+        let index = match self.syms.iter().position(|s| *s == sym) {
+            Some(i) => i as u32,
+            None => {
+                self.syms.push(sym);
+                (self.syms.len() - 1) as u32
+            }
+        };
+        let gv = match self.sym_values.get(&(index, addend)) {
+            Some(&gv) => gv,
+            None => {
+                let name = self
+                    .b
+                    .func
+                    .declare_imported_user_function(UserExternalName::new(RELOC_NAMESPACE, index));
+                let gv = self.b.create_global_value(GlobalValueData::Symbol {
+                    name: ExternalName::user(name),
+                    offset: addend.into(),
+                    colocated: false,
+                    tls: false,
+                });
+                self.sym_values.insert((index, addend), gv);
+                gv
+            }
+        };
+        self.b.ins().symbol_value(I64, gv)
+    }
+
+    /// The continuation-pointer word for `offset` in this module.
+    fn cp_word(&mut self, offset: Label) -> Value {
+        self.sym_value(Sym::CodeWord, i64::from(offset) << 2)
+    }
+
+    /// The constant term `t`: an immediate when it is [`stable`], else relocated (an atom
+    /// by name, a boxed term by its position in the module's constants).
+    fn term_const(&mut self, t: Term) -> Value {
+        if stable(t) {
+            return self.b.ins().iconst(I64, t.0 as i64);
+        }
+        if let Some(a) = t.as_atom() {
+            return self.sym_value(Sym::Atom(a.name().to_owned()), 0);
+        }
+        let module = self.module;
+        let index = self.constant_index.get_or_insert_with(|| {
+            let mut m = std::collections::HashMap::new();
+            for (i, c) in module.constants.iter().enumerate() {
+                m.entry(c.0).or_insert(i as u32);
+            }
+            m
+        });
+        match index.get(&t.0) {
+            Some(&i) => self.sym_value(Sym::Constant(i), 0),
+            None => {
+                self.uncacheable.get_or_insert_with(|| {
+                    format!("constant {:#x} is not one of the module's", t.0)
+                });
+                self.b.ins().iconst(I64, t.0 as i64)
+            }
+        }
+    }
+
     /// `Process::resume = Cp(this module, pc)`.
     fn store_resume(&mut self, pc: Value) {
         let shifted = self.b.ins().ishl_imm_s(pc, 2);
-        let cp = self
-            .b
-            .ins()
-            .bor_imm_s(shifted, cp_word(self.module.code_index, 0));
+        let base = self.sym_value(Sym::CodeWord, 0);
+        let cp = self.b.ins().bor(shifted, base);
         let p = self.p();
         self.b.ins().store(F, cp, p, po::RESUME);
     }
@@ -731,7 +835,7 @@ impl Emitter<'_> {
                 let (addr, _) = self.y_addr(n, slow);
                 self.b.ins().load(I64, F, addr, 0)
             }
-            SrcKind::Term(t) => self.b.ins().iconst(I64, t.0 as i64),
+            SrcKind::Term(t) => self.term_const(t),
         }
     }
 
@@ -766,7 +870,7 @@ impl Emitter<'_> {
         self.store_p(r, po::REDUCTIONS);
         let more = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, r, 0);
         let cp = match resume {
-            Resume::Offset(o) => self.b.ins().iconst(I64, cp_word(self.module.code_index, o)),
+            Resume::Offset(o) => self.cp_word(o),
             Resume::Cp(v) => v,
         };
         let cont = self.b.create_block();
@@ -867,7 +971,6 @@ impl Emitter<'_> {
 
     /// Emit `ins` inline if this engine does it inline; `false` leaves the block empty.
     fn inline_instruction(&mut self, offset: Label, ins: &Instr, slow: Block) -> bool {
-        let code = self.module.code_index;
         match ins {
             Instr::Move { src, dst } => {
                 let v = self.read(*src, slow);
@@ -887,7 +990,7 @@ impl Emitter<'_> {
                 self.goto(offset + 1);
             }
             Instr::Call { arity, target } => {
-                let cp = self.b.ins().iconst(I64, cp_word(code, offset + 1));
+                let cp = self.cp_word(offset + 1);
                 self.store_p(cp, po::CP);
                 self.reduce(*arity, Resume::Offset(*target));
                 self.transfer(*target);
@@ -924,7 +1027,7 @@ impl Emitter<'_> {
             }
             Instr::CallExt { arity, export } if export.bif().is_none() => {
                 let target = self.export_target(export, slow);
-                let cp = self.b.ins().iconst(I64, cp_word(code, offset + 1));
+                let cp = self.cp_word(offset + 1);
                 self.store_p(cp, po::CP);
                 self.reduce(*arity, Resume::Cp(target));
                 self.enter_cp(target);
@@ -1036,7 +1139,8 @@ impl Emitter<'_> {
                     .icmp_imm_s(IntCC::Equal, h, (u64::from(*arity) << 6) as i64);
                 self.guard(ok, failb);
                 let first = self.b.ins().load(I64, F, v, 8 - tag::BOXED as i32);
-                let ok = self.b.ins().icmp_imm_s(IntCC::Equal, first, t.0 as i64);
+                let want = self.term_const(*t);
+                let ok = self.b.ins().icmp(IntCC::Equal, first, want);
                 self.branch(offset, ok, *fail, slow);
             }
             Instr::TestArity { fail, arg, arity } if *fail != NO_LABEL => {
@@ -1052,7 +1156,26 @@ impl Emitter<'_> {
                 self.branch(offset, ok, *fail, slow);
             }
             Instr::SelectVal { arg, fail, table }
-                if !table.is_empty() && table.iter().all(|(t, _)| t.is_immediate()) =>
+                if !table.is_empty()
+                    && table.iter().all(|(t, _)| t.is_immediate())
+                    && !table.iter().all(|(t, _)| stable(*t))
+                    && table.len() <= SELECT_CHAIN =>
+            {
+                // Atoms whose value this run decides: compare one by one with the
+                // relocated values (a jump table needs values known when compiling).
+                let v = self.read(*arg, slow);
+                for &(t, l) in table.iter() {
+                    let want = self.term_const(t);
+                    let hit = self.b.ins().icmp(IntCC::Equal, v, want);
+                    let bl = self.target(l);
+                    let next = self.b.create_block();
+                    self.b.ins().brif(hit, bl, &[], next, &[]);
+                    self.b.switch_to_block(next);
+                }
+                self.goto(*fail);
+            }
+            Instr::SelectVal { arg, fail, table }
+                if !table.is_empty() && table.iter().all(|(t, _)| stable(*t)) =>
             {
                 let v = self.read(*arg, slow);
                 let mut sw = Switch::new();

@@ -7,8 +7,10 @@
 //! - [`memory`]: executable memory (dual-mapped, never writable and executable at once).
 //! - This file: the ISA, the engine loop, lazy compilation, statistics and the report.
 
+pub mod cache;
 pub mod codegen;
 pub mod memory;
+pub mod reloc;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -196,7 +198,7 @@ fn compile_guarded(
 fn compile_one(isas: &Isas, module: &Module, index: usize) -> Result<usize, String> {
     let t = Instant::now();
     let c = compile_guarded(isas, module, index)?;
-    let addr = memory::install(&c.code)? as usize;
+    let addr = install_code(&c, module)?;
     STATS.functions.fetch_add(1, Ordering::Relaxed);
     STATS
         .instructions
@@ -208,7 +210,18 @@ fn compile_one(isas: &Isas, module: &Module, index: usize) -> Result<usize, Stri
     STATS
         .nanos
         .fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    if cache::enabled() {
+        cache::compiled(module, index, c);
+    }
     Ok(addr)
+}
+
+/// Copy a compiled function into executable memory, its relocations patched for
+/// `module`: its address.
+fn install_code(c: &codegen::Compiled, module: &Module) -> Result<usize, String> {
+    let mut bytes = c.code.clone();
+    reloc::apply(&mut bytes, &c.relocs, &c.syms, module)?;
+    Ok(memory::install(&bytes)? as usize)
 }
 
 /// Entries into a function before it is compiled: `GIRDER_JIT_THRESHOLD`. 0 compiles each
@@ -392,6 +405,10 @@ impl NativeEngine for Jit {
                 }
             }
         }
+    }
+
+    fn loaded(&self, module: &'static Module, bytes: &[u8]) {
+        cache::loaded(module, bytes);
     }
 
     fn takes(&self, module: &'static Module, offset: u32) -> bool {

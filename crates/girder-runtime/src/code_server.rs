@@ -96,7 +96,11 @@ pub fn load_bytes(file: &str, bytes: &[u8]) -> Result<&'static Module, LoadError
         file: file.to_owned(),
         what: e.to_string(),
     })?;
-    loader::load(&beam, file)
+    let module = loader::load(&beam, file)?;
+    if let Some(engine) = crate::engine::native() {
+        engine.loaded(module, bytes);
+    }
+    Ok(module)
 }
 
 /// The directories of the code path, in search order (packs are not directories and are

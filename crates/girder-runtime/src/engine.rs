@@ -331,6 +331,12 @@ pub trait NativeEngine: Sync + Send {
     /// interpreter is about to make): true when the function there is compiled, or has
     /// just been because it is called often.
     fn takes(&self, module: &'static Module, offset: u32) -> bool;
+
+    /// `module` was just loaded from `bytes` (a native-code cache installs what it holds
+    /// for it).
+    fn loaded(&self, module: &'static Module, bytes: &[u8]) {
+        let _ = (module, bytes);
+    }
 }
 
 static NATIVE: OnceLock<&'static dyn NativeEngine> = OnceLock::new();

@@ -180,19 +180,38 @@ impl<'a> Loader<'a> {
         Ok(match op {
             Operand::Atom(n) => Term::atom(self.atom(*n)?),
             Operand::Nil => Term::NIL,
-            Operand::Int(n) => girder_term::object::integer_from_i64(&mut self.area, *n),
-            Operand::BigInt(n) => girder_term::object::integer_from_big(&mut self.area, n),
+            Operand::Int(n) => {
+                let t = girder_term::object::integer_from_i64(&mut self.area, *n);
+                self.constant(t)
+            }
+            Operand::BigInt(n) => {
+                let t = girder_term::object::integer_from_big(&mut self.area, n);
+                self.constant(t)
+            }
             Operand::Unsigned(n) => {
-                girder_term::object::integer_from_i128(&mut self.area, i128::from(*n))
+                let t = girder_term::object::integer_from_i128(&mut self.area, i128::from(*n));
+                self.constant(t)
             }
             Operand::Char(c) => Term::small(i64::from(*c)),
-            Operand::Float(f) => girder_term::object::float(&mut self.area, *f),
-            Operand::Literal(i) => *self
-                .literals
-                .get(*i as usize)
-                .ok_or_else(|| format!("literal {i} out of range"))?,
+            Operand::Float(f) => {
+                let t = girder_term::object::float(&mut self.area, *f);
+                self.constant(t)
+            }
+            Operand::Literal(i) if (*i as usize) < self.beam.literals.len() => {
+                self.literals[*i as usize]
+            }
+            Operand::Literal(i) => return Err(format!("literal {i} out of range")),
             other => return Err(format!("expected a constant, got {other:?}")),
         })
+    }
+
+    /// Record a constant the loader made (a boxed number) after the literals, so that
+    /// [`Module::constants`] names every boxed term the code holds.
+    fn constant(&mut self, t: Term) -> Term {
+        if !t.is_immediate() {
+            self.literals.push(t);
+        }
+        t
     }
 
     fn src(&mut self, op: &Operand) -> Res<Src> {
@@ -495,6 +514,7 @@ impl<'a> Loader<'a> {
             code_index: self.code_index,
             code: code.into_boxed_slice(),
             literals: std::mem::replace(&mut self.area, LiteralArea::new()),
+            constants: std::mem::take(&mut self.literals).into_boxed_slice(),
             functions: functions.into_boxed_slice(),
             lines: lines.into_boxed_slice(),
             line_table: beam.lines.clone(),

@@ -193,6 +193,11 @@ pub struct Module {
     pub code: Box<[Instr]>,
     /// Its literals (kept alive as long as the module).
     pub literals: LiteralArea,
+    /// Every boxed term the code holds, in the order the loader made them (the `LitT`
+    /// literals by index, then the boxed numbers of instruction operands): native code
+    /// names its constants by position here, so that it is valid in any run that loads
+    /// the same module.
+    pub constants: Box<[Term]>,
     /// Functions by code range, sorted by `start`.
     pub functions: Box<[FunctionRange]>,
     /// `(offset, line item)`: the location in effect from `offset` on, sorted.

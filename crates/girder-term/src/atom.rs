@@ -141,6 +141,12 @@ impl Atom {
         Atom(index)
     }
 
+    /// Whether this is one of the atoms every run creates first, in a fixed order (so its
+    /// index is the same in every run of this build).
+    pub const fn is_predefined(self) -> bool {
+        (self.0 as usize) < PREDEFINED.len()
+    }
+
     /// Number of atoms in the table.
     pub fn count() -> usize {
         TABLE.index.lock().unwrap_or_else(|e| e.into_inner()).len()
