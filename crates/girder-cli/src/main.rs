@@ -68,6 +68,24 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// The native-code cache: `info` (where it is, what it holds), `verify` (check every
+    /// entry), `clear` (empty it).
+    #[cfg(feature = "jit")]
+    Cache {
+        #[arg(value_parser = ["info", "verify", "clear"])]
+        action: String,
+    },
+    /// Compile modules ahead of time into the native-code cache (or into --out DIR), so
+    /// that runs loading them compile nothing.
+    #[cfg(feature = "jit")]
+    Aot {
+        /// Write the entries into this directory instead of the cache.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// .beam files, directories of them, or .avm packs.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// List the built-in functions girder implements.
     Bifs {
         /// Instead, list the functions of OTP's `erlang` module (or `--module`) that are
@@ -83,6 +101,8 @@ enum Command {
 const SUBCOMMANDS: &[&str] = &[
     "disasm",
     "jit",
+    "cache",
+    "aot",
     "run",
     "bifs",
     "help",
@@ -129,6 +149,10 @@ fn main() -> ExitCode {
             target,
             paths,
         } => return jit_report(&paths, target.as_deref(), report),
+        #[cfg(feature = "jit")]
+        Command::Cache { action } => cache_command(&action),
+        #[cfg(feature = "jit")]
+        Command::Aot { out, paths } => aot(&paths, out.as_deref()),
         Command::Bifs { missing: false, .. } => {
             let mut all = girder_bifs::all();
             all.sort();
@@ -214,6 +238,79 @@ fn jit_report(paths: &[PathBuf], target: Option<&str>, print: bool) -> ExitCode 
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// `girder cache info|verify|clear`.
+#[cfg(feature = "jit")]
+fn cache_command(action: &str) -> Result<()> {
+    let Some(dir) = girder_jit::cache::dir() else {
+        println!("the native-code cache is off (GIRDER_CACHE_DIR is empty)");
+        return Ok(());
+    };
+    if !dir.exists() {
+        println!("location: {} (empty: not created yet)", dir.display());
+        return Ok(());
+    }
+    match action {
+        "clear" => {
+            let n = girder_jit::cache::clear(dir)
+                .with_context(|| format!("cannot clear {}", dir.display()))?;
+            println!("removed {n} entries from {}", dir.display());
+            Ok(())
+        }
+        _ => {
+            let r = girder_jit::cache::verify(dir)
+                .with_context(|| format!("cannot read {}", dir.display()))?;
+            println!("location: {}", dir.display());
+            println!(
+                "entries: {} ({} bytes, {} functions; bound {} MB)",
+                r.entries,
+                r.bytes,
+                r.functions,
+                girder_jit::cache::MAX_BYTES >> 20
+            );
+            for (file, why) in &r.bad {
+                println!("bad entry: {}: {why}", file.display());
+            }
+            if action == "verify" && !r.bad.is_empty() {
+                anyhow::bail!("{} of {} entries do not check out", r.bad.len(), r.entries);
+            }
+            if action == "verify" {
+                println!("every entry checks out");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `girder aot PATHS [--out DIR]`: compile every function of every module under `paths`
+/// and write cache entries.
+#[cfg(feature = "jit")]
+fn aot(paths: &[PathBuf], out: Option<&std::path::Path>) -> Result<()> {
+    girder_bifs::register_all();
+    let mut errors = Vec::new();
+    let (mut modules, mut functions) = (0, 0);
+    for (name, bytes) in module_files(paths, &mut errors) {
+        match girder_runtime::code_server::load_bytes(&name, &bytes) {
+            Ok(module) => match girder_jit::cache::precompile(module, &bytes, out) {
+                Ok(n) => {
+                    modules += 1;
+                    functions += n;
+                }
+                Err(e) => errors.push(format!("{name}: {e}")),
+            },
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    println!("compiled {functions} functions of {modules} modules");
+    for e in &errors {
+        eprintln!("girder aot: {e}");
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!("{} modules not compiled", errors.len())
     }
 }
 

@@ -149,12 +149,8 @@ pub fn loaded(module: &'static Module, bytes: &[u8]) {
     let (Some(dir), Some(id)) = (dir(), build_id()) else {
         return;
     };
-    let digest: [u8; 32] = Sha256::digest(bytes).into();
-    let mut key = Sha256::new();
-    key.update(id);
-    key.update(digest);
-    let name: String = key.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    let file = dir.join(format!("{name}.gnc"));
+    let (digest, name) = entry_name(id, bytes);
+    let file = dir.join(name);
     let mut functions = HashMap::new();
     match std::fs::read(&file) {
         Ok(data) => match decode(&data, id, &digest) {
@@ -187,41 +183,98 @@ pub fn loaded(module: &'static Module, bytes: &[u8]) {
     });
 }
 
-/// Install each cached function whose slot is still empty. Every function is checked
-/// against the module before anything is installed; one that does not fit rejects the
-/// whole entry (it was made for another module or is damaged).
+/// The module digest and entry file name for a module's bytes under build `id`.
+fn entry_name(id: &[u8; 32], bytes: &[u8]) -> ([u8; 32], String) {
+    let digest: [u8; 32] = Sha256::digest(bytes).into();
+    let mut key = Sha256::new();
+    key.update(id);
+    key.update(digest);
+    let hex: String = key.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    (digest, format!("{hex}.gnc"))
+}
+
+/// Ahead of time (`girder aot`): compile every function of `module`, loaded from `bytes`,
+/// and write its entry into `dir` (the cache directory when `None`). The number of
+/// functions compiled, or why not.
+pub fn precompile(module: &Module, bytes: &[u8], dir: Option<&Path>) -> Result<usize, String> {
+    let id = build_id().ok_or("no build identity (cannot read /proc/self/exe)")?;
+    let dir = dir
+        .or(self::dir())
+        .ok_or("the cache is off (GIRDER_CACHE_DIR is empty) and no --out was given")?;
+    let isas = crate::host_isas()?;
+    let mut functions = HashMap::new();
+    for index in 0..module.functions.len() {
+        let c = crate::compile_guarded(isas, module, index).map_err(|e| {
+            let f = &module.functions[index];
+            format!("{}:{}/{}: {e}", module.name, f.function, f.arity)
+        })?;
+        functions.insert(index as u32, c);
+    }
+    let (digest, name) = entry_name(id, bytes);
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let data = encode(id, &digest, &functions);
+    write_atomically(dir, &dir.join(name), &data).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(functions.len())
+}
+
+/// Check an entry's functions against `module` and mark each one's slot as cached (still
+/// empty slots only). One function that does not fit rejects the whole entry: it was made
+/// for another module or is damaged.
 fn install_all(
     module: &'static Module,
     fs: Vec<(u32, Compiled)>,
     keep: &mut HashMap<u32, Compiled>,
 ) -> Result<(), String> {
-    let mut ready = Vec::with_capacity(fs.len());
-    for (index, c) in fs {
+    for (index, c) in &fs {
         let range = module
             .functions
-            .get(index as usize)
+            .get(*index as usize)
             .ok_or_else(|| format!("no function {index}"))?;
         if (range.end - range.start) as usize != c.instructions {
             return Err(format!("function {index} has another length"));
         }
-        let mut bytes = c.code.clone();
-        crate::reloc::apply(&mut bytes, &c.relocs, &c.syms, module)?;
-        ready.push((index, bytes, c));
     }
-    for (index, bytes, c) in ready {
-        let i = index as usize;
-        if engine::native_entry(module, i) != 0 {
-            keep.insert(index, c);
-            continue;
-        }
-        let addr = crate::memory::install(&bytes)? as usize;
-        if engine::claim_native(module, i, 0, addr) {
-            crate::perf_map::record(module, i, addr);
-            STATS.functions.fetch_add(1, Ordering::Relaxed);
-        }
+    for (index, c) in fs {
+        engine::claim_native(module, index as usize, 0, engine::NATIVE_CACHED);
         keep.insert(index, c);
     }
     Ok(())
+}
+
+/// Install the cached native code of function `index` of `module` (its slot says
+/// [`engine::NATIVE_CACHED`]): its entry; 0 when the cached code does not install (the
+/// slot is then empty again, and the function is compiled as if never cached).
+pub(crate) fn install_cached(module: &'static Module, index: usize) -> usize {
+    let rs = records();
+    let found = rs
+        .iter()
+        .rev()
+        .find(|r| std::ptr::eq(r.module, module))
+        .and_then(|r| r.functions.get(&(index as u32)));
+    let installed = found
+        .ok_or_else(String::new)
+        .and_then(|c| crate::install_code(c, module));
+    drop(rs);
+    match installed {
+        Ok(addr) if engine::claim_native(module, index, engine::NATIVE_CACHED, addr) => {
+            crate::perf_map::record(module, index, addr);
+            STATS.functions.fetch_add(1, Ordering::Relaxed);
+            addr
+        }
+        // Another thread installed it first (its copy is used; this one stays unused).
+        Ok(_) => engine::native_entry(module, index),
+        Err(why) => {
+            if std::env::var_os("GIRDER_JIT_DEBUG").is_some() {
+                let f = &module.functions[index];
+                eprintln!(
+                    "girder cache: {}:{}/{} not installed: {why}",
+                    module.name, f.function, f.arity
+                );
+            }
+            engine::claim_native(module, index, engine::NATIVE_CACHED, 0);
+            0
+        }
+    }
 }
 
 /// Function `index` of `module` was compiled: keep it for the module's entry.

@@ -26,7 +26,7 @@ use girder_runtime::module::Module;
 use girder_runtime::process::Process;
 
 /// The ISAs native code is made for: the host's.
-fn host_isas() -> Result<&'static Isas, String> {
+pub(crate) fn host_isas() -> Result<&'static Isas, String> {
     static ISAS: OnceLock<Result<Isas, String>> = OnceLock::new();
     ISAS.get_or_init(|| isa_for(None))
         .as_ref()
@@ -34,7 +34,7 @@ fn host_isas() -> Result<&'static Isas, String> {
 }
 
 /// The host's ISA for ordinary functions.
-fn host_isa() -> Result<&'static OwnedTargetIsa, String> {
+pub(crate) fn host_isa() -> Result<&'static OwnedTargetIsa, String> {
     host_isas().map(|i| &i.normal)
 }
 
@@ -181,7 +181,7 @@ fn function_index(module: &Module, offset: u32) -> Option<usize> {
 
 /// `codegen::compile`, with a panic in the code generator turned into a refusal (the
 /// function is then interpreted) rather than the end of the VM.
-fn compile_guarded(
+pub(crate) fn compile_guarded(
     isas: &Isas,
     module: &Module,
     index: usize,
@@ -218,7 +218,7 @@ fn compile_one(isas: &Isas, module: &Module, index: usize) -> Result<usize, Stri
 
 /// Copy a compiled function into executable memory, its relocations patched for
 /// `module`: its address.
-fn install_code(c: &codegen::Compiled, module: &Module) -> Result<usize, String> {
+pub(crate) fn install_code(c: &codegen::Compiled, module: &Module) -> Result<usize, String> {
     let mut bytes = c.code.clone();
     reloc::apply(&mut bytes, &c.relocs, &c.syms, module)?;
     Ok(memory::install(&bytes)? as usize)
@@ -246,7 +246,10 @@ const DEFAULT_THRESHOLD: u32 = 100;
 /// The native entry of function `index` if it has one; else 0 (interpret it), after
 /// counting the entry and, once it is hot, compiling it (or queueing it).
 fn entry_of(module: &'static Module, index: usize) -> usize {
-    let e = engine::native_entry(module, index);
+    let mut e = engine::native_entry(module, index);
+    if e == engine::NATIVE_CACHED {
+        e = cache::install_cached(module, index);
+    }
     if e >= engine::NATIVE_MIN {
         return e;
     }

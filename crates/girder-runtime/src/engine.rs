@@ -370,6 +370,9 @@ pub fn native_entry(module: &Module, index: usize) -> usize {
 pub const NATIVE_REFUSED: usize = 1;
 /// Marks a function waiting for the background compiler: interpreted until then.
 pub const NATIVE_QUEUED: usize = 2;
+/// Marks a function whose native code is in the native-code cache, installed on its first
+/// entry.
+pub const NATIVE_CACHED: usize = 3;
 /// Native entries are at least this (code is 16-byte aligned); smaller values are states.
 pub const NATIVE_MIN: usize = 16;
 
