@@ -118,12 +118,12 @@ pub fn select_engine(flavor: Option<&str>, perf_map: bool) {
     }
     #[cfg(feature = "jit")]
     {
-        if girder_jit::install()
-            && perf_map
-            && let Err(e) = girder_jit::perf_map::enable()
-        {
+        // The map first: code made before it (the entry trampoline, at install) would go
+        // to memory `perf` cannot name.
+        if perf_map && let Err(e) = girder_jit::perf_map::enable() {
             eprintln!("girder: +JPperf: {e}");
         }
+        girder_jit::install();
     }
     #[cfg(not(feature = "jit"))]
     let _ = perf_map;

@@ -98,7 +98,9 @@ pub fn build_id() -> Option<&'static [u8; 32]> {
     static ID: OnceLock<Option<[u8; 32]>> = OnceLock::new();
     ID.get_or_init(|| {
         use std::os::unix::fs::MetadataExt;
-        let exe = std::fs::metadata("/proc/self/exe").ok()?;
+        // Opened, not stat'ed by path: under qemu-user the open is of the guest's
+        // executable, a stat of the path would describe qemu's.
+        let exe = std::fs::File::open("/proc/self/exe").ok()?.metadata().ok()?;
         let isa = crate::host_isa().ok()?;
         let mut h = Sha256::new();
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
