@@ -100,7 +100,10 @@ pub fn build_id() -> Option<&'static [u8; 32]> {
         use std::os::unix::fs::MetadataExt;
         // Opened, not stat'ed by path: under qemu-user the open is of the guest's
         // executable, a stat of the path would describe qemu's.
-        let exe = std::fs::File::open("/proc/self/exe").ok()?.metadata().ok()?;
+        let exe = std::fs::File::open("/proc/self/exe")
+            .ok()?
+            .metadata()
+            .ok()?;
         let isa = crate::host_isa().ok()?;
         let mut h = Sha256::new();
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
@@ -444,7 +447,7 @@ pub fn clear(dir: &Path) -> std::io::Result<usize> {
 //           symbol count u32, symbols, relocation count u32, relocations (offset u32, symbol
 //           u32, addend i64)
 // symbol:   tag u8 (0 CodeWord, 1 CodeIndex, 2 FunctionOf, 3 Natives, 4 Links, 5 Export,
-//           6 Atom, 7 Constant), then for Export three fields (string, string, u32), for
+//           6 Atom, 7 Constant, 8 CatchBase), then for Export three fields (string, string, u32), for
 //           Atom a string, for Constant a u32; a string is its length u32 and UTF-8 bytes.
 
 fn encode(id: &[u8; 32], digest: &[u8; 32], functions: &HashMap<u32, Compiled>) -> Vec<u8> {
@@ -472,6 +475,7 @@ fn encode(id: &[u8; 32], digest: &[u8; 32], functions: &HashMap<u32, Compiled>) 
                 Sym::FunctionOf => p.push(2),
                 Sym::Natives => p.push(3),
                 Sym::Links => p.push(4),
+                Sym::CatchBase => p.push(8),
                 Sym::Export(m, f, a) => {
                     p.push(5);
                     put_str(&mut p, m);
@@ -600,6 +604,7 @@ fn decode(data: &[u8], id: &[u8; 32], digest: &[u8; 32]) -> Result<Vec<(u32, Com
                 5 => Sym::Export(r.string()?, r.string()?, r.u32()?),
                 6 => Sym::Atom(r.string()?),
                 7 => Sym::Constant(r.u32()?),
+                8 => Sym::CatchBase,
                 t => return Err(format!("unknown symbol tag {t}")),
             });
         }

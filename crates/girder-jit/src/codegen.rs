@@ -287,6 +287,19 @@ const FLOAT_HEADER: i64 = (1 << 6) | ((girder_term::header::subtag::FLOAT as i64
 /// The exponent bits of an IEEE double: all set for infinities and NaNs.
 const EXP_MASK: i64 = 0x7ff0_0000_0000_0000;
 
+/// Whether [`Emitter::bif`] has a fast path for `erlang:name/arity`.
+fn inline_bif(name: &str, arity: usize) -> bool {
+    matches!(
+        (name, arity),
+        ("element", 2)
+            | (
+                "tuple_size" | "hd" | "tl" | "not" | "is_atom" | "is_list" | "-",
+                1
+            )
+            | ("and" | "or" | "=:=" | "=/=" | "<" | ">" | "=<" | ">=", 2)
+    )
+}
+
 /// The Cranelift namespace of girder's relocation symbols (their index is a position in
 /// [`Compiled::syms`]).
 const RELOC_NAMESPACE: u32 = 1;
@@ -1143,6 +1156,42 @@ impl Emitter<'_> {
                 let ok = self.b.ins().icmp(IntCC::Equal, first, want);
                 self.branch(offset, ok, *fail, slow);
             }
+            Instr::Try { y, handler } | Instr::Catch { y, handler } => {
+                let marker = self.sym_value(
+                    Sym::CatchBase,
+                    (i64::from(*handler) << 6) | tag::CATCH as i64,
+                );
+                self.write(Dst::Y(*y), marker, slow);
+                self.goto(offset + 1);
+            }
+            Instr::TryEnd { y } => {
+                let nil = self.b.ins().iconst(I64, Term::NIL.0 as i64);
+                self.write(Dst::Y(*y), nil, slow);
+                self.goto(offset + 1);
+            }
+            Instr::TryCase { y } => {
+                let nil = self.b.ins().iconst(I64, Term::NIL.0 as i64);
+                self.write(Dst::Y(*y), nil, slow);
+                let x = self.x();
+                for i in 0..3 {
+                    let v = self.b.ins().load(I64, F, x, 8 * (i + 1));
+                    self.b.ins().store(F, v, x, 8 * i);
+                }
+                self.goto(offset + 1);
+            }
+            Instr::Bif {
+                export, args, dst, ..
+            }
+            | Instr::GcBif {
+                export, args, dst, ..
+            } if export.module == Atom::ERLANG
+                && inline_bif(export.function.name(), args.len()) =>
+            {
+                let vals: Vec<Value> = args.iter().map(|a| self.read(*a, slow)).collect();
+                let r = self.bif(export.function.name(), &vals, slow);
+                self.write(*dst, r, slow);
+                self.goto(offset + 1);
+            }
             Instr::TestArity { fail, arg, arity } if *fail != NO_LABEL => {
                 let v = self.read(*arg, slow);
                 let failb = self.target(*fail);
@@ -1471,6 +1520,146 @@ impl Emitter<'_> {
         let zero = self.b.ins().iconst(I64, 0);
         self.store_p(zero, po::CP);
         self.store_p(new_len, po::STACK_LEN);
+    }
+
+    /// `true` or `false` as `cond` says.
+    fn boolean(&mut self, cond: Value) -> Value {
+        let t = self.b.ins().iconst(I64, Term::atom(Atom::TRUE).0 as i64);
+        let f = self.b.ins().iconst(I64, Term::atom(Atom::FALSE).0 as i64);
+        self.b.ins().select(cond, t, f)
+    }
+
+    /// Whether `v` is `true` or `false`.
+    fn is_boolean(&mut self, v: Value) -> Value {
+        let t = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, v, Term::atom(Atom::TRUE).0 as i64);
+        let f = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, v, Term::atom(Atom::FALSE).0 as i64);
+        self.b.ins().bor(t, f)
+    }
+
+    /// The boxed term `t`'s tuple arity, after checking it is a tuple (else `slow`).
+    fn tuple_arity(&mut self, t: Value, slow: Block) -> Value {
+        let boxed = self.is_primary(t, tag::BOXED);
+        self.guard(boxed, slow);
+        let h = self.header(t);
+        let sub = self.b.ins().band_imm_s(h, 0x3f);
+        let tuple = self.b.ins().icmp_imm_s(IntCC::Equal, sub, 0);
+        self.guard(tuple, slow);
+        self.b.ins().ushr_imm_s(h, 6)
+    }
+
+    /// The inline fast path of the `erlang` BIF `name` (one of [`inline_bif`]'s) on `args`:
+    /// its result; every case it does not decide goes to `slow`, which runs the BIF.
+    fn bif(&mut self, name: &str, args: &[Value], slow: Block) -> Value {
+        let small = |e: &mut Self, v: Value| {
+            let t = e.b.ins().band_imm_s(v, tag::IMMED1_MASK as i64);
+            e.b.ins().icmp_imm_s(IntCC::Equal, t, tag::SMALL as i64)
+        };
+        match (name, args) {
+            ("element", &[n, t]) => {
+                let ok = small(self, n);
+                self.guard(ok, slow);
+                let arity = self.tuple_arity(t, slow);
+                let i = self.b.ins().sshr_imm_s(n, 4);
+                let i0 = self.b.ins().iadd_imm_s(i, -1);
+                let inside = self.b.ins().icmp(IntCC::UnsignedLessThan, i0, arity);
+                self.guard(inside, slow);
+                let off = self.b.ins().ishl_imm_s(i, 3);
+                let at = self.b.ins().iadd(t, off);
+                self.b.ins().load(I64, F, at, -(tag::BOXED as i32))
+            }
+            ("tuple_size", &[t]) => {
+                let arity = self.tuple_arity(t, slow);
+                let shifted = self.b.ins().ishl_imm_s(arity, 4);
+                self.b.ins().bor_imm_s(shifted, tag::SMALL as i64)
+            }
+            ("hd" | "tl", &[l]) => {
+                let list = self.is_primary(l, tag::LIST);
+                self.guard(list, slow);
+                let off = if name == "hd" { -1 } else { 7 };
+                self.b.ins().load(I64, F, l, off)
+            }
+            ("not", &[v]) => {
+                let ok = self.is_boolean(v);
+                self.guard(ok, slow);
+                let t = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, v, Term::atom(Atom::TRUE).0 as i64);
+                let f = self.b.ins().icmp_imm_s(IntCC::Equal, t, 0);
+                self.boolean(f)
+            }
+            ("and" | "or", &[a, bv]) => {
+                let oka = self.is_boolean(a);
+                let okb = self.is_boolean(bv);
+                let ok = self.b.ins().band(oka, okb);
+                self.guard(ok, slow);
+                let t = Term::atom(Atom::TRUE).0 as i64;
+                let ta = self.b.ins().icmp_imm_s(IntCC::Equal, a, t);
+                let tb = self.b.ins().icmp_imm_s(IntCC::Equal, bv, t);
+                let r = if name == "and" {
+                    self.b.ins().band(ta, tb)
+                } else {
+                    self.b.ins().bor(ta, tb)
+                };
+                self.boolean(r)
+            }
+            ("=:=" | "=/=", &[a, bv]) => {
+                // Equal words are exactly equal; different words with an immediate among
+                // them are not; two boxed or list terms are the slow path's.
+                let same = self.b.ins().icmp(IntCC::Equal, a, bv);
+                let ia = self.is_primary(a, tag::IMMED1);
+                let ib = self.is_primary(bv, tag::IMMED1);
+                let imm = self.b.ins().bor(ia, ib);
+                let decided = self.b.ins().bor(same, imm);
+                self.guard(decided, slow);
+                let r = if name == "=:=" {
+                    same
+                } else {
+                    self.b.ins().icmp_imm_s(IntCC::Equal, same, 0)
+                };
+                self.boolean(r)
+            }
+            ("<" | ">" | "=<" | ">=", &[a, bv]) => {
+                let both = self.both_small(a, bv);
+                self.guard(both, slow);
+                let cc = match name {
+                    "<" => IntCC::SignedLessThan,
+                    ">" => IntCC::SignedGreaterThan,
+                    "=<" => IntCC::SignedLessThanOrEqual,
+                    _ => IntCC::SignedGreaterThanOrEqual,
+                };
+                let r = self.b.ins().icmp(cc, a, bv);
+                self.boolean(r)
+            }
+            ("is_atom", &[v]) => {
+                let t = self.b.ins().band_imm_s(v, tag::IMMED2_MASK as i64);
+                let r = self.b.ins().icmp_imm_s(IntCC::Equal, t, tag::ATOM as i64);
+                self.boolean(r)
+            }
+            ("is_list", &[v]) => {
+                let l = self.is_primary(v, tag::LIST);
+                let n = self.b.ins().icmp_imm_s(IntCC::Equal, v, Term::NIL.0 as i64);
+                let r = self.b.ins().bor(l, n);
+                self.boolean(r)
+            }
+            ("-", &[v]) => {
+                let ok = small(self, v);
+                self.guard(ok, slow);
+                // -(n<<4 | 15) + 30 = (-n)<<4 | 15.
+                let zero = self.b.ins().iconst(I64, 2 * tag::SMALL as i64);
+                let (r, overflow) = self.sub_overflow(zero, v);
+                let fine = self.b.ins().icmp_imm_s(IntCC::Equal, overflow, 0);
+                self.guard(fine, slow);
+                r
+            }
+            _ => unreachable!("inline_bif admits only the cases above"),
+        }
     }
 
     fn type_test(

@@ -157,9 +157,10 @@ impl Stats {
         let f = |a: &AtomicU64| a.load(Ordering::Relaxed);
         let instrs = f(&self.instructions).max(1);
         format!(
-            "girder jit: {} functions compiled ({} refused), {} instructions ({} inline), {} bytes ({:.1} per instruction), {:.1} ms",
+            "girder jit: {} functions compiled ({} refused, {} interpreted only), {} instructions ({} inline), {} bytes ({:.1} per instruction), {:.1} ms",
             f(&self.functions),
             f(&self.refused),
+            interpreted_only(),
             f(&self.instructions),
             f(&self.inline),
             f(&self.bytes),
@@ -167,6 +168,32 @@ impl Stats {
             f(&self.nanos) as f64 / 1e6,
         )
     }
+}
+
+/// Functions that ran but have no native code (not hot enough, refused, or still queued):
+/// the interpreter ran every entry into them.
+fn interpreted_only() -> usize {
+    let mut n = 0;
+    let mut index = 0;
+    let mut misses = 0;
+    // Code indices are handed out in order; stop after a long run of unused ones.
+    while misses < 64 && (index as usize) < girder_runtime::module::MAX_CODE {
+        match engine::module_at(index) {
+            Some(m) => {
+                misses = 0;
+                n += (0..m.functions.len())
+                    .filter(|&i| {
+                        let e = engine::native_entry(m, i);
+                        let entered = m.native_calls[i].load(Ordering::Relaxed) > 0;
+                        (entered && e < engine::NATIVE_MIN) || e == NATIVE_REFUSED
+                    })
+                    .count();
+            }
+            None => misses += 1,
+        }
+        index += 1;
+    }
+    n
 }
 
 /// Compiles serialise: two threads entering the same new function compile it once.

@@ -19,6 +19,9 @@ pub enum Sym {
     CodeWord,
     /// The module's code index.
     CodeIndex,
+    /// `code_index << 38`: a catch marker for label 0 of the module (the addend adds
+    /// `label << 6` and the catch tag).
+    CatchBase,
     /// `module.function_of.as_ptr()`.
     FunctionOf,
     /// `module.native.as_ptr()`.
@@ -51,6 +54,7 @@ impl Sym {
         Some(match self {
             Sym::CodeWord => u64::from(module.code_index) << 34,
             Sym::CodeIndex => u64::from(module.code_index),
+            Sym::CatchBase => u64::from(module.code_index) << 38,
             Sym::FunctionOf => module.function_of.as_ptr() as u64,
             Sym::Natives => module.native.as_ptr() as u64,
             Sym::Links => LINKS.as_ptr() as u64,
