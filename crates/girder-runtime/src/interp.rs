@@ -1468,7 +1468,16 @@ pub(crate) fn step(
                     }
                 }
             }
-            let new = if pairs.len() > 1
+            let updated = if obj::is_flatmap(m) {
+                let values: Vec<(Term, Term)> =
+                    pairs.iter().map(|(k, v)| (p.get(*k), p.get(*v))).collect();
+                obj::map_update_existing(&mut p.heap, m, values.into_iter())
+            } else {
+                None
+            };
+            let new = if let Some(u) = updated {
+                u
+            } else if pairs.len() > 1
                 && obj::is_flatmap(m)
                 && obj::map_size(m) + pairs.len() <= 2 * obj::FLAT_MAX
             {

@@ -517,6 +517,31 @@ pub struct IterBatch {
 // Updating
 
 /// `m` with `key` mapped to `value` (added or replaced).
+/// The flat map `m` with the values of `pairs` put in, when every key of `pairs` is
+/// already in `m` (`None` otherwise, or when `m` is not flat): the new map shares `m`'s
+/// keys tuple, so updating known keys costs one copy of the values and no sorting.
+pub fn map_update_existing(
+    h: &mut impl Alloc,
+    m: Term,
+    pairs: impl Iterator<Item = (Term, Term)>,
+) -> Option<Term> {
+    if !is_flatmap(m) {
+        return None;
+    }
+    let keys = map_keys(m);
+    let mut values = map_values(m).to_vec();
+    for (k, v) in pairs {
+        let i = if k.is_boxed() || k.is_list() {
+            keys.binary_search_by(|x| cmp_exact(*x, k)).ok()?
+        } else {
+            keys.iter().position(|x| *x == k)?
+        };
+        values[i] = v;
+    }
+    let kt = map_keys_tuple(m);
+    Some(map_from_sorted(h, kt, &values))
+}
+
 pub fn map_put(h: &mut impl Alloc, m: Term, key: Term, value: Term) -> Term {
     if is_flatmap(m) {
         let keys = map_keys(m);
