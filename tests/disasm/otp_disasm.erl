@@ -4,26 +4,42 @@
 -module(otp_disasm).
 -export([main/1]).
 
+%% The files are disassembled by one process per scheduler (beam_disasm over all of OTP
+%% takes minutes on one core) and written in file order.
 main([OutFile]) ->
     Files = lists:sort(filelib:wildcard(filename:join([code:lib_dir(), "*", "ebin", "*.beam"]))),
-    {ok, Fd} = file:open(OutFile, [write, {encoding, utf8}]),
-    lists:foreach(fun(F) -> summarise(Fd, F) end, Files),
-    ok = file:close(Fd),
+    N = erlang:system_info(schedulers_online),
+    Self = self(),
+    Workers = [spawn_link(fun() -> Self ! {self(), [summarise(F) || F <- every_nth(Files, I, N)]} end)
+               || I <- lists:seq(0, N - 1)],
+    Parts = [receive {W, P} -> P end || W <- Workers],
+    Summaries = interleave(Parts),
+    ok = file:write_file(OutFile, unicode:characters_to_binary(Summaries)),
     halt(0).
 
-summarise(Fd, File) ->
-    io:format(Fd, "file ~ts~n", [File]),
-    case beam_disasm:file(File) of
-        {beam_file, _Module, _Exports, _Attr, _CompileInfo, [First | Rest]} ->
-            function(Fd, First),
-            [function(Fd, undo_prefix_reversal(Fun)) || Fun <- Rest];
-        {error, beam_disasm, Reason} ->
-            io:format(Fd, "error ~w~n", [Reason])
+%% Files I, I + N, I + 2N... (0-based) of Files.
+every_nth(Files, I, N) ->
+    [F || {K, F} <- lists:zip(lists:seq(0, length(Files) - 1), Files), K rem N =:= I].
+
+%% The inverse of dealing out with every_nth/3: back to the original order.
+interleave(Parts) ->
+    case [P || P <- Parts, P =/= []] of
+        [] -> [];
+        Live -> [hd(P) || P <- Live] ++ interleave([tl(P) || P <- Live])
     end.
 
-function(Fd, {function, Name, Arity, _Entry, Code}) ->
-    io:format(Fd, "function ~tw/~w~n", [Name, Arity]),
-    [io:format(Fd, "~s~n", [op_name(I)]) || I <- Code].
+summarise(File) ->
+    Head = io_lib:format("file ~ts~n", [File]),
+    Body = case beam_disasm:file(File) of
+        {beam_file, _Module, _Exports, _Attr, _CompileInfo, [First | Rest]} ->
+            [function(First) | [function(undo_prefix_reversal(Fun)) || Fun <- Rest]];
+        {error, beam_disasm, Reason} ->
+            io_lib:format("error ~w~n", [Reason])
+    end,
+    [Head | Body].
+
+function({function, Name, Arity, _Entry, Code}) ->
+    [io_lib:format("function ~tw/~w~n", [Name, Arity]) | [[atom_to_list(op_name(I)), $\n] || I <- Code]].
 
 %% beam_disasm lists the labels and line instructions that precede a func_info in file order
 %% for the first function but reversed for every later one (an artefact of how it splits the

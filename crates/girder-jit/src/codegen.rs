@@ -87,6 +87,9 @@ pub fn compile(
     b.append_block_param(result, I64);
     let away = b.create_block();
     b.append_block_param(away, I64);
+    let step = b.create_block();
+    b.append_block_param(step, I64);
+    b.append_block_param(step, I64);
 
     b.switch_to_block(entry);
     let params = b.block_params(entry).to_vec();
@@ -112,6 +115,8 @@ pub fn compile(
         dispatch,
         leave,
         result,
+        step,
+        step_sites: Vec::new(),
         away,
         trampolines: Vec::new(),
         inline: 0,
@@ -131,6 +136,7 @@ pub fn compile(
         e.instruction(offset);
     }
     e.fill_trampolines();
+    e.fill_step();
     e.b.seal_all_blocks();
     let inline = e.inline;
     let syms = std::mem::take(&mut e.syms);
@@ -244,6 +250,11 @@ struct Emitter<'a> {
     leave: Block,
     /// `result(r)`: act on the step helper's answer.
     result: Block,
+    /// `step(offset, site)`: the function's one call of the step helper (see
+    /// [`Emitter::generic`]).
+    step: Block,
+    /// The block each slow-path site continues at when the step helper answers "next".
+    step_sites: Vec<Block>,
     /// `away(cp)`: continue at a CP word of another module (see [`Emitter::emit_away`]).
     away: Block,
     /// Parameterless blocks that leave for a label outside the function.
@@ -730,19 +741,48 @@ impl Emitter<'_> {
         r
     }
 
-    /// The slow path of the instruction at `offset`: run it with the step helper.
+    /// The slow path of the instruction at `offset`: run it with the step helper, through
+    /// the function's one call site for it (`step(offset, site)`, filled by
+    /// [`Self::fill_step`]): one helper call per function instead of one per instruction
+    /// keeps the code small and quick to compile (each call site costs the spills and
+    /// reloads around it).
     fn generic(&mut self, offset: Label) {
-        let o = self.b.ins().iconst(I64, i64::from(offset));
-        let zero = self.b.ins().iconst(I64, 0);
-        let r = self.call_helper(Helper::Step, o, zero);
-        let is_next = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::Equal, r, i64::from(offset) + 1);
         let next = self.target(offset + 1);
+        let site = self.step_sites.len();
+        self.step_sites.push(next);
+        let o = self.b.ins().iconst(I64, i64::from(offset));
+        let s = self.b.ins().iconst(I64, site as i64);
         self.b
             .ins()
-            .brif(is_next, next, &[], self.result, &[BlockArg::Value(r)]);
+            .jump(self.step, &[BlockArg::Value(o), BlockArg::Value(s)]);
+    }
+
+    /// Fill `step(offset, site)`: the step helper at `offset`; its usual answer, the next
+    /// instruction, continues at the block of slow-path `site`, anything else goes to
+    /// `result`.
+    fn fill_step(&mut self) {
+        self.forget();
+        self.b.switch_to_block(self.step);
+        let params = self.b.block_params(self.step).to_vec();
+        let (offset, site) = (params[0], params[1]);
+        let zero = self.b.ins().iconst(I64, 0);
+        let r = self.call_helper(Helper::Step, offset, zero);
+        let next = self.b.ins().iadd_imm_s(offset, 1);
+        let is_next = self.b.ins().icmp(IntCC::Equal, r, next);
+        let back = self.b.create_block();
+        self.b
+            .ins()
+            .brif(is_next, back, &[], self.result, &[BlockArg::Value(r)]);
+        self.b.switch_to_block(back);
+        let mut sw = Switch::new();
+        for (i, &bl) in self.step_sites.iter().enumerate() {
+            sw.set_entry(i as u128, bl);
+        }
+        let none = self.b.create_block();
+        sw.emit(&mut self.b, site, none);
+        // No site has this number: cannot happen; leave through the answer anyway.
+        self.b.switch_to_block(none);
+        self.b.ins().jump(self.result, &[BlockArg::Value(r)]);
     }
 
     /// Fill the parameterless blocks that leave for labels outside the function.

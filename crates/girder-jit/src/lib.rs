@@ -90,10 +90,12 @@ fn one_isa(triple: Option<&str>, regalloc: Option<&str>) -> Result<OwnedTargetIs
     flags
         .set(
             "enable_verifier",
-            if cfg!(debug_assertions) || std::env::var_os("GIRDER_JIT_VERIFY").is_some() {
-                "true"
-            } else {
-                "false"
+            // GIRDER_JIT_VERIFY=0 or 1 decides; unset, debug builds verify.
+            match std::env::var("GIRDER_JIT_VERIFY").as_deref() {
+                Ok("0") => "false",
+                Ok(_) => "true",
+                Err(_) if cfg!(debug_assertions) => "true",
+                Err(_) => "false",
             },
         )
         .map_err(|e| e.to_string())?;
