@@ -608,6 +608,11 @@ impl Port {
         g.output = None;
         if let Some(d) = g.inet.as_mut() {
             d.shutdown();
+            if d.dist
+                && let Some(h) = crate::dist::HOOKS.get()
+            {
+                (h.port_closed)(self.id);
+            }
         }
         g.owned.clear();
         g.pending.clear();
@@ -647,6 +652,19 @@ impl Source for Port {
                 return;
             };
             me.inet_ready(&mut g, key);
+            let packets = g
+                .inet
+                .as_mut()
+                .map(|d| std::mem::take(&mut d.dist_in))
+                .unwrap_or_default();
+            drop(g);
+            if !packets.is_empty()
+                && let Some(h) = crate::dist::HOOKS.get()
+            {
+                for packet in packets {
+                    (h.input)(self.id, packet);
+                }
+            }
             return;
         }
         if g.input.is_some_and(|(_, k)| k == key) {

@@ -329,6 +329,16 @@ pub fn whereis(_current: &Process, name: Atom) -> Option<u64> {
     table::registry().by_name.get(&name).copied()
 }
 
+/// The pid registered as `name`, for code outside any process.
+pub fn registered_id(name: Atom) -> Option<u64> {
+    table::registry().by_name.get(&name).copied()
+}
+
+/// Whether process `id` exists and has not exited.
+pub fn exists(id: u64) -> bool {
+    table::get(id).is_some_and(|slot| slot.lock().state != State::Exited)
+}
+
 /// The name process `id` is registered under.
 pub fn registered_name(id: u64) -> Option<Atom> {
     table::registry().by_id.get(&id).copied()
@@ -1020,6 +1030,9 @@ fn exited(slot: &Slot, mut p: Box<Process>, reason: Term, mut unapplied: Vec<Sig
     let hooks = EXIT_HOOKS.lock().unwrap_or_else(|e| e.into_inner()).clone();
     for hook in hooks {
         hook(&mut p);
+    }
+    if let Some(h) = crate::dist::HOOKS.get() {
+        (h.exited)(&p, reason);
     }
     table::remove(p.id);
     table::aliases().retain(|_, (owner, _)| *owner != p.id);
