@@ -17,8 +17,9 @@
 //!   processes monitoring local ones, `spawn_request` both ways (`SPAWN_REQUEST`,
 //!   `SPAWN_REPLY`), sends (`SEND_SENDER`, `REG_SEND`, `ALIAS_SEND`); a lost connection
 //!   gives `noconnection` to monitors and spawn requests and `{nodedown, Node}` to
-//!   `monitor_node` watchers. Links across nodes are not yet supported (`link/1` of a
-//!   remote pid is `badarg`; spawn requests asking for a link are refused).
+//!   `monitor_node` watchers; links across nodes (`LINK`, `UNLINK`, `EXIT`, `EXIT2`, kept
+//!   here, not in the processes' link sets: `process_info(P, links)` does not list them)
+//!   get `noconnection`.
 //!
 //! Locks: `STATE` is never held while a port's lock is taken (a port that closes calls
 //! [`port_closed`] with its own lock held); packets are written through the connection's
@@ -91,6 +92,7 @@ pub const BIFS: &[Entry] = &[
 const LINK: i64 = 1;
 const SEND: i64 = 2;
 const EXIT: i64 = 3;
+const UNLINK: i64 = 4;
 const REG_SEND: i64 = 6;
 const GROUP_LEADER: i64 = 7;
 const EXIT2: i64 = 8;
@@ -216,6 +218,7 @@ struct PendingSpawn {
     reply_error: bool,
     monitor: bool,
     monitor_tag: F,
+    link: bool,
 }
 
 struct Conn {
@@ -241,6 +244,9 @@ struct State {
     node_watchers: HashMap<Atom, Vec<u64>>,
     /// `net_kernel:monitor_nodes/1,2` subscriptions, in order.
     node_monitors: Vec<NodeMonitor>,
+    /// Links between local processes and processes of other nodes, by local pid and the
+    /// encoded remote pid.
+    links: HashMap<(u64, Vec<u8>), (Atom, F)>,
 }
 
 /// A `process_flag(monitor_nodes, true)` or `process_flag({monitor_nodes, Opts}, true)`.
@@ -660,7 +666,7 @@ fn create_dist_channel(p: &mut Process, a: &[Term]) -> BifResult {
 /// given up): monitors and spawn requests get `noconnection`, `monitor_node` watchers
 /// `{nodedown, Node}`.
 fn node_down(node: Atom) {
-    let (downs, spawns, watchers, was_up) = {
+    let (downs, spawns, watchers, was_up, broken) = {
         let mut s = state();
         let Some(c) = s.conns.remove(&node) else {
             return;
@@ -691,8 +697,18 @@ fn node_down(node: Atom) {
             .collect();
         let spawns: Vec<PendingSpawn> = keys.iter().filter_map(|k| s.spawns.remove(k)).collect();
         let watchers = s.node_watchers.remove(&node).unwrap_or_default();
-        (downs, spawns, watchers, was_up)
+        let broken: Vec<(u64, F)> = s
+            .links
+            .iter()
+            .filter(|(_, (n, _))| *n == node)
+            .map(|((local, _), (_, remote))| (*local, remote.clone()))
+            .collect();
+        s.links.retain(|_, (n, _)| *n != node);
+        (downs, spawns, watchers, was_up, broken)
     };
+    for (local, remote) in broken {
+        exit_signal(local, &remote, &atom("noconnection"), true);
+    }
     if let Some((visible, id)) = was_up {
         notify_nodes(false, node, visible, id, "connection_closed");
     }
@@ -820,7 +836,7 @@ fn dist_spawn_request(p: &mut Process, a: &[Term]) -> BifResult {
         return Ok(Term::atom(Atom::BADARG));
     };
     let kind = a[3].as_atom().map(|k| k.name());
-    let (mut monitor, mut reply_ok, mut reply_error) = (false, true, true);
+    let (mut monitor, mut link, mut reply_ok, mut reply_error) = (false, false, true, true);
     let mut tag = atom("spawn_reply");
     let mut monitor_tag = atom("DOWN");
     let mut sent = Vec::new();
@@ -831,7 +847,11 @@ fn dist_spawn_request(p: &mut Process, a: &[Term]) -> BifResult {
                 sent.push(convert::to_format(o));
                 continue;
             }
-            Some("link") => return Ok(Term::atom(Atom::BADARG)),
+            Some("link") => {
+                link = true;
+                sent.push(convert::to_format(o));
+                continue;
+            }
             _ => {}
         }
         if obj::is_tuple(o) && obj::tuple_arity(o) == 2 {
@@ -900,6 +920,7 @@ fn dist_spawn_request(p: &mut Process, a: &[Term]) -> BifResult {
             reply_error,
             monitor,
             monitor_tag,
+            link,
         },
     );
     let payload = convert::to_format(args);
@@ -929,6 +950,7 @@ fn exited(p: &Process, reason: Term) {
     if !USED.load(Ordering::Relaxed) {
         return;
     }
+    let links: Vec<(Atom, F)>;
     let (ins, outs) = {
         let mut s = state();
         s.node_monitors.retain(|m| m.watcher != p.id);
@@ -936,6 +958,13 @@ fn exited(p: &Process, reason: Term) {
             w.retain(|&x| x != p.id);
         }
         let ins = s.in_monitors.remove(&p.id).unwrap_or_default();
+        let keys: Vec<(u64, Vec<u8>)> = s
+            .links
+            .keys()
+            .filter(|(l, _)| *l == p.id)
+            .cloned()
+            .collect();
+        links = keys.iter().filter_map(|k| s.links.remove(k)).collect();
         let keys: Vec<Vec<u8>> = s
             .out_monitors
             .iter()
@@ -948,10 +977,14 @@ fn exited(p: &Process, reason: Term) {
             .collect();
         (ins, outs)
     };
-    if ins.is_empty() && outs.is_empty() {
+    if ins.is_empty() && outs.is_empty() && links.is_empty() {
         return;
     }
     let reason = convert::to_format(reason);
+    for (node, remote) in links {
+        let ctrl = F::Tuple(vec![F::Int(EXIT), this_pid(p.id), remote, reason.clone()]);
+        send_to(node, &ctrl, None);
+    }
     for m in ins {
         let ctrl = F::Tuple(vec![
             F::Int(MONITOR_P_EXIT),
@@ -1087,18 +1120,39 @@ fn handle(node: Atom, packet: &[u8]) -> Option<()> {
             spawn_request_in(node, &ctrl, args)?;
         }
         (SPAWN_REPLY, 5) | (SPAWN_REPLY_TT, 6) => spawn_reply_in(&ctrl)?,
-        // Links across nodes are not supported yet: a link request is answered as from a
-        // process that is gone, so the other side is not left believing in a link.
         (LINK, 3) => {
-            let ctrl = F::Tuple(vec![
-                F::Int(EXIT),
-                ctrl[2].clone(),
-                ctrl[1].clone(),
-                atom("noproc"),
-            ]);
-            send_to(node, &ctrl, None);
+            let (from, to) = (&ctrl[1], &ctrl[2]);
+            let linked = local_id(to).is_some_and(|id| {
+                let mut s = state();
+                let alive = sched::exists(id);
+                if alive {
+                    s.links.insert((id, key(from)), (node, from.clone()));
+                }
+                alive
+            });
+            if !linked {
+                let ctrl = F::Tuple(vec![F::Int(EXIT), to.clone(), from.clone(), atom("noproc")]);
+                send_to(node, &ctrl, None);
+            }
         }
-        (EXIT, 4) | (EXIT2, 4) | (UNLINK_ID, 4) | (GROUP_LEADER, 3) => {}
+        (UNLINK, 3) => {
+            if let Some(id) = local_id(&ctrl[2]) {
+                state().links.remove(&(id, key(&ctrl[1])));
+            }
+        }
+        (EXIT, 4) => {
+            if let Some(id) = local_id(&ctrl[2])
+                && state().links.remove(&(id, key(&ctrl[1]))).is_some()
+            {
+                exit_signal(id, &ctrl[1], &ctrl[3], true);
+            }
+        }
+        (EXIT2, 4) => {
+            if let Some(id) = local_id(&ctrl[2]) {
+                exit_signal(id, &ctrl[1], &ctrl[3], false);
+            }
+        }
+        (UNLINK_ID, 4) | (GROUP_LEADER, 3) => {}
         _ => return None,
     }
     Some(())
@@ -1167,10 +1221,6 @@ fn spawn_request_in(node: Atom, ctrl: &[F], args: F) -> Option<()> {
         ]);
         send_to(node, &ctrl, None);
     };
-    if link {
-        reply(atom("notsup"), 0);
-        return Some(());
-    }
     let export = module::export(Atom::intern(m), Atom::intern(f), arity as u32);
     let mut p = Box::new(Process::with_heap(
         sched::new_id(),
@@ -1208,7 +1258,10 @@ fn spawn_request_in(node: Atom, ctrl: &[F], args: F) -> Option<()> {
             target: pid.clone(),
         });
     }
-    reply(pid, if monitor { 2 } else { 0 });
+    if link {
+        state().links.insert((id, key(from)), (node, from.clone()));
+    }
+    reply(pid, i64::from(link) | if monitor { 2 } else { 0 });
     sched::add(p);
     Some(())
 }
@@ -1231,6 +1284,26 @@ fn spawn_reply_in(ctrl: &[F]) -> Option<()> {
                 target: result.clone(),
             };
             state().out_monitors.insert(key(&r.reference), m);
+        }
+        if r.link
+            && flags & 1 != 0
+            && let F::Pid { node, .. } = result
+        {
+            let node = Atom::intern(node);
+            if sched::exists(r.requester) {
+                state()
+                    .links
+                    .insert((r.requester, key(result)), (node, result.clone()));
+            } else {
+                // The requester is gone: the new process gets its exit signal.
+                let ctrl = F::Tuple(vec![
+                    F::Int(EXIT),
+                    this_pid(r.requester),
+                    result.clone(),
+                    atom("noproc"),
+                ]);
+                send_to(node, &ctrl, None);
+            }
         }
         if r.reply_ok {
             let msg = F::Tuple(vec![r.tag, r.reference, atom("ok"), result.clone()]);
@@ -1346,4 +1419,68 @@ pub fn reachable(to: Term) -> bool {
         Some(n) if n != obj::this_node().0 => state().conns.contains_key(&n),
         _ => true,
     }
+}
+
+/// An exit signal from `from`, a process of another node, to local process `to`.
+fn exit_signal(to: u64, from: &F, reason: &F, linked: bool) {
+    let (Some(from), Some(reason)) = (owned(from), owned(reason)) else {
+        return;
+    };
+    let _ = sched::send_signal(
+        to,
+        girder_runtime::sched::table::Signal::RemoteExit {
+            from,
+            reason,
+            linked,
+        },
+    );
+}
+
+/// Whether `t` is a pid of another node.
+pub fn is_remote_pid(t: Term) -> bool {
+    obj::is_pid(t) && !t.is_local_pid() && node_of(t) != Some(obj::this_node().0)
+}
+
+/// `link(Pid)` to a process of another node; false when there is no connection to be had
+/// (the caller then gets `noconnection`).
+pub fn link(p: &mut Process, pid: Term) -> bool {
+    let Some(node) = node_of(pid) else {
+        return false;
+    };
+    let remote = convert::to_format(pid);
+    let k = (p.id, key(&remote));
+    if state().links.contains_key(&k) {
+        return true;
+    }
+    let ctrl = F::Tuple(vec![F::Int(LINK), this_pid(p.id), remote.clone()]);
+    state().links.insert(k.clone(), (node, remote));
+    if !send_to(node, &ctrl, None) {
+        state().links.remove(&k);
+        return false;
+    }
+    true
+}
+
+/// `unlink(Pid)` of a process of another node.
+pub fn unlink(p: &mut Process, pid: Term) {
+    let remote = convert::to_format(pid);
+    let removed = state().links.remove(&(p.id, key(&remote)));
+    if let Some((node, remote)) = removed {
+        let ctrl = F::Tuple(vec![F::Int(UNLINK), this_pid(p.id), remote]);
+        send_to(node, &ctrl, None);
+    }
+}
+
+/// `exit(Pid, Reason)` to a process of another node.
+pub fn exit2(p: &mut Process, pid: Term, reason: Term) {
+    let Some(node) = node_of(pid) else {
+        return;
+    };
+    let ctrl = F::Tuple(vec![
+        F::Int(EXIT2),
+        this_pid(p.id),
+        convert::to_format(pid),
+        convert::to_format(reason),
+    ]);
+    send_to(node, &ctrl, None);
 }

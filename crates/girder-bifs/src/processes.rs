@@ -295,6 +295,28 @@ fn pid_or_port_arg(t: Term) -> Result<u64, BifError> {
 }
 
 fn link(p: &mut Process, a: &[Term]) -> BifResult {
+    if crate::dist::is_remote_pid(a[0]) {
+        if crate::dist::link(p, a[0]) {
+            return Ok(Term::boolean(true));
+        }
+        // No connection: as the exit signal erts sends the caller.
+        if p.trap_exit {
+            let msg = obj::tuple(
+                &mut p.heap,
+                &[
+                    Term::atom(Atom::EXIT_UPPER),
+                    a[0],
+                    Term::atom(Atom::intern("noconnection")),
+                ],
+            );
+            p.msgs.push_back(msg);
+            return Ok(Term::boolean(true));
+        }
+        return Err(BifError::Raise {
+            class: Class::Exit,
+            reason: Term::atom(Atom::intern("noconnection")),
+        });
+    }
     let id = pid_or_port_arg(a[0])?;
     if sched::link(p, id) {
         Ok(Term::boolean(true))
@@ -311,6 +333,10 @@ fn link(p: &mut Process, a: &[Term]) -> BifResult {
 }
 
 fn unlink(p: &mut Process, a: &[Term]) -> BifResult {
+    if crate::dist::is_remote_pid(a[0]) {
+        crate::dist::unlink(p, a[0]);
+        return Ok(Term::boolean(true));
+    }
     sched::unlink(p, pid_or_port_arg(a[0])?);
     Ok(Term::boolean(true))
 }
@@ -431,6 +457,10 @@ fn demonitor(p: &mut Process, r: Term, opts: Term) -> BifResult {
 }
 
 fn exit2(p: &mut Process, a: &[Term]) -> BifResult {
+    if crate::dist::is_remote_pid(a[0]) {
+        crate::dist::exit2(p, a[0], a[1]);
+        return Ok(Term::boolean(true));
+    }
     let id = pid_or_port_arg(a[0])?;
     match sched::exit_to(p, id, a[1]) {
         Some(reason) => Err(BifError::Raise {
@@ -856,7 +886,7 @@ fn info_item(
                 .iter()
                 .map(|&(_, other, name)| {
                     let target = match name {
-                        Some(n) => obj::tuple(h, &[Term::atom(n), Term::atom(Atom::NONODE)]),
+                        Some(n) => obj::tuple(h, &[Term::atom(n), Term::atom(obj::this_node().0)]),
                         None => port::ident_term(other),
                     };
                     let kind = if obj::is_port(target) {

@@ -567,7 +567,7 @@ pub fn inspect<R>(id: u64, f: impl FnOnce(&Process, Seen) -> R) -> Inspected<R> 
                 if inner
                     .inbox
                     .first()
-                    .is_some_and(|s| matches!(s, Signal::Exit { .. }))
+                    .is_some_and(|s| matches!(s, Signal::Exit { .. } | Signal::RemoteExit { .. }))
                 {
                     // A fatal exit signal is next: the process is as good as dead.
                     return Inspected::Dead;
@@ -613,6 +613,7 @@ fn sig_name(s: &Signal) -> &'static str {
     match s {
         Signal::Message(_) => "message",
         Signal::Exit { .. } => "exit",
+        Signal::RemoteExit { .. } => "remote_exit",
         Signal::Link { .. } => "link",
         Signal::Unlink { .. } => "unlink",
         Signal::Monitor { .. } => "monitor",
@@ -663,6 +664,26 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
                 return Applied::Exit(r);
             }
         }
+        Signal::RemoteExit {
+            from,
+            reason,
+            linked,
+        } => {
+            let kill = !linked && reason.term.as_atom() == Some(Atom::KILL);
+            if p.trap_exit && !kill {
+                let r = copy_term(reason.term, &mut p.heap);
+                let f = copy_term(from.term, &mut p.heap);
+                let msg = obj::tuple(&mut p.heap, &[Term::atom(Atom::EXIT_UPPER), f, r]);
+                p.msgs.push_back(msg);
+            } else if exit_kills(reason.term, linked, p.trap_exit) {
+                let r = if kill {
+                    Term::atom(Atom::KILLED)
+                } else {
+                    copy_term(reason.term, &mut p.heap)
+                };
+                return Applied::Exit(r);
+            }
+        }
         Signal::Link { from } => {
             if !p.links.contains(&from) {
                 p.links.insert(from, from);
@@ -690,7 +711,10 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
             end_monitor_alias(r);
             let reason = copy_term(reason.term, &mut p.heap);
             let target = match name {
-                Some(n) => obj::tuple(&mut p.heap, &[Term::atom(n), Term::atom(Atom::NONODE)]),
+                Some(n) => obj::tuple(
+                    &mut p.heap,
+                    &[Term::atom(n), Term::atom(obj::this_node().0)],
+                ),
                 None => crate::port::ident_term(from),
             };
             let msg = down_message(p, r, target, reason);
@@ -754,7 +778,9 @@ fn take_harmless(p: &Process, inbox: &mut Vec<Signal>, locked: bool) -> Vec<Sign
     let stop = inbox
         .iter()
         .position(|s| match s {
-            Signal::Exit { reason, linked, .. } => exit_kills(reason.term, *linked, trap),
+            Signal::Exit { reason, linked, .. } | Signal::RemoteExit { reason, linked, .. } => {
+                exit_kills(reason.term, *linked, trap)
+            }
             Signal::DropMonitor { .. } => locked,
             _ => false,
         })
