@@ -145,9 +145,9 @@ const MANDATORY: u64 = DFLAG_EXTENDED_REFERENCES
     | DFLAG_BIT_BINARIES
     | DFLAG_HANDSHAKE_23;
 
-/// What girder offers: the mandatory set and what this module implements.
+/// What girder offers: the mandatory set and what this module implements
+/// (`dist_util` adds `DFLAG_PUBLISHED` unless the node is hidden).
 const DEFAULT: u64 = MANDATORY
-    | DFLAG_PUBLISHED
     | DFLAG_DIST_MONITOR
     | DFLAG_DIST_MONITOR_NAME
     | DFLAG_UNICODE_IO
