@@ -733,6 +733,11 @@ fn node_down(node: Atom) {
 }
 
 fn deliver_down(m: OutMonitor, reason: F) {
+    // The monitor is over: so is an alias made with it (`{alias, demonitor}`).
+    let mut area = LiteralArea::new();
+    if let Ok(r) = convert::from_format(&mut area, &m.reference) {
+        sched::end_monitor_alias(r);
+    }
     let msg = F::Tuple(vec![m.tag, m.reference, atom("process"), m.shown, reason]);
     deliver(m.watcher, &msg);
 }
@@ -804,6 +809,7 @@ pub fn demonitor(p: &mut Process, r: Term) -> bool {
     let Some(m) = m else {
         return false;
     };
+    sched::end_monitor_alias(r);
     let ctrl = F::Tuple(vec![
         F::Int(DEMONITOR_P),
         this_pid(p.id),

@@ -289,7 +289,7 @@ pub fn unalias(owner: u64, r: Term) -> bool {
 }
 
 /// The monitor `r` ended: so does the alias made with it, unless made to be explicit.
-fn end_monitor_alias(r: Term) {
+pub fn end_monitor_alias(r: Term) {
     if let Some(k) = alias_key(r) {
         let mut a = table::aliases();
         if a.get(&k)
