@@ -747,6 +747,15 @@ pub fn control(caller: u64, id: u64, op: u32, data: &[u8]) -> Option<Vec<u8>> {
     Some(port.inet_control(&mut g, caller, op, data))
 }
 
+/// Whether port `id` is an open socket (`tcp_inet`, `udp_inet`): its driver takes
+/// `port_command/3`'s `force` (girder never makes a port busy, so it changes nothing).
+pub fn is_inet(id: u64) -> bool {
+    get(id).is_some_and(|port| {
+        let g = port.lock();
+        !g.closed && g.inet.is_some()
+    })
+}
+
 /// Close port `id` with reason `normal` (`port_close/1`); false if it was closed.
 pub fn close(id: u64) -> bool {
     let Some(port) = get(id) else {
