@@ -53,16 +53,6 @@ pub const BIFS: &[Entry] = &[
         p.reductions = p.reductions.saturating_sub(n);
         Ok(Term::boolean(true))
     }),
-    ("erlang", "node", 0, |_, _| Ok(Term::atom(Atom::NONODE))),
-    // Without distribution every pid, port and reference is local.
-    ("erlang", "node", 1, |_, a| {
-        let t = a[0];
-        if obj::is_pid(t) || obj::is_port(t) || obj::is_ref(t) {
-            Ok(Term::atom(Atom::NONODE))
-        } else {
-            Err(BifError::BADARG)
-        }
-    }),
     ("erlang", "put", 2, |p, a| Ok(p.dict_put(a[0], a[1]))),
     ("erlang", "get", 1, |p, a| {
         Ok(p.dict_get(a[0]).unwrap_or(Term::atom(Atom::UNDEFINED)))

@@ -413,8 +413,8 @@ fn external_size2(p: &mut Process, a: &[Term]) -> BifResult {
 }
 
 /// Resolves the funs of a decoded term to the runtime's entries.
-struct Resolver {
-    safe: bool,
+pub(crate) struct Resolver {
+    pub(crate) safe: bool,
 }
 
 impl FunResolver for Resolver {

@@ -39,6 +39,8 @@ pub const BIFS: &[Entry] = &[
     ("girder_file", "make_link", 2, make_link),
     ("girder_file", "make_symlink", 2, make_symlink),
     ("girder_file", "set_permissions", 2, set_permissions),
+    ("girder_file", "set_times", 3, set_times),
+    ("girder_file", "set_owner", 3, set_owner),
     ("girder_file", "open", 2, open),
     ("girder_file", "close", 1, close),
     ("girder_file", "read", 2, read),
@@ -300,6 +302,57 @@ fn set_permissions(p: &mut Process, a: &[Term]) -> BifResult {
         .and_then(|m| u32::try_from(m).ok())
         .ok_or(BifError::BADARG)?;
     let r = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode & 0o7777));
+    ok_or_error(p, r)
+}
+
+/// `girder_file:set_times(Name, Atime, Mtime)`: seconds since the epoch, or `undefined`
+/// to leave that time (`utimensat(2)`).
+fn set_times(p: &mut Process, a: &[Term]) -> BifResult {
+    let path = path_arg(a[0])?;
+    let time = |t: Term| -> Result<libc::timespec, BifError> {
+        if t.as_atom() == Some(Atom::UNDEFINED) {
+            return Ok(libc::timespec {
+                tv_sec: 0,
+                tv_nsec: libc::UTIME_OMIT,
+            });
+        }
+        let s = obj::integer_to_i64(t).ok_or(BifError::BADARG)?;
+        Ok(libc::timespec {
+            tv_sec: s as libc::time_t,
+            tv_nsec: 0,
+        })
+    };
+    let times = [time(a[1])?, time(a[2])?];
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| BifError::BADARG)?;
+    // SAFETY: `c` is a NUL-terminated path and `times` two timespecs, both live across
+    // the call.
+    let r = unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), times.as_ptr(), 0) };
+    let r = if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    };
+    ok_or_error(p, r)
+}
+
+/// `girder_file:set_owner(Name, Uid, Gid)` (-1 leaves one as it is: `chown(2)`).
+fn set_owner(p: &mut Process, a: &[Term]) -> BifResult {
+    let path = path_arg(a[0])?;
+    let id = |t: Term| {
+        obj::integer_to_i64(t)
+            .filter(|&n| n >= -1 && n <= i64::from(u32::MAX))
+            .map(|n| n as libc::uid_t)
+            .ok_or(BifError::BADARG)
+    };
+    let (uid, gid) = (id(a[1])?, id(a[2])? as libc::gid_t);
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| BifError::BADARG)?;
+    // SAFETY: `c` is a NUL-terminated path that lives across the call.
+    let r = unsafe { libc::chown(c.as_ptr(), uid, gid) };
+    let r = if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    };
     ok_or_error(p, r)
 }
 

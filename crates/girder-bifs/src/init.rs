@@ -62,6 +62,12 @@ pub fn set_arguments(
     if let Some(home) = std::env::var_os("HOME") {
         all.push(("home".to_owned(), vec![home.to_string_lossy().into_owned()]));
     }
+    // As erl's launcher: `ERL_EPMD_PORT` becomes `-epmd_port` (OTP's erl_epmd reads that).
+    if let Ok(port) = std::env::var("ERL_EPMD_PORT")
+        && !flags.iter().any(|(f, _)| f == "epmd_port")
+    {
+        all.push(("epmd_port".to_owned(), vec![port]));
+    }
     // girder boots the kernel as `-mode minimal` does: without inet_db and the signal
     // server, which need ports and OS signals girder does not have yet.
     if !flags.iter().any(|(f, _)| f == "mode") {

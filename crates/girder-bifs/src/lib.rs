@@ -13,6 +13,7 @@ mod code;
 mod compare;
 mod control;
 pub mod display;
+mod dist;
 mod ets;
 mod external;
 mod file;
@@ -56,6 +57,7 @@ const TABLES: &[&[Entry]] = &[
     code::BIFS,
     compare::BIFS,
     control::BIFS,
+    dist::BIFS,
     ets::BIFS,
     external::BIFS,
     file::BIFS,
@@ -89,6 +91,7 @@ pub fn register_all() {
     girder_runtime::sched::add_exit_hook(ets::process_exited);
     girder_runtime::sched::add_exit_hook(file::process_exited);
     girder_runtime::port::inet::set_packet_hooks(packet::inet_hooks());
+    let _ = girder_runtime::dist::HOOKS.set(dist::hooks());
     for &(m, f, a, bif) in TABLES.iter().copied().flatten() {
         register_bif(Atom::intern(m), Atom::intern(f), a, bif);
     }

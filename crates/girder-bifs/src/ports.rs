@@ -241,17 +241,22 @@ fn port_command(p: &mut Process, a: &[Term]) -> BifResult {
     let Ok(opts) = list_arg(a[2]) else {
         return Ok(badarg());
     };
+    let mut force = false;
     for o in opts {
         match o.as_atom().map(|a| a.name()) {
             Some("nosuspend") => {}
-            // The spawn and fd drivers cannot be forced past a busy port.
-            Some("force") => return Ok(Term::atom(Atom::intern("notsup"))),
+            Some("force") => force = true,
             _ => return Ok(Term::atom(Atom::intern("badopt"))),
         }
     }
     let Some(id) = port_id(a[0]) else {
         return Ok(badarg());
     };
+    // The inet drivers take `force` (the distribution's ticks use it); the spawn and fd
+    // drivers cannot be forced past a busy port.
+    if force && !port::is_inet(id) {
+        return Ok(Term::atom(Atom::intern("notsup")));
+    }
     let Some(bytes) = port::iodata(a[1]) else {
         return Ok(badarg());
     };

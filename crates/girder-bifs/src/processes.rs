@@ -25,6 +25,7 @@ pub const BIFS: &[Entry] = &[
     }),
     ("erlang", "spawn_link", 3, |p, a| spawn_mfa(p, a, linked())),
     ("erlang", "spawn_opt", 4, spawn_opt4),
+    ("erts_internal", "spawn_request", 4, spawn_request4),
     ("erts_internal", "garbage_collect", 1, garbage_collect),
     ("erlang", "spawn_monitor", 1, spawn_monitor1),
     ("erlang", "spawn_monitor", 3, spawn_monitor3),
@@ -52,7 +53,7 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "registered", 0, registered),
     ("erlang", "is_process_alive", 1, is_process_alive),
     ("erlang", "send", 2, send),
-    ("erlang", "send", 3, send),
+    ("erlang", "send", 3, send3),
     ("erlang", "!", 2, send),
     ("erlang", "send_after", 3, |p, a| send_after(p, a, None)),
     ("erlang", "send_after", 4, |p, a| {
@@ -169,9 +170,69 @@ fn spawn_monitor3(p: &mut Process, a: &[Term]) -> BifResult {
 
 /// `erlang:spawn_opt(M, F, A, Options)`: `Pid`, or `{Pid, Ref}` with `monitor`.
 fn spawn_opt4(p: &mut Process, a: &[Term]) -> BifResult {
+    let (opts, monitor) = spawn_options(list_arg(a[3])?)?;
+    let args = [a[0], a[1], a[2]];
+    if monitor {
+        spawn_monitored(p, |p, o| spawn_mfa(p, &args, o), opts)
+    } else {
+        spawn_mfa(p, &args, opts)
+    }
+}
+
+/// `erts_internal:spawn_request(M, F, A, Options)` (under `erlang:spawn_request/4`): the
+/// request's reference, the reply `{Tag, ReqId, ok, Pid}` (unless `{reply, no |
+/// error_only}`) already in the caller's queue, before any signal of the new process;
+/// `badopt` or `badarg` for bad options or arguments.
+fn spawn_request4(p: &mut Process, a: &[Term]) -> BifResult {
+    let Ok(all) = list_arg(a[3]) else {
+        return Ok(Term::atom(Atom::BADARG));
+    };
+    let (mut tag, mut reply_ok) = (Term::atom(Atom::intern("spawn_reply")), true);
+    let mut rest = Vec::new();
+    for o in all {
+        if obj::is_tuple(o) && obj::tuple_arity(o) == 2 {
+            let v = obj::tuple_element(o, 1);
+            match obj::tuple_element(o, 0).as_atom().map(|k| k.name()) {
+                Some("reply_tag") => {
+                    tag = v;
+                    continue;
+                }
+                Some("reply") => {
+                    reply_ok = match v.as_atom().map(|k| k.name()) {
+                        Some("yes" | "success_only") => true,
+                        Some("no" | "error_only") => false,
+                        _ => return Ok(Term::atom(Atom::intern("badopt"))),
+                    };
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        rest.push(o);
+    }
+    let Ok((mut opts, monitor)) = spawn_options(rest) else {
+        return Ok(Term::atom(Atom::intern("badopt")));
+    };
+    let r = obj::make_ref(&mut p.heap);
+    if monitor {
+        opts.monitor = Some(r);
+    }
+    let Ok(pid) = spawn_mfa(p, &[a[0], a[1], a[2]], opts) else {
+        return Ok(Term::atom(Atom::BADARG));
+    };
+    if reply_ok {
+        let ok = Term::atom(Atom::OK);
+        let msg = obj::tuple(&mut p.heap, &[tag, r, ok, pid]);
+        p.msgs.push_back(msg);
+    }
+    Ok(r)
+}
+
+/// The options of `spawn_opt`: how to spawn, and whether to monitor.
+fn spawn_options(list: Vec<Term>) -> Result<(SpawnOpts, bool), BifError> {
     let mut opts = SpawnOpts::default();
     let mut monitor = false;
-    for o in list_arg(a[3])? {
+    for o in list {
         if let Some(flag) = o.as_atom() {
             match flag.name() {
                 "link" => opts.link = true,
@@ -221,12 +282,7 @@ fn spawn_opt4(p: &mut Process, a: &[Term]) -> BifResult {
             _ => return Err(BifError::BADARG),
         }
     }
-    let args = [a[0], a[1], a[2]];
-    if monitor {
-        spawn_monitored(p, |p, o| spawn_mfa(p, &args, o), opts)
-    } else {
-        spawn_mfa(p, &args, opts)
-    }
+    Ok((opts, monitor))
 }
 
 /// A pid's number, or a port's with `port::PORT_BIT` (links, `exit/2`).
@@ -239,6 +295,28 @@ fn pid_or_port_arg(t: Term) -> Result<u64, BifError> {
 }
 
 fn link(p: &mut Process, a: &[Term]) -> BifResult {
+    if crate::dist::is_remote_pid(a[0]) {
+        if crate::dist::link(p, a[0]) {
+            return Ok(Term::boolean(true));
+        }
+        // No connection: as the exit signal erts sends the caller.
+        if p.trap_exit {
+            let msg = obj::tuple(
+                &mut p.heap,
+                &[
+                    Term::atom(Atom::EXIT_UPPER),
+                    a[0],
+                    Term::atom(Atom::intern("noconnection")),
+                ],
+            );
+            p.msgs.push_back(msg);
+            return Ok(Term::boolean(true));
+        }
+        return Err(BifError::Raise {
+            class: Class::Exit,
+            reason: Term::atom(Atom::intern("noconnection")),
+        });
+    }
     let id = pid_or_port_arg(a[0])?;
     if sched::link(p, id) {
         Ok(Term::boolean(true))
@@ -255,6 +333,10 @@ fn link(p: &mut Process, a: &[Term]) -> BifResult {
 }
 
 fn unlink(p: &mut Process, a: &[Term]) -> BifResult {
+    if crate::dist::is_remote_pid(a[0]) {
+        crate::dist::unlink(p, a[0]);
+        return Ok(Term::boolean(true));
+    }
     sched::unlink(p, pid_or_port_arg(a[0])?);
     Ok(Term::boolean(true))
 }
@@ -304,7 +386,7 @@ fn monitor_with(p: &mut Process, kind: Term, target: Term, alias: Option<AliasMo
         Some(name)
     } else if obj::is_tuple(target)
         && obj::tuple_arity(target) == 2
-        && obj::tuple_element(target, 1).as_atom() == Some(Atom::NONODE)
+        && obj::tuple_element(target, 1).as_atom() == Some(obj::this_node().0)
     {
         Some(
             obj::tuple_element(target, 0)
@@ -313,6 +395,12 @@ fn monitor_with(p: &mut Process, kind: Term, target: Term, alias: Option<AliasMo
         )
     } else if target.is_local_pid() {
         None
+    } else if let Some(r) = crate::dist::monitor(p, target) {
+        // A process of another node.
+        if let Some(mode) = alias {
+            sched::add_alias(p.id, r, mode);
+        }
+        return Ok(r);
     } else {
         return Err(BifError::BADARG);
     };
@@ -323,7 +411,10 @@ fn monitor_with(p: &mut Process, kind: Term, target: Term, alias: Option<AliasMo
     match name {
         None => sched::monitor(p, target.immediate_id(), r, target),
         Some(name) => {
-            let shown = obj::tuple(&mut p.heap, &[Term::atom(name), Term::atom(Atom::NONODE)]);
+            let shown = obj::tuple(
+                &mut p.heap,
+                &[Term::atom(name), Term::atom(obj::this_node().0)],
+            );
             let id = sched::whereis(p, name).unwrap_or(sched::NOBODY);
             sched::monitor(p, id, r, shown);
         }
@@ -350,7 +441,7 @@ fn demonitor(p: &mut Process, r: Term, opts: Term) -> BifResult {
     if !obj::is_ref(r) {
         return Err(BifError::BADARG);
     }
-    let was_active = sched::demonitor(p, r);
+    let was_active = sched::demonitor(p, r) || crate::dist::demonitor(p, r);
     let opts = list_arg(opts)?;
     let has = |name: &str| opts.iter().any(|o| o.as_atom() == Some(Atom::intern(name)));
     if has("flush") {
@@ -366,6 +457,10 @@ fn demonitor(p: &mut Process, r: Term, opts: Term) -> BifResult {
 }
 
 fn exit2(p: &mut Process, a: &[Term]) -> BifResult {
+    if crate::dist::is_remote_pid(a[0]) {
+        crate::dist::exit2(p, a[0], a[1]);
+        return Ok(Term::boolean(true));
+    }
     let id = pid_or_port_arg(a[0])?;
     match sched::exit_to(p, id, a[1]) {
         Some(reason) => Err(BifError::Raise {
@@ -442,7 +537,18 @@ fn process_flag(p: &mut Process, a: &[Term]) -> BifResult {
         Some(Atom::FALSE) => Ok(false),
         _ => Err(BifError::BADARG),
     };
+    if obj::is_tuple(a[0])
+        && obj::tuple_arity(a[0]) == 2
+        && obj::tuple_element(a[0], 0).as_atom() == Some(Atom::intern("monitor_nodes"))
+    {
+        let on = bool_arg(a[1])?;
+        return crate::dist::monitor_nodes(p, Some(obj::tuple_element(a[0], 1)), on);
+    }
     match a[0].as_atom().map(|f| f.name()) {
+        Some("monitor_nodes") => {
+            let on = bool_arg(a[1])?;
+            crate::dist::monitor_nodes(p, None, on)
+        }
         Some("trap_exit") => {
             let on = bool_arg(a[1])?;
             Ok(Term::boolean(sched::set_trap_exit(p, on)))
@@ -517,9 +623,28 @@ fn is_process_alive(p: &mut Process, a: &[Term]) -> BifResult {
 fn send(p: &mut Process, a: &[Term]) -> BifResult {
     match interp::send_target(p, a[0]) {
         Some(id) => sched::send(p, id, a[1]),
+        None if girder_runtime::dist::send(p, a[0], a[1]) => {}
         None => return Err(BifError::BADARG),
     }
     Ok(a[1])
+}
+
+/// `erlang:send(Dest, Msg, Options)`: `ok`; with `noconnect`, `noconnect` instead of
+/// sending to a node that is not connected.
+fn send3(p: &mut Process, a: &[Term]) -> BifResult {
+    let mut noconnect = false;
+    for o in list_arg(a[2])? {
+        match o.as_atom().map(|a| a.name()) {
+            Some("noconnect") => noconnect = true,
+            Some("nosuspend") => {}
+            _ => return Err(BifError::BADARG),
+        }
+    }
+    if noconnect && !crate::dist::reachable(a[0]) {
+        return Ok(Term::atom(Atom::intern("noconnect")));
+    }
+    send(p, a)?;
+    Ok(Term::atom(Atom::OK))
 }
 
 /// Marker word in timer references, to tell them from other references.
@@ -738,6 +863,7 @@ fn info_item(
             Some(n) => Term::atom(n),
             None => return Some(None),
         },
+        "current_stacktrace" => girder_runtime::trace::current_of(q, h),
         "current_function" => match current_function(q) {
             Some(f) => mfa(h, f),
             None => Term::atom(Atom::UNDEFINED),
@@ -760,7 +886,7 @@ fn info_item(
                 .iter()
                 .map(|&(_, other, name)| {
                     let target = match name {
-                        Some(n) => obj::tuple(h, &[Term::atom(n), Term::atom(Atom::NONODE)]),
+                        Some(n) => obj::tuple(h, &[Term::atom(n), Term::atom(obj::this_node().0)]),
                         None => port::ident_term(other),
                     };
                     let kind = if obj::is_port(target) {

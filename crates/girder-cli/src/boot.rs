@@ -375,6 +375,7 @@ pub fn run_erl(args: ErlArgs) -> i32 {
         sched::set_schedulers(n);
     }
     select_engine(args.emu_flavor.as_deref(), args.perf_map);
+    start_epmd(&args.flags);
     if !args.noshell {
         eprintln!(
             "girder: the interactive shell is not implemented yet; use -noshell with -s, -run or -eval"
@@ -391,6 +392,32 @@ pub fn run_erl(args: ErlArgs) -> i32 {
             std::thread::park();
         },
     }
+}
+
+/// As erl's launcher: a node named with `-sname` or `-name` starts `epmd -daemon` (which
+/// does nothing when an epmd already listens on `ERL_EPMD_PORT`, default 4369), unless
+/// `-no_epmd` or `-start_epmd false` says not to. OTP's `epmd` from the OTP installation.
+fn start_epmd(flags: &[(String, Vec<String>)]) {
+    let has = |name: &str| flags.iter().any(|(f, _)| f == name);
+    let start_epmd_false = flags
+        .iter()
+        .any(|(f, v)| f == "start_epmd" && v.first().map(String::as_str) == Some("false"));
+    if !(has("sname") || has("name")) || has("no_epmd") || start_epmd_false {
+        return;
+    }
+    let epmd = otp_root()
+        .and_then(|root| {
+            let dirs = std::fs::read_dir(&root).ok()?;
+            dirs.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("erts-"))
+                .map(|e| e.path().join("bin").join("epmd"))
+                .find(|p| p.is_file())
+        })
+        .unwrap_or_else(|| PathBuf::from("epmd"));
+    let _ = std::process::Command::new(epmd)
+        .arg("-daemon")
+        .stdin(std::process::Stdio::null())
+        .status();
 }
 
 /// Append the executed opcodes to `GIRDER_OPCODE_COVERAGE`, if set.

@@ -1291,6 +1291,7 @@ pub(crate) fn step(
             let (to, msg) = (p.x[0], p.x[1]);
             match send_target(p, to) {
                 Some(id) => crate::sched::send(p, id, msg),
+                None if crate::dist::send(p, to, msg) => {}
                 None => {
                     let args = [to, msg];
                     let export = crate::module::export(Atom::ERLANG, Atom::intern("!"), 2);
@@ -1568,8 +1569,8 @@ pub(crate) fn step(
 
 /// The local process a message to `to` goes to: a pid, a registered name, `{Name, Node}`
 /// for this node, or a process alias (a reference; [`crate::sched::NOBODY`] when it is not
-/// an active alias, and the message is dropped). `None` (`badarg`) for a name nobody has
-/// or anything else.
+/// an active alias, and the message is dropped). `None` for a name nobody has or anything
+/// else: `badarg`, unless it names another node ([`crate::dist::send`]).
 pub fn send_target(p: &Process, to: Term) -> Option<u64> {
     if to.is_local_pid() {
         return Some(to.immediate_id());
@@ -1577,12 +1578,12 @@ pub fn send_target(p: &Process, to: Term) -> Option<u64> {
     if to.is_local_port() {
         return Some(to.immediate_id() | crate::port::PORT_BIT);
     }
-    if obj::is_ref(to) {
+    if obj::is_local_ref(to) {
         return Some(crate::sched::alias_target(to));
     }
     if obj::is_tuple(to) && obj::tuple_arity(to) == 2 {
         let node = obj::tuple_element(to, 1).as_atom()?;
-        if node != Atom::NONODE {
+        if node != obj::this_node().0 {
             return None;
         }
         let name = obj::tuple_element(to, 0).as_atom()?;

@@ -11,6 +11,7 @@ pub mod bits;
 pub mod code_server;
 pub mod coverage;
 pub mod dict;
+pub mod dist;
 pub mod engine;
 pub mod exception;
 pub mod instr;

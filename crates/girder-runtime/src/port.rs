@@ -608,6 +608,11 @@ impl Port {
         g.output = None;
         if let Some(d) = g.inet.as_mut() {
             d.shutdown();
+            if d.dist
+                && let Some(h) = crate::dist::HOOKS.get()
+            {
+                (h.port_closed)(self.id);
+            }
         }
         g.owned.clear();
         g.pending.clear();
@@ -647,6 +652,19 @@ impl Source for Port {
                 return;
             };
             me.inet_ready(&mut g, key);
+            let packets = g
+                .inet
+                .as_mut()
+                .map(|d| std::mem::take(&mut d.dist_in))
+                .unwrap_or_default();
+            drop(g);
+            if !packets.is_empty()
+                && let Some(h) = crate::dist::HOOKS.get()
+            {
+                for packet in packets {
+                    (h.input)(self.id, packet);
+                }
+            }
             return;
         }
         if g.input.is_some_and(|(_, k)| k == key) {
@@ -727,6 +745,15 @@ pub fn control(caller: u64, id: u64, op: u32, data: &[u8]) -> Option<Vec<u8>> {
     }
     port.connected_cache.store(g.connected, Ordering::Relaxed);
     Some(port.inet_control(&mut g, caller, op, data))
+}
+
+/// Whether port `id` is an open socket (`tcp_inet`, `udp_inet`): its driver takes
+/// `port_command/3`'s `force` (girder never makes a port busy, so it changes nothing).
+pub fn is_inet(id: u64) -> bool {
+    get(id).is_some_and(|port| {
+        let g = port.lock();
+        !g.closed && g.inet.is_some()
+    })
 }
 
 /// Close port `id` with reason `normal` (`port_close/1`); false if it was closed.

@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use girder_term::heap::Heap;
 use girder_term::object as obj;
 use girder_term::{Atom, Term};
 
@@ -52,12 +53,12 @@ pub enum Top {
 }
 
 /// The characters of `parts`, in order, as a list.
-fn charlist(p: &mut Process, parts: &[&str]) -> Term {
+fn charlist(h: &mut Heap, parts: &[&str]) -> Term {
     // Consed from the end: no intermediate vector.
     let mut list = Term::NIL;
     for part in parts.iter().rev() {
         for c in part.chars().rev() {
-            list = obj::cons(&mut p.heap, Term::small(c as i64), list);
+            list = obj::cons(h, Term::small(c as i64), list);
         }
     }
     list
@@ -86,7 +87,7 @@ const ERTS_PRELOADED: &[&str] = &[
 ];
 
 /// `[{file, F}, {line, L}]` for `offset` in `module`, or `[]`.
-fn location(p: &mut Process, module: &Module, offset: Label) -> Term {
+fn location(h: &mut Heap, module: &Module, offset: Label) -> Term {
     // erts's preloaded modules are built without line information: their frames show
     // none, although girder loads them from OTP's `.beam` files, which have it.
     if ERTS_PRELOADED.contains(&module.name.name()) {
@@ -95,27 +96,24 @@ fn location(p: &mut Process, module: &Module, offset: Label) -> Term {
     match module.location_at(offset) {
         Some((file, line)) => {
             let file = match file {
-                Some(f) => charlist(p, &[f]),
-                None => charlist(p, &[module.name.name(), ".erl"]),
+                Some(f) => charlist(h, &[f]),
+                None => charlist(h, &[module.name.name(), ".erl"]),
             };
-            let file = obj::tuple(&mut p.heap, &[Term::atom(Atom::FILE), file]);
-            let line = obj::tuple(
-                &mut p.heap,
-                &[Term::atom(Atom::LINE), Term::small(line as i64)],
-            );
-            obj::list_from_slice(&mut p.heap, &[file, line], Term::NIL)
+            let file = obj::tuple(h, &[Term::atom(Atom::FILE), file]);
+            let line = obj::tuple(h, &[Term::atom(Atom::LINE), Term::small(line as i64)]);
+            obj::list_from_slice(h, &[file, line], Term::NIL)
         }
         None => Term::NIL,
     }
 }
 
 /// The frame for the instruction at `offset` of `module`.
-fn frame(p: &mut Process, module: &Module, offset: Label) -> Option<Term> {
+fn frame(h: &mut Heap, module: &Module, offset: Label) -> Option<Term> {
     let f = module.function_at(offset)?;
     let (function, arity) = (f.function, f.arity);
-    let loc = location(p, module, offset);
+    let loc = location(h, module, offset);
     Some(obj::tuple(
-        &mut p.heap,
+        h,
         &[
             Term::atom(module.name),
             Term::atom(function),
@@ -126,9 +124,9 @@ fn frame(p: &mut Process, module: &Module, offset: Label) -> Option<Term> {
 }
 
 /// The frame of the call before continuation pointer `cp`.
-fn caller_frame(p: &mut Process, cp: Cp) -> Option<Term> {
+fn caller_frame(h: &mut Heap, cp: Cp) -> Option<Term> {
     let module = module::code(cp.code())?;
-    frame(p, module, cp.offset().checked_sub(1)?)
+    frame(h, module, cp.offset().checked_sub(1)?)
 }
 
 /// The first frame(s) of a trace, with everything that must be decided at the raise
@@ -185,7 +183,7 @@ fn head_frames(p: &mut Process, module: Option<&Module>, offset: Label, head: He
     let mut frames = Vec::new();
     let here = |p: &mut Process, frames: &mut Vec<Term>| {
         if let Some(m) = module {
-            frames.extend(frame(p, m, offset));
+            frames.extend(frame(&mut p.heap, m, offset));
         }
     };
     match head {
@@ -195,7 +193,7 @@ fn head_frames(p: &mut Process, module: Option<&Module>, offset: Label, head: He
                 && let Some(f) = module.function_at(offset)
             {
                 let function = f.function;
-                let mut loc = location(p, module, offset);
+                let mut loc = location(&mut p.heap, module, offset);
                 if info != Term::NON_VALUE {
                     let mut items = obj::list_to_vec(loc).unwrap_or_default();
                     items.push(obj::tuple(
@@ -215,7 +213,8 @@ fn head_frames(p: &mut Process, module: Option<&Module>, offset: Label, head: He
                 && let Some(f) = module.function_at(offset)
             {
                 let (function, arity) = (f.function, f.arity);
-                let mut loc = obj::list_to_vec(location(p, module, offset)).unwrap_or_default();
+                let mut loc =
+                    obj::list_to_vec(location(&mut p.heap, module, offset)).unwrap_or_default();
                 loc.push(obj::tuple(
                     &mut p.heap,
                     &[Term::atom(Atom::ERROR_INFO), info],
@@ -261,7 +260,7 @@ fn head_frames(p: &mut Process, module: Option<&Module>, offset: Label, head: He
             }
         }
         Head::Clause(m, f, args) => {
-            let loc = module.map_or(Term::NIL, |module| location(p, module, offset));
+            let loc = module.map_or(Term::NIL, |module| location(&mut p.heap, module, offset));
             frames.push(obj::tuple(
                 &mut p.heap,
                 &[Term::atom(m), Term::atom(f), args, loc],
@@ -276,8 +275,22 @@ fn head_frames(p: &mut Process, module: Option<&Module>, offset: Label, head: He
 pub fn current(p: &mut Process) -> Term {
     let depth = depth().max(1);
     let cps = stack_cps(p, depth);
-    let frames: Vec<Term> = caller_frame(p, p.resume).into_iter().collect();
+    let frames: Vec<Term> = caller_frame(&mut p.heap, p.resume).into_iter().collect();
     finish(p, frames, cps.as_slice(), depth)
+}
+
+/// `process_info(Pid, current_stacktrace)` of another process `q` (suspended, not
+/// running), built on `h`.
+pub fn current_of(q: &Process, h: &mut Heap) -> Term {
+    let depth = depth().max(1);
+    let cps = stack_cps(q, depth);
+    let mut frames: Vec<Term> = caller_frame(h, q.resume).into_iter().collect();
+    let take = depth.saturating_sub(frames.len()).min(cps.len);
+    for &cp in &cps.as_slice()[..take] {
+        frames.extend(caller_frame(h, cp));
+    }
+    frames.truncate(depth);
+    obj::list_from_slice(h, &frames, Term::NIL)
 }
 
 /// Up to `depth` continuation pointers from the top of the stack, skipping repeats of the
@@ -322,7 +335,7 @@ fn finish(p: &mut Process, mut frames: Vec<Term>, cps: &[Cp], depth: usize) -> T
         if frames.len() >= depth {
             break;
         }
-        frames.extend(caller_frame(p, cp));
+        frames.extend(caller_frame(&mut p.heap, cp));
     }
     frames.truncate(depth);
     obj::list_from_slice(&mut p.heap, &frames, Term::NIL)

@@ -17,7 +17,7 @@
 use std::fmt;
 
 use girder_format::Term as FTerm;
-use girder_format::etf::is_local_node;
+use girder_format::etf::is_local;
 
 use crate::atom::Atom;
 use crate::heap::Alloc;
@@ -174,11 +174,11 @@ fn build_one<'a>(
             serial,
             creation,
         } => match object::local_pid(*id, *serial) {
-            Some(p) if is_local_node(node) && *creation == 0 => p,
+            Some(p) if is_local(node, *creation) => p,
             _ => object::external_pid(h, intern(node)?, *id, *serial, *creation),
         },
         FTerm::Port { node, id, creation } => {
-            if is_local_node(node) && *creation == 0 && *id <= u64::MAX >> 4 {
+            if is_local(node, *creation) && *id <= u64::MAX >> 4 {
                 Term::port(*id)
             } else {
                 object::external_port(h, intern(node)?, *id, *creation)
@@ -190,7 +190,7 @@ fn build_one<'a>(
             ids,
         } => {
             let ids = RefIds::new(ids).ok_or(ConvertError::BadReference)?;
-            if is_local_node(node) && *creation == 0 {
+            if is_local(node, *creation) {
                 object::local_ref(h, &ids)
             } else {
                 object::external_ref(h, intern(node)?, *creation, &ids)

@@ -123,7 +123,8 @@ eval_script([{apply, {M, F, A}} | T], Init) ->
 eval_script([_ | T], Init) ->
     eval_script(T, Init);
 eval_script([], _Init) ->
-    start_inet_db().
+    start_inet_db(),
+    start_distribution().
 
 %% kernel_sup runs as under `-mode minimal` (see girder_bifs' init arguments),
 %% which leaves out inet_db; girder starts it as the child OTP's kernel_sup
@@ -140,6 +141,29 @@ start_inet_db() ->
                 {ok, _} -> ok;
                 Error -> exit({kernel_process_failed, inet_db, Error})
             end
+    end.
+
+%% With -sname or -name, the distribution children OTP's kernel_sup starts
+%% (rex and net_sup, which starts erl_epmd, auth and net_kernel: OTP's modules),
+%% in OTP's order; global and global_group are not started.
+start_distribution() ->
+    case {whereis(kernel_sup), init:get_argument(sname), init:get_argument(name)} of
+        {undefined, _, _} ->
+            ok;
+        {_, error, error} ->
+            ok;
+        _ ->
+            Specs = [{rex, {rpc, start_link, []},
+                      permanent, 2000, worker, [rpc]},
+                     {net_sup, {erl_distribution, start_link, []},
+                      permanent, infinity, supervisor, [erl_distribution]}],
+            lists:foreach(
+              fun({Id, _, _, _, _, _} = Spec) ->
+                      case supervisor:start_child(kernel_sup, Spec) of
+                          {ok, _} -> ok;
+                          Error -> exit({kernel_process_failed, Id, Error})
+                      end
+              end, Specs)
     end.
 
 %% OTP's init defers the on_load functions of the modules loaded during boot

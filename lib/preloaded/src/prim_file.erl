@@ -145,21 +145,53 @@ from_posix(Seconds, local) ->
 
 write_file_info(Name, Info) -> write_file_info(Name, Info, []).
 write_file_info(Name, #file_info{mode = Mode, uid = Uid, gid = Gid,
-                                 atime = A, mtime = M, ctime = C}, _Opts) ->
-    %% Only the mode is applied; owners and times cannot be set yet.
-    case {Uid, Gid, A, M, C} of
-        {undefined, undefined, undefined, undefined, undefined} when is_integer(Mode) ->
-            named(set_permissions, [Name], [Mode]);
-        {undefined, undefined, undefined, undefined, undefined} when Mode =:= undefined ->
-            case read_file_info(Name) of
-                {ok, _} -> ok;
-                Error -> Error
-            end;
-        _ ->
-            {error, enotsup}
-    end;
+                                 atime = A, mtime = M}, Opts) ->
+    %% As OTP's: the mode, then the owners, then the times (an undefined access time is
+    %% now, an undefined modification time the access time; ctime cannot be set on Unix).
+    TimeType = proplists:get_value(time, Opts, local),
+    Owner = fun(undefined) -> -1; (Id) -> Id end,
+    Steps =
+        [fun() when Mode =:= undefined -> ok;
+            () when is_integer(Mode) -> named(set_permissions, [Name], [Mode]);
+            () -> {error, badarg}
+         end,
+         fun() when Uid =:= undefined, Gid =:= undefined -> ok;
+            () when (is_integer(Uid) orelse Uid =:= undefined),
+                    (is_integer(Gid) orelse Gid =:= undefined) ->
+                 named(set_owner, [Name], [Owner(Uid), Owner(Gid)]);
+            () -> {error, badarg}
+         end,
+         fun() ->
+                 PA = case posix_time(A, TimeType) of
+                          {ok, undefined} -> {ok, os:system_time(second)};
+                          Other -> Other
+                      end,
+                 case PA of
+                     {ok, Atime} ->
+                         case posix_time(M, TimeType) of
+                             {ok, undefined} -> named(set_times, [Name], [Atime, Atime]);
+                             {ok, Mtime} -> named(set_times, [Name], [Atime, Mtime]);
+                             error -> {error, badarg}
+                         end;
+                     error ->
+                         {error, badarg}
+                 end
+         end],
+    lists:foldl(fun(Step, ok) -> Step(); (_, Error) -> Error end, ok, Steps);
 write_file_info(_Name, _Info, _Opts) ->
     {error, badarg}.
+
+%% A file time as seconds since the epoch (`undefined` stays so).
+posix_time(undefined, _) -> {ok, undefined};
+posix_time(T, posix) when is_integer(T) -> {ok, T};
+posix_time({{_, _, _}, {_, _, _}} = DT, universal) ->
+    {ok, calendar:datetime_to_gregorian_seconds(DT) - 62167219200};
+posix_time({{_, _, _}, {_, _, _}} = DT, local) ->
+    case calendar:local_time_to_universal_time_dst(DT) of
+        [U | _] -> posix_time(U, universal);
+        [] -> error
+    end;
+posix_time(_, _) -> error.
 
 %% Open files
 

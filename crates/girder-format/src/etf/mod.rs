@@ -122,8 +122,37 @@ const MAX_STRING_LEN: usize = 65_536;
 /// The node name of a node that is not distributed.
 const NO_NODE: &str = "nonode@nohost";
 
-/// True when `node` is the name of a node that is not distributed (`nonode@nohost`), the node
-/// of every pid, port and reference a non-distributed OTP writes.
+/// The name and creation of this node once it is distributed (`erlang:setnode/2`); `None`
+/// while it is `nonode@nohost` with creation 0.
+static LOCAL_NODE: std::sync::RwLock<Option<(String, u32)>> = std::sync::RwLock::new(None);
+
+/// Make `name` with `creation` the local node (`erlang:setnode/2`): pids, ports and
+/// references of it are the local ones from now on.
+pub fn set_local_node(name: &str, creation: u32) {
+    *LOCAL_NODE.write().unwrap_or_else(|e| e.into_inner()) = Some((name.to_string(), creation));
+}
+
+/// The local node's name and creation (`nonode@nohost` and 0 until it is distributed).
+pub fn local_node() -> (String, u32) {
+    match &*LOCAL_NODE.read().unwrap_or_else(|e| e.into_inner()) {
+        Some((n, c)) => (n.clone(), *c),
+        None => (NO_NODE.to_string(), 0),
+    }
+}
+
+/// True when `node` is the name of the local node (`nonode@nohost` until it is distributed),
+/// the node of every pid, port and reference a non-distributed OTP writes.
 pub fn is_local_node(node: &str) -> bool {
-    node == NO_NODE
+    match &*LOCAL_NODE.read().unwrap_or_else(|e| e.into_inner()) {
+        Some((n, _)) => node == n,
+        None => node == NO_NODE,
+    }
+}
+
+/// True when `node` and `creation` name the local node's current incarnation.
+pub fn is_local(node: &str, creation: u32) -> bool {
+    match &*LOCAL_NODE.read().unwrap_or_else(|e| e.into_inner()) {
+        Some((n, c)) => node == n && creation == *c,
+        None => node == NO_NODE && creation == 0,
+    }
 }

@@ -147,6 +147,11 @@ pub struct Desc {
     send_oct: u64,
     recv_max: u64,
     send_max: u64,
+    /// The port is a distribution controller (`erlang:setnode/3`): with `{deliver, port}`
+    /// and an active mode, packets go to the distribution layer, not to the owner.
+    pub(super) dist: bool,
+    /// Packets for the distribution layer, handed over once the port's lock is released.
+    pub(super) dist_in: Vec<Vec<u8>>,
 }
 
 impl Desc {
@@ -184,6 +189,8 @@ impl Desc {
             send_oct: 0,
             recv_max: 0,
             send_max: 0,
+            dist: false,
+            dist_in: Vec::new(),
         }
     }
 
@@ -1335,6 +1342,11 @@ impl Port {
                 }
             };
             let packet: Vec<u8> = d.inbuf.drain(..len).skip(h).collect();
+            // `{deliver, port}` (option 25 = 0) on a distribution controller.
+            if d.dist && d.recv.is_none() && d.stored_int(25, 1) == 0 {
+                d.dist_in.push(packet);
+                continue;
+            }
             let (binary, header) = (d.binary, d.header);
             if is_http(d.packet)
                 && let Some(hooks) = HOOKS.get()
@@ -1724,4 +1736,50 @@ fn if_addrs() -> Result<Vec<u8>, i32> {
     // SAFETY: `head` came from getifaddrs and is freed once.
     unsafe { libc::freeifaddrs(head) };
     Ok(out)
+}
+
+/// Make inet port `id` a distribution controller (`erlang:setnode/3`); false if it is not
+/// an open TCP port.
+pub fn set_dist(id: u64) -> bool {
+    let Some(port) = super::get(id) else {
+        return false;
+    };
+    let mut g = port.lock();
+    if g.closed {
+        return false;
+    }
+    match g.inet.as_mut() {
+        Some(d) if d.proto == Proto::Tcp => {
+            d.dist = true;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Send one distribution packet (a 4-byte length, then `bytes`) on controller port `id`;
+/// false when the port is closed or not connected.
+pub fn dist_write(id: u64, bytes: &[u8]) -> bool {
+    let Some(port) = super::get(id) else {
+        return false;
+    };
+    let mut g = port.lock();
+    if g.closed {
+        return false;
+    }
+    let Some(d) = g.inet.as_mut() else {
+        return false;
+    };
+    if d.state != State::Connected {
+        return false;
+    }
+    d.out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+    d.out.extend_from_slice(bytes);
+    d.send_cnt += 1;
+    d.send_oct += bytes.len() as u64;
+    d.send_max = d.send_max.max(bytes.len() as u64);
+    super::count_io(0, bytes.len() as u64);
+    port.flush_out(d);
+    Port::rearm(d);
+    true
 }

@@ -289,7 +289,7 @@ pub fn unalias(owner: u64, r: Term) -> bool {
 }
 
 /// The monitor `r` ended: so does the alias made with it, unless made to be explicit.
-fn end_monitor_alias(r: Term) {
+pub fn end_monitor_alias(r: Term) {
     if let Some(k) = alias_key(r) {
         let mut a = table::aliases();
         if a.get(&k)
@@ -327,6 +327,16 @@ pub fn alias_target(r: Term) -> u64 {
 /// The pid registered as `name`.
 pub fn whereis(_current: &Process, name: Atom) -> Option<u64> {
     table::registry().by_name.get(&name).copied()
+}
+
+/// The pid registered as `name`, for code outside any process.
+pub fn registered_id(name: Atom) -> Option<u64> {
+    table::registry().by_name.get(&name).copied()
+}
+
+/// Whether process `id` exists and has not exited.
+pub fn exists(id: u64) -> bool {
+    table::get(id).is_some_and(|slot| slot.lock().state != State::Exited)
 }
 
 /// The name process `id` is registered under.
@@ -557,7 +567,7 @@ pub fn inspect<R>(id: u64, f: impl FnOnce(&Process, Seen) -> R) -> Inspected<R> 
                 if inner
                     .inbox
                     .first()
-                    .is_some_and(|s| matches!(s, Signal::Exit { .. }))
+                    .is_some_and(|s| matches!(s, Signal::Exit { .. } | Signal::RemoteExit { .. }))
                 {
                     // A fatal exit signal is next: the process is as good as dead.
                     return Inspected::Dead;
@@ -603,6 +613,7 @@ fn sig_name(s: &Signal) -> &'static str {
     match s {
         Signal::Message(_) => "message",
         Signal::Exit { .. } => "exit",
+        Signal::RemoteExit { .. } => "remote_exit",
         Signal::Link { .. } => "link",
         Signal::Unlink { .. } => "unlink",
         Signal::Monitor { .. } => "monitor",
@@ -653,6 +664,26 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
                 return Applied::Exit(r);
             }
         }
+        Signal::RemoteExit {
+            from,
+            reason,
+            linked,
+        } => {
+            let kill = !linked && reason.term.as_atom() == Some(Atom::KILL);
+            if p.trap_exit && !kill {
+                let r = copy_term(reason.term, &mut p.heap);
+                let f = copy_term(from.term, &mut p.heap);
+                let msg = obj::tuple(&mut p.heap, &[Term::atom(Atom::EXIT_UPPER), f, r]);
+                p.msgs.push_back(msg);
+            } else if exit_kills(reason.term, linked, p.trap_exit) {
+                let r = if kill {
+                    Term::atom(Atom::KILLED)
+                } else {
+                    copy_term(reason.term, &mut p.heap)
+                };
+                return Applied::Exit(r);
+            }
+        }
         Signal::Link { from } => {
             if !p.links.contains(&from) {
                 p.links.insert(from, from);
@@ -680,7 +711,10 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
             end_monitor_alias(r);
             let reason = copy_term(reason.term, &mut p.heap);
             let target = match name {
-                Some(n) => obj::tuple(&mut p.heap, &[Term::atom(n), Term::atom(Atom::NONODE)]),
+                Some(n) => obj::tuple(
+                    &mut p.heap,
+                    &[Term::atom(n), Term::atom(obj::this_node().0)],
+                ),
                 None => crate::port::ident_term(from),
             };
             let msg = down_message(p, r, target, reason);
@@ -744,7 +778,9 @@ fn take_harmless(p: &Process, inbox: &mut Vec<Signal>, locked: bool) -> Vec<Sign
     let stop = inbox
         .iter()
         .position(|s| match s {
-            Signal::Exit { reason, linked, .. } => exit_kills(reason.term, *linked, trap),
+            Signal::Exit { reason, linked, .. } | Signal::RemoteExit { reason, linked, .. } => {
+                exit_kills(reason.term, *linked, trap)
+            }
             Signal::DropMonitor { .. } => locked,
             _ => false,
         })
@@ -1020,6 +1056,9 @@ fn exited(slot: &Slot, mut p: Box<Process>, reason: Term, mut unapplied: Vec<Sig
     let hooks = EXIT_HOOKS.lock().unwrap_or_else(|e| e.into_inner()).clone();
     for hook in hooks {
         hook(&mut p);
+    }
+    if let Some(h) = crate::dist::HOOKS.get() {
+        (h.exited)(&p, reason);
     }
     table::remove(p.id);
     table::aliases().retain(|_, (owner, _)| *owner != p.id);

@@ -40,6 +40,13 @@ pub enum Signal {
         reason: Owned,
         linked: bool,
     },
+    /// An exit signal from `from`, a process of another node (its pid); `linked` when it
+    /// comes through a link (see `girder-bifs/src/dist.rs`, which keeps those links).
+    RemoteExit {
+        from: Owned,
+        reason: Owned,
+        linked: bool,
+    },
     /// `from` linked to this process.
     Link { from: u64 },
     /// `from` removed its link to this process.

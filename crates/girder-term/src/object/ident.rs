@@ -204,12 +204,35 @@ pub fn local_ref_ids(t: Term) -> RefIds {
     }
 }
 
+/// This node's name atom (an index into the atom table) and creation, packed: 0 while it is
+/// `nonode@nohost` with creation 0.
+static THIS_NODE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// This node's name and creation (`nonode@nohost` and 0 until it is distributed).
+pub fn this_node() -> (Atom, u32) {
+    let w = THIS_NODE.load(std::sync::atomic::Ordering::Acquire);
+    if w == 0 {
+        (Atom::NONODE, 0)
+    } else {
+        (Atom::from_index(w as u32), (w >> 32) as u32)
+    }
+}
+
+/// Name this node (`erlang:setnode/2`): local pids, ports and references belong to `node`
+/// with `creation` from now on, in terms built, printed and encoded.
+pub fn set_this_node(node: Atom, creation: u32) {
+    girder_format::etf::set_local_node(node.name(), creation);
+    let w = u64::from(node.index()) | u64::from(creation) << 32;
+    THIS_NODE.store(w, std::sync::atomic::Ordering::Release);
+}
+
 /// The parts of a pid, port or reference (local or external); `None` for other terms.
 pub fn ident(t: Term) -> Option<Ident> {
     let local = |ids| {
+        let (node, creation) = this_node();
         Some(Ident {
-            node: Atom::NONODE,
-            creation: 0,
+            node,
+            creation,
             ids,
         })
     };

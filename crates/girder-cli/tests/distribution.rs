@@ -1,0 +1,300 @@
+//! Distributed Erlang between girder and OTP's `erl` on 127.0.0.1, through a private `epmd`
+//! (its own port, started and killed here; every node gets `-start_epmd false`).
+//!
+//! A *peer* node answers `{From, Msg}` with `{echo, Msg}` under the name `peer`; a *driver*
+//! node runs a script against it (wrong cookie, ping, small and large messages, `rpc:call`,
+//! `erpc:call`, remote `spawn`, monitors, links, and finally kills the peer's OS process and
+//! prints the `noconnection`/`nodedown` it sees). The driver's output with erl on both sides
+//! is the reference; girder driving an erl peer and erl driving a girder peer must print the
+//! same. Before the girder peer is driven, it gets a malformed handshake, which must only
+//! drop that connection.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const COOKIE: &str = "girder_dist_test";
+
+const PEER: &str = r#"
+[Name, _] = string:split(atom_to_list(node()), "@"),
+{port, Port, _} = erl_epmd:port_please(Name, {127,0,0,1}),
+io:format("~w ~w~n", [node(), Port]),
+register(peer, self()),
+Loop = fun Loop() ->
+    receive
+        {From, Msg} -> From ! {echo, Msg}, Loop();
+        _ -> Loop()
+    end
+end,
+Loop().
+"#;
+
+fn driver(peer: &str) -> String {
+    format!(
+        r#"
+P = '{peer}',
+Show = fun(Tag, T) -> io:format("~s: ~p~n", [Tag, T]) end,
+Wait = fun(Tag) -> receive M -> Show(Tag, M) after 10000 -> Show(Tag, timeout) end end,
+erlang:set_cookie(P, wrong_cookie),
+Show("wrong cookie", net_adm:ping(P)),
+erlang:set_cookie(P, {COOKIE}),
+Show("ping", net_adm:ping(P)),
+Show("nodes", nodes() =:= [P]),
+Show("node", node() =/= P andalso is_alive()),
+{{peer, P}} ! {{self(), small}},
+Wait("small"),
+Big = {{lists:seq(1, 30000), binary:copy(<<"girder">>, 20000), #{{a => 1.5, b => [self(), make_ref()]}},
+       <<1:3>>, -1 bsl 100, "text", 'atom', {{}}}},
+{{peer, P}} ! {{self(), Big}},
+receive {{echo, B}} -> Show("large", B =:= Big) after 10000 -> Show("large", timeout) end,
+Show("rpc node", rpc:call(P, erlang, node, []) =:= P),
+Show("rpc", rpc:call(P, lists, reverse, [[1, 2, 3]])),
+Show("rpc error", rpc:call(P, erlang, error, [boom])),
+Show("erpc exit", catch erpc:call(P, erlang, exit, [bye])),
+Show("multicall", erpc:multicall([P], erlang, length, [[a, b]])),
+Self = self(),
+Pid = spawn(P, erlang, send, [Self, spawned]),
+Show("spawn node", node(Pid) =:= P),
+Wait("spawned"),
+W = spawn(P, timer, sleep, [100]),
+Ref = monitor(process, W),
+receive {{'DOWN', Ref, process, W, R1}} -> Show("down", R1) after 10000 -> Show("down", timeout) end,
+Ref2 = monitor(process, W),
+receive {{'DOWN', Ref2, process, W, R2}} -> Show("down dead", R2) after 10000 -> Show("down dead", timeout) end,
+Ref3 = monitor(process, {{nobody, P}}),
+receive {{'DOWN', Ref3, process, {{nobody, P}}, R3}} -> Show("down name", R3) after 10000 -> Show("down name", timeout) end,
+process_flag(trap_exit, true),
+L1 = spawn_link(P, timer, sleep, [100]),
+receive {{'EXIT', L1, E1}} -> Show("link normal", E1) after 10000 -> Show("link normal", timeout) end,
+L2 = spawn_link(P, erlang, exit, [boom]),
+receive {{'EXIT', L2, E2}} -> Show("link exit", E2) after 10000 -> Show("link exit", timeout) end,
+L3 = spawn(P, timer, sleep, [infinity]),
+true = link(L3),
+exit(L3, kill),
+receive {{'EXIT', L3, E3}} -> Show("link kill", E3) after 10000 -> Show("link kill", timeout) end,
+L4 = spawn(P, timer, sleep, [infinity]),
+true = link(L4),
+true = unlink(L4),
+L5 = spawn(P, timer, sleep, [infinity]),
+true = link(L5),
+Ref4 = monitor(process, {{peer, P}}),
+Ref5 = monitor(process, {{peer, P}}),
+Show("demonitor", demonitor(Ref5, [flush, info])),
+true = monitor_node(P, true),
+ok = net_kernel:monitor_nodes(true),
+OsPid = rpc:call(P, os, getpid, []),
+os:cmd("kill -9 " ++ OsPid),
+receive {{'DOWN', Ref4, process, {{peer, P}}, R4}} -> Show("down lost", R4) after 10000 -> Show("down lost", timeout) end,
+receive {{'EXIT', L5, E5}} -> Show("link lost", E5) after 10000 -> Show("link lost", timeout) end,
+receive {{nodedown, P}} -> Show("monitor_node", nodedown) after 10000 -> Show("monitor_node", timeout) end,
+receive {{nodedown, P}} -> Show("monitor_nodes", nodedown) after 10000 -> Show("monitor_nodes", timeout) end,
+Show("nodes after", nodes()),
+Show("left", process_info(self(), messages)),
+Show("ping after", net_adm:ping(P)),
+halt().
+"#
+    )
+}
+
+struct Epmd {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Epmd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// OTP's `epmd` in the foreground on a free port of 127.0.0.1.
+fn start_epmd() -> Epmd {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let bin = girder_testkit::otp_root();
+    let epmd = std::fs::read_dir(&bin)
+        .expect("OTP's root")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("erts-"))
+        .map(|e| e.path().join("bin").join("epmd"))
+        .find(|p| p.is_file())
+        .expect("OTP's epmd");
+    let child = Command::new(epmd)
+        .args(["-port", &port.to_string(), "-address", "127.0.0.1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start epmd");
+    // Killed and waited for when dropped, whatever happens below.
+    let epmd = Epmd { child, port };
+    // Wait until it listens.
+    for _ in 0..200 {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return epmd;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("epmd did not start on port {port}");
+}
+
+fn node(girder: bool, epmd: &Epmd, name: &str, expr: &str) -> Child {
+    let mut cmd = if girder {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_girder"));
+        // Until `re` (which net_kernel uses to check node names) is on this branch.
+        if let Ok(pa) = std::env::var("GIRDER_DIST_TEST_PA") {
+            c.args(["-pa", &pa]);
+        }
+        c
+    } else {
+        Command::new("erl")
+    };
+    cmd.env("ERL_EPMD_PORT", epmd.port.to_string())
+        .args(["-noshell", "-start_epmd", "false", "-sname", name])
+        .args(["-setcookie", COOKIE])
+        .args(["-kernel", "inet_dist_use_interface", "{127,0,0,1}"])
+        .args(["-eval", expr])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start a VM (erl must be installed)")
+}
+
+/// Everything `child` prints, killing it after `secs` seconds.
+fn finish(mut child: Child, secs: u64) -> String {
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        let mut e = String::new();
+        let _ = err.read_to_string(&mut e);
+        let _ = tx.send(s + &e);
+    });
+    let got = rx.recv_timeout(Duration::from_secs(secs));
+    let _ = child.kill();
+    let _ = child.wait();
+    got.unwrap_or_else(|_| "(the VM did not finish in time)".to_string())
+}
+
+/// A VM killed (and waited for) when dropped, so that no node outlives a failed test.
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+type Peer = (Kill, String, u16, BufReader<std::process::ChildStdout>);
+
+/// A peer node; its node name and distribution port.
+fn peer(girder: bool, epmd: &Epmd, name: &str) -> Peer {
+    let mut child = node(girder, epmd, name, PEER);
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let mut parts = line.split_whitespace();
+    let (Some(n), Some(p)) = (parts.next(), parts.next()) else {
+        let _ = child.kill();
+        let mut rest = String::new();
+        let _ = child.stderr.take().unwrap().read_to_string(&mut rest);
+        panic!("the peer printed {line:?} {rest}");
+    };
+    (Kill(child), n.to_string(), p.parse().unwrap(), out)
+}
+
+/// Malformed handshakes: each connection must be dropped, the node staying up.
+fn malformed_handshakes(port: u16) {
+    let garbage: [&[u8]; 4] = [
+        b"\x00\x05hello",
+        // A name message with a name longer than the packet.
+        b"\x00\x10N\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff",
+        // A 4-byte length far beyond what is sent, then the connection closes.
+        b"\xff\xff\xff\xff",
+        b"\x00\x00",
+    ];
+    for g in garbage {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect to the peer");
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let _ = s.write_all(g);
+        if g.len() > 4 {
+            // The node answers nothing sensible and closes: read to the end.
+            let mut buf = Vec::new();
+            let _ = s.read_to_end(&mut buf);
+        }
+    }
+}
+
+fn mask(out: &str, peer: &str, driver: &str) -> String {
+    out.replace(peer, "PEER").replace(driver, "DRIVER")
+}
+
+// OTP's net_kernel checks node names with `re:compile/2` and `re:run/2`, which girder gets
+// with issue 14's `re` (branch compat3); until then a girder node cannot start its
+// distribution. Run with `--ignored`, and `GIRDER_DIST_TEST_PA=DIR` naming a directory with
+// an `re` module for girder nodes, until it is merged; then remove this `ignore` and that
+// variable.
+#[test]
+#[ignore = "needs re:compile/2 and re:run/2 (issue 14), which OTP's net_kernel calls"]
+fn girder_and_erl_in_one_cluster() {
+    let epmd = start_epmd();
+    let id = std::process::id();
+    let name = |s: &str| format!("{s}{id}");
+    // The three peers start together (an erl node takes about a second).
+    let (p_ref, p_erl, p_girder) = (name("ref_peer"), name("erl_peer"), name("girder_peer"));
+    let peers = std::thread::scope(|s| {
+        let a = s.spawn(|| peer(false, &epmd, &p_ref));
+        let b = s.spawn(|| peer(false, &epmd, &p_erl));
+        let c = s.spawn(|| peer(true, &epmd, &p_girder));
+        [a.join().unwrap(), b.join().unwrap(), c.join().unwrap()]
+    });
+    malformed_handshakes(peers[2].2);
+    let runs = [
+        (false, name("ref_driver"), &peers[0]),
+        (true, name("girder_driver"), &peers[1]),
+        (false, name("erl_driver"), &peers[2]),
+    ];
+    let outputs: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = runs
+            .iter()
+            .map(|(girder, dname, (_, pnode, _, _))| {
+                let epmd = &epmd;
+                s.spawn(move || {
+                    let d = node(*girder, epmd, dname, &driver(pnode));
+                    let host = pnode.split('@').nth(1).unwrap_or_default();
+                    mask(&finish(d, 60), pnode, &format!("{dname}@{host}"))
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut peer_logs = Vec::new();
+    for (child, _, _, mut out) in peers {
+        drop(child);
+        let mut rest = String::new();
+        let _ = out.read_to_string(&mut rest);
+        peer_logs.push(rest);
+    }
+    let reference = &outputs[0];
+    assert!(
+        reference.contains("ping: pong") && reference.contains("down lost: noconnection"),
+        "erl's own run went wrong:\n{reference}"
+    );
+    assert_eq!(&outputs[1], reference, "girder driving an erl peer");
+    assert_eq!(&outputs[2], reference, "erl driving a girder peer");
+    // The wrong cookie is refused with OTP's log line on the peer's side, by both VMs.
+    for (log, who) in [(&peer_logs[1], "erl"), (&peer_logs[2], "girder")] {
+        assert!(
+            log.contains("Connection attempt from node") && log.contains("rejected"),
+            "the {who} peer did not log the refused cookie:\n{log}"
+        );
+    }
+}
