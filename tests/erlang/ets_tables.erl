@@ -208,7 +208,33 @@ info() ->
     p({ets:info(O, fixed), ets:info(O, safe_fixed)}),
     ets:delete(T),
     p({ets:info(T), ets:info(T, size)}),
-    ets:delete(O).
+    ets:delete(O),
+    memory().
+
+%% info(T, memory) after every way objects come and go: back to the empty table's figure
+%% at the end (girder keeps the count as objects change; its debug build checks it).
+memory() ->
+    [begin
+         T = ets:new(m, [Type]),
+         Empty = ets:info(T, memory),
+         ets:insert(T, [{K, [K], <<"bytes">>} || K <- lists:seq(1, 20)]),
+         ets:insert(T, [{K, {K, K}, "str"} || K <- lists:seq(1, 20, 2)]),
+         ets:insert(T, {1, x, y}),
+         ets:delete(T, 2),
+         ets:delete_object(T, {3, {3, 3}, "str"}),
+         ets:select_delete(T, [{{'$1', '_', '_'}, [{'<', '$1', 10}], [true]}]),
+         ets:insert(T, {c, 1}),
+         6 = case Type of
+                 set -> ets:update_counter(T, c, 5);
+                 ordered_set -> ets:update_counter(T, c, 5);
+                 _ -> 6
+             end,
+         Grown = ets:info(T, memory),
+         ets:delete_all_objects(T),
+         p({Type, Grown > Empty, ets:info(T, memory) =:= Empty}),
+         ets:delete(T)
+     end || Type <- [set, ordered_set, bag, duplicate_bag]],
+    ok.
 
 %% Objects holding every kind of term survive their table, the writer's GCs and deletion.
 terms() ->

@@ -126,6 +126,7 @@ pub fn new(p: &mut Process, a: &[Term]) -> BifResult {
                 fixed_at: None,
                 objects: BTreeMap::new(),
                 size: 0,
+                words: 0,
             },
         );
         Ok(if named { Term::atom(name) } else { tid_term })

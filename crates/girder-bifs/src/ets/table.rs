@@ -138,6 +138,9 @@ pub struct Table {
     pub objects: BTreeMap<Key, Objects>,
     /// Number of objects.
     pub size: usize,
+    /// Words the objects take, kept as they come and go (`info(T, memory)` is O(1), as in
+    /// OTP).
+    pub words: usize,
 }
 
 impl Table {
@@ -161,7 +164,11 @@ impl Table {
         let probe = self.probe(key);
         match self.objects.get_mut(&probe) {
             Some(objs) => match self.kind {
-                Kind::Set => *objs = Objects::One(Owned::new(object)),
+                Kind::Set => {
+                    let new = Owned::new(object);
+                    self.words = self.words + new.words() - objs[0].words();
+                    *objs = Objects::One(new);
+                }
                 Kind::OrderedSet => {
                     // The stored key follows the object (1.0 may replace 1). Copy first:
                     // `object` may share parts with the object it replaces.
@@ -172,28 +179,35 @@ impl Table {
                         },
                         Objects::One(Owned::new(object)),
                     );
+                    self.words = self.words + entry.1[0].words() - objs[0].words();
                     drop(self.objects.remove(&probe));
                     self.objects.insert(entry.0, entry.1);
                 }
                 Kind::Bag => {
                     if !objs.iter().any(|o| compare::eq_exact(o.term(), object)) {
-                        objs.push(Owned::new(object));
+                        let new = Owned::new(object);
+                        self.words += new.words();
+                        objs.push(new);
                         self.size += 1;
                     }
                 }
                 Kind::DuplicateBag => {
-                    objs.push(Owned::new(object));
+                    let new = Owned::new(object);
+                    self.words += new.words();
+                    objs.push(new);
                     self.size += 1;
                 }
             },
             None => {
                 let exact = self.kind.exact();
+                let new = Owned::new(object);
+                self.words += new.words();
                 self.objects.insert(
                     Key {
                         owned: Owned::new(key),
                         exact,
                     },
-                    Objects::One(Owned::new(object)),
+                    Objects::One(new),
                 );
                 self.size += 1;
             }
@@ -209,6 +223,7 @@ impl Table {
     pub fn remove_key(&mut self, key: Term) -> Option<Objects> {
         let removed = self.objects.remove(&self.probe(key))?;
         self.size -= removed.len();
+        self.words -= removed.iter().map(Owned::words).sum::<usize>();
         Some(removed)
     }
 
@@ -222,8 +237,16 @@ impl Table {
             return;
         };
         let before = objs.len();
-        objs.retain(|o| !compare::eq_exact(o.term(), object));
+        let mut words = 0;
+        objs.retain(|o| {
+            let keep = !compare::eq_exact(o.term(), object);
+            if !keep {
+                words += o.words();
+            }
+            keep
+        });
         self.size -= before - objs.len();
+        self.words -= words;
         if objs.is_empty() {
             self.objects.remove(&probe);
         }
@@ -232,13 +255,22 @@ impl Table {
     /// Remove everything; how many objects there were.
     pub fn clear(&mut self) -> usize {
         self.objects.clear();
+        self.words = 0;
         std::mem::take(&mut self.size)
     }
 
     /// Words the table's objects take (a rough figure for `info(T, memory)`).
     pub fn memory(&self) -> usize {
-        let objects: usize = self.objects.values().flatten().map(|o| o.words()).sum();
-        100 + objects + self.size * 4
+        debug_assert_eq!(
+            self.words,
+            self.objects
+                .values()
+                .flatten()
+                .map(Owned::words)
+                .sum::<usize>(),
+            "the table's word count drifted"
+        );
+        100 + self.words + self.size * 4
     }
 
     pub fn fixed(&self) -> bool {
