@@ -485,6 +485,7 @@ fn error(reason: Term) -> Trap {
 }
 
 /// The trap for a failed BIF call.
+#[cold]
 fn bif_trap(p: &mut Process, export: &'static Export, args: &[Term], e: BifError) -> Trap {
     match e {
         BifError::Fail(reason) => Trap::Raise {
@@ -547,6 +548,12 @@ fn call_bif(
 ) -> Result<Term, Trap> {
     let arity = export.arity as usize;
     let mut buf = [Term::NIL; 8];
+    if arity <= buf.len() && p.x.len() >= buf.len() {
+        // A fixed-size copy (no call to `memcpy` for a few words).
+        buf.copy_from_slice(&p.x[..8]);
+        let args = &buf[..arity];
+        return bif(p, args).map_err(|e| bif_trap(p, export, args, e));
+    }
     let args: std::borrow::Cow<[Term]> = if arity <= buf.len() {
         buf[..arity].copy_from_slice(&p.x[..arity]);
         std::borrow::Cow::Borrowed(&buf[..arity])
