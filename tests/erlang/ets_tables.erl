@@ -125,6 +125,11 @@ traversal() ->
     p(walk(ets:last(O), fun(K) -> ets:prev(O, K) end)),
     p({ets:next(O, 2), ets:next(O, 2.5), ets:prev(O, 0), ets:next(O, {t})}),
     p([ets:slot(O, I) || I <- [0, 1, 7, 8]]),
+    p({slots(O, 0), ets:slot(O, 5), ets:slot(O, 2), ets:slot(O, 2)}),
+    ets:insert(O, {4, w}),
+    p({ets:slot(O, 3), ets:slot(O, 4)}),
+    ets:delete(O, 4),
+    p({ets:slot(O, 4), slots(O, 0)}),
     p(ets:foldl(fun({K, _}, Acc) -> [K | Acc] end, [], O)),
     p(ets:foldr(fun({K, _}, Acc) -> [K | Acc] end, [], O)),
     S = ets:new(s, [set]),
@@ -135,6 +140,12 @@ traversal() ->
     p({ets:first(ets:new(e, [])), ets:last(ets:new(e2, [ordered_set]))}),
     ets:delete(O), ets:delete(S),
     delete_walk().
+
+slots(T, I) ->
+    case ets:slot(T, I) of
+        '$end_of_table' -> [];
+        Objects -> Objects ++ slots(T, I + 1)
+    end.
 
 %% Deleting while traversing: fine in a fixed table (ets:foldl fixes it), badarg for a
 %% deleted key in an unfixed hash table.

@@ -127,6 +127,7 @@ pub fn new(p: &mut Process, a: &[Term]) -> BifResult {
                 objects: BTreeMap::new(),
                 size: 0,
                 words: 0,
+                slot_at: None,
             },
         );
         Ok(if named { Term::atom(name) } else { tid_term })

@@ -402,6 +402,7 @@ pub fn select_delete(p: &mut Process, a: &[Term]) -> BifResult {
             });
         }
         table.objects.retain(|_, objs| !objs.is_empty());
+        table.slot_at = None;
         table.size -= n;
         table.words -= words;
         Ok(Term::small(n as i64))

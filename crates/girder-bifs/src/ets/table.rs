@@ -8,6 +8,7 @@
 //! (exact) term order too, where OTP's order follows its hash.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Bound;
 use std::sync::{LazyLock, Mutex, MutexGuard};
 
 use girder_term::object as obj;
@@ -141,6 +142,9 @@ pub struct Table {
     /// Words the objects take, kept as they come and go (`info(T, memory)` is O(1), as in
     /// OTP).
     pub words: usize,
+    /// The position and key of the entry `slot/2` last returned, while the table is
+    /// unchanged: a walk over the slots costs O(log N) a step, not O(position).
+    pub slot_at: Option<(usize, Owned)>,
 }
 
 impl Table {
@@ -160,6 +164,7 @@ impl Table {
     /// Insert `object` (already checked with [`Table::key_of`]). It may point into objects
     /// of this table (an updated copy of one): it is copied before anything is freed.
     pub fn insert(&mut self, object: Term) {
+        self.slot_at = None;
         let key = self.key_of(object).expect("checked object");
         let probe = self.probe(key);
         match self.objects.get_mut(&probe) {
@@ -221,6 +226,7 @@ impl Table {
 
     /// Remove every object with `key`; how many there were.
     pub fn remove_key(&mut self, key: Term) -> Option<Objects> {
+        self.slot_at = None;
         let removed = self.objects.remove(&self.probe(key))?;
         self.size -= removed.len();
         self.words -= removed.iter().map(Owned::words).sum::<usize>();
@@ -229,6 +235,7 @@ impl Table {
 
     /// Remove the objects exactly equal to `object`.
     pub fn remove_object(&mut self, object: Term) {
+        self.slot_at = None;
         let Some(key) = self.key_of(object) else {
             return;
         };
@@ -252,9 +259,30 @@ impl Table {
         }
     }
 
+    /// The objects of the `i`th key in order (`slot/2`). O(log N) when `i` is at or after
+    /// the position the previous call returned and the table has not changed since (a walk
+    /// over the slots); else O(i).
+    pub fn slot(&mut self, i: usize) -> Option<&Objects> {
+        let key = match &self.slot_at {
+            Some((at, last)) if *at <= i => {
+                let from = self.probe(last.term());
+                self.objects
+                    .range((Bound::Included(from), Bound::Unbounded))
+                    .nth(i - at)
+                    .map(|(k, _)| k.term())
+            }
+            _ => self.objects.keys().nth(i).map(Key::term),
+        }?;
+        let key = Owned::new(key);
+        let probe = self.probe(key.term());
+        self.slot_at = Some((i, key));
+        self.objects.get(&probe)
+    }
+
     /// Remove everything; how many objects there were.
     pub fn clear(&mut self) -> usize {
         self.objects.clear();
+        self.slot_at = None;
         self.words = 0;
         std::mem::take(&mut self.size)
     }
