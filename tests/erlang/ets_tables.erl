@@ -125,6 +125,11 @@ traversal() ->
     p(walk(ets:last(O), fun(K) -> ets:prev(O, K) end)),
     p({ets:next(O, 2), ets:next(O, 2.5), ets:prev(O, 0), ets:next(O, {t})}),
     p([ets:slot(O, I) || I <- [0, 1, 7, 8]]),
+    p({slots(O, 0), ets:slot(O, 5), ets:slot(O, 2), ets:slot(O, 2)}),
+    ets:insert(O, {4, w}),
+    p({ets:slot(O, 3), ets:slot(O, 4)}),
+    ets:delete(O, 4),
+    p({ets:slot(O, 4), slots(O, 0)}),
     p(ets:foldl(fun({K, _}, Acc) -> [K | Acc] end, [], O)),
     p(ets:foldr(fun({K, _}, Acc) -> [K | Acc] end, [], O)),
     S = ets:new(s, [set]),
@@ -135,6 +140,12 @@ traversal() ->
     p({ets:first(ets:new(e, [])), ets:last(ets:new(e2, [ordered_set]))}),
     ets:delete(O), ets:delete(S),
     delete_walk().
+
+slots(T, I) ->
+    case ets:slot(T, I) of
+        '$end_of_table' -> [];
+        Objects -> Objects ++ slots(T, I + 1)
+    end.
 
 %% Deleting while traversing: fine in a fixed table (ets:foldl fixes it), badarg for a
 %% deleted key in an unfixed hash table.
@@ -208,7 +219,33 @@ info() ->
     p({ets:info(O, fixed), ets:info(O, safe_fixed)}),
     ets:delete(T),
     p({ets:info(T), ets:info(T, size)}),
-    ets:delete(O).
+    ets:delete(O),
+    memory().
+
+%% info(T, memory) after every way objects come and go: back to the empty table's figure
+%% at the end (girder keeps the count as objects change; its debug build checks it).
+memory() ->
+    [begin
+         T = ets:new(m, [Type]),
+         Empty = ets:info(T, memory),
+         ets:insert(T, [{K, [K], <<"bytes">>} || K <- lists:seq(1, 20)]),
+         ets:insert(T, [{K, {K, K}, "str"} || K <- lists:seq(1, 20, 2)]),
+         ets:insert(T, {1, x, y}),
+         ets:delete(T, 2),
+         ets:delete_object(T, {3, {3, 3}, "str"}),
+         ets:select_delete(T, [{{'$1', '_', '_'}, [{'<', '$1', 10}], [true]}]),
+         ets:insert(T, {c, 1}),
+         6 = case Type of
+                 set -> ets:update_counter(T, c, 5);
+                 ordered_set -> ets:update_counter(T, c, 5);
+                 _ -> 6
+             end,
+         Grown = ets:info(T, memory),
+         ets:delete_all_objects(T),
+         p({Type, Grown > Empty, ets:info(T, memory) =:= Empty}),
+         ets:delete(T)
+     end || Type <- [set, ordered_set, bag, duplicate_bag]],
+    ok.
 
 %% Objects holding every kind of term survive their table, the writer's GCs and deletion.
 terms() ->

@@ -485,6 +485,7 @@ fn error(reason: Term) -> Trap {
 }
 
 /// The trap for a failed BIF call.
+#[cold]
 fn bif_trap(p: &mut Process, export: &'static Export, args: &[Term], e: BifError) -> Trap {
     match e {
         BifError::Fail(reason) => Trap::Raise {
@@ -547,6 +548,12 @@ fn call_bif(
 ) -> Result<Term, Trap> {
     let arity = export.arity as usize;
     let mut buf = [Term::NIL; 8];
+    if arity <= buf.len() && p.x.len() >= buf.len() {
+        // A fixed-size copy (no call to `memcpy` for a few words).
+        buf.copy_from_slice(&p.x[..8]);
+        let args = &buf[..arity];
+        return bif(p, args).map_err(|e| bif_trap(p, export, args, e));
+    }
     let args: std::borrow::Cow<[Term]> = if arity <= buf.len() {
         buf[..arity].copy_from_slice(&p.x[..arity]);
         std::borrow::Cow::Borrowed(&buf[..arity])
@@ -680,6 +687,52 @@ fn call_export(
     }
     jump(module, pc, target)?;
     reduce(p, export.arity)
+}
+
+/// `call_ext` (a body call): [`call_export`], with the common case of a BIF of at most four
+/// arguments inline in the dispatch loop (a BIF call in a loop pays no more than the BIF).
+#[inline(always)]
+fn call_ext_body(
+    p: &mut Process,
+    module: &mut &'static Module,
+    pc: &mut usize,
+    export: &'static Export,
+) -> Result<(), Trap> {
+    let arity = export.arity as usize;
+    if let Some(bif) = export.bif()
+        && arity <= 4
+        && p.x.len() >= 4
+    {
+        p.resume = Cp::new(module.code_index, *pc as Label);
+        let mut buf = [Term::NIL; 4];
+        buf.copy_from_slice(&p.x[..4]);
+        return match bif(p, &buf[..arity]) {
+            Ok(v) => {
+                p.x[0] = v;
+                gc_after_bif(p, arity.max(1))
+            }
+            Err(e) => Err(bif_call_failed(p, pc, export, &buf[..arity], e)),
+        };
+    }
+    call_export(p, module, pc, export, Link::Body)
+}
+
+/// A BIF called by `call_ext` failed: raise, or (it asked to be called again) yield and run
+/// the call instruction again, its arguments live, as [`call_export`] does.
+#[cold]
+fn bif_call_failed(
+    p: &mut Process,
+    pc: &mut usize,
+    export: &'static Export,
+    args: &[Term],
+    e: BifError,
+) -> Trap {
+    if matches!(e, BifError::Retry) {
+        *pc -= 1;
+        p.live_x = export.arity;
+        return Trap::Yield;
+    }
+    bif_trap(p, export, args, e)
 }
 
 fn jump(module: &mut &'static Module, pc: &mut usize, target: Cp) -> Result<(), Trap> {
@@ -887,7 +940,7 @@ pub(crate) fn step(
             reduce(p, *arity)?;
             to_native(module, *target)?;
         }
-        Instr::CallExt { export, .. } => call_export(p, module, pc, export, Link::Body)?,
+        Instr::CallExt { export, .. } => call_ext_body(p, module, pc, export)?,
         Instr::CallExtLast {
             export, dealloc, ..
         } => call_export(p, module, pc, export, Link::Tail(Some(*dealloc)))?,

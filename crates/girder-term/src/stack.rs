@@ -98,10 +98,17 @@ impl Stack {
     }
 
     /// Make room for `n` more words without reallocating.
+    #[inline]
     pub fn reserve(&mut self, n: usize) {
         if self.cap - self.len < n {
-            self.with_vec(|v| v.reserve(n.max(16)));
+            self.grow(n);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, n: usize) {
+        self.with_vec(|v| v.reserve(n.max(16)));
     }
 
     /// Shorten to `len` words (no effect if already shorter).
@@ -116,6 +123,7 @@ impl Stack {
     }
 
     /// Grow or shrink to `len` words, new ones set to `value`.
+    #[inline]
     pub fn resize(&mut self, len: usize, value: Term) {
         if len <= self.len {
             self.len = len;

@@ -126,6 +126,8 @@ pub fn new(p: &mut Process, a: &[Term]) -> BifResult {
                 fixed_at: None,
                 objects: BTreeMap::new(),
                 size: 0,
+                words: 0,
+                slot_at: None,
             },
         );
         Ok(if named { Term::atom(name) } else { tid_term })

@@ -419,7 +419,7 @@ pub fn slot(p: &mut Process, a: &[Term]) -> BifResult {
         if i > n {
             return Err(Cause::None);
         }
-        Ok(match table.objects.values().nth(i) {
+        Ok(match table.slot(i) {
             Some(objs) => object_list(p, objs),
             None => end_of_table(),
         })

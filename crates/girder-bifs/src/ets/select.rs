@@ -390,16 +390,21 @@ pub fn select_delete(p: &mut Process, a: &[Term]) -> BifResult {
         let mut reg = registry();
         let table = reg.table(a[0], p.id, Need::Write)?;
         let spec = Spec::from(a[1])?;
-        let mut n = 0usize;
+        let (mut n, mut words) = (0usize, 0usize);
         for objs in table.objects.values_mut() {
             objs.retain(|o| {
                 let delete = ms::is_true(&spec.ms().run(p, o.term()));
-                n += usize::from(delete);
+                if delete {
+                    n += 1;
+                    words += o.words();
+                }
                 !delete
             });
         }
         table.objects.retain(|_, objs| !objs.is_empty());
+        table.slot_at = None;
         table.size -= n;
+        table.words -= words;
         Ok(Term::small(n as i64))
     })())
 }

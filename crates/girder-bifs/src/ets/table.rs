@@ -8,6 +8,7 @@
 //! (exact) term order too, where OTP's order follows its hash.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Bound;
 use std::sync::{LazyLock, Mutex, MutexGuard};
 
 use girder_term::object as obj;
@@ -138,6 +139,12 @@ pub struct Table {
     pub objects: BTreeMap<Key, Objects>,
     /// Number of objects.
     pub size: usize,
+    /// Words the objects take, kept as they come and go (`info(T, memory)` is O(1), as in
+    /// OTP).
+    pub words: usize,
+    /// The position and key of the entry `slot/2` last returned, while the table is
+    /// unchanged: a walk over the slots costs O(log N) a step, not O(position).
+    pub slot_at: Option<(usize, Owned)>,
 }
 
 impl Table {
@@ -157,11 +164,16 @@ impl Table {
     /// Insert `object` (already checked with [`Table::key_of`]). It may point into objects
     /// of this table (an updated copy of one): it is copied before anything is freed.
     pub fn insert(&mut self, object: Term) {
+        self.slot_at = None;
         let key = self.key_of(object).expect("checked object");
         let probe = self.probe(key);
         match self.objects.get_mut(&probe) {
             Some(objs) => match self.kind {
-                Kind::Set => *objs = Objects::One(Owned::new(object)),
+                Kind::Set => {
+                    let new = Owned::new(object);
+                    self.words = self.words + new.words() - objs[0].words();
+                    *objs = Objects::One(new);
+                }
                 Kind::OrderedSet => {
                     // The stored key follows the object (1.0 may replace 1). Copy first:
                     // `object` may share parts with the object it replaces.
@@ -172,28 +184,35 @@ impl Table {
                         },
                         Objects::One(Owned::new(object)),
                     );
+                    self.words = self.words + entry.1[0].words() - objs[0].words();
                     drop(self.objects.remove(&probe));
                     self.objects.insert(entry.0, entry.1);
                 }
                 Kind::Bag => {
                     if !objs.iter().any(|o| compare::eq_exact(o.term(), object)) {
-                        objs.push(Owned::new(object));
+                        let new = Owned::new(object);
+                        self.words += new.words();
+                        objs.push(new);
                         self.size += 1;
                     }
                 }
                 Kind::DuplicateBag => {
-                    objs.push(Owned::new(object));
+                    let new = Owned::new(object);
+                    self.words += new.words();
+                    objs.push(new);
                     self.size += 1;
                 }
             },
             None => {
                 let exact = self.kind.exact();
+                let new = Owned::new(object);
+                self.words += new.words();
                 self.objects.insert(
                     Key {
                         owned: Owned::new(key),
                         exact,
                     },
-                    Objects::One(Owned::new(object)),
+                    Objects::One(new),
                 );
                 self.size += 1;
             }
@@ -207,13 +226,16 @@ impl Table {
 
     /// Remove every object with `key`; how many there were.
     pub fn remove_key(&mut self, key: Term) -> Option<Objects> {
+        self.slot_at = None;
         let removed = self.objects.remove(&self.probe(key))?;
         self.size -= removed.len();
+        self.words -= removed.iter().map(Owned::words).sum::<usize>();
         Some(removed)
     }
 
     /// Remove the objects exactly equal to `object`.
     pub fn remove_object(&mut self, object: Term) {
+        self.slot_at = None;
         let Some(key) = self.key_of(object) else {
             return;
         };
@@ -222,23 +244,61 @@ impl Table {
             return;
         };
         let before = objs.len();
-        objs.retain(|o| !compare::eq_exact(o.term(), object));
+        let mut words = 0;
+        objs.retain(|o| {
+            let keep = !compare::eq_exact(o.term(), object);
+            if !keep {
+                words += o.words();
+            }
+            keep
+        });
         self.size -= before - objs.len();
+        self.words -= words;
         if objs.is_empty() {
             self.objects.remove(&probe);
         }
     }
 
+    /// The objects of the `i`th key in order (`slot/2`). O(log N) when `i` is at or after
+    /// the position the previous call returned and the table has not changed since (a walk
+    /// over the slots); else O(i).
+    pub fn slot(&mut self, i: usize) -> Option<&Objects> {
+        let key = match &self.slot_at {
+            Some((at, last)) if *at <= i => {
+                let from = self.probe(last.term());
+                self.objects
+                    .range((Bound::Included(from), Bound::Unbounded))
+                    .nth(i - at)
+                    .map(|(k, _)| k.term())
+            }
+            _ => self.objects.keys().nth(i).map(Key::term),
+        }?;
+        let key = Owned::new(key);
+        let probe = self.probe(key.term());
+        self.slot_at = Some((i, key));
+        self.objects.get(&probe)
+    }
+
     /// Remove everything; how many objects there were.
     pub fn clear(&mut self) -> usize {
         self.objects.clear();
+        self.slot_at = None;
+        self.words = 0;
         std::mem::take(&mut self.size)
     }
 
     /// Words the table's objects take (a rough figure for `info(T, memory)`).
     pub fn memory(&self) -> usize {
-        let objects: usize = self.objects.values().flatten().map(|o| o.words()).sum();
-        100 + objects + self.size * 4
+        debug_assert_eq!(
+            self.words,
+            self.objects
+                .values()
+                .flatten()
+                .map(Owned::words)
+                .sum::<usize>(),
+            "the table's word count drifted"
+        );
+        100 + self.words + self.size * 4
     }
 
     pub fn fixed(&self) -> bool {

@@ -454,6 +454,7 @@ impl<'a> Bits<'a> {
 }
 
 /// The bytes under a `HEAP_BIN` or `REFC_BIN`.
+#[inline]
 fn base_bytes<'a>(t: Term) -> &'a [u8] {
     let h = header_of(t);
     match h.header_subtag() {
@@ -480,6 +481,7 @@ fn base_bytes<'a>(t: Term) -> &'a [u8] {
 }
 
 /// The bits of the bitstring `t`. Valid until the next GC of the heap holding `t`.
+#[inline]
 pub fn bits<'a>(t: Term) -> Bits<'a> {
     debug_assert!(is_bitstring(t));
     let size = payload(t, 0) as usize;
