@@ -30,6 +30,7 @@ mod persistent;
 mod ports;
 mod prim_loader;
 mod processes;
+mod re;
 pub mod stdio;
 mod system;
 mod time;
@@ -74,6 +75,7 @@ const TABLES: &[&[Entry]] = &[
     ports::BIFS,
     prim_loader::BIFS,
     processes::BIFS,
+    re::BIFS,
     stdio::BIFS,
     system::BIFS,
     time::BIFS,
