@@ -655,7 +655,7 @@ fn name_groups(code: &Code, name: &[u8]) -> Vec<i64> {
     }
 }
 
-fn capture_spec(p: &mut Process, spec: (Term, Term), code: &Code) -> Option<(Values, Kind)> {
+fn capture_spec(spec: (Term, Term), code: &Code) -> Option<(Values, Kind)> {
     let kind = match spec.1.as_atom()?.name() {
         "index" => Kind::Index,
         "list" => Kind::List,
@@ -716,7 +716,6 @@ fn capture_spec(p: &mut Process, spec: (Term, Term), code: &Code) -> Option<(Val
         }
         None => return None,
     };
-    let _ = p;
     Some((v, kind))
 }
 
@@ -818,16 +817,14 @@ impl Matcher<'_> {
 }
 
 /// The subject as bytes, and the binary it came from (for sub-binaries in the result).
-struct Subject {
-    bytes: Vec<u8>,
+/// A binary's bytes are borrowed: nothing collects the heap while a BIF runs.
+struct Subject<'a> {
+    bytes: std::borrow::Cow<'a, [u8]>,
     binary: Option<Term>,
 }
 
 fn run(p: &mut Process, subject: Term, re: Term, options: Term) -> BifResult {
     let o = parse_options(options).ok_or_else(badopt)?;
-    let list_capture = o
-        .capture
-        .is_some_and(|(_, k)| k == Term::atom(Atom::intern("list")));
     let (src, unicode) = if obj::is_tuple(re) && obj::tuple_arity(re) == 5 {
         if o.compile_only {
             return Err(BifError::BADARG);
@@ -868,24 +865,23 @@ fn run(p: &mut Process, subject: Term, re: Term, options: Term) -> BifResult {
         }
         Err(_) => return Err(BifError::BADARG),
     };
-    let _ = list_capture;
     let (values, kind) = match o.capture {
-        Some(spec) => capture_spec(p, spec, &code).ok_or(BifError::BADARG)?,
+        Some(spec) => capture_spec(spec, &code).ok_or(BifError::BADARG)?,
         None => (Values::From(0), Kind::Index),
     };
     let subj = if unicode && !obj::is_bitstring(subject) {
         Subject {
-            bytes: chardata(p, subject)?,
+            bytes: chardata(p, subject)?.into(),
             binary: None,
         }
     } else if let Some(b) = obj::binary_bytes(subject) {
         Subject {
-            bytes: b.to_vec(),
+            bytes: b.into(),
             binary: Some(subject),
         }
     } else {
         Subject {
-            bytes: iodata(subject)?,
+            bytes: iodata(subject)?.into(),
             binary: None,
         }
     };
@@ -1001,7 +997,7 @@ fn result(
     found: &Found,
     values: &Values,
     kind: Kind,
-    subj: &Subject,
+    subj: &Subject<'_>,
     unicode: bool,
 ) -> Term {
     let parts: Vec<Option<(usize, usize)>> = match values {
