@@ -6,7 +6,7 @@
 modules() ->
     [lists, maps, proplists, string, unicode, dict, orddict, sets, ordsets, gb_trees,
      gb_sets, queue, array, binary, math, calendar, base64, rand, timer, erl_scan,
-     erl_parse, erl_eval, file, filename, os].
+     erl_parse, erl_eval, file, filename, os, re].
 
 main() ->
     [begin
@@ -183,4 +183,8 @@ smoke(os) ->
     T = os:system_time(millisecond),
     {V, os:getenv("GIRDER_SMOKE_VAR"), os:getenv("GIRDER_SMOKE_VAR", "dflt"), os:type(),
      is_integer(MS + S + US), is_integer(T), T > 1600000000000, os:system_time() > 0,
-     lists:member("GIRDER_SMOKE_VAR=v1", os:getenv())}.
+     lists:member("GIRDER_SMOKE_VAR=v1", os:getenv())};
+smoke(re) ->
+    {ok, MP} = re:compile("(\\w+)@(\\w+)"),
+    {re:run("mail: joe@erlang", MP, [{capture, all_but_first, list}]),
+     re:replace("a-b-c", "-", "+", [global, {return, list}]), re:split("a1b2c", "\\d")}.

@@ -31,6 +31,7 @@ mod persistent;
 mod ports;
 mod prim_loader;
 mod processes;
+mod re;
 pub mod stdio;
 mod system;
 mod time;
@@ -76,6 +77,7 @@ const TABLES: &[&[Entry]] = &[
     ports::BIFS,
     prim_loader::BIFS,
     processes::BIFS,
+    re::BIFS,
     stdio::BIFS,
     system::BIFS,
     time::BIFS,

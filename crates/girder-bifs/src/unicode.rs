@@ -178,6 +178,20 @@ fn char_list(p: &mut Process, cs: &[u32]) -> Term {
     obj::list_from_slice(&mut p.heap, &items, Term::NIL)
 }
 
+/// Unicode character data as UTF-8 bytes, or `None` where `characters_to_binary/1` would
+/// not return a binary.
+pub(crate) fn chardata_utf8(p: &mut Process, t: Term) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    chars(p, t, Enc::Utf8, &mut out).ok()?;
+    Some(
+        out.iter()
+            .copied()
+            .filter_map(char::from_u32)
+            .collect::<String>()
+            .into_bytes(),
+    )
+}
+
 fn utf8_binary(p: &mut Process, cs: &[u32]) -> Term {
     let s: String = cs.iter().copied().filter_map(char::from_u32).collect();
     obj::binary_from_bytes(&mut p.heap, s.as_bytes())

@@ -144,12 +144,7 @@ fn start_epmd() -> Epmd {
 
 fn node(girder: bool, epmd: &Epmd, name: &str, expr: &str) -> Child {
     let mut cmd = if girder {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_girder"));
-        // Until `re` (which net_kernel uses to check node names) is on this branch.
-        if let Ok(pa) = std::env::var("GIRDER_DIST_TEST_PA") {
-            c.args(["-pa", &pa]);
-        }
-        c
+        Command::new(env!("CARGO_BIN_EXE_girder"))
     } else {
         Command::new("erl")
     };
@@ -237,13 +232,7 @@ fn mask(out: &str, peer: &str, driver: &str) -> String {
     out.replace(peer, "PEER").replace(driver, "DRIVER")
 }
 
-// OTP's net_kernel checks node names with `re:compile/2` and `re:run/2`, which girder gets
-// with issue 14's `re` (branch compat3); until then a girder node cannot start its
-// distribution. Run with `--ignored`, and `GIRDER_DIST_TEST_PA=DIR` naming a directory with
-// an `re` module for girder nodes, until it is merged; then remove this `ignore` and that
-// variable.
 #[test]
-#[ignore = "needs re:compile/2 and re:run/2 (issue 14), which OTP's net_kernel calls"]
 fn girder_and_erl_in_one_cluster() {
     let epmd = start_epmd();
     let id = std::process::id();

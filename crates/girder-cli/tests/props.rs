@@ -312,3 +312,161 @@ pairs() ->
     }
     assert_eq!(got.lines().count(), expected.lines().count());
 }
+
+/// A random regular expression over a small alphabet: literals, classes, anchors, groups
+/// (plain, non-capturing, named), alternation, greedy, lazy and counted quantifiers,
+/// lookarounds and backreferences to groups already closed. Only patterns PCRE 8 and PCRE2
+/// both accept are generated (`\8`, `[\d-z]`... differ: see the README).
+fn regex(rng: &mut Rng, depth: u32, groups: &mut u32, out: &mut String) {
+    let items = 1 + rng.below(4);
+    for _ in 0..items {
+        match rng.below(if depth == 0 { 9 } else { 14 }) {
+            0..=2 => out.push(['a', 'b', 'c', 'x', '1', ' '][rng.below(6) as usize]),
+            3 => out.push_str(["[ab]", "[^c]", "[a-c1]", "[[:alpha:]]"][rng.below(4) as usize]),
+            4 => out.push_str(["\\d", "\\w", "\\s", "\\W", "."][rng.below(5) as usize]),
+            5 => out.push_str(["^", "$", "\\b", "\\B"][rng.below(4) as usize]),
+            6 if *groups > 0 => {
+                let _ = write!(out, "\\{}", 1 + rng.below(u64::from(*groups)));
+            }
+            7 => out.push_str(["é", "ä", "€"][rng.below(3) as usize]),
+            9 => {
+                let name = rng.below(3);
+                match rng.below(3) {
+                    0 => out.push('('),
+                    1 => out.push_str("(?:"),
+                    _ => {
+                        let _ = write!(out, "(?<n{name}>");
+                    }
+                }
+                regex(rng, depth - 1, groups, out);
+                if rng.below(3) == 0 {
+                    out.push('|');
+                    regex(rng, depth - 1, groups, out);
+                }
+                out.push(')');
+                *groups = out.matches("(?<").count() as u32 + count_plain_groups(out);
+            }
+            10 => {
+                out.push_str(["(?=", "(?!", "(?<=", "(?<!"][rng.below(4) as usize]);
+                out.push(['a', 'b', 'c'][rng.below(3) as usize]);
+                out.push(')');
+            }
+            _ => out.push(['a', 'b', 'c'][rng.below(3) as usize]),
+        }
+        if rng.below(3) == 0
+            && !out.ends_with(['^', '$', '(', '|'])
+            && !out.ends_with("\\b")
+            && !out.ends_with("\\B")
+        {
+            out.push_str(["*", "+", "?", "{1,2}", "*?", "+?", "{2}"][rng.below(7) as usize]);
+        }
+    }
+}
+
+/// Capturing groups opened by `(` not followed by `?`.
+fn count_plain_groups(s: &str) -> u32 {
+    let b = s.as_bytes();
+    (0..b.len())
+        .filter(|&i| b[i] == b'(' && (i == 0 || b[i - 1] != b'\\') && b.get(i + 1) != Some(&b'?'))
+        .count() as u32
+}
+
+/// The Erlang string literal for `s` (code points as a list, so any character survives).
+fn erl_string(s: &str) -> String {
+    let codes: Vec<String> = s.chars().map(|c| u32::from(c).to_string()).collect();
+    format!("[{}]", codes.join(","))
+}
+
+fn re_program(seed: u64, cases: usize) -> String {
+    let mut rng = Rng(seed);
+    let mut body = String::new();
+    for _ in 0..cases {
+        let mut pattern = String::new();
+        regex(&mut rng, 2, &mut 0, &mut pattern);
+        let len = rng.below(12);
+        let subject: String = (0..len)
+            .map(|_| ['a', 'b', 'c', 'x', '1', ' ', '\n', 'A', 'é', '€'][rng.below(10) as usize])
+            .collect();
+        let mut opts: Vec<String> = Vec::new();
+        for (opt, chance) in [
+            ("caseless", 4),
+            ("multiline", 4),
+            ("dotall", 5),
+            ("ungreedy", 6),
+            ("anchored", 6),
+            ("notempty", 6),
+            ("global", 3),
+            ("dupnames", 8),
+        ] {
+            if rng.below(chance) == 0 {
+                opts.push(opt.to_string());
+            }
+        }
+        if rng.below(4) == 0 {
+            opts.push(format!("{{offset,{}}}", rng.below(len + 1)));
+        }
+        if rng.below(2) == 0 {
+            let values = [
+                "all",
+                "first",
+                "all_but_first",
+                "all_names",
+                "none",
+                "[1,n0,n2,0]",
+            ];
+            let types = ["index", "list", "binary"];
+            opts.push(format!(
+                "{{capture,{},{}}}",
+                values[rng.below(6) as usize],
+                types[rng.below(3) as usize]
+            ));
+        }
+        // Non-ASCII characters need `unicode` (as a list subject) or are UTF-8 bytes in a
+        // binary subject matched byte by byte.
+        let unicode = !(pattern.is_ascii() && subject.is_ascii()) || rng.below(3) == 0;
+        let binary = rng.below(2) == 0;
+        if unicode {
+            opts.push("unicode".into());
+        }
+        let subj = if binary {
+            format!("unicode:characters_to_binary({})", erl_string(&subject))
+        } else {
+            erl_string(&subject)
+        };
+        let pat = if unicode || pattern.is_ascii() {
+            erl_string(&pattern)
+        } else {
+            format!("unicode:characters_to_binary({})", erl_string(&pattern))
+        };
+        let _ = writeln!(body, "    t({subj}, {pat}, [{}]),", opts.join(","));
+    }
+    format!(
+        "-module(re_props).\n-export([main/0]).\n\
+         t(S, P, O) ->\n\
+         \x20   R = try re:run(S, P, [report_errors | O]) of\n\
+         \x20           {{error, {{compile, _}}}} -> compile_error;\n\
+         \x20           X -> X\n\
+         \x20       catch C:E -> {{C, E}} end,\n\
+         \x20   io:format(\"~w~n\", [{{P, O, R}}]).\n\
+         main() ->\n{body}    ok.\n"
+    )
+}
+
+#[test]
+fn random_regular_expressions_match_like_erl() {
+    let seed = std::env::var("GIRDER_PROP_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_0e0e);
+    let dir = scratch_dir("re-props");
+    let src = dir.join("re_props.erl");
+    std::fs::write(&src, re_program(seed, 400)).unwrap();
+    erlc(&[&src], &dir);
+    let expected = run("erl", &dir, "re_props");
+    let got = run(env!("CARGO_BIN_EXE_girder"), &dir, "re_props");
+    assert_eq!(expected.lines().count(), 400);
+    for (n, (e, g)) in expected.lines().zip(got.lines()).enumerate() {
+        assert_eq!(g, e, "seed {seed:#x}, case {}", n + 1);
+    }
+    assert_eq!(got.lines().count(), expected.lines().count());
+}
