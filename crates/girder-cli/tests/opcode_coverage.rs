@@ -69,6 +69,9 @@ fn executed_by_girder() -> (BTreeSet<String>, usize, BTreeMap<&'static str, u64>
         let file = out_dir.join(format!("{program}.txt"));
         let mut cmd = corpus.command(girder, program);
         cmd.env("GIRDER_OPCODE_COVERAGE", &file);
+        // The interpreter records what it executes; native code (compiled, or installed
+        // from the native-code cache the other tests fill) would go uncounted.
+        cmd.args(["-emu_flavor", "emu"]);
         run_captured(&mut cmd, program_timeout());
         file
     });
