@@ -231,6 +231,21 @@ struct Conn {
     sent: u64,
 }
 
+impl Conn {
+    /// A connection not yet up, with the next connection id.
+    fn pending() -> Conn {
+        Conn {
+            id: NEXT_CONN.fetch_add(1, Ordering::Relaxed),
+            up: false,
+            port: None,
+            flags: 0,
+            out: Arc::new(Out::default()),
+            received: 0,
+            sent: 0,
+        }
+    }
+}
+
 #[derive(Default)]
 struct State {
     conns: HashMap<Atom, Conn>,
@@ -331,20 +346,12 @@ fn conn_out(node: Atom) -> Option<Arc<Out>> {
         return Some(c.out.clone());
     }
     let kernel = sched::registered_id(Atom::intern("net_kernel"))?;
-    let id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
-    let out = Arc::new(Out::default());
-    s.conns.insert(
-        node,
-        Conn {
-            id,
-            up: false,
-            port: None,
-            flags: 0,
-            out: out.clone(),
-            received: 0,
-            sent: 1,
-        },
-    );
+    let conn = Conn {
+        sent: 1,
+        ..Conn::pending()
+    };
+    let (id, out) = (conn.id, conn.out.clone());
+    s.conns.insert(node, conn);
     USED.store(true, Ordering::Relaxed);
     drop(s);
     let msg = F::Tuple(vec![
@@ -577,15 +584,7 @@ fn new_connection(_: &mut Process, a: &[Term]) -> BifResult {
     }
     let mut s = state();
     USED.store(true, Ordering::Relaxed);
-    let c = s.conns.entry(node).or_insert_with(|| Conn {
-        id: NEXT_CONN.fetch_add(1, Ordering::Relaxed),
-        up: false,
-        port: None,
-        flags: 0,
-        out: Arc::new(Out::default()),
-        received: 0,
-        sent: 0,
-    });
+    let c = s.conns.entry(node).or_insert_with(Conn::pending);
     Ok(Term::small(c.id as i64))
 }
 
@@ -618,15 +617,7 @@ fn create_dist_channel(p: &mut Process, a: &[Term]) -> BifResult {
     let (id, out) = {
         let mut s = state();
         USED.store(true, Ordering::Relaxed);
-        let c = s.conns.entry(node).or_insert_with(|| Conn {
-            id: NEXT_CONN.fetch_add(1, Ordering::Relaxed),
-            up: false,
-            port: None,
-            flags: 0,
-            out: Arc::new(Out::default()),
-            received: 0,
-            sent: 0,
-        });
+        let c = s.conns.entry(node).or_insert_with(Conn::pending);
         c.up = true;
         c.port = Some(port);
         c.flags = flags;

@@ -582,22 +582,27 @@ fn pcre1_message(code: i32) -> Option<&'static str> {
     })
 }
 
-fn compile(p: &mut Process, re: Term, options: Term) -> BifResult {
-    let o = parse_options(options).ok_or_else(badopt)?;
-    if o.run_only {
-        return Err(badopt());
-    }
+/// The pattern `re` (chardata with `unicode`, else iodata) with the compile options of `o`.
+fn source(p: &mut Process, re: Term, o: &Opts) -> Result<Source, BifError> {
     let pattern = if o.unicode && !obj::is_bitstring(re) {
         chardata(p, re)?
     } else {
         iodata(re)?
     };
-    let src = Source {
+    Ok(Source {
         pattern,
         options: o.compile,
         newline: o.newline,
         bsr: o.bsr,
-    };
+    })
+}
+
+fn compile(p: &mut Process, re: Term, options: Term) -> BifResult {
+    let o = parse_options(options).ok_or_else(badopt)?;
+    if o.run_only {
+        return Err(badopt());
+    }
+    let src = source(p, re, &o)?;
     let result = match compile_source(&src) {
         Ok(code) => {
             let t = pattern_term(p, &src, &code, o.unicode);
@@ -842,18 +847,7 @@ fn run(p: &mut Process, subject: Term, re: Term, options: Term) -> BifResult {
         if !(obj::is_bitstring(re) || re.is_list() || re.is_nil()) {
             return Err(BifError::BADARG);
         }
-        let pattern = if o.unicode && !obj::is_bitstring(re) {
-            chardata(p, re)?
-        } else {
-            iodata(re)?
-        };
-        let src = Source {
-            pattern,
-            options: o.compile,
-            newline: o.newline,
-            bsr: o.bsr,
-        };
-        (src, o.unicode)
+        (source(p, re, &o)?, o.unicode)
     };
     let code = match compile_source(&src) {
         Ok(code) => code,

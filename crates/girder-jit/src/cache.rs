@@ -160,8 +160,8 @@ pub fn loaded(module: &'static Module, bytes: &[u8]) {
     match std::fs::read(&file) {
         Ok(data) => match decode(&data, id, &digest) {
             Ok(fs) => {
-                let installed = install_all(module, fs, &mut functions);
-                if installed.is_ok() {
+                let marked = mark_cached(module, fs, &mut functions);
+                if marked.is_ok() {
                     STATS.hits.fetch_add(1, Ordering::Relaxed);
                     touch(&file);
                 } else {
@@ -225,7 +225,7 @@ pub fn precompile(module: &Module, bytes: &[u8], dir: Option<&Path>) -> Result<u
 /// Check an entry's functions against `module` and mark each one's slot as cached (still
 /// empty slots only). One function that does not fit rejects the whole entry: it was made
 /// for another module or is damaged.
-fn install_all(
+fn mark_cached(
     module: &'static Module,
     fs: Vec<(u32, Compiled)>,
     keep: &mut HashMap<u32, Compiled>,

@@ -432,21 +432,7 @@ impl Emitter<'_> {
         self.b.ins().brif(valid, find, &[], back, &[]);
         self.b.switch_to_block(find);
         let natives = self.sym_value(Sym::Natives, 0);
-        let off8 = self.b.ins().ishl_imm_s(fi, 3);
-        let at = self.b.ins().iadd(natives, off8);
-        // Acquire is implied on the targets girder supports for an aligned load that
-        // feeds an indirect jump only through a data dependency; the entry was published
-        // with Release after the code was written and the caches cleaned (on aarch64 the
-        // membarrier in `memory::install` makes every core's instruction fetch see it).
-        let entry = self.b.ins().load(I64, F, at, 0);
-        let compiled = self.b.ins().icmp_imm_s(
-            IntCC::UnsignedGreaterThanOrEqual,
-            entry,
-            girder_runtime::engine::NATIVE_MIN as i64,
-        );
-        let go = self.b.create_block();
-        self.b.ins().brif(compiled, go, &[], back, &[]);
-        self.b.switch_to_block(go);
+        let entry = self.native_entry_or(natives, fi, back);
         self.sync_out();
         self.b
             .ins()
@@ -595,15 +581,7 @@ impl Emitter<'_> {
         let valid = self.b.ins().icmp(IntCC::UnsignedLessThan, fi, count);
         self.guard(valid, back);
         let natives = self.b.ins().load(I64, F, row, link_offsets::NATIVE);
-        let off8 = self.b.ins().ishl_imm_s(fi, 3);
-        let at = self.b.ins().iadd(natives, off8);
-        let entry = self.b.ins().load(I64, F, at, 0);
-        let compiled = self.b.ins().icmp_imm_s(
-            IntCC::UnsignedGreaterThanOrEqual,
-            entry,
-            girder_runtime::engine::NATIVE_MIN as i64,
-        );
-        self.guard(compiled, back);
+        let entry = self.native_entry_or(natives, fi, back);
         let m = self.b.ins().load(I64, F, row, link_offsets::MODULE);
         self.b.ins().store(F, m, self.ctx, ctx_offsets::MODULE);
         self.sync_out();
@@ -614,6 +592,25 @@ impl Emitter<'_> {
         self.store_p(cp, po::RESUME);
         let left = self.b.ins().iconst(I64, status::LEFT as i64);
         self.exit(left);
+    }
+
+    /// The native entry of function `fi` in the `natives` table (a module's
+    /// `Module::native`), continuing in a new block when it is compiled, else at `back`.
+    fn native_entry_or(&mut self, natives: Value, fi: Value, back: Block) -> Value {
+        let off8 = self.b.ins().ishl_imm_s(fi, 3);
+        let at = self.b.ins().iadd(natives, off8);
+        // Acquire is implied on the targets girder supports for an aligned load that
+        // feeds an indirect jump only through a data dependency; the entry was published
+        // with Release after the code was written and the caches cleaned (on aarch64 the
+        // membarrier in `memory::install` makes every core's instruction fetch see it).
+        let entry = self.b.ins().load(I64, F, at, 0);
+        let compiled = self.b.ins().icmp_imm_s(
+            IntCC::UnsignedGreaterThanOrEqual,
+            entry,
+            girder_runtime::engine::NATIVE_MIN as i64,
+        );
+        self.guard(compiled, back);
+        entry
     }
 
     /// The value of `sym` plus `addend` (patched in when the code is installed).

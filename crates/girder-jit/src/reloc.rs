@@ -88,6 +88,7 @@ pub fn apply(
                 .ok_or_else(|| format!("unresolvable symbol {s:?}"))?,
         );
     }
+    let len = code.len();
     for r in relocs {
         let v = values
             .get(r.sym as usize)
@@ -96,7 +97,7 @@ pub fn apply(
         let at = r.offset as usize;
         let slot = code
             .get_mut(at..at + 8)
-            .ok_or_else(|| format!("relocation at {at} outside {} bytes", r.offset))?;
+            .ok_or_else(|| format!("relocation at {at} outside the code's {len} bytes"))?;
         slot.copy_from_slice(&v.to_le_bytes());
     }
     Ok(())
