@@ -163,7 +163,7 @@ pub fn generic_opcode(ins: &Instr) -> u8 {
         Instr::RecvMarkerUse { .. } => op::recv_marker_use,
         Instr::GetMapElements { .. } => op::get_map_elements,
         Instr::HasMapFields { .. } => op::has_map_fields,
-        Instr::PutMap { exact: false, .. } => op::put_map_assoc,
+        Instr::PutMap { exact: false, .. } | Instr::NewMap { .. } => op::put_map_assoc,
         Instr::PutMap { exact: true, .. } => op::put_map_exact,
         Instr::FArith { op: f, .. } => match f {
             FOp::Add => op::fadd,

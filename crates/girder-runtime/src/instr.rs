@@ -461,6 +461,15 @@ pub enum Instr {
         dst: Dst,
         pairs: Box<[(Src, Src)]>,
     },
+    /// `put_map_assoc` on the empty map with constant keys, none repeated, at most
+    /// [`FLAT_MAX`](girder_term::object::FLAT_MAX) (the usual `#{k1 => V1, ...}`): the
+    /// loader sorted the keys into the constant tuple `keys`, and `values` are in their
+    /// order, so the map is built without sorting or comparing at run time.
+    NewMap {
+        dst: Dst,
+        keys: Term,
+        values: Box<[Src]>,
+    },
     /// `loop_rec`: the message at the receive position into `dst`, or jump when there is none.
     LoopRec {
         fail: Label,
@@ -698,6 +707,7 @@ impl Instr {
             | RawRaise
             | BuildStacktrace
             | PutMap { .. }
+            | NewMap { .. }
             | RemoveMessage
             | Timeout
             | Send

@@ -1480,18 +1480,20 @@ pub(crate) fn step(
                 return Ok(());
             }
             // Look every key up before writing any register: a destination may be a source.
-            let mut found = Vec::with_capacity(pairs.len());
-            for (k, d) in pairs.iter() {
+            let mut small = [Term::NIL; SMALL_PAIRS];
+            let mut large = Vec::new();
+            let found = scratch(&mut small, &mut large, pairs.len());
+            for ((k, _), slot) in pairs.iter().zip(found.iter_mut()) {
                 match obj::map_get(m, p.get(*k)) {
-                    Some(v) => found.push((*d, v)),
+                    Some(v) => *slot = v,
                     None => {
                         *pc = *fail as usize;
                         return Ok(());
                     }
                 }
             }
-            for (d, v) in found {
-                p.set(d, v);
+            for ((_, d), v) in pairs.iter().zip(found.iter()) {
+                p.set(*d, *v);
             }
         }
         Instr::HasMapFields { fail, src, keys } => {
@@ -1523,13 +1525,19 @@ pub(crate) fn step(
                 }
             }
             let updated = if obj::is_flatmap(m) {
-                let values: Vec<(Term, Term)> =
-                    pairs.iter().map(|(k, v)| (p.get(*k), p.get(*v))).collect();
-                obj::map_update_existing(&mut p.heap, m, values.into_iter())
+                let mut small = [(Term::NIL, Term::NIL); SMALL_PAIRS];
+                let mut large = Vec::new();
+                let values = scratch(&mut small, &mut large, pairs.len());
+                for ((k, v), slot) in pairs.iter().zip(values.iter_mut()) {
+                    *slot = (p.get(*k), p.get(*v));
+                }
+                obj::map_update_existing(&mut p.heap, m, values.iter().copied())
             } else {
                 None
             };
             let new = if let Some(u) = updated {
+                u
+            } else if let Some(u) = flat_put(p, m, pairs) {
                 u
             } else if pairs.len() > 1
                 && obj::is_flatmap(m)
@@ -1548,6 +1556,16 @@ pub(crate) fn step(
                 new
             };
             p.set(*dst, new);
+        }
+        Instr::NewMap { dst, keys, values } => {
+            let mut small = [Term::NIL; SMALL_PAIRS];
+            let mut large = Vec::new();
+            let vs = scratch(&mut small, &mut large, values.len());
+            for (v, slot) in values.iter().zip(vs.iter_mut()) {
+                *slot = p.get(*v);
+            }
+            let m = obj::map_from_sorted(&mut p.heap, *keys, vs);
+            p.set(*dst, m);
         }
         Instr::UpdateRecord { src, dst, updates } => {
             let t = p.get(*src);
@@ -2099,4 +2117,37 @@ fn raw_trace_list(p: &mut Process, raw: Term) -> Term {
         None if raw.is_list() || raw.is_nil() => raw,
         None => Term::NIL,
     }
+}
+
+/// How many map keys or pairs an instruction handles in a buffer on the native stack (more
+/// take one from the allocator).
+const SMALL_PAIRS: usize = 16;
+
+/// `len` slots of `small` when they fit, else of `large` (grown to `len`): a buffer for
+/// one instruction's map keys or pairs without an allocation in the common case.
+fn scratch<'a, T: Copy>(
+    small: &'a mut [T; SMALL_PAIRS],
+    large: &'a mut Vec<T>,
+    len: usize,
+) -> &'a mut [T] {
+    if len <= SMALL_PAIRS {
+        &mut small[..len]
+    } else {
+        large.resize(len, small[0]);
+        &mut large[..]
+    }
+}
+
+/// `put_map_assoc` of `pairs` on the flat map `m` when the result stays flat (see
+/// [`obj::map_put_flat`]).
+fn flat_put(p: &mut Process, m: Term, pairs: &[(Src, Src)]) -> Option<Term> {
+    if !obj::is_flatmap(m) || pairs.len() > SMALL_PAIRS {
+        return None;
+    }
+    let mut small = [(Term::NIL, Term::NIL); SMALL_PAIRS];
+    let values = &mut small[..pairs.len()];
+    for ((k, v), slot) in pairs.iter().zip(values.iter_mut()) {
+        *slot = (p.get(*k), p.get(*v));
+    }
+    obj::map_put_flat(&mut p.heap, m, values)
 }

@@ -10,12 +10,14 @@ use girder_format::BeamFile;
 use girder_format::code::Instruction;
 use girder_format::compact::{AllocKind, Operand};
 use girder_format::opcodes::{self, op};
+use girder_term::compare::cmp_exact;
 use girder_term::heap::LiteralArea;
-use girder_term::object::FunIdentity;
+use girder_term::object::{self as obj, FunIdentity};
 use girder_term::{Atom, Term};
 
 use crate::instr::{
-    BsCmd, BsField, CmpOp, Dst, FOp, Instr, Label, NO_LABEL, SegKind, Segment, Src, TypeTest,
+    BsCmd, BsField, CmpOp, Dst, FOp, Instr, Label, NO_LABEL, SegKind, Segment, Src, SrcKind,
+    TypeTest,
 };
 use crate::module::{self, Cp, Export, FunEntry, FunctionRange, Module};
 
@@ -212,6 +214,40 @@ impl<'a> Loader<'a> {
             self.literals.push(t);
         }
         t
+    }
+
+    /// `put_map_assoc` of `pairs` on `src` as [`Instr::NewMap`], when `src` is the empty map
+    /// and the keys are distinct constants that make a flat map.
+    fn new_map(&mut self, src: Src, pairs: &[(Src, Src)], dst: Dst) -> Option<Instr> {
+        let SrcKind::Term(m) = src.kind() else {
+            return None;
+        };
+        if !obj::is_map(m)
+            || obj::map_size(m) != 0
+            || pairs.is_empty()
+            || pairs.len() > obj::FLAT_MAX
+        {
+            return None;
+        }
+        let mut sorted = Vec::with_capacity(pairs.len());
+        for &(k, v) in pairs {
+            let SrcKind::Term(k) = k.kind() else {
+                return None;
+            };
+            sorted.push((k, v));
+        }
+        sorted.sort_by(|a, b| cmp_exact(a.0, b.0));
+        if sorted.windows(2).any(|w| cmp_exact(w[0].0, w[1].0).is_eq()) {
+            return None;
+        }
+        let keys: Vec<Term> = sorted.iter().map(|p| p.0).collect();
+        let keys = obj::tuple(&mut self.area, &keys);
+        let keys = self.constant(keys);
+        Some(Instr::NewMap {
+            dst,
+            keys,
+            values: sorted.iter().map(|p| p.1).collect(),
+        })
     }
 
     fn src(&mut self, op: &Operand) -> Res<Src> {
@@ -1080,11 +1116,18 @@ impl<'a> Loader<'a> {
                 for pair in items.chunks(2) {
                     pairs.push((self.src(&pair[0])?, self.src(&pair[1])?));
                 }
-                Instr::PutMap {
-                    exact: ins.opcode == op::put_map_exact,
-                    src: self.src(&a[1])?,
-                    dst: self.dst(&a[2])?,
-                    pairs: pairs.into(),
+                let src = self.src(&a[1])?;
+                if ins.opcode == op::put_map_assoc
+                    && let Some(new) = self.new_map(src, &pairs, self.dst(&a[2])?)
+                {
+                    new
+                } else {
+                    Instr::PutMap {
+                        exact: ins.opcode == op::put_map_exact,
+                        src,
+                        dst: self.dst(&a[2])?,
+                        pairs: pairs.into(),
+                    }
                 }
             }
             op::update_record => {

@@ -516,10 +516,11 @@ pub struct IterBatch {
 // ---------------------------------------------------------------------------------------
 // Updating
 
-/// `m` with `key` mapped to `value` (added or replaced).
 /// The flat map `m` with the values of `pairs` put in, when every key of `pairs` is
 /// already in `m` (`None` otherwise, or when `m` is not flat): the new map shares `m`'s
-/// keys tuple, so updating known keys costs one copy of the values and no sorting.
+/// keys tuple, so updating known keys costs one copy of the values and no sorting. The new
+/// map is made before the keys are looked up (no buffer): when a key is missing, it stays
+/// behind as garbage, whole, for the next collection.
 pub fn map_update_existing(
     h: &mut impl Alloc,
     m: Term,
@@ -529,19 +530,84 @@ pub fn map_update_existing(
         return None;
     }
     let keys = map_keys(m);
-    let mut values = map_values(m).to_vec();
+    let values = map_values(m);
+    let n = values.len();
+    let (t, p) = alloc_object(h, 2 + n, subtag::MAP);
+    // SAFETY: the object has `2 + n` payload words: size, keys, `n` values; `m` is a
+    // different, finished object (allocation never moves or frees terms).
+    unsafe {
+        p.write(Term::small(n as i64).0);
+        p.add(1).write(map_keys_tuple(m).0);
+        std::ptr::copy_nonoverlapping(values.as_ptr(), p.add(2).cast::<Term>(), n);
+    }
     for (k, v) in pairs {
         let i = if k.is_boxed() || k.is_list() {
             keys.binary_search_by(|x| cmp_exact(*x, k)).ok()?
         } else {
             keys.iter().position(|x| *x == k)?
         };
-        values[i] = v;
+        // SAFETY: `i < n`: a value slot of the object made above.
+        unsafe { p.add(2 + i).write(v.0) };
     }
-    let kt = map_keys_tuple(m);
-    Some(map_from_sorted(h, kt, &values))
+    Some(t)
 }
 
+/// The flat map `m` with `pairs` put in (added or replaced; of equal keys in `pairs` the
+/// last wins), when the result is still flat (`None` otherwise, or when `m` is not flat).
+/// `m`'s keys are already in order, so only `pairs` is sorted (usually a few keys) and the
+/// two are merged, without sorting the whole map again. Reorders `pairs`.
+pub fn map_put_flat(h: &mut impl Alloc, m: Term, pairs: &mut [(Term, Term)]) -> Option<Term> {
+    if !is_flatmap(m) || pairs.len() > FLAT_MAX {
+        return None;
+    }
+    pairs.sort_by(|a, b| cmp_exact(a.0, b.0));
+    let mut n = 0;
+    for i in 0..pairs.len() {
+        if n > 0 && cmp_exact(pairs[n - 1].0, pairs[i].0).is_eq() {
+            pairs[n - 1] = pairs[i];
+        } else {
+            pairs[n] = pairs[i];
+            n += 1;
+        }
+    }
+    let pairs = &pairs[..n];
+    let (keys, values) = (map_keys(m), map_values(m));
+    let mut out_keys = [Term::NIL; 2 * FLAT_MAX];
+    let mut out_values = [Term::NIL; 2 * FLAT_MAX];
+    let (mut i, mut j, mut r) = (0, 0, 0);
+    while i < keys.len() || j < pairs.len() {
+        let order = match (keys.get(i), pairs.get(j)) {
+            (Some(k), Some(p)) => cmp_exact(*k, p.0),
+            (Some(_), None) => Ordering::Less,
+            _ => Ordering::Greater,
+        };
+        let (k, v) = match order {
+            Ordering::Less => {
+                i += 1;
+                (keys[i - 1], values[i - 1])
+            }
+            Ordering::Equal => {
+                i += 1;
+                j += 1;
+                pairs[j - 1]
+            }
+            Ordering::Greater => {
+                j += 1;
+                pairs[j - 1]
+            }
+        };
+        out_keys[r] = k;
+        out_values[r] = v;
+        r += 1;
+    }
+    if r > FLAT_MAX {
+        return None;
+    }
+    let kt = tuple(h, &out_keys[..r]);
+    Some(map_from_sorted(h, kt, &out_values[..r]))
+}
+
+/// `m` with `key` mapped to `value` (added or replaced).
 pub fn map_put(h: &mut impl Alloc, m: Term, key: Term, value: Term) -> Term {
     if is_flatmap(m) {
         let keys = map_keys(m);
@@ -708,6 +774,41 @@ mod tests {
         let e = empty_map(&mut h);
         assert_eq!(map_size(e), 0);
         assert_eq!(map_get(e, a), None);
+    }
+
+    #[test]
+    fn put_flat_and_update_existing_agree_with_building_anew() {
+        let mut h = Heap::new(64);
+        // Every split of keys 0..12 between a map and the pairs put into it (pairs given
+        // out of order, with a repeated key whose last value must win), against the map
+        // built from all pairs at once.
+        for mask in 0u32..(1 << 12) {
+            let in_map: Vec<i64> = (0..12).filter(|i| mask & (1 << i) != 0).collect();
+            let mut base: Vec<(Term, Term)> =
+                in_map.iter().map(|&i| (Term::small(i), Term::small(i))).collect();
+            let m = map_from_pairs(&mut h, &mut base);
+            let put: Vec<i64> = (0..12).rev().filter(|i| i % 3 == (mask % 3) as i64).collect();
+            let mut pairs: Vec<(Term, Term)> =
+                put.iter().map(|&i| (Term::small(i), Term::small(100))).collect();
+            if let Some(&k) = put.first() {
+                pairs.push((Term::small(k), Term::small(200)));
+            }
+            let mut all: Vec<(Term, Term)> = map_pairs(m).chain(pairs.iter().copied()).collect();
+            let want = map_from_pairs(&mut h, &mut all);
+            let got = map_put_flat(&mut h, m, &mut pairs.clone()).expect("stays flat");
+            assert!(eq_exact(got, want), "mask {mask}");
+            let existing = put.iter().all(|k| in_map.contains(k));
+            let updated = map_update_existing(&mut h, m, pairs.iter().copied());
+            assert_eq!(updated.is_some(), existing, "mask {mask}");
+            if let Some(u) = updated {
+                assert!(eq_exact(u, want), "mask {mask}");
+            }
+        }
+        // Past FLAT_MAX keys the result is not flat: no answer.
+        let m = ints(&mut h, 1..=30);
+        let mut pairs: Vec<(Term, Term)> =
+            (31..=33).map(|i| (Term::small(i), Term::small(i))).collect();
+        assert!(map_put_flat(&mut h, m, &mut pairs).is_none());
     }
 
     /// `maps:keys(maps:from_list([{I, I} || I <- lists:seq(1, 40)]))` in OTP 25.
