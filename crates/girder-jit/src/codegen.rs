@@ -292,6 +292,10 @@ const CACHED: [(i32, bool); 6] = [
     (po::STACK_PTR, false),
 ];
 
+/// How many of a function's own return points a `return` compares its CP with before the
+/// general dispatch (see [`Emitter::return_here`]).
+const RETURN_CHAIN: usize = 6;
+
 /// The header word of a float object (one payload word).
 const FLOAT_HEADER: i64 = (1 << 6) | ((girder_term::header::subtag::FLOAT as i64) << 2);
 
@@ -536,6 +540,34 @@ impl Emitter<'_> {
         let loaded = self.b.ins().icmp_imm_s(IntCC::NotEqual, target, 0);
         self.guard(loaded, slow);
         target
+    }
+
+    /// Jump straight to the return point `cp` names when it is one of this function's
+    /// (the first [`RETURN_CHAIN`] of them), with one subtraction and a compare each,
+    /// before the general [`Self::enter_cp`]: a recursive function mostly returns into
+    /// itself, and the chain spares it the dispatch's decoding and search.
+    fn return_here(&mut self, cp: Value) {
+        let module = self.module;
+        let points: Vec<Label> = (self.start..self.end)
+            .filter(|&o| module.code[o as usize].resumes().1 && o + 1 < self.end)
+            .map(|o| o + 1)
+            .take(RETURN_CHAIN)
+            .collect();
+        if points.is_empty() {
+            return;
+        }
+        let base = self.sym_value(Sym::CodeWord, 0);
+        let d = self.b.ins().isub(cp, base);
+        for site in points {
+            let hit = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::Equal, d, i64::from(site) << 2);
+            let there = self.blocks[(site - self.start) as usize];
+            let next = self.b.create_block();
+            self.b.ins().brif(hit, there, &[], next, &[]);
+            self.b.switch_to_block(next);
+        }
     }
 
     /// Continue at the CP word `cp`: in this module through `dispatch`; in another by a
@@ -1065,6 +1097,7 @@ impl Emitter<'_> {
                 let zero = self.b.ins().iconst(I64, 0);
                 self.store_p(zero, po::CP);
                 self.reduce(1, Resume::Cp(cp));
+                self.return_here(cp);
                 self.enter_cp(cp);
             }
             Instr::CallFun { arity } if *arity < MAX_X => {
