@@ -1156,6 +1156,37 @@ impl Emitter<'_> {
                 self.deallocate(*n, slow);
                 self.goto(offset + 1);
             }
+            Instr::LoopRec { fail, dst } if *fail != NO_LABEL => {
+                // The message through its own helper (cheaper than the step helper's
+                // decoding); a Y destination outside the frame redoes it all in the slow
+                // path, which peeks again (no side effect to repeat).
+                let zero = self.b.ins().iconst(I64, 0);
+                let m = self.call_helper(Helper::PeekMessage, zero, zero);
+                let some = self.b.ins().icmp_imm_s(IntCC::NotEqual, m, 0);
+                let none = self.target(*fail);
+                let got = self.b.create_block();
+                self.b.ins().brif(some, got, &[], none, &[]);
+                self.b.switch_to_block(got);
+                self.write(*dst, m, slow);
+                self.goto(offset + 1);
+            }
+            Instr::GetMapElements { fail, src, pairs }
+                if *fail != NO_LABEL
+                    && pairs.len() <= 4
+                    && pairs.iter().all(|(k, d)| {
+                        matches!(k.kind(), SrcKind::Term(t) if t.is_immediate())
+                            && matches!(d, Dst::X(_))
+                    }) =>
+            {
+                self.get_map_elements(offset, *fail, *src, pairs, slow);
+            }
+            Instr::LoopRecEnd { target } => {
+                let p = self.p();
+                let pos = self.b.ins().load(I64, F, p, po::RECV_POS);
+                let next = self.b.ins().iadd_imm_s(pos, 1);
+                self.b.ins().store(F, next, p, po::RECV_POS);
+                self.transfer(*target);
+            }
             Instr::InitYregs { regs } if !regs.is_empty() => {
                 // One frame check for the deepest register, then plain stores.
                 let deepest = regs.iter().copied().max().unwrap_or(0);
@@ -1621,6 +1652,77 @@ impl Emitter<'_> {
         let tuple = self.b.ins().icmp_imm_s(IntCC::Equal, sub, 0);
         self.guard(tuple, slow);
         self.b.ins().ushr_imm_s(h, 6)
+    }
+
+    /// `get_map_elements` on a flat map with immediate constant keys (atoms, small
+    /// integers) into X registers: each key by a scan of the keys tuple's words, as
+    /// `map_get` compares immediates. Every value is read before any register is written
+    /// (a destination may be the source), and X writes cannot fail, so the slow path (a
+    /// trie, or anything but a map) never runs after a write.
+    fn get_map_elements(
+        &mut self,
+        offset: Label,
+        fail: Label,
+        src: Src,
+        pairs: &[(Src, Dst)],
+        slow: Block,
+    ) {
+        let m = self.read(src, slow);
+        let boxed = self.is_primary(m, tag::BOXED);
+        self.guard(boxed, slow);
+        let h = self.header(m);
+        let sub = self.b.ins().band_imm_s(h, 0x3f);
+        let is_map = self.b.ins().icmp_imm_s(
+            IntCC::Equal,
+            sub,
+            (girder_term::header::subtag::MAP << 2) as i64,
+        );
+        self.guard(is_map, slow);
+        let payload = |i: i32| 8 * (i + 1) - tag::BOXED as i32;
+        let size = self.b.ins().load(I64, F, m, payload(0));
+        let t = self.b.ins().band_imm_s(size, tag::IMMED1_MASK as i64);
+        let flat = self.b.ins().icmp_imm_s(IntCC::Equal, t, tag::SMALL as i64);
+        self.guard(flat, slow);
+        let n = self.b.ins().sshr_imm_s(size, 4);
+        let keys = self.load_keys(m, payload(1));
+        let missing = self.target(fail);
+        let mut found = Vec::with_capacity(pairs.len());
+        for (k, _) in pairs {
+            let key = self.read(*k, slow);
+            let head = self.b.create_block();
+            self.b.append_block_param(head, I64);
+            let test = self.b.create_block();
+            let next = self.b.create_block();
+            let hit = self.b.create_block();
+            let zero = self.b.ins().iconst(I64, 0);
+            self.b.ins().jump(head, &[BlockArg::Value(zero)]);
+            self.b.switch_to_block(head);
+            let i = self.b.block_params(head)[0];
+            let more = self.b.ins().icmp(IntCC::SignedLessThan, i, n);
+            self.b.ins().brif(more, test, &[], missing, &[]);
+            self.b.switch_to_block(test);
+            let off = self.b.ins().ishl_imm_s(i, 3);
+            let at = self.b.ins().iadd(keys, off);
+            let word = self.b.ins().load(I64, F, at, 0);
+            let same = self.b.ins().icmp(IntCC::Equal, word, key);
+            self.b.ins().brif(same, hit, &[], next, &[]);
+            self.b.switch_to_block(next);
+            let i1 = self.b.ins().iadd_imm_s(i, 1);
+            self.b.ins().jump(head, &[BlockArg::Value(i1)]);
+            self.b.switch_to_block(hit);
+            let vat = self.b.ins().iadd(m, off);
+            found.push(self.b.ins().load(I64, F, vat, payload(2)));
+        }
+        for ((_, d), v) in pairs.iter().zip(found) {
+            self.write(*d, v, slow);
+        }
+        self.goto(offset + 1);
+    }
+
+    /// The address of the first element of the tuple in the word at `m + at`.
+    fn load_keys(&mut self, m: Value, at: i32) -> Value {
+        let kt = self.b.ins().load(I64, F, m, at);
+        self.b.ins().iadd_imm_s(kt, 8 - tag::BOXED as i64)
     }
 
     /// The inline fast path of the `erlang` BIF `name` (one of [`inline_bif`]'s) on `args`:

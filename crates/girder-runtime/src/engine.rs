@@ -110,6 +110,8 @@ pub mod process_offsets {
     /// The heap's GC-stress flag (a byte).
     pub const GC_STRESS: i32 =
         (std::mem::offset_of!(Process, heap) + girder_term::heap::offsets::GC_STRESS) as i32;
+    /// `recv_pos` (`usize`).
+    pub const RECV_POS: i32 = std::mem::offset_of!(Process, recv_pos) as i32;
 }
 
 /// Every runtime helper has this one signature: the context and two word arguments, one
@@ -147,6 +149,9 @@ helpers! {
     /// `Gc(need, live)`: collect garbage keeping X registers `0..live`, so that `need` words
     /// fit; then the `max_heap_size` check. Returns 0, or [`step::STOP`].
     Gc => gc,
+    /// `PeekMessage(_, _)`: `loop_rec`'s message ([`Process::peek_message`]), or 0 when
+    /// there is none.
+    PeekMessage => peek_message,
 }
 
 /// The context's process.
@@ -245,6 +250,13 @@ unsafe extern "C" fn gc(ctx: *mut NativeCtx, need: u64, live: u64) -> i64 {
             step::STOP
         }
     }
+}
+
+unsafe extern "C" fn peek_message(ctx: *mut NativeCtx, _: u64, _: u64) -> i64 {
+    // SAFETY: called by native code with its context.
+    let (_, p) = unsafe { ctx_parts(ctx) };
+    // No term is the word 0 (its primary tag would be a header's).
+    p.peek_message().map_or(0, |m| m.0 as i64)
 }
 
 /// What native code needs to enter a function of any loaded module directly (a call

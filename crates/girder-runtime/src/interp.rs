@@ -1278,17 +1278,10 @@ pub(crate) fn step(
             p.set(*dst, f);
         }
 
-        Instr::LoopRec { fail, dst } => {
-            // Past the last message, look for messages that arrived while this process ran
-            // (on another scheduler thread) before giving up.
-            if p.recv_pos >= p.msgs.len() {
-                crate::sched::pull_messages(p);
-            }
-            match p.msgs.get(p.recv_pos) {
-                Some(&m) => p.set(*dst, m),
-                None => *pc = *fail as usize,
-            }
-        }
+        Instr::LoopRec { fail, dst } => match p.peek_message() {
+            Some(m) => p.set(*dst, m),
+            None => *pc = *fail as usize,
+        },
         Instr::LoopRecEnd { target } => {
             p.recv_pos += 1;
             *pc = *target as usize;

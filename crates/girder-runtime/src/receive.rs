@@ -34,6 +34,16 @@ pub struct RecvMarker {
 }
 
 impl Process {
+    /// `loop_rec`: the message at the receive position, or `None` past the last one
+    /// (messages that reached this process on other threads are taken in first).
+    #[inline]
+    pub fn peek_message(&mut self) -> Option<Term> {
+        if self.recv_pos >= self.msgs.len() {
+            crate::sched::pull_messages(self);
+        }
+        self.msgs.get(self.recv_pos).copied()
+    }
+
     /// `recv_marker_reserve`: a mark at the end of the queue (messages that reached this
     /// process on other threads are taken in first), as a term to keep in a register.
     pub fn recv_marker_reserve(&mut self) -> Term {
