@@ -42,9 +42,18 @@ main() ->
     io:format("iterator sorted ~p~n", [lists:sort(iterate(maps:iterator(M), []))]),
     io:format("badkey ~p~n", [try (id(M))#{zz := 1} catch error:R -> R end]),
     io:format("badmap ~p~n", [try map_size(id([])) catch error:R2 -> R2 end]),
+    %% Matching on a large map (a hash trie past 32 keys), on keys that are integers, and
+    %% on a map whose keys were put in one at a time and in groups.
+    Trie = maps:from_list([{type, circle}, {r, 7} | [{I, -I} || I <- lists:seq(1, 40)]]),
+    io:format("large ~p~n", [[kind(Trie), kind(maps:remove(r, Trie)), has_a(Trie), ints(Trie)]]),
+    Grown = lists:foldl(fun(I, Acc) -> Acc#{I => I, {I} => I} end, #{a => 0}, lists:seq(1, 20)),
+    io:format("grown ~p~n", [[map_size(Grown), ints(Grown), has_a(Grown), kind(Grown#{type => sq})]]),
     ok.
 
 id(X) -> X.
+
+ints(#{1 := A, 2 := B, 3 := C}) -> A + B + C;
+ints(_) -> none.
 
 kind(#{type := circle, r := R}) -> {circle, R};
 kind(#{type := T}) -> {other, T};
