@@ -784,12 +784,19 @@ mod tests {
         // built from all pairs at once.
         for mask in 0u32..(1 << 12) {
             let in_map: Vec<i64> = (0..12).filter(|i| mask & (1 << i) != 0).collect();
-            let mut base: Vec<(Term, Term)> =
-                in_map.iter().map(|&i| (Term::small(i), Term::small(i))).collect();
+            let mut base: Vec<(Term, Term)> = in_map
+                .iter()
+                .map(|&i| (Term::small(i), Term::small(i)))
+                .collect();
             let m = map_from_pairs(&mut h, &mut base);
-            let put: Vec<i64> = (0..12).rev().filter(|i| i % 3 == (mask % 3) as i64).collect();
-            let mut pairs: Vec<(Term, Term)> =
-                put.iter().map(|&i| (Term::small(i), Term::small(100))).collect();
+            let put: Vec<i64> = (0..12)
+                .rev()
+                .filter(|i| i % 3 == (mask % 3) as i64)
+                .collect();
+            let mut pairs: Vec<(Term, Term)> = put
+                .iter()
+                .map(|&i| (Term::small(i), Term::small(100)))
+                .collect();
             if let Some(&k) = put.first() {
                 pairs.push((Term::small(k), Term::small(200)));
             }
@@ -806,8 +813,9 @@ mod tests {
         }
         // Past FLAT_MAX keys the result is not flat: no answer.
         let m = ints(&mut h, 1..=30);
-        let mut pairs: Vec<(Term, Term)> =
-            (31..=33).map(|i| (Term::small(i), Term::small(i))).collect();
+        let mut pairs: Vec<(Term, Term)> = (31..=33)
+            .map(|i| (Term::small(i), Term::small(i)))
+            .collect();
         assert!(map_put_flat(&mut h, m, &mut pairs).is_none());
     }
 
