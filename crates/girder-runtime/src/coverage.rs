@@ -172,6 +172,7 @@ pub fn generic_opcode(ins: &Instr) -> u8 {
             FOp::Div => op::fdiv,
         },
         Instr::FNegate { .. } => op::fnegate,
+        Instr::NifStart => op::nif_start,
         Instr::Unsupported { opcode } => *opcode,
     }
 }

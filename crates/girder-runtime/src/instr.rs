@@ -614,6 +614,11 @@ pub enum Instr {
         env: Box<[Src]>,
     },
 
+    /// `nif_start`, the first instruction of a function OTP 25+ compiled as a NIF (`-nifs`):
+    /// calls the function's NIF when `erlang:load_nif/2` bound one (see
+    /// [`crate::nif`]), else nothing (the Erlang body follows).
+    NifStart,
+
     /// An instruction this runtime does not execute yet: raises an error naming it.
     Unsupported {
         opcode: u8,
@@ -717,6 +722,7 @@ impl Instr {
             | FArith { .. }
             | FNegate { .. }
             | MakeFun3 { .. }
+            | NifStart
             | Unsupported { .. } => vec![],
         }
     }

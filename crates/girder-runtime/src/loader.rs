@@ -409,7 +409,8 @@ impl<'a> Loader<'a> {
                     let l = self.unsigned(&ins.args[0])?;
                     self.labels.insert(l, emitted);
                 }
-                op::line | op::executable_line => {}
+                // `on_load` only marks its function (see pass 2).
+                op::line | op::executable_line | op::on_load => {}
                 _ => emitted += 1,
             }
         }
@@ -439,6 +440,7 @@ impl<'a> Loader<'a> {
         }
 
         // Pass 2: translate.
+        let mut on_load = None;
         let mut code = Vec::with_capacity(emitted as usize);
         let mut lines = Vec::new();
         let mut functions: Vec<FunctionRange> = Vec::new();
@@ -453,6 +455,31 @@ impl<'a> Loader<'a> {
                 }
                 // Coverage markers (OTP 27 `+line_coverage`): nothing to execute.
                 op::executable_line => continue,
+                // The first instruction of the module's `-on_load` function: girder runs
+                // that function before the module becomes callable (see `crate::nif`).
+                op::on_load => {
+                    on_load = Some(code.len() as Label);
+                    continue;
+                }
+                // A bound NIF replaces its whole function (erts patches the function's
+                // entry), but OTP's compiler may put `nif_start` after the function's first
+                // instructions (`allocate`): move it to the entry, when no label lies
+                // between (so no jump target moves).
+                op::nif_start => {
+                    let entry = functions.last().map_or(0, |f| f.start + 1);
+                    let here = code.len() as Label;
+                    let moved =
+                        entry < here && !self.labels.values().any(|&l| l > entry && l <= here);
+                    if moved {
+                        code.insert(entry as usize, Instr::NifStart);
+                        for (o, _) in lines.iter_mut() {
+                            if *o > entry && *o <= here {
+                                *o += 1;
+                            }
+                        }
+                        continue;
+                    }
+                }
                 _ => {}
             }
             let translated = self
@@ -482,7 +509,18 @@ impl<'a> Loader<'a> {
         // `erlang:nif_error/1,2`. A module without `on_load` (not a NIF library) does not
         // export its stubs: calling a BIF girder lacks is then `undef`, as a missing function
         // is in OTP, instead of the stub's misleading error.
-        let nif_module = generic.iter().any(|i| i.opcode == op::on_load);
+        let nif_module = generic
+            .iter()
+            .any(|i| i.opcode == op::on_load || i.opcode == op::nif_start);
+        // OTP's `init` calls the `on_load/0` of the preloaded modules whose NIFs erts links
+        // statically (`zlib`); girder loads them on demand, so it runs that function as
+        // their `on_load` when it provides their NIFs.
+        if on_load.is_none() && crate::nif::runs_on_load_at_boot(module_name) {
+            on_load = functions
+                .iter()
+                .find(|f| f.function.name() == "on_load" && f.arity == 0)
+                .map(|f| f.start + 1);
+        }
         let mut exports = Vec::with_capacity(beam.exports.len());
         let mut bif_stubs = Vec::new();
         for e in &beam.exports {
@@ -520,6 +558,13 @@ impl<'a> Loader<'a> {
             line_table: beam.lines.clone(),
             funs: std::mem::take(&mut self.funs).into_boxed_slice(),
             exports: exports.into_boxed_slice(),
+            on_load,
+            on_load_state: std::sync::atomic::AtomicU8::new(if on_load.is_some() {
+                crate::module::ON_LOAD_PENDING
+            } else {
+                crate::module::ON_LOAD_NONE
+            }),
+            nifs: std::sync::OnceLock::new(),
             bif_stubs: bif_stubs.into_boxed_slice(),
             strings: beam.strings.clone().into_boxed_slice(),
             attributes: beam.attributes.clone(),
@@ -1123,6 +1168,7 @@ impl<'a> Loader<'a> {
                 }
             }
 
+            op::nif_start => Instr::NifStart,
             opcode => {
                 let info = opcodes::info(opcode).ok_or("unknown opcode")?;
                 if info.deprecated {
