@@ -14,6 +14,8 @@ main() ->
     hashes(),
     streaming(),
     macs(),
+    ciphers(),
+    aeads(),
     misc(),
     errors(),
     ok.
@@ -51,6 +53,55 @@ macs() ->
     io:format("finalN ~s~n", [hex(crypto:mac_finalN(crypto:mac_init(hmac, sha, <<"k">>), 5))]),
     [io:format("pbkdf2 ~p ~s~n", [H, hex(crypto:pbkdf2_hmac(H, <<"password">>, <<"salt">>, 50, 40))])
      || H <- [sha, sha224, sha256, sha384, sha512]].
+
+ciphers() ->
+    Data = data(100),
+    [begin
+         Key = binary:part(<<1:256>>, 0, KL),
+         IV = case Mode of ecb -> <<>>; _ -> <<5:128>> end,
+         Cipher = list_to_atom(lists:flatten(io_lib:format("aes_~p_~p", [KL * 8, Mode]))),
+         Pad = [{encrypt, true}, {padding, pkcs_padding}],
+         Enc = crypto:crypto_one_time(Cipher, Key, IV, Data, Pad),
+         Dec = crypto:crypto_one_time(Cipher, Key, IV, Enc, [{encrypt, false}, {padding, pkcs_padding}]),
+         St = crypto:crypto_init(Cipher, Key, IV, true),
+         Parts = [crypto:crypto_update(St, binary:part(Data, I, 10)) || I <- lists:seq(0, 90, 10)],
+         Last = crypto:crypto_final(St),
+         io:format("~p ~s ~p ~s~n", [Cipher, hex(crypto:hash(md5, Enc)), Dec =:= Data,
+                                     hex(crypto:hash(md5, [Parts, Last]))])
+     end || KL <- [16, 24, 32], Mode <- [ecb, cbc, ctr, cfb128]],
+    io:format("alias ~s~n", [hex(crypto:crypto_one_time(aes_cbc, <<2:128>>, <<3:128>>, <<4:256>>, true))]),
+    io:format("ecb ~s~n", [hex(crypto:crypto_one_time(aes_128_ecb, <<0:128>>, <<"0123456789abcdef">>, true))]),
+    io:format("partial ~w~n", [crypto:crypto_one_time(aes_128_cbc, <<0:128>>, <<1:128>>, <<"x">>, true)]),
+    io:format("ctr wrap ~s~n", [hex(crypto:crypto_one_time(aes_128_ctr, <<0:128>>, <<-1:128>>, <<0:400>>, true))]),
+    io:format("chacha20 ~s~n", [hex(crypto:crypto_one_time(chacha20, <<5:256>>, <<7:128>>, <<0:800>>, true))]),
+    S = crypto:crypto_init(aes_128_cbc, <<0:128>>, <<1:128>>, true),
+    _ = crypto:crypto_update(S, <<"0123456789">>),
+    _ = crypto:crypto_update(S, <<"0123456789">>),
+    io:format("final ~w ~w~n", [crypto:crypto_final(S), crypto:crypto_get_data(S)]),
+    err(fun() -> crypto:crypto_one_time(aes_999, <<0:128>>, <<0:128>>, <<"x">>, true) end),
+    err(fun() -> crypto:crypto_one_time(aes_128_cbc, <<0:64>>, <<0:128>>, <<"x">>, true) end),
+    err(fun() -> crypto:crypto_one_time(aes_128_cbc, <<0:128>>, <<1:64>>, <<0:128>>, true) end),
+    err(fun() -> crypto:crypto_one_time(aes_128_cbc, <<0:128>>, <<1:128>>, <<0:128>>, foo) end),
+    err(fun() -> crypto:crypto_one_time(aes_128_cbc, <<0:128>>, <<1:128>>, <<1:128>>,
+                                        [{encrypt, false}, {padding, pkcs_padding}]) end),
+    err(fun() -> crypto:crypto_update(make_ref(), <<>>) end).
+
+aeads() ->
+    Text = <<"hello world, this is a longer text">>,
+    [begin
+         {C, T} = crypto:crypto_one_time_aead(Cipher, Key, <<3:96>>, Text, <<"aad">>, true),
+         io:format("~p ~s ~s~n", [Cipher, hex(C), hex(T)]),
+         io:format("  ~p ~p ~p~n",
+                   [crypto:crypto_one_time_aead(Cipher, Key, <<3:96>>, C, <<"aad">>, T, false) =:= Text,
+                    crypto:crypto_one_time_aead(Cipher, Key, <<3:96>>, C, <<"aae">>, T, false),
+                    crypto:crypto_one_time_aead(Cipher, Key, <<3:96>>, C, <<"aad">>,
+                                                binary:part(T, 0, 8), false)]),
+         {C8, T8} = crypto:crypto_one_time_aead(Cipher, Key, <<4:96>>, <<"x">>, [], 8, true),
+         io:format("  ~s ~s~n", [hex(C8), hex(T8)])
+     end || {Cipher, Key} <- [{aes_128_gcm, <<7:128>>}, {aes_192_gcm, <<7:192>>},
+                              {aes_256_gcm, <<7:256>>}, {aes_gcm, <<8:128>>},
+                              {chacha20_poly1305, <<9:256>>}]],
+    err(fun() -> crypto:crypto_one_time_aead(aes_128_gcm, <<0:128>>, <<>>, <<"x">>, <<>>, true) end).
 
 misc() ->
     Sizes = [byte_size(crypto:strong_rand_bytes(N)) || N <- [0, 1, 16, 1000]],

@@ -33,6 +33,11 @@ pub const BIFS: &[Entry] = &[
     ("code", "ensure_modules_loaded", 1, ensure_modules_loaded),
     ("erlang", "load_nif", 2, load_nif),
     ("girder_code", "on_load_begin", 1, on_load_begin),
+    ("girder_code", "load_binary", 3, load_binary),
+    ("girder_code", "delete", 1, |_, a| {
+        let m = a[0].as_atom().ok_or(BifError::BADARG)?;
+        Ok(Term::boolean(module::delete(m)))
+    }),
     ("girder_code", "on_load_end", 2, |_, a| {
         let m = a[0].as_atom().ok_or(BifError::BADARG)?;
         girder_runtime::nif::on_load_end(m, a[1] == Term::atom(Atom::TRUE));
@@ -61,6 +66,34 @@ fn load_nif(p: &mut Process, a: &[Term]) -> BifResult {
     match girder_runtime::nif::load(caller, &path) {
         Ok(()) => Ok(Term::atom(Atom::OK)),
         Err((kind, why)) => text(p, kind, &why),
+    }
+}
+
+/// `girder_code:load_binary(Module, File, Binary)` for girder's `code_server`: load a
+/// module that is not loaded yet from its `.beam` bytes; `{module, Module}` or
+/// `{error, badfile}` (also when the binary holds another module), as `code:load_binary/3`.
+fn load_binary(p: &mut Process, a: &[Term]) -> BifResult {
+    let m = a[0].as_atom().ok_or(BifError::BADARG)?;
+    let file = crate::util::string_arg(a[1]).unwrap_or_else(|_| format!("{}.beam", m.name()));
+    let bytes = obj::binary_bytes(a[2]).ok_or(BifError::BADARG)?.to_vec();
+    let named = girder_format::BeamFile::parse_file(&bytes, &file)
+        .ok()
+        .and_then(|b| b.atoms.first().cloned());
+    if named.as_deref() != Some(m.name()) {
+        return Ok(obj::tuple(
+            &mut p.heap,
+            &[Term::atom(Atom::ERROR), Term::atom(Atom::intern("badfile"))],
+        ));
+    }
+    match girder_runtime::code_server::load_bytes(&file, &bytes) {
+        Ok(_) => Ok(obj::tuple(
+            &mut p.heap,
+            &[Term::atom(Atom::intern("module")), a[0]],
+        )),
+        Err(_) => Ok(obj::tuple(
+            &mut p.heap,
+            &[Term::atom(Atom::ERROR), Term::atom(Atom::intern("badfile"))],
+        )),
     }
 }
 

@@ -60,7 +60,13 @@ pub static TABLE: NifTable = NifTable {
             Ok(obj::list_from_slice(&mut p.heap, &names, Term::NIL))
         }),
         ("pubkey_algorithms", 0, |_, _| Ok(Term::NIL)),
-        ("cipher_algorithms", 0, |_, _| Ok(Term::NIL)),
+        ("cipher_algorithms", 0, crate::cipher::algorithms),
+        ("ng_crypto_one_time_nif", 5, crate::cipher::one_time),
+        ("ng_crypto_init_nif", 4, crate::cipher::init_nif),
+        ("ng_crypto_update_nif", 2, crate::cipher::update),
+        ("ng_crypto_final_nif", 1, crate::cipher::final_nif),
+        ("ng_crypto_get_data_nif", 1, crate::cipher::get_data),
+        ("aead_cipher_nif", 7, crate::cipher::aead),
         ("mac_algorithms", 0, |p, _| {
             Ok(obj::list_from_slice(
                 &mut p.heap,
@@ -159,7 +165,7 @@ static HASHES: &[Hash] = &[
 
 /// `{Kind, #{c_file_name, c_file_line_num, c_function_arg_num}, Text}`, raised as OTP's
 /// crypto NIFs raise their errors (`crypto.erl` turns it into its three-tuple error).
-fn err(p: &mut Process, kind: &str, line: u32, arg: i64, text: &str) -> BifError {
+pub(crate) fn err(p: &mut Process, kind: &str, line: u32, arg: i64, text: &str) -> BifError {
     let file = crate::util::charlist(p, file!());
     let mut pairs = vec![
         (atom("c_file_name"), file),

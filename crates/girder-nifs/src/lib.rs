@@ -4,6 +4,7 @@
 //! the module when it calls `erlang:load_nif/2` (see `girder_runtime::nif`). A separate
 //! crate from `girder-bifs` so that the hash and compression dependencies stay out of it.
 
+mod cipher;
 mod crypto;
 mod resource;
 mod util;

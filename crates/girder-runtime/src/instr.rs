@@ -619,6 +619,21 @@ pub enum Instr {
     /// [`crate::nif`]), else nothing (the Erlang body follows).
     NifStart,
 
+    /// `bs_add` (OTP 21-24): `dst = a + b * unit`, both non-negative integers.
+    BsAdd {
+        fail: Label,
+        a: Src,
+        b: Src,
+        unit: u32,
+        dst: Dst,
+    },
+    /// `bs_utf8_size`, `bs_utf16_size` (OTP 21-24): the bytes a code point takes.
+    BsUtfSize {
+        utf16: bool,
+        src: Src,
+        dst: Dst,
+    },
+
     /// An instruction this runtime does not execute yet: raises an error naming it.
     Unsupported {
         opcode: u8,
@@ -660,6 +675,7 @@ impl Instr {
             | HasMapFields { fail, .. }
             | LoopRec { fail, .. }
             | BsCreateBin { fail, .. }
+            | BsAdd { fail, .. }
             | BsStartMatch { fail, .. }
             | BsGet { fail, .. }
             | BsTestTail { fail, .. }
@@ -723,6 +739,7 @@ impl Instr {
             | FNegate { .. }
             | MakeFun3 { .. }
             | NifStart
+            | BsUtfSize { .. }
             | Unsupported { .. } => vec![],
         }
     }

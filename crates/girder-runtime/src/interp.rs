@@ -240,6 +240,20 @@ fn nif_start(p: &mut Process, module: &mut &'static Module, pc: &mut usize) -> R
     }
 }
 
+/// `bs_add` (OTP 21-24): `a + b * unit` for non-negative integers; else the reason
+/// (`badarg`, or `system_limit` past what a binary can hold).
+fn bs_add(a: Term, b: Term, unit: u32) -> Result<i64, Atom> {
+    match (a.as_small(), b.as_small()) {
+        (Some(x), Some(y)) if x >= 0 && y >= 0 => y
+            .checked_mul(i64::from(unit))
+            .and_then(|v| v.checked_add(x))
+            .filter(|&v| Term::try_small(v).is_some())
+            .ok_or(Atom::SYSTEM_LIMIT),
+        _ if obj::is_integer(a) && obj::is_integer(b) => Err(Atom::SYSTEM_LIMIT),
+        _ => Err(Atom::BADARG),
+    }
+}
+
 fn type_test(op: TypeTest, v: Term) -> bool {
     match op {
         TypeTest::IsInteger => obj::is_integer(v),
@@ -1545,6 +1559,33 @@ pub(crate) fn step(
             }
         }
         Instr::BsInitWritable => p.x[0] = obj::heap_binary(&mut p.heap, &[]),
+        Instr::BsAdd {
+            fail,
+            a,
+            b,
+            unit,
+            dst,
+        } => match bs_add(p.get(*a), p.get(*b), *unit) {
+            Ok(n) => p.set(*dst, Term::small(n)),
+            Err(reason) => {
+                if *fail == NO_LABEL {
+                    return Err(error(Term::atom(reason)));
+                }
+                *pc = *fail as usize;
+            }
+        },
+        Instr::BsUtfSize { utf16, src, dst } => {
+            let cp = p.get(*src).as_small().unwrap_or(0);
+            let n = match (*utf16, cp) {
+                (false, ..0x80) => 1,
+                (false, ..0x800) => 2,
+                (false, ..0x10000) => 3,
+                (false, _) => 4,
+                (true, ..0x10000) => 2,
+                (true, _) => 4,
+            };
+            p.set(*dst, Term::small(n));
+        }
         Instr::GetMapElements { fail, src, pairs } => {
             let m = p.get(*src);
             if !obj::is_map(m) {

@@ -97,6 +97,28 @@ fn is_nif_stub(code: &[Instr], entry: Label) -> bool {
     }
 }
 
+/// `bs_put_*`: a segment of an OTP 21-24 binary construction.
+fn is_old_put(opcode: u8) -> bool {
+    matches!(
+        opcode,
+        op::bs_put_integer
+            | op::bs_put_binary
+            | op::bs_put_float
+            | op::bs_put_string
+            | op::bs_put_utf8
+            | op::bs_put_utf16
+            | op::bs_put_utf32
+    )
+}
+
+/// The start of an OTP 21-24 binary construction, whose `bs_put_*` follow.
+fn is_old_build(opcode: u8) -> bool {
+    matches!(
+        opcode,
+        op::bs_init2 | op::bs_init_bits | op::bs_append | op::bs_private_append
+    )
+}
+
 /// Load a parsed module and install it: its exports then point at its code.
 pub fn load(beam: &BeamFile, file: &str) -> Result<&'static Module, LoadError> {
     let err = |what: String| LoadError {
@@ -403,7 +425,16 @@ impl<'a> Loader<'a> {
 
         // Pass 1: where each label lands once labels and lines are dropped.
         let mut emitted: Label = 0;
+        // Inside an OTP 21-24 binary construction (`bs_init2` and the `bs_put_*` after it),
+        // which pass 2 makes one `bs_create_bin`.
+        let mut in_build = false;
         for ins in generic {
+            if in_build && is_old_put(ins.opcode) {
+                continue;
+            }
+            if ins.opcode != op::line {
+                in_build = is_old_build(ins.opcode);
+            }
             match ins.opcode {
                 op::label => {
                     let l = self.unsigned(&ins.args[0])?;
@@ -444,7 +475,33 @@ impl<'a> Loader<'a> {
         let mut code = Vec::with_capacity(emitted as usize);
         let mut lines = Vec::new();
         let mut functions: Vec<FunctionRange> = Vec::new();
+        // An OTP 21-24 construction being gathered: fail label, destination, segments.
+        let mut build: Option<(Label, Dst, Vec<Segment>)> = None;
         for ins in generic {
+            if let Some((_, _, segments)) = build.as_mut() {
+                if is_old_put(ins.opcode) {
+                    let seg = self
+                        .old_segment(ins, segments.len() as u32 + 1)
+                        .map_err(|e| format!("{} at byte {}: {e}", ins.name(), ins.offset))?;
+                    segments.push(seg);
+                    continue;
+                }
+                if ins.opcode != op::line {
+                    let (fail, dst, segments) = build.take().expect("checked");
+                    code.push(Instr::BsCreateBin {
+                        fail,
+                        dst,
+                        segments: segments.into(),
+                    });
+                }
+            }
+            if is_old_build(ins.opcode) {
+                build = Some(
+                    self.old_build(ins)
+                        .map_err(|e| format!("{} at byte {}: {e}", ins.name(), ins.offset))?,
+                );
+                continue;
+            }
             match ins.opcode {
                 op::label => continue,
                 op::line => {
@@ -500,6 +557,13 @@ impl<'a> Loader<'a> {
                 });
             }
             code.push(translated);
+        }
+        if let Some((fail, dst, segments)) = build.take() {
+            code.push(Instr::BsCreateBin {
+                fail,
+                dst,
+                segments: segments.into(),
+            });
         }
         if let Some(last) = functions.last_mut() {
             last.end = code.len() as Label;
@@ -1169,6 +1233,20 @@ impl<'a> Loader<'a> {
             }
 
             op::nif_start => Instr::NifStart,
+            // bs_add Fail Src1 Src2 Unit Dst (OTP 21-24: a construction's size).
+            op::bs_add => Instr::BsAdd {
+                fail: self.label(&a[0])?,
+                a: self.src(&a[1])?,
+                b: self.src(&a[2])?,
+                unit: self.unsigned(&a[3])?,
+                dst: self.dst(&a[4])?,
+            },
+            // bs_utf8_size/bs_utf16_size Fail Src Dst.
+            op::bs_utf8_size | op::bs_utf16_size => Instr::BsUtfSize {
+                utf16: ins.opcode == op::bs_utf16_size,
+                src: self.src(&a[1])?,
+                dst: self.dst(&a[2])?,
+            },
             opcode => {
                 let info = opcodes::info(opcode).ok_or("unknown opcode")?;
                 if info.deprecated {
@@ -1179,6 +1257,109 @@ impl<'a> Loader<'a> {
                 }
                 Instr::Unsupported { opcode }
             }
+        })
+    }
+
+    /// The start of an OTP 21-24 construction (`bs_init2`, `bs_init_bits`, `bs_append`,
+    /// `bs_private_append`): its fail label, destination, and for an append, the segment
+    /// holding the binary appended to.
+    fn old_build(&mut self, ins: &Instruction) -> Res<(Label, Dst, Vec<Segment>)> {
+        let a = &ins.args;
+        match ins.opcode {
+            // bs_init2/bs_init_bits Fail Size Words Live Flags Dst: the size is what the
+            // segments add up to, which bs_create_bin computes itself.
+            op::bs_init2 | op::bs_init_bits => {
+                Ok((self.label(&a[0])?, self.dst(&a[5])?, Vec::new()))
+            }
+            // bs_append Fail Size Extra Live Unit Bin Flags Dst.
+            op::bs_append => Ok((
+                self.label(&a[0])?,
+                self.dst(&a[7])?,
+                vec![Segment {
+                    kind: SegKind::Append,
+                    seg: 1,
+                    unit: self.unsigned(&a[4])?,
+                    flags: 0,
+                    src: self.src(&a[5])?,
+                    size: Src::term(Term::atom(Atom::intern("all"))),
+                }],
+            )),
+            // bs_private_append Fail Size Unit Bin Flags Dst.
+            _ => Ok((
+                self.label(&a[0])?,
+                self.dst(&a[5])?,
+                vec![Segment {
+                    kind: SegKind::Append,
+                    seg: 1,
+                    unit: self.unsigned(&a[2])?,
+                    flags: 0,
+                    src: self.src(&a[3])?,
+                    size: Src::term(Term::atom(Atom::intern("all"))),
+                }],
+            )),
+        }
+    }
+
+    /// One `bs_put_*` of an OTP 21-24 construction as a `bs_create_bin` segment.
+    fn old_segment(&mut self, ins: &Instruction, seg: u32) -> Res<Segment> {
+        let a = &ins.args;
+        // `{field_flags, N}`: beam_asm's bits for little (2), signed (4) and native (16).
+        let flags = |l: &mut Self, op: &Operand| -> Res<u32> {
+            let n = l.unsigned(op)?;
+            let mut f = 0;
+            if n & 2 != 0 {
+                f |= crate::bits::LITTLE;
+            }
+            if n & 4 != 0 {
+                f |= crate::bits::SIGNED;
+            }
+            if n & 16 != 0 {
+                f |= crate::bits::NATIVE;
+            }
+            Ok(f)
+        };
+        Ok(match ins.opcode {
+            // bs_put_string Len Offset.
+            op::bs_put_string => {
+                let (len, offset) = (self.unsigned(&a[0])?, self.unsigned(&a[1])?);
+                if offset as usize + len as usize > self.beam.strings.len() {
+                    return Err("bs_put_string outside the string table".into());
+                }
+                Segment {
+                    kind: SegKind::String,
+                    seg,
+                    unit: 8,
+                    flags: 0,
+                    src: Src::term(Term::small(i64::from(offset))),
+                    size: Src::term(Term::small(i64::from(len))),
+                }
+            }
+            // bs_put_utf8/16/32 Fail Flags Src.
+            op::bs_put_utf8 | op::bs_put_utf16 | op::bs_put_utf32 => Segment {
+                kind: match ins.opcode {
+                    op::bs_put_utf8 => SegKind::Utf8,
+                    op::bs_put_utf16 => SegKind::Utf16,
+                    _ => SegKind::Utf32,
+                },
+                seg,
+                unit: 1,
+                flags: flags(self, &a[1])?,
+                src: self.src(&a[2])?,
+                size: Src::term(Term::NIL),
+            },
+            // bs_put_integer/binary/float Fail Size Unit Flags Src.
+            opcode => Segment {
+                kind: match opcode {
+                    op::bs_put_integer => SegKind::Integer,
+                    op::bs_put_float => SegKind::Float,
+                    _ => SegKind::Binary,
+                },
+                seg,
+                unit: self.unsigned(&a[2])?,
+                flags: flags(self, &a[3])?,
+                src: self.src(&a[4])?,
+                size: self.src(&a[1])?,
+            },
         })
     }
 

@@ -346,6 +346,24 @@ pub fn loaded_modules() -> Vec<Atom> {
         .collect()
 }
 
+/// `code:delete/1`: the current version of `name` becomes old code: its exports point
+/// nowhere (the next call loads the module again, or is `undef`), while processes running
+/// in it go on. False when it is not loaded. (girder does not keep old versions apart yet:
+/// the code stays in memory, and `purge` has nothing to do.)
+pub fn delete(name: Atom) -> bool {
+    let Some(module) = loaded(name) else {
+        return false;
+    };
+    for &(function, arity, _) in module.exports.iter() {
+        if let Some(e) = find_export(module.name, function, arity) {
+            // Release: see `Export::target`.
+            e.target.store(0, Ordering::Release);
+        }
+    }
+    unset_loaded(module);
+    true
+}
+
 /// Forget `module` as the current version of its name (its `on_load` function failed, so
 /// OTP unloads it: the next call loads it again).
 pub(crate) fn unset_loaded(module: &'static Module) {
