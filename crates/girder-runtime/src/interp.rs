@@ -1946,8 +1946,18 @@ impl BsFail {
         }
     }
 
-    /// The exception: `badarg` or `system_limit`, with the cause in the top frame.
+    /// The exception: `badarg` or `system_limit`, with the cause in the top frame (none
+    /// for the segments of OTP 21-24's construction instructions, numbered 0: their
+    /// `bs_put_*` raised a plain error).
     fn raise(self, p: &mut Process) -> Trap {
+        if self.seg == 0 {
+            let reason = if self.system_limit {
+                Atom::SYSTEM_LIMIT
+            } else {
+                Atom::BADARG
+            };
+            return error(Term::atom(reason));
+        }
         let cause = obj::tuple(
             &mut p.heap,
             &[

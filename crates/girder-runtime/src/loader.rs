@@ -480,8 +480,9 @@ impl<'a> Loader<'a> {
         for ins in generic {
             if let Some((_, _, segments)) = build.as_mut() {
                 if is_old_put(ins.opcode) {
+                    // Segment 0: OTP 21-24's instructions raise without `error_info`.
                     let seg = self
-                        .old_segment(ins, segments.len() as u32 + 1)
+                        .old_segment(ins, 0)
                         .map_err(|e| format!("{} at byte {}: {e}", ins.name(), ins.offset))?;
                     segments.push(seg);
                     continue;
@@ -1277,7 +1278,7 @@ impl<'a> Loader<'a> {
                 self.dst(&a[7])?,
                 vec![Segment {
                     kind: SegKind::Append,
-                    seg: 1,
+                    seg: 0,
                     unit: self.unsigned(&a[4])?,
                     flags: 0,
                     src: self.src(&a[5])?,
@@ -1290,7 +1291,7 @@ impl<'a> Loader<'a> {
                 self.dst(&a[5])?,
                 vec![Segment {
                     kind: SegKind::Append,
-                    seg: 1,
+                    seg: 0,
                     unit: self.unsigned(&a[2])?,
                     flags: 0,
                     src: self.src(&a[3])?,
