@@ -31,7 +31,87 @@ pub const BIFS: &[Entry] = &[
         Ok(Term::boolean(module::loaded(m).is_some()))
     }),
     ("code", "ensure_modules_loaded", 1, ensure_modules_loaded),
+    ("erlang", "load_nif", 2, load_nif),
+    ("girder_code", "on_load_begin", 1, on_load_begin),
+    ("girder_code", "load_binary", 3, load_binary),
+    ("girder_code", "delete", 1, |_, a| {
+        let m = a[0].as_atom().ok_or(BifError::BADARG)?;
+        Ok(Term::boolean(module::delete(m)))
+    }),
+    ("girder_code", "on_load_end", 2, |_, a| {
+        let m = a[0].as_atom().ok_or(BifError::BADARG)?;
+        girder_runtime::nif::on_load_end(m, a[1] == Term::atom(Atom::TRUE));
+        Ok(Term::atom(Atom::OK))
+    }),
 ];
+
+/// `erlang:load_nif(Path, LoadInfo)`: bind the calling module's NIFs, which girder
+/// provides in Rust (see `girder_runtime::nif`); `ok` or `{error, {Kind, Text}}` as erl
+/// answers.
+fn load_nif(p: &mut Process, a: &[Term]) -> BifResult {
+    let path = crate::util::string_arg(a[0])?;
+    let caller = module::code(p.resume.code());
+    let text = |p: &mut Process, kind: &str, s: &str| {
+        let s = crate::util::charlist(p, s);
+        let inner = obj::tuple(&mut p.heap, &[Term::atom(Atom::intern(kind)), s]);
+        Ok(obj::tuple(&mut p.heap, &[Term::atom(Atom::ERROR), inner]))
+    };
+    let Some(caller) = caller else {
+        return text(
+            p,
+            "bad_lib",
+            "load_nif/2 must be explicitly called from the NIF module. It cannot be called through apply/3.",
+        );
+    };
+    match girder_runtime::nif::load(caller, &path) {
+        Ok(()) => Ok(Term::atom(Atom::OK)),
+        Err((kind, why)) => text(p, kind, &why),
+    }
+}
+
+/// `girder_code:load_binary(Module, File, Binary)` for girder's `code_server`: load a
+/// module that is not loaded yet from its `.beam` bytes; `{module, Module}` or
+/// `{error, badfile}` (also when the binary holds another module), as `code:load_binary/3`.
+fn load_binary(p: &mut Process, a: &[Term]) -> BifResult {
+    let m = a[0].as_atom().ok_or(BifError::BADARG)?;
+    let file = crate::util::string_arg(a[1]).unwrap_or_else(|_| format!("{}.beam", m.name()));
+    let bytes = obj::binary_bytes(a[2]).ok_or(BifError::BADARG)?.to_vec();
+    let named = girder_format::BeamFile::parse_file(&bytes, &file)
+        .ok()
+        .and_then(|b| b.atoms.first().cloned());
+    if named.as_deref() != Some(m.name()) {
+        return Ok(obj::tuple(
+            &mut p.heap,
+            &[Term::atom(Atom::ERROR), Term::atom(Atom::intern("badfile"))],
+        ));
+    }
+    match girder_runtime::code_server::load_bytes(&file, &bytes) {
+        Ok(_) => Ok(obj::tuple(
+            &mut p.heap,
+            &[Term::atom(Atom::intern("module")), a[0]],
+        )),
+        Err(_) => Ok(obj::tuple(
+            &mut p.heap,
+            &[Term::atom(Atom::ERROR), Term::atom(Atom::intern("badfile"))],
+        )),
+    }
+}
+
+/// `girder_code:on_load_begin(Module)` for `girder_on_load`: `{run, Fun}` (run the
+/// module's `on_load` function, `Fun`), `wait`, `done` or `unloaded`.
+fn on_load_begin(p: &mut Process, a: &[Term]) -> BifResult {
+    use girder_runtime::nif::OnLoad;
+    let m = a[0].as_atom().ok_or(BifError::BADARG)?;
+    Ok(match girder_runtime::nif::on_load_begin(m) {
+        OnLoad::Unloaded => Term::atom(Atom::intern("unloaded")),
+        OnLoad::Done => Term::atom(Atom::intern("done")),
+        OnLoad::Running => Term::atom(Atom::intern("wait")),
+        OnLoad::Run(e) => {
+            let f = obj::make_export(&mut p.heap, e as *const module::Export as *const ());
+            obj::tuple(&mut p.heap, &[Term::atom(Atom::intern("run")), f])
+        }
+    })
+}
 
 /// `code:ensure_modules_loaded(Modules)`: load each module from the code path if it is not
 /// loaded; `ok`, or `{error, [{Module, Reason}]}` (`nofile`, `badfile`).

@@ -28,18 +28,9 @@ pub const BIFS: &[Entry] = &[
             reason: a[0],
         })
     }),
-    ("erlang", "nif_error", 1, |_, a| {
-        Err(BifError::Raise {
-            class: Class::Error,
-            reason: a[0],
-        })
-    }),
-    ("erlang", "nif_error", 2, |_, a| {
-        Err(BifError::Raise {
-            class: Class::Error,
-            reason: a[0],
-        })
-    }),
+    // erts shows `nif_error/1`'s own frame (a BIF failing), unlike `error/1`'s.
+    ("erlang", "nif_error", 1, |_, a| Err(BifError::Fail(a[0]))),
+    ("erlang", "nif_error", 2, |_, a| Err(BifError::Fail(a[0]))),
     ("erlang", "raise", 3, raise),
     ("erlang", "halt", 0, |_, _| Err(BifError::Halt(0))),
     ("erlang", "halt", 1, halt),

@@ -369,6 +369,7 @@ fn finish(end: CallEnd) -> i32 {
 /// Run erl-style: returns the exit status (or never returns, like an idle erl).
 pub fn run_erl(args: ErlArgs) -> i32 {
     girder_bifs::register_all();
+    girder_nifs::register_all();
     girder_bifs::init::set_arguments(args.flags.clone(), args.extra.clone(), otp_root());
     set_code_path(&args.pa, &args.pz);
     if let Some(n) = args.schedulers {
@@ -442,6 +443,7 @@ pub fn coverage_report() {
 /// `girder run M:F [Args]`: call and print the result, exit 0; 1 on a crash.
 pub fn run_function(mfa: &str, args: &[String], pa: &[PathBuf], flavor: Option<&str>) -> i32 {
     girder_bifs::register_all();
+    girder_nifs::register_all();
     select_engine(flavor, false);
     set_code_path(pa, &[]);
     let Some((m, f)) = mfa.split_once(':') else {

@@ -186,6 +186,7 @@ fn main() -> ExitCode {
 #[cfg(feature = "jit")]
 fn jit_report(paths: &[PathBuf], target: Option<&str>, print: bool) -> ExitCode {
     girder_bifs::register_all();
+    girder_nifs::register_all();
     let isa = match target.map(|t| girder_jit::isa_for(Some(t))).transpose() {
         Ok(isa) => isa,
         Err(e) => {
@@ -289,6 +290,7 @@ fn cache_command(action: &str) -> Result<()> {
 #[cfg(feature = "jit")]
 fn aot(paths: &[PathBuf], out: Option<&std::path::Path>) -> Result<()> {
     girder_bifs::register_all();
+    girder_nifs::register_all();
     let mut errors = Vec::new();
     let (mut modules, mut functions) = (0, 0);
     for (name, bytes) in module_files(paths, &mut errors) {

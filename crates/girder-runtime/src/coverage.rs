@@ -172,6 +172,10 @@ pub fn generic_opcode(ins: &Instr) -> u8 {
             FOp::Div => op::fdiv,
         },
         Instr::FNegate { .. } => op::fnegate,
+        Instr::NifStart => op::nif_start,
+        Instr::BsAdd { .. } => op::bs_add,
+        Instr::BsUtfSize { utf16: false, .. } => op::bs_utf8_size,
+        Instr::BsUtfSize { utf16: true, .. } => op::bs_utf16_size,
         Instr::Unsupported { opcode } => *opcode,
     }
 }

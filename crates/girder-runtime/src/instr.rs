@@ -623,6 +623,26 @@ pub enum Instr {
         env: Box<[Src]>,
     },
 
+    /// `nif_start`, the first instruction of a function OTP 25+ compiled as a NIF (`-nifs`):
+    /// calls the function's NIF when `erlang:load_nif/2` bound one (see
+    /// [`crate::nif`]), else nothing (the Erlang body follows).
+    NifStart,
+
+    /// `bs_add` (OTP 21-24): `dst = a + b * unit`, both non-negative integers.
+    BsAdd {
+        fail: Label,
+        a: Src,
+        b: Src,
+        unit: u32,
+        dst: Dst,
+    },
+    /// `bs_utf8_size`, `bs_utf16_size` (OTP 21-24): the bytes a code point takes.
+    BsUtfSize {
+        utf16: bool,
+        src: Src,
+        dst: Dst,
+    },
+
     /// An instruction this runtime does not execute yet: raises an error naming it.
     Unsupported {
         opcode: u8,
@@ -664,6 +684,7 @@ impl Instr {
             | HasMapFields { fail, .. }
             | LoopRec { fail, .. }
             | BsCreateBin { fail, .. }
+            | BsAdd { fail, .. }
             | BsStartMatch { fail, .. }
             | BsGet { fail, .. }
             | BsTestTail { fail, .. }
@@ -727,6 +748,8 @@ impl Instr {
             | FArith { .. }
             | FNegate { .. }
             | MakeFun3 { .. }
+            | NifStart
+            | BsUtfSize { .. }
             | Unsupported { .. } => vec![],
         }
     }

@@ -114,9 +114,10 @@ impl Process {
         self.cp = Cp::NONE;
         self.stack.clear();
         self.stack_low = 0;
-        let target = resolve(export).map_err(|e| e.to_string())?;
+        let target = resolve_call(self, export).map_err(|e| e.to_string())?;
         match target {
-            Some(cp) => {
+            Some((cp, live)) => {
+                self.live_x = live;
                 self.resume = cp;
                 Ok(())
             }
@@ -166,6 +167,91 @@ fn resolve(export: &'static Export) -> Result<Option<Cp>, crate::loader::LoadErr
     }
     code_server::ensure_loaded(export.module)?;
     Ok(export.target())
+}
+
+/// Where a call of `export` goes (its arguments in x0..), loading the module on demand. A
+/// module whose `on_load` function has not run yet is entered through
+/// `girder_on_load:run(Module, Function, Args)` instead (x0..x2 rewritten; see
+/// [`crate::nif`]). Also the number of live X registers.
+fn resolve_call(
+    p: &mut Process,
+    export: &'static Export,
+) -> Result<Option<(Cp, u32)>, crate::loader::LoadError> {
+    if let Some(cp) = export.target() {
+        return Ok(Some((cp, export.arity)));
+    }
+    let loaded = code_server::ensure_loaded(export.module)?;
+    if let Some(cp) = export.target() {
+        return Ok(Some((cp, export.arity)));
+    }
+    match loaded {
+        Some(m) if crate::nif::pending(m) => {
+            let run = module::export(Atom::intern("girder_on_load"), Atom::intern("run"), 3);
+            let Some(cp) = resolve(run)? else {
+                return Ok(None);
+            };
+            let arity = export.arity as usize;
+            let args = obj::list_from_slice(&mut p.heap, &p.x[..arity], Term::NIL);
+            p.x[0] = Term::atom(export.module);
+            p.x[1] = Term::atom(export.function);
+            p.x[2] = args;
+            Ok(Some((cp, 3)))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// `nif_start`: the NIF bound to this function runs and returns to the caller; without
+/// one, nothing happens (the Erlang body follows).
+fn nif_start(p: &mut Process, module: &mut &'static Module, pc: &mut usize) -> Result<(), Trap> {
+    let Some(nif) = crate::nif::at(module, *pc - 1) else {
+        return Ok(());
+    };
+    let arity = nif.export.arity as usize;
+    p.resume = Cp::new(module.code_index, (*pc - 1) as Label);
+    let args = p.x[..arity].to_vec();
+    match (nif.fun)(p, &args) {
+        Ok(v) => {
+            p.x[0] = v;
+            gc_after_bif(p, arity.max(1))?;
+            do_return(p, module, pc)?;
+            reduce(p, 1)
+        }
+        Err(BifError::Retry) => Err(Trap::Fault("a NIF asked to be called again".into())),
+        // An exception a NIF raises (`enif_make_badarg`, `enif_raise_exception`) shows the
+        // NIF's frame with its arguments and no location, then its caller's, as in OTP.
+        Err(
+            BifError::Fail(reason)
+            | BifError::FailCause { reason, .. }
+            | BifError::Raise {
+                class: Class::Error,
+                reason,
+            },
+        ) => Err(Trap::Raise {
+            class: Class::Error,
+            reason,
+            top: trace::Top::UndefTail(
+                nif.export,
+                obj::list_from_slice(&mut p.heap, &args, Term::NIL),
+            ),
+            trace: None,
+        }),
+        Err(e) => Err(bif_trap(p, nif.export, &args, e)),
+    }
+}
+
+/// `bs_add` (OTP 21-24): `a + b * unit` for non-negative integers; else the reason
+/// (`badarg`, or `system_limit` past what a binary can hold).
+fn bs_add(a: Term, b: Term, unit: u32) -> Result<i64, Atom> {
+    match (a.as_small(), b.as_small()) {
+        (Some(x), Some(y)) if x >= 0 && y >= 0 => y
+            .checked_mul(i64::from(unit))
+            .and_then(|v| v.checked_add(x))
+            .filter(|&v| Term::try_small(v).is_some())
+            .ok_or(Atom::SYSTEM_LIMIT),
+        _ if obj::is_integer(a) && obj::is_integer(b) => Err(Atom::SYSTEM_LIMIT),
+        _ => Err(Atom::BADARG),
+    }
 }
 
 fn type_test(op: TypeTest, v: Term) -> bool {
@@ -675,8 +761,8 @@ fn call_export(
         }
         return Ok(());
     }
-    let target = match resolve(export) {
-        Ok(Some(cp)) => cp,
+    let (target, live) = match resolve_call(p, export) {
+        Ok(Some(t)) => t,
         Ok(None) => return Err(undef(p, export, matches!(link, Link::Tail(_)))),
         Err(e) => return Err(Trap::Fault(e.to_string())),
     };
@@ -686,7 +772,7 @@ fn call_export(
         Link::Tail(None) => {}
     }
     jump(module, pc, target)?;
-    reduce(p, export.arity)
+    reduce(p, live)
 }
 
 /// `call_ext` (a body call): [`call_export`], with the common case of a BIF of at most four
@@ -1466,6 +1552,33 @@ pub(crate) fn step(
             }
         }
         Instr::BsInitWritable => p.x[0] = obj::heap_binary(&mut p.heap, &[]),
+        Instr::BsAdd {
+            fail,
+            a,
+            b,
+            unit,
+            dst,
+        } => match bs_add(p.get(*a), p.get(*b), *unit) {
+            Ok(n) => p.set(*dst, Term::small(n)),
+            Err(reason) => {
+                if *fail == NO_LABEL {
+                    return Err(error(Term::atom(reason)));
+                }
+                *pc = *fail as usize;
+            }
+        },
+        Instr::BsUtfSize { utf16, src, dst } => {
+            let cp = p.get(*src).as_small().unwrap_or(0);
+            let n = match (*utf16, cp) {
+                (false, ..0x80) => 1,
+                (false, ..0x800) => 2,
+                (false, ..0x10000) => 3,
+                (false, _) => 4,
+                (true, ..0x10000) => 2,
+                (true, _) => 4,
+            };
+            p.set(*dst, Term::small(n));
+        }
         Instr::GetMapElements { fail, src, pairs } => {
             let m = p.get(*src);
             if !obj::is_map(m) {
@@ -1619,6 +1732,8 @@ pub(crate) fn step(
         }
         // OTP's fnegate is `0.0 - X`: it turns 0.0 into 0.0 (the '-' BIF gives -0.0).
         Instr::FNegate { src, dst } => p.fr[*dst as usize] = 0.0 - p.fr[*src as usize],
+
+        Instr::NifStart => nif_start(p, module, pc)?,
 
         Instr::Unsupported { opcode } => {
             let name = girder_format::opcodes::info(*opcode).map_or("?", |o| o.name);
@@ -1842,8 +1957,18 @@ impl BsFail {
         }
     }
 
-    /// The exception: `badarg` or `system_limit`, with the cause in the top frame.
+    /// The exception: `badarg` or `system_limit`, with the cause in the top frame (none
+    /// for the segments of OTP 21-24's construction instructions, numbered 0: their
+    /// `bs_put_*` raised a plain error).
     fn raise(self, p: &mut Process) -> Trap {
+        if self.seg == 0 {
+            let reason = if self.system_limit {
+                Atom::SYSTEM_LIMIT
+            } else {
+                Atom::BADARG
+            };
+            return error(Term::atom(reason));
+        }
         let cause = obj::tuple(
             &mut p.heap,
             &[

@@ -19,6 +19,7 @@ pub mod interp;
 pub mod keyed;
 pub mod loader;
 pub mod module;
+pub mod nif;
 pub mod port;
 pub mod process;
 pub mod reactor;

@@ -99,6 +99,28 @@ fn is_nif_stub(code: &[Instr], entry: Label) -> bool {
     }
 }
 
+/// `bs_put_*`: a segment of an OTP 21-24 binary construction.
+fn is_old_put(opcode: u8) -> bool {
+    matches!(
+        opcode,
+        op::bs_put_integer
+            | op::bs_put_binary
+            | op::bs_put_float
+            | op::bs_put_string
+            | op::bs_put_utf8
+            | op::bs_put_utf16
+            | op::bs_put_utf32
+    )
+}
+
+/// The start of an OTP 21-24 binary construction, whose `bs_put_*` follow.
+fn is_old_build(opcode: u8) -> bool {
+    matches!(
+        opcode,
+        op::bs_init2 | op::bs_init_bits | op::bs_append | op::bs_private_append
+    )
+}
+
 /// Load a parsed module and install it: its exports then point at its code.
 pub fn load(beam: &BeamFile, file: &str) -> Result<&'static Module, LoadError> {
     let err = |what: String| LoadError {
@@ -439,13 +461,23 @@ impl<'a> Loader<'a> {
 
         // Pass 1: where each label lands once labels and lines are dropped.
         let mut emitted: Label = 0;
+        // Inside an OTP 21-24 binary construction (`bs_init2` and the `bs_put_*` after it),
+        // which pass 2 makes one `bs_create_bin`.
+        let mut in_build = false;
         for ins in generic {
+            if in_build && is_old_put(ins.opcode) {
+                continue;
+            }
+            if ins.opcode != op::line {
+                in_build = is_old_build(ins.opcode);
+            }
             match ins.opcode {
                 op::label => {
                     let l = self.unsigned(&ins.args[0])?;
                     self.labels.insert(l, emitted);
                 }
-                op::line | op::executable_line => {}
+                // `on_load` only marks its function (see pass 2).
+                op::line | op::executable_line | op::on_load => {}
                 _ => emitted += 1,
             }
         }
@@ -475,10 +507,38 @@ impl<'a> Loader<'a> {
         }
 
         // Pass 2: translate.
+        let mut on_load = None;
         let mut code = Vec::with_capacity(emitted as usize);
         let mut lines = Vec::new();
         let mut functions: Vec<FunctionRange> = Vec::new();
+        // An OTP 21-24 construction being gathered: fail label, destination, segments.
+        let mut build: Option<(Label, Dst, Vec<Segment>)> = None;
         for ins in generic {
+            if let Some((_, _, segments)) = build.as_mut() {
+                if is_old_put(ins.opcode) {
+                    // Segment 0: OTP 21-24's instructions raise without `error_info`.
+                    let seg = self
+                        .old_segment(ins, 0)
+                        .map_err(|e| format!("{} at byte {}: {e}", ins.name(), ins.offset))?;
+                    segments.push(seg);
+                    continue;
+                }
+                if ins.opcode != op::line {
+                    let (fail, dst, segments) = build.take().expect("checked");
+                    code.push(Instr::BsCreateBin {
+                        fail,
+                        dst,
+                        segments: segments.into(),
+                    });
+                }
+            }
+            if is_old_build(ins.opcode) {
+                build = Some(
+                    self.old_build(ins)
+                        .map_err(|e| format!("{} at byte {}: {e}", ins.name(), ins.offset))?,
+                );
+                continue;
+            }
             match ins.opcode {
                 op::label => continue,
                 op::line => {
@@ -489,6 +549,31 @@ impl<'a> Loader<'a> {
                 }
                 // Coverage markers (OTP 27 `+line_coverage`): nothing to execute.
                 op::executable_line => continue,
+                // The first instruction of the module's `-on_load` function: girder runs
+                // that function before the module becomes callable (see `crate::nif`).
+                op::on_load => {
+                    on_load = Some(code.len() as Label);
+                    continue;
+                }
+                // A bound NIF replaces its whole function (erts patches the function's
+                // entry), but OTP's compiler may put `nif_start` after the function's first
+                // instructions (`allocate`): move it to the entry, when no label lies
+                // between (so no jump target moves).
+                op::nif_start => {
+                    let entry = functions.last().map_or(0, |f| f.start + 1);
+                    let here = code.len() as Label;
+                    let moved =
+                        entry < here && !self.labels.values().any(|&l| l > entry && l <= here);
+                    if moved {
+                        code.insert(entry as usize, Instr::NifStart);
+                        for (o, _) in lines.iter_mut() {
+                            if *o > entry && *o <= here {
+                                *o += 1;
+                            }
+                        }
+                        continue;
+                    }
+                }
                 _ => {}
             }
             let translated = self
@@ -510,6 +595,13 @@ impl<'a> Loader<'a> {
             }
             code.push(translated);
         }
+        if let Some((fail, dst, segments)) = build.take() {
+            code.push(Instr::BsCreateBin {
+                fail,
+                dst,
+                segments: segments.into(),
+            });
+        }
         if let Some(last) = functions.last_mut() {
             last.end = code.len() as Label;
         }
@@ -518,7 +610,18 @@ impl<'a> Loader<'a> {
         // `erlang:nif_error/1,2`. A module without `on_load` (not a NIF library) does not
         // export its stubs: calling a BIF girder lacks is then `undef`, as a missing function
         // is in OTP, instead of the stub's misleading error.
-        let nif_module = generic.iter().any(|i| i.opcode == op::on_load);
+        let nif_module = generic
+            .iter()
+            .any(|i| i.opcode == op::on_load || i.opcode == op::nif_start);
+        // OTP's `init` calls the `on_load/0` of the preloaded modules whose NIFs erts links
+        // statically (`zlib`); girder loads them on demand, so it runs that function as
+        // their `on_load` when it provides their NIFs.
+        if on_load.is_none() && crate::nif::runs_on_load_at_boot(module_name) {
+            on_load = functions
+                .iter()
+                .find(|f| f.function.name() == "on_load" && f.arity == 0)
+                .map(|f| f.start + 1);
+        }
         let mut exports = Vec::with_capacity(beam.exports.len());
         let mut bif_stubs = Vec::new();
         for e in &beam.exports {
@@ -556,6 +659,13 @@ impl<'a> Loader<'a> {
             line_table: beam.lines.clone(),
             funs: std::mem::take(&mut self.funs).into_boxed_slice(),
             exports: exports.into_boxed_slice(),
+            on_load,
+            on_load_state: std::sync::atomic::AtomicU8::new(if on_load.is_some() {
+                crate::module::ON_LOAD_PENDING
+            } else {
+                crate::module::ON_LOAD_NONE
+            }),
+            nifs: std::sync::OnceLock::new(),
             bif_stubs: bif_stubs.into_boxed_slice(),
             strings: beam.strings.clone().into_boxed_slice(),
             attributes: beam.attributes.clone(),
@@ -1166,6 +1276,21 @@ impl<'a> Loader<'a> {
                 }
             }
 
+            op::nif_start => Instr::NifStart,
+            // bs_add Fail Src1 Src2 Unit Dst (OTP 21-24: a construction's size).
+            op::bs_add => Instr::BsAdd {
+                fail: self.label(&a[0])?,
+                a: self.src(&a[1])?,
+                b: self.src(&a[2])?,
+                unit: self.unsigned(&a[3])?,
+                dst: self.dst(&a[4])?,
+            },
+            // bs_utf8_size/bs_utf16_size Fail Src Dst.
+            op::bs_utf8_size | op::bs_utf16_size => Instr::BsUtfSize {
+                utf16: ins.opcode == op::bs_utf16_size,
+                src: self.src(&a[1])?,
+                dst: self.dst(&a[2])?,
+            },
             opcode => {
                 let info = opcodes::info(opcode).ok_or("unknown opcode")?;
                 if info.deprecated {
@@ -1176,6 +1301,109 @@ impl<'a> Loader<'a> {
                 }
                 Instr::Unsupported { opcode }
             }
+        })
+    }
+
+    /// The start of an OTP 21-24 construction (`bs_init2`, `bs_init_bits`, `bs_append`,
+    /// `bs_private_append`): its fail label, destination, and for an append, the segment
+    /// holding the binary appended to.
+    fn old_build(&mut self, ins: &Instruction) -> Res<(Label, Dst, Vec<Segment>)> {
+        let a = &ins.args;
+        match ins.opcode {
+            // bs_init2/bs_init_bits Fail Size Words Live Flags Dst: the size is what the
+            // segments add up to, which bs_create_bin computes itself.
+            op::bs_init2 | op::bs_init_bits => {
+                Ok((self.label(&a[0])?, self.dst(&a[5])?, Vec::new()))
+            }
+            // bs_append Fail Size Extra Live Unit Bin Flags Dst.
+            op::bs_append => Ok((
+                self.label(&a[0])?,
+                self.dst(&a[7])?,
+                vec![Segment {
+                    kind: SegKind::Append,
+                    seg: 0,
+                    unit: self.unsigned(&a[4])?,
+                    flags: 0,
+                    src: self.src(&a[5])?,
+                    size: Src::term(Term::atom(Atom::intern("all"))),
+                }],
+            )),
+            // bs_private_append Fail Size Unit Bin Flags Dst.
+            _ => Ok((
+                self.label(&a[0])?,
+                self.dst(&a[5])?,
+                vec![Segment {
+                    kind: SegKind::Append,
+                    seg: 0,
+                    unit: self.unsigned(&a[2])?,
+                    flags: 0,
+                    src: self.src(&a[3])?,
+                    size: Src::term(Term::atom(Atom::intern("all"))),
+                }],
+            )),
+        }
+    }
+
+    /// One `bs_put_*` of an OTP 21-24 construction as a `bs_create_bin` segment.
+    fn old_segment(&mut self, ins: &Instruction, seg: u32) -> Res<Segment> {
+        let a = &ins.args;
+        // `{field_flags, N}`: beam_asm's bits for little (2), signed (4) and native (16).
+        let flags = |l: &mut Self, op: &Operand| -> Res<u32> {
+            let n = l.unsigned(op)?;
+            let mut f = 0;
+            if n & 2 != 0 {
+                f |= crate::bits::LITTLE;
+            }
+            if n & 4 != 0 {
+                f |= crate::bits::SIGNED;
+            }
+            if n & 16 != 0 {
+                f |= crate::bits::NATIVE;
+            }
+            Ok(f)
+        };
+        Ok(match ins.opcode {
+            // bs_put_string Len Offset.
+            op::bs_put_string => {
+                let (len, offset) = (self.unsigned(&a[0])?, self.unsigned(&a[1])?);
+                if offset as usize + len as usize > self.beam.strings.len() {
+                    return Err("bs_put_string outside the string table".into());
+                }
+                Segment {
+                    kind: SegKind::String,
+                    seg,
+                    unit: 8,
+                    flags: 0,
+                    src: Src::term(Term::small(i64::from(offset))),
+                    size: Src::term(Term::small(i64::from(len))),
+                }
+            }
+            // bs_put_utf8/16/32 Fail Flags Src.
+            op::bs_put_utf8 | op::bs_put_utf16 | op::bs_put_utf32 => Segment {
+                kind: match ins.opcode {
+                    op::bs_put_utf8 => SegKind::Utf8,
+                    op::bs_put_utf16 => SegKind::Utf16,
+                    _ => SegKind::Utf32,
+                },
+                seg,
+                unit: 1,
+                flags: flags(self, &a[1])?,
+                src: self.src(&a[2])?,
+                size: Src::term(Term::NIL),
+            },
+            // bs_put_integer/binary/float Fail Size Unit Flags Src.
+            opcode => Segment {
+                kind: match opcode {
+                    op::bs_put_integer => SegKind::Integer,
+                    op::bs_put_float => SegKind::Float,
+                    _ => SegKind::Binary,
+                },
+                seg,
+                unit: self.unsigned(&a[2])?,
+                flags: flags(self, &a[3])?,
+                src: self.src(&a[4])?,
+                size: self.src(&a[1])?,
+            },
         })
     }
 

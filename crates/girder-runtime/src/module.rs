@@ -110,6 +110,13 @@ impl Export {
     }
 }
 
+/// Point `export` at `target` (the hidden entry through which `girder_on_load` calls a
+/// module's `on_load` function: see [`crate::nif`]).
+pub(crate) fn set_target(export: &Export, target: Cp) {
+    // Release: see `Export::target`.
+    export.target.store(target.0, Ordering::Release);
+}
+
 /// The byte offset of an export's target word, for native code.
 pub const EXPORT_TARGET: i32 = std::mem::offset_of!(Export, target) as i32;
 
@@ -208,6 +215,14 @@ pub struct Module {
     pub funs: Box<[&'static FunEntry]>,
     /// Exported functions and their entry offsets.
     pub exports: Box<[(Atom, u32, Label)]>,
+    /// The entry of the module's `-on_load` function, if it has one (see [`crate::nif`]).
+    pub on_load: Option<Label>,
+    /// Where the `on_load` function stands: [`ON_LOAD_NONE`] (none, or it returned `ok`:
+    /// the exports are published), [`ON_LOAD_PENDING`] (not run yet: the exports are not
+    /// published), [`ON_LOAD_RUNNING`], [`ON_LOAD_FAILED`] (the module was unloaded).
+    pub on_load_state: std::sync::atomic::AtomicU8,
+    /// The NIFs `erlang:load_nif/2` bound, by function index (see [`crate::nif`]).
+    pub nifs: OnceLock<Box<[Option<crate::nif::Nif>]>>,
     /// Exported functions whose body only calls `erlang:nif_error`: what OTP implements in
     /// C (its BIFs), left out of `exports`.
     pub bif_stubs: Box<[(Atom, u32)]>,
@@ -265,7 +280,18 @@ pub(crate) fn reserve_code_index() -> Option<u32> {
     Some(i)
 }
 
-/// Publish a module under its code index and point its exports at it.
+/// [`Module::on_load_state`]: no `on_load` function to run (or it returned `ok`).
+pub const ON_LOAD_NONE: u8 = 0;
+/// [`Module::on_load_state`]: the `on_load` function has not run yet.
+pub const ON_LOAD_PENDING: u8 = 1;
+/// [`Module::on_load_state`]: a process is running the `on_load` function.
+pub const ON_LOAD_RUNNING: u8 = 2;
+/// [`Module::on_load_state`]: the `on_load` function failed; the module is unloaded.
+pub const ON_LOAD_FAILED: u8 = 3;
+
+/// Publish a module under its code index and point its exports at it (unless its
+/// `on_load` function must run first: then [`publish_exports`] does that when it returns
+/// `ok`).
 pub(crate) fn install(module: Module) -> &'static Module {
     let index = module.code_index as usize;
     let module: &'static Module = Box::leak(Box::new(module));
@@ -273,13 +299,20 @@ pub(crate) fn install(module: Module) -> &'static Module {
     // exports point at it (below), so a target never leads to a missing module.
     CODE[index].store(module as *const Module as *mut Module, Ordering::Release);
     crate::engine::link(module);
+    if module.on_load.is_none() {
+        publish_exports(module);
+    }
+    module
+}
+
+/// Point the module's export entries at its code.
+pub(crate) fn publish_exports(module: &'static Module) {
     for &(function, arity, offset) in module.exports.iter() {
         let e = export(module.name, function, arity);
         e.target
             // Release: see `Export::target`.
             .store(Cp::new(module.code_index, offset).0, Ordering::Release);
     }
-    module
 }
 
 /// The module with code index `index`.
@@ -311,6 +344,36 @@ pub fn loaded_modules() -> Vec<Atom> {
         .keys()
         .copied()
         .collect()
+}
+
+/// `code:delete/1`: the current version of `name` becomes old code: its exports point
+/// nowhere (the next call loads the module again, or is `undef`), while processes running
+/// in it go on. False when it is not loaded. (girder does not keep old versions apart yet:
+/// the code stays in memory, and `purge` has nothing to do.)
+pub fn delete(name: Atom) -> bool {
+    let Some(module) = loaded(name) else {
+        return false;
+    };
+    for &(function, arity, _) in module.exports.iter() {
+        if let Some(e) = find_export(module.name, function, arity) {
+            // Release: see `Export::target`.
+            e.target.store(0, Ordering::Release);
+        }
+    }
+    unset_loaded(module);
+    true
+}
+
+/// Forget `module` as the current version of its name (its `on_load` function failed, so
+/// OTP unloads it: the next call loads it again).
+pub(crate) fn unset_loaded(module: &'static Module) {
+    let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+    if loaded
+        .get(&module.name)
+        .is_some_and(|m| m.code_index == module.code_index)
+    {
+        loaded.remove(&module.name);
+    }
 }
 
 pub(crate) fn set_loaded(module: &'static Module) {

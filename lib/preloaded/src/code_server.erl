@@ -2,9 +2,10 @@
 %% `code_server`, with OTP's protocol (`call/1`: {code_call, From, Request} ->
 %% {code_server, Reply}). Loading is native in girder (modules load from the code
 %% path on first call), so this server answers from that: the code path, loading
-%% a module, the directories of the OTP installation. Requests to change the path
-%% or to load, replace or purge code raise `{notsup, {code_server, Request}}` in
-%% the caller: girder cannot do them yet.
+%% a module (from the path, or a new one from a binary), deleting one (its
+%% exports go; old code is not kept apart), the directories of the OTP
+%% installation. Requests to change the path or to replace or purge code raise
+%% `{notsup, {code_server, Request}}` in the caller: girder cannot do them yet.
 -module(code_server).
 -export([start_link/1, call/1]).
 -export([init/3]).
@@ -57,6 +58,30 @@ handle({load_file, M}, _) when is_atom(M) ->
     case erlang:module_loaded(M) of
         true -> {notsup, reload};
         false -> load(M)
+    end;
+handle({load_binary, M, File, Bin}, _) when is_atom(M), is_binary(Bin) ->
+    case erlang:module_loaded(M) of
+        true -> {notsup, reload};
+        false -> girder_code:load_binary(M, File, Bin)
+    end;
+handle({delete, M}, _) when is_atom(M) ->
+    girder_code:delete(M);
+%% Old code is not kept apart from the current (see `delete`), so there is none
+%% to purge: no process is found running it, so none is killed (`false`), and a
+%% soft purge always succeeds. A process still running deleted code goes on.
+handle({purge, M}, _) when is_atom(M) ->
+    false;
+handle({soft_purge, M}, _) when is_atom(M) ->
+    true;
+handle({get_object_code, M}, _) when is_atom(M) ->
+    case loaded_from(M) of
+        preloaded ->
+            error;
+        Path ->
+            case erl_prim_loader:get_file(Path) of
+                {ok, Bin, _} -> {M, Bin, Path};
+                error -> error
+            end
     end;
 handle({is_loaded, M}, _) when is_atom(M) ->
     case erlang:module_loaded(M) of

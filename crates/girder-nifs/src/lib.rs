@@ -1,0 +1,17 @@
+//! The NIFs of OTP modules that girder provides in Rust: `zlib` (over `flate2`) and
+//! `crypto` (over RustCrypto's crates). Each module's functions are a
+//! [`girder_runtime::nif::NifTable`], registered by [`register_all`] at start and bound to
+//! the module when it calls `erlang:load_nif/2` (see `girder_runtime::nif`). A separate
+//! crate from `girder-bifs` so that the hash and compression dependencies stay out of it.
+
+mod cipher;
+mod crypto;
+mod resource;
+mod util;
+mod zlib;
+
+/// Register every module's NIF table.
+pub fn register_all() {
+    girder_runtime::nif::register(&zlib::TABLE);
+    girder_runtime::nif::register(&crypto::TABLE);
+}
