@@ -160,6 +160,9 @@ const DEFAULT: u64 = MANDATORY
 /// The pass-through byte that starts a packet without a distribution header.
 const PASS_THROUGH: u8 = 112;
 
+/// The connection id of this node's own `nodeup` (`undefined` in the info).
+const NO_CONN_ID: u64 = u64::MAX;
+
 static DYNAMIC_NAME: AtomicBool = AtomicBool::new(false);
 /// Set once this node has had a connection: until then a process's exit has nothing here.
 static USED: AtomicBool = AtomicBool::new(false);
@@ -463,6 +466,9 @@ fn setnode2(_: &mut Process, a: &[Term]) -> BifResult {
         return Err(BifError::BADARG);
     }
     obj::set_this_node(node, creation);
+    // As erts: `monitor_nodes` subscribers learn that this node is up (global renames
+    // itself on it).
+    notify_nodes(true, node, true, NO_CONN_ID, F::Nil);
     Ok(Term::boolean(true))
 }
 
@@ -1486,10 +1492,12 @@ fn notify_nodes(up: bool, node: Atom, visible: bool, conn_id: u64, reason: F) {
         let msg = if m.info {
             let mut info = Vec::new();
             if m.connection_id {
-                info.push(F::Tuple(vec![
-                    atom("connection_id"),
-                    F::Int(conn_id as i64),
-                ]));
+                let id = if conn_id == NO_CONN_ID {
+                    atom("undefined")
+                } else {
+                    F::Int(conn_id as i64)
+                };
+                info.push(F::Tuple(vec![atom("connection_id"), id]));
             }
             if m.nodedown_reason && !up {
                 info.push(F::Tuple(vec![atom("nodedown_reason"), reason.clone()]));
