@@ -87,6 +87,7 @@ pub const BIFS: &[Entry] = &[
         create_dist_channel,
     ),
     ("erts_internal", "dist_spawn_request", 4, dist_spawn_request),
+    ("erlang", "spawn_request_abandon", 1, spawn_request_abandon),
 ];
 
 // Control message operations.
@@ -262,6 +263,9 @@ struct State {
     /// By the local process monitored.
     in_monitors: HashMap<u64, Vec<InMonitor>>,
     spawns: HashMap<Vec<u8>, PendingSpawn>,
+    /// Spawn requests abandoned before their reply came (`spawn_request_abandon/1`): the
+    /// reply undoes the link and monitor the new process got.
+    abandoned: HashMap<Vec<u8>, PendingSpawn>,
     /// `monitor_node/2` watchers per node (a watcher once per call).
     node_watchers: HashMap<Atom, Vec<u64>>,
     /// `net_kernel:monitor_nodes/1,2` subscriptions, in order.
@@ -796,6 +800,7 @@ fn node_down(node: Atom, reason: F) {
             .map(|(k, _)| k.clone())
             .collect();
         let spawns: Vec<PendingSpawn> = keys.iter().filter_map(|k| s.spawns.remove(k)).collect();
+        s.abandoned.retain(|_, r| r.node != node);
         let watchers = s.node_watchers.remove(&node).unwrap_or_default();
         let broken: Vec<(u64, F)> = s
             .links
@@ -1042,6 +1047,26 @@ fn dist_spawn_request(p: &mut Process, a: &[Term]) -> BifResult {
     }
 }
 
+/// `erlang:spawn_request_abandon(ReqId)`: true when `ReqId` is a spawn request of the caller
+/// to another node still waiting for its reply (no reply will come, and the new process, if
+/// any, is unlinked with reason `abandoned` and unmonitored); false otherwise (a request to
+/// this node is answered at once).
+fn spawn_request_abandon(p: &mut Process, a: &[Term]) -> BifResult {
+    if !obj::is_ref(a[0]) {
+        return Err(BifError::BADARG);
+    }
+    let k = key(&convert::to_format(a[0]));
+    let mut s = state();
+    match s.spawns.get(&k) {
+        Some(r) if r.requester == p.id => {
+            let r = s.spawns.remove(&k).expect("present");
+            s.abandoned.insert(k, r);
+            Ok(Term::boolean(true))
+        }
+        _ => Ok(Term::boolean(false)),
+    }
+}
+
 fn list(items: Vec<F>) -> F {
     if items.is_empty() {
         F::Nil
@@ -1225,7 +1250,7 @@ fn handle(node: Atom, packet: &[u8]) -> Option<()> {
             let args = payload()?;
             spawn_request_in(node, &ctrl, args)?;
         }
-        (SPAWN_REPLY, 5) | (SPAWN_REPLY_TT, 6) => spawn_reply_in(&ctrl)?,
+        (SPAWN_REPLY, 5) | (SPAWN_REPLY_TT, 6) => spawn_reply_in(node, &ctrl)?,
         (LINK, 3) => {
             let (from, to) = (&ctrl[1], &ctrl[2]);
             let linked = local_id(to).is_some_and(|id| {
@@ -1372,9 +1397,46 @@ fn spawn_request_in(node: Atom, ctrl: &[F], args: F) -> Option<()> {
     Some(())
 }
 
-fn spawn_reply_in(ctrl: &[F]) -> Option<()> {
+fn spawn_reply_in(node: Atom, ctrl: &[F]) -> Option<()> {
     let (reference, flags, result) = (&ctrl[1], int(&ctrl[3])?, &ctrl[4]);
-    let r = state().spawns.remove(&key(reference))?;
+    let (pending, abandoned) = {
+        let mut s = state();
+        let k = key(reference);
+        let pending = s.spawns.remove(&k);
+        let abandoned = if pending.is_none() {
+            s.abandoned.remove(&k)
+        } else {
+            None
+        };
+        (pending, abandoned)
+    };
+    let Some(r) = pending else {
+        // An abandoned request: the new process loses the link and monitor it got. A reply
+        // to no request is ignored.
+        if let Some(a) = abandoned
+            && is_pid(result)
+        {
+            if a.link && flags & 1 != 0 {
+                let ctrl = F::Tuple(vec![
+                    F::Int(EXIT),
+                    this_pid(a.requester),
+                    result.clone(),
+                    atom("abandoned"),
+                ]);
+                send_to(node, &ctrl, None);
+            }
+            if a.monitor && flags & 2 != 0 {
+                let ctrl = F::Tuple(vec![
+                    F::Int(DEMONITOR_P),
+                    this_pid(a.requester),
+                    result.clone(),
+                    a.reference,
+                ]);
+                send_to(node, &ctrl, None);
+            }
+        }
+        return Some(());
+    };
     if is_pid(result) {
         if r.monitor && flags & 2 != 0 {
             let node = match result {
