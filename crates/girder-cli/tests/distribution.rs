@@ -49,6 +49,15 @@ Big = {{lists:seq(1, 30000), binary:copy(<<"girder">>, 20000), #{{a => 1.5, b =>
 {{peer, P}} ! {{self(), Big}},
 receive {{echo, B}} -> Show("large", B =:= Big) after 10000 -> Show("large", timeout) end,
 Show("rpc node", rpc:call(P, erlang, node, []) =:= P),
+Digits = fun(S) -> re:replace(S, "[0-9]+", "N", [global, {{return, list}}]) end,
+Chan = fun(S) -> hd(string:tokens(S, "RefPort#<.>")) end,
+RP = rpc:call(P, erlang, whereis, [peer]),
+RR = rpc:call(P, erlang, make_ref, []),
+RPort = hd(rpc:call(P, erlang, ports, [])),
+Show("remote ids", Digits(io_lib:format("~p ~w ~s ~s ~s", [{{RP, RR, RPort}}, [RP, RR, RPort], pid_to_list(RP), ref_to_list(RR), port_to_list(RPort)]))),
+Show("channels", {{Chan(pid_to_list(RP)) =:= Chan(ref_to_list(RR)), Chan(pid_to_list(RP)) =:= Chan(port_to_list(RPort)), list_to_integer(Chan(pid_to_list(RP))) > 0}}),
+Show("list_to_pid", list_to_pid(pid_to_list(RP)) =:= RP),
+Show("node of", [node(RP), node(RR), node(RPort)] =:= [P, P, P]),
 Show("rpc", rpc:call(P, lists, reverse, [[1, 2, 3]])),
 Show("rpc error", rpc:call(P, erlang, error, [boom])),
 Show("erpc exit", catch erpc:call(P, erlang, exit, [bye])),
@@ -81,6 +90,10 @@ true = link(L5),
 Ref4 = monitor(process, {{peer, P}}),
 Ref5 = monitor(process, {{peer, P}}),
 Show("demonitor", demonitor(Ref5, [flush, info])),
+Show("remote link listed", lists:member(L5, element(2, process_info(self(), links)))),
+Show("remote monitor listed", lists:member({{process, {{peer, P}}}}, element(2, process_info(self(), monitors)))),
+Show("monitored by remote", lists:member(self(), element(2, rpc:call(P, erlang, process_info, [RP, monitored_by])))),
+Show("linked to remote", lists:member(self(), element(2, rpc:call(P, erlang, process_info, [L5, links])))),
 true = monitor_node(P, true),
 ok = net_kernel:monitor_nodes(true),
 OsPid = rpc:call(P, os, getpid, []),
@@ -279,7 +292,10 @@ fn girder_and_erl_in_one_cluster() {
     }
     let reference = &outputs[0];
     assert!(
-        reference.contains("ping: pong") && reference.contains("down lost: noconnection"),
+        reference.contains("ping: pong")
+            && reference.contains("down lost: noconnection")
+            && reference.contains("list_to_pid: true")
+            && reference.contains("remote link listed: true"),
         "erl's own run went wrong:\n{reference}"
     );
     assert_eq!(&outputs[1], reference, "girder driving an erl peer");
