@@ -174,6 +174,7 @@ fn info(p: &mut Process, m: &'static Module, key: Atom) -> BifResult {
         "functions" => Ok(pairs(p, m.functions.iter().map(|f| (f.function, f.arity)))),
         "attributes" => chunk_term(p, &m.attributes),
         "compile" => chunk_term(p, &m.compile_info),
+        "md5" => Ok(obj::binary_from_bytes(&mut p.heap, &m.md5)),
         _ => Err(BifError::BADARG),
     }
 }
@@ -181,7 +182,7 @@ fn info(p: &mut Process, m: &'static Module, key: Atom) -> BifResult {
 fn get_module_info1(p: &mut Process, a: &[Term]) -> BifResult {
     let m = loaded(a[0])?;
     let mut items = Vec::new();
-    for key in ["module", "exports", "attributes", "compile"] {
+    for key in ["module", "exports", "attributes", "compile", "md5"] {
         let key = Atom::intern(key);
         let v = info(p, m, key)?;
         items.push(obj::tuple(&mut p.heap, &[Term::atom(key), v]));

@@ -49,6 +49,7 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "setnode", 2, setnode2),
     ("erlang", "nodes", 0, |p, _| nodes(p, &[Kind::Visible])),
     ("erlang", "nodes", 1, nodes1),
+    ("erlang", "nodes", 2, nodes2),
     ("erlang", "monitor_node", 2, |p, a| {
         monitor_node(p, a[0], a[1])
     }),
@@ -86,6 +87,7 @@ pub const BIFS: &[Entry] = &[
         create_dist_channel,
     ),
     ("erts_internal", "dist_spawn_request", 4, dist_spawn_request),
+    ("erlang", "spawn_request_abandon", 1, spawn_request_abandon),
 ];
 
 // Control message operations.
@@ -159,6 +161,9 @@ const DEFAULT: u64 = MANDATORY
 /// The pass-through byte that starts a packet without a distribution header.
 const PASS_THROUGH: u8 = 112;
 
+/// The connection id of this node's own `nodeup` (`undefined` in the info).
+const NO_CONN_ID: u64 = u64::MAX;
+
 static DYNAMIC_NAME: AtomicBool = AtomicBool::new(false);
 /// Set once this node has had a connection: until then a process's exit has nothing here.
 static USED: AtomicBool = AtomicBool::new(false);
@@ -226,6 +231,8 @@ struct Conn {
     up: bool,
     port: Option<u64>,
     flags: u64,
+    /// The other node's creation (from the handshake).
+    creation: u32,
     out: Arc<Out>,
     received: u64,
     sent: u64,
@@ -239,6 +246,7 @@ impl Conn {
             up: false,
             port: None,
             flags: 0,
+            creation: 0,
             out: Arc::new(Out::default()),
             received: 0,
             sent: 0,
@@ -255,6 +263,9 @@ struct State {
     /// By the local process monitored.
     in_monitors: HashMap<u64, Vec<InMonitor>>,
     spawns: HashMap<Vec<u8>, PendingSpawn>,
+    /// Spawn requests abandoned before their reply came (`spawn_request_abandon/1`): the
+    /// reply undoes the link and monitor the new process got.
+    abandoned: HashMap<Vec<u8>, PendingSpawn>,
     /// `monitor_node/2` watchers per node (a watcher once per call).
     node_watchers: HashMap<Atom, Vec<u64>>,
     /// `net_kernel:monitor_nodes/1,2` subscriptions, in order.
@@ -268,10 +279,14 @@ struct State {
 #[derive(Clone, PartialEq)]
 struct NodeMonitor {
     watcher: u64,
-    /// The options given (`None` for the plain flag): messages carry an info list.
+    /// The options given (`None` for the plain flag): messages carry an info map, or an info
+    /// list with `list` (net_kernel's list form of the options).
     info: bool,
+    list: bool,
     /// 0 visible, 1 hidden, 2 all.
     node_type: u8,
+    /// Whether `node_type` was given (the info then names the node's type).
+    type_given: bool,
     connection_id: bool,
     nodedown_reason: bool,
 }
@@ -455,6 +470,9 @@ fn setnode2(_: &mut Process, a: &[Term]) -> BifResult {
         return Err(BifError::BADARG);
     }
     obj::set_this_node(node, creation);
+    // As erts: `monitor_nodes` subscribers learn that this node is up (global renames
+    // itself on it).
+    notify_nodes(true, node, true, NO_CONN_ID, F::Nil);
     Ok(Term::boolean(true))
 }
 
@@ -468,6 +486,11 @@ enum Kind {
 }
 
 fn nodes1(p: &mut Process, a: &[Term]) -> BifResult {
+    let kinds = kinds_arg(a[0])?;
+    nodes(p, &kinds)
+}
+
+fn kinds_arg(t: Term) -> Result<Vec<Kind>, BifError> {
     let kind = |t: Term| match t.as_atom().map(|a| a.name()) {
         Some("visible") => Ok(Kind::Visible),
         Some("hidden") => Ok(Kind::Hidden),
@@ -476,23 +499,60 @@ fn nodes1(p: &mut Process, a: &[Term]) -> BifResult {
         Some("known") => Ok(Kind::Known),
         _ => Err(BifError::BADARG),
     };
-    let kinds = if a[0].is_atom() {
-        vec![kind(a[0])?]
+    if t.is_atom() {
+        Ok(vec![kind(t)?])
     } else {
-        crate::util::list_arg(a[0])?
-            .into_iter()
-            .map(kind)
-            .collect::<Result<Vec<_>, _>>()?
-    };
-    nodes(p, &kinds)
+        crate::util::list_arg(t)?.into_iter().map(kind).collect()
+    }
 }
 
-fn nodes(p: &mut Process, kinds: &[Kind]) -> BifResult {
-    let mut out = Vec::new();
-    let me = obj::this_node().0;
-    if alive() && kinds.iter().any(|k| matches!(k, Kind::This | Kind::Known)) {
-        out.push(me);
+/// `nodes(Arg, #{connection_id => boolean(), node_type => boolean()})`: `[{Node, Info}]`.
+fn nodes2(p: &mut Process, a: &[Term]) -> BifResult {
+    let kinds = kinds_arg(a[0])?;
+    if !obj::is_map(a[1]) {
+        return Err(BifError::BADARG);
     }
+    let (mut want_id, mut want_type) = (false, false);
+    for (k, v) in obj::map_pairs(a[1]) {
+        let on = match v.as_atom() {
+            Some(Atom::TRUE) => true,
+            Some(Atom::FALSE) => false,
+            _ => return Err(BifError::BADARG),
+        };
+        match k.as_atom().map(|a| a.name()) {
+            Some("connection_id") => want_id = on,
+            Some("node_type") => want_type = on,
+            _ => return Err(BifError::BADARG),
+        }
+    }
+    let found = listed(&kinds);
+    let items: Vec<F> = found
+        .into_iter()
+        .map(|(node, conn)| {
+            let mut info = Vec::new();
+            if want_id {
+                let id = conn.map_or(atom("undefined"), |(id, _)| F::Int(id as i64));
+                info.push((atom("connection_id"), id));
+            }
+            if want_type {
+                let t = match conn {
+                    None => "this",
+                    Some((_, true)) => "visible",
+                    Some((_, false)) => "hidden",
+                };
+                info.push((atom("node_type"), atom(t)));
+            }
+            F::Tuple(vec![F::Atom(node.name().to_string()), F::Map(info)])
+        })
+        .collect();
+    let list = list(items);
+    convert::from_format(&mut p.heap, &list).map_err(|_| BifError::BADARG)
+}
+
+/// The nodes `nodes/1,2` list for `kinds`: connected ones in connection order with their
+/// connection id and visibility, then this node (`None`) where asked, as erts lists them.
+fn listed(kinds: &[Kind]) -> Vec<(Atom, Option<(u64, bool)>)> {
+    let mut out = Vec::new();
     {
         let s = state();
         let mut up: Vec<(&Atom, &Conn)> = s.conns.iter().filter(|(_, c)| c.up).collect();
@@ -506,11 +566,60 @@ fn nodes(p: &mut Process, kinds: &[Kind]) -> BifResult {
                 Kind::This => false,
             });
             if want {
-                out.push(*n);
+                out.push((*n, Some((c.id, visible))));
             }
         }
     }
-    let terms: Vec<Term> = out.into_iter().map(Term::atom).collect();
+    if alive() && kinds.iter().any(|k| matches!(k, Kind::This | Kind::Known)) {
+        out.push((obj::this_node().0, None));
+    }
+    out
+}
+
+/// The connected node whose channel number (its name's atom index, as `pid_to_list/1`
+/// prints it) is `channel`, and its creation.
+pub fn connected_by_channel(channel: u32) -> Option<(Atom, u32)> {
+    let s = state();
+    s.conns
+        .iter()
+        .find(|(n, c)| c.up && n.index() == channel)
+        .map(|(n, c)| (*n, c.creation))
+}
+
+/// The processes of other nodes linked to local process `id`.
+pub fn remote_links(id: u64) -> Vec<F> {
+    let s = state();
+    s.links
+        .iter()
+        .filter(|((l, _), _)| *l == id)
+        .map(|(_, (_, remote))| remote.clone())
+        .collect()
+}
+
+/// `{process, PidOrName}` for each monitor local process `id` holds on another node.
+pub fn remote_monitors(id: u64) -> Vec<F> {
+    let s = state();
+    s.out_monitors
+        .values()
+        .filter(|m| m.watcher == id)
+        .map(|m| F::Tuple(vec![atom("process"), m.shown.clone()]))
+        .collect()
+}
+
+/// The processes of other nodes monitoring local process `id`.
+pub fn remote_monitored_by(id: u64) -> Vec<F> {
+    let s = state();
+    s.in_monitors
+        .get(&id)
+        .map(|l| l.iter().map(|m| m.watcher.clone()).collect())
+        .unwrap_or_default()
+}
+
+fn nodes(p: &mut Process, kinds: &[Kind]) -> BifResult {
+    let terms: Vec<Term> = listed(kinds)
+        .into_iter()
+        .map(|(n, _)| Term::atom(n))
+        .collect();
     Ok(obj::list_from_slice(&mut p.heap, &terms, Term::NIL))
 }
 
@@ -598,7 +707,7 @@ fn abort_pending(_: &mut Process, a: &[Term]) -> BifResult {
             .is_some_and(|c| !c.up && Some(c.id as i64) == id)
     };
     if pending {
-        node_down(node);
+        node_down(node, atom("connection_setup_failed"));
     }
     Ok(Term::boolean(pending))
 }
@@ -610,6 +719,9 @@ fn create_dist_channel(p: &mut Process, a: &[Term]) -> BifResult {
         return Err(BifError::BADARG);
     }
     let flags = obj::integer_to_i64(obj::tuple_element(opts, 0)).ok_or(BifError::BADARG)? as u64;
+    let creation = obj::integer_to_i64(obj::tuple_element(opts, 1))
+        .and_then(|c| u32::try_from(c).ok())
+        .ok_or(BifError::BADARG)?;
     let port = a[1].immediate_id();
     if !inet::set_dist(port) {
         return Ok(Term::atom(Atom::BADARG));
@@ -621,6 +733,7 @@ fn create_dist_channel(p: &mut Process, a: &[Term]) -> BifResult {
         c.up = true;
         c.port = Some(port);
         c.flags = flags;
+        c.creation = creation;
         let r = (c.id, c.out.clone());
         s.by_port.insert(port, node);
         r
@@ -632,7 +745,7 @@ fn create_dist_channel(p: &mut Process, a: &[Term]) -> BifResult {
         }
         o.port = Some(port);
     }
-    notify_nodes(true, node, flags & DFLAG_PUBLISHED != 0, id, "");
+    notify_nodes(true, node, flags & DFLAG_PUBLISHED != 0, id, F::Nil);
     // As erts: net_kernel learns the controller (and links to it) before the caller's
     // `nodeup`.
     if let Some(kernel) = sched::registered_id(Atom::intern("net_kernel")) {
@@ -656,7 +769,7 @@ fn create_dist_channel(p: &mut Process, a: &[Term]) -> BifResult {
 /// The connection to `node` is gone (its port closed, or the pending connection was
 /// given up): monitors and spawn requests get `noconnection`, `monitor_node` watchers
 /// `{nodedown, Node}`.
-fn node_down(node: Atom) {
+fn node_down(node: Atom, reason: F) {
     let (downs, spawns, watchers, was_up, broken) = {
         let mut s = state();
         let Some(c) = s.conns.remove(&node) else {
@@ -687,6 +800,7 @@ fn node_down(node: Atom) {
             .map(|(k, _)| k.clone())
             .collect();
         let spawns: Vec<PendingSpawn> = keys.iter().filter_map(|k| s.spawns.remove(k)).collect();
+        s.abandoned.retain(|_, r| r.node != node);
         let watchers = s.node_watchers.remove(&node).unwrap_or_default();
         let broken: Vec<(u64, F)> = s
             .links
@@ -700,11 +814,11 @@ fn node_down(node: Atom) {
     for (local, remote) in broken {
         exit_signal(local, &remote, &atom("noconnection"), true);
     }
-    if let Some((visible, id)) = was_up {
-        notify_nodes(false, node, visible, id, "connection_closed");
-    }
     for m in downs {
         deliver_down(m, atom("noconnection"));
+    }
+    if let Some((visible, id)) = was_up {
+        notify_nodes(false, node, visible, id, reason);
     }
     for r in spawns {
         if r.reply_error {
@@ -733,10 +847,10 @@ fn deliver_down(m: OutMonitor, reason: F) {
     deliver(m.watcher, &msg);
 }
 
-fn port_closed(port: u64) {
+fn port_closed(port: u64, reason: Term) {
     let node = state().by_port.get(&port).copied();
     if let Some(node) = node {
-        node_down(node);
+        node_down(node, convert::to_format(reason));
     }
 }
 
@@ -933,6 +1047,26 @@ fn dist_spawn_request(p: &mut Process, a: &[Term]) -> BifResult {
     }
 }
 
+/// `erlang:spawn_request_abandon(ReqId)`: true when `ReqId` is a spawn request of the caller
+/// to another node still waiting for its reply (no reply will come, and the new process, if
+/// any, is unlinked with reason `abandoned` and unmonitored); false otherwise (a request to
+/// this node is answered at once).
+fn spawn_request_abandon(p: &mut Process, a: &[Term]) -> BifResult {
+    if !obj::is_ref(a[0]) {
+        return Err(BifError::BADARG);
+    }
+    let k = key(&convert::to_format(a[0]));
+    let mut s = state();
+    match s.spawns.get(&k) {
+        Some(r) if r.requester == p.id => {
+            let r = s.spawns.remove(&k).expect("present");
+            s.abandoned.insert(k, r);
+            Ok(Term::boolean(true))
+        }
+        _ => Ok(Term::boolean(false)),
+    }
+}
+
 fn list(items: Vec<F>) -> F {
     if items.is_empty() {
         F::Nil
@@ -1116,7 +1250,7 @@ fn handle(node: Atom, packet: &[u8]) -> Option<()> {
             let args = payload()?;
             spawn_request_in(node, &ctrl, args)?;
         }
-        (SPAWN_REPLY, 5) | (SPAWN_REPLY_TT, 6) => spawn_reply_in(&ctrl)?,
+        (SPAWN_REPLY, 5) | (SPAWN_REPLY_TT, 6) => spawn_reply_in(node, &ctrl)?,
         (LINK, 3) => {
             let (from, to) = (&ctrl[1], &ctrl[2]);
             let linked = local_id(to).is_some_and(|id| {
@@ -1263,9 +1397,46 @@ fn spawn_request_in(node: Atom, ctrl: &[F], args: F) -> Option<()> {
     Some(())
 }
 
-fn spawn_reply_in(ctrl: &[F]) -> Option<()> {
+fn spawn_reply_in(node: Atom, ctrl: &[F]) -> Option<()> {
     let (reference, flags, result) = (&ctrl[1], int(&ctrl[3])?, &ctrl[4]);
-    let r = state().spawns.remove(&key(reference))?;
+    let (pending, abandoned) = {
+        let mut s = state();
+        let k = key(reference);
+        let pending = s.spawns.remove(&k);
+        let abandoned = if pending.is_none() {
+            s.abandoned.remove(&k)
+        } else {
+            None
+        };
+        (pending, abandoned)
+    };
+    let Some(r) = pending else {
+        // An abandoned request: the new process loses the link and monitor it got. A reply
+        // to no request is ignored.
+        if let Some(a) = abandoned
+            && is_pid(result)
+        {
+            if a.link && flags & 1 != 0 {
+                let ctrl = F::Tuple(vec![
+                    F::Int(EXIT),
+                    this_pid(a.requester),
+                    result.clone(),
+                    atom("abandoned"),
+                ]);
+                send_to(node, &ctrl, None);
+            }
+            if a.monitor && flags & 2 != 0 {
+                let ctrl = F::Tuple(vec![
+                    F::Int(DEMONITOR_P),
+                    this_pid(a.requester),
+                    result.clone(),
+                    a.reference,
+                ]);
+                send_to(node, &ctrl, None);
+            }
+        }
+        return Some(());
+    };
     if is_pid(result) {
         if r.monitor && flags & 2 != 0 {
             let node = match result {
@@ -1321,7 +1492,9 @@ pub fn monitor_nodes(p: &mut Process, opts: Option<Term>, on: bool) -> BifResult
     let mut m = NodeMonitor {
         watcher: p.id,
         info: opts.is_some(),
+        list: false,
         node_type: 0,
+        type_given: false,
         connection_id: false,
         nodedown_reason: false,
     };
@@ -1338,8 +1511,9 @@ pub fn monitor_nodes(p: &mut Process, opts: Option<Term>, on: bool) -> BifResult
             match k.as_atom().map(|a| a.name()) {
                 Some("connection_id") => m.connection_id = flag()?,
                 Some("nodedown_reason") => m.nodedown_reason = flag()?,
-                Some("list") => {}
+                Some("list") => m.list = flag()?,
                 Some("node_type") => {
+                    m.type_given = true;
                     m.node_type = match v.as_atom().map(|a| a.name()) {
                         Some("visible") => 0,
                         Some("hidden") => 1,
@@ -1364,7 +1538,7 @@ pub fn monitor_nodes(p: &mut Process, opts: Option<Term>, on: bool) -> BifResult
 
 /// `{nodeup, Node}` or `{nodedown, Node}` (with an info list where asked) to the
 /// `monitor_nodes` subscribers that want a node of this kind.
-fn notify_nodes(up: bool, node: Atom, visible: bool, conn_id: u64, reason: &str) {
+fn notify_nodes(up: bool, node: Atom, visible: bool, conn_id: u64, reason: F) {
     let subs: Vec<NodeMonitor> = state().node_monitors.clone();
     let tag = atom(if up { "nodeup" } else { "nodedown" });
     let name = F::Atom(node.name().to_string());
@@ -1380,19 +1554,41 @@ fn notify_nodes(up: bool, node: Atom, visible: bool, conn_id: u64, reason: &str)
         let msg = if m.info {
             let mut info = Vec::new();
             if m.connection_id {
-                info.push(F::Tuple(vec![
-                    atom("connection_id"),
-                    F::Int(conn_id as i64),
-                ]));
+                let id = if conn_id == NO_CONN_ID {
+                    atom("undefined")
+                } else {
+                    F::Int(conn_id as i64)
+                };
+                info.push(F::Tuple(vec![atom("connection_id"), id]));
             }
-            if m.node_type != 0 {
+            if m.nodedown_reason && !up {
+                info.push(F::Tuple(vec![atom("nodedown_reason"), reason.clone()]));
+            }
+            if m.type_given {
                 let t = if visible { "visible" } else { "hidden" };
                 info.push(F::Tuple(vec![atom("node_type"), atom(t)]));
             }
-            if m.nodedown_reason && !up {
-                info.push(F::Tuple(vec![atom("nodedown_reason"), atom(reason)]));
-            }
-            F::Tuple(vec![tag.clone(), name.clone(), list(info)])
+            let info = if m.list {
+                if info.is_empty() {
+                    // `monitor_nodes(true, [])` is the plain flag.
+                    deliver(m.watcher, &F::Tuple(vec![tag.clone(), name.clone()]));
+                    continue;
+                }
+                list(info)
+            } else {
+                F::Map(
+                    info.into_iter()
+                        .map(|kv| match kv {
+                            F::Tuple(mut kv) => {
+                                let v = kv.pop().expect("a pair");
+                                (kv.pop().expect("a pair"), v)
+                            }
+                            _ => unreachable!("info items are pairs"),
+                        })
+                        .collect(),
+                )
+            };
+            F::Tuple(vec![tag.clone(), name.clone(), info])
         } else {
             F::Tuple(vec![tag.clone(), name.clone()])
         };

@@ -94,6 +94,8 @@ pub fn register_all() {
     girder_runtime::sched::add_exit_hook(file::process_exited);
     girder_runtime::port::inet::set_packet_hooks(packet::inet_hooks());
     let _ = girder_runtime::dist::HOOKS.set(dist::hooks());
+    // Other nodes' pids, ports and references print with the node name's atom index.
+    girder_format::term_fmt::set_node_channel(|node| Atom::existing(node).map(Atom::index));
     for &(m, f, a, bif) in TABLES.iter().copied().flatten() {
         register_bif(Atom::intern(m), Atom::intern(f), a, bif);
     }

@@ -523,20 +523,30 @@ fn to_list(p: &mut Process, t: Term, is: fn(Term) -> bool) -> BifResult {
     Ok(charlist(p, &s))
 }
 
-fn list_to_pid(_: &mut Process, a: &[Term]) -> BifResult {
+fn list_to_pid(p: &mut Process, a: &[Term]) -> BifResult {
     let s = string_arg(a[0])?;
     let inner = s
         .strip_prefix('<')
         .and_then(|s| s.strip_suffix('>'))
         .ok_or(BifError::BADARG)?;
     let parts: Vec<&str> = inner.split('.').collect();
-    match parts.as_slice() {
-        ["0", id, "0"] => id
-            .parse::<u64>()
-            .map(Term::pid)
-            .map_err(|_| BifError::BADARG),
-        _ => Err(BifError::BADARG),
+    let num = |s: &str| {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(BifError::BADARG);
+        }
+        s.parse::<u32>().map_err(|_| BifError::BADARG)
+    };
+    let [channel, id, serial] = parts.as_slice() else {
+        return Err(BifError::BADARG);
+    };
+    let (channel, id, serial) = (num(channel)?, num(id)?, num(serial)?);
+    if channel == 0 {
+        return obj::local_pid(id, serial).ok_or(BifError::BADARG);
     }
+    // Another node's pid, by its channel number as `pid_to_list/1` prints it: only a
+    // node connected now, as in erts.
+    let (node, creation) = crate::dist::connected_by_channel(channel).ok_or(BifError::BADARG)?;
+    Ok(obj::external_pid(&mut p.heap, node, id, serial, creation))
 }
 
 fn function_exported(_: &mut Process, a: &[Term]) -> BifResult {

@@ -829,6 +829,14 @@ const INFO_ITEMS: &[&str] = &[
     "suspending",
 ];
 
+/// Terms of the distribution layer (other nodes' pids, `{Name, Node}`) built on `h`.
+fn remote(h: &mut impl girder_term::heap::Alloc, items: Vec<girder_format::Term>) -> Vec<Term> {
+    items
+        .iter()
+        .filter_map(|t| girder_term::convert::from_format(h, t).ok())
+        .collect()
+}
+
 fn mfa(h: &mut impl girder_term::heap::Alloc, (m, f, a): (Atom, Atom, u32)) -> Term {
     obj::tuple(
         h,
@@ -876,12 +884,13 @@ fn info_item(
             list(h, &msgs)
         }
         "links" => {
-            let links: Vec<Term> = q.links.iter().map(|&l| port::ident_term(l)).collect();
+            let mut links: Vec<Term> = q.links.iter().map(|&l| port::ident_term(l)).collect();
+            links.extend(remote(h, crate::dist::remote_links(q.id)));
             list(h, &links)
         }
         "monitors" => {
             let process = Term::atom(Atom::intern("process"));
-            let ms: Vec<Term> = q
+            let mut ms: Vec<Term> = q
                 .monitors
                 .iter()
                 .map(|&(_, other, name)| {
@@ -897,10 +906,12 @@ fn info_item(
                     obj::tuple(h, &[kind, target])
                 })
                 .collect();
+            ms.extend(remote(h, crate::dist::remote_monitors(q.id)));
             list(h, &ms)
         }
         "monitored_by" => {
-            let ms: Vec<Term> = q.monitored_by.iter().map(|&(_, w)| Term::pid(w)).collect();
+            let mut ms: Vec<Term> = q.monitored_by.iter().map(|&(_, w)| Term::pid(w)).collect();
+            ms.extend(remote(h, crate::dist::remote_monitored_by(q.id)));
             list(h, &ms)
         }
         "dictionary" => {

@@ -49,6 +49,15 @@ Big = {{lists:seq(1, 30000), binary:copy(<<"girder">>, 20000), #{{a => 1.5, b =>
 {{peer, P}} ! {{self(), Big}},
 receive {{echo, B}} -> Show("large", B =:= Big) after 10000 -> Show("large", timeout) end,
 Show("rpc node", rpc:call(P, erlang, node, []) =:= P),
+Digits = fun(S) -> re:replace(S, "[0-9]+", "N", [global, {{return, list}}]) end,
+Chan = fun(S) -> hd(string:tokens(S, "RefPort#<.>")) end,
+RP = rpc:call(P, erlang, whereis, [peer]),
+RR = rpc:call(P, erlang, make_ref, []),
+RPort = hd(rpc:call(P, erlang, ports, [])),
+Show("remote ids", Digits(io_lib:format("~p ~w ~s ~s ~s", [{{RP, RR, RPort}}, [RP, RR, RPort], pid_to_list(RP), ref_to_list(RR), port_to_list(RPort)]))),
+Show("channels", {{Chan(pid_to_list(RP)) =:= Chan(ref_to_list(RR)), Chan(pid_to_list(RP)) =:= Chan(port_to_list(RPort)), list_to_integer(Chan(pid_to_list(RP))) > 0}}),
+Show("list_to_pid", list_to_pid(pid_to_list(RP)) =:= RP),
+Show("node of", [node(RP), node(RR), node(RPort)] =:= [P, P, P]),
 Show("rpc", rpc:call(P, lists, reverse, [[1, 2, 3]])),
 Show("rpc error", rpc:call(P, erlang, error, [boom])),
 Show("erpc exit", catch erpc:call(P, erlang, exit, [bye])),
@@ -81,6 +90,10 @@ true = link(L5),
 Ref4 = monitor(process, {{peer, P}}),
 Ref5 = monitor(process, {{peer, P}}),
 Show("demonitor", demonitor(Ref5, [flush, info])),
+Show("remote link listed", lists:member(L5, element(2, process_info(self(), links)))),
+Show("remote monitor listed", lists:member({{process, {{peer, P}}}}, element(2, process_info(self(), monitors)))),
+Show("monitored by remote", lists:member(self(), element(2, rpc:call(P, erlang, process_info, [RP, monitored_by])))),
+Show("linked to remote", lists:member(self(), element(2, rpc:call(P, erlang, process_info, [L5, links])))),
 true = monitor_node(P, true),
 ok = net_kernel:monitor_nodes(true),
 OsPid = rpc:call(P, os, getpid, []),
@@ -192,7 +205,12 @@ type Peer = (Kill, String, u16, BufReader<std::process::ChildStdout>);
 
 /// A peer node; its node name and distribution port.
 fn peer(girder: bool, epmd: &Epmd, name: &str) -> Peer {
-    let mut child = node(girder, epmd, name, PEER);
+    peer_running(girder, epmd, name, PEER)
+}
+
+/// A node running `script`, which first prints its node name and distribution port.
+fn peer_running(girder: bool, epmd: &Epmd, name: &str, script: &str) -> Peer {
+    let mut child = node(girder, epmd, name, script);
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
@@ -274,7 +292,10 @@ fn girder_and_erl_in_one_cluster() {
     }
     let reference = &outputs[0];
     assert!(
-        reference.contains("ping: pong") && reference.contains("down lost: noconnection"),
+        reference.contains("ping: pong")
+            && reference.contains("down lost: noconnection")
+            && reference.contains("list_to_pid: true")
+            && reference.contains("remote link listed: true"),
         "erl's own run went wrong:\n{reference}"
     );
     assert_eq!(&outputs[1], reference, "girder driving an erl peer");
@@ -286,4 +307,201 @@ fn girder_and_erl_in_one_cluster() {
             "the {who} peer did not log the refused cookie:\n{log}"
         );
     }
+}
+
+/// A member of the three-node cluster: registers a global name of its own, holds two
+/// clashing global names (`clash1` with the default resolution, `clash2` with
+/// `notify_all_name`), joins pg group `workers`, and answers the driver.
+const CLUSTER_PEER: &str = r#"
+[Name, _] = string:split(atom_to_list(node()), "@"),
+{port, Port, _} = erl_epmd:port_please(Name, {127,0,0,1}),
+register(peer, self()),
+Self = self(),
+H1 = spawn(fun() -> receive stop -> ok end end),
+yes = global:register_name(clash1, H1),
+H2 = spawn(fun L() -> receive {global_name_conflict, N, _} -> Self ! {conflict, N}, L() end end),
+yes = global:register_name(clash2, H2, fun global:notify_all_name/3),
+yes = global:register_name(list_to_atom("own_" ++ [lists:nth(2, Name)]), self()),
+{ok, _} = pg:start(pg),
+ok = pg:join(workers, self()),
+io:format("~w ~w~n", [node(), Port]),
+Loop = fun Loop(Cs) ->
+    receive
+        {conflict, N} -> Loop([N | Cs]);
+        {From, state} -> From ! {state, node(), is_process_alive(H1), lists:sort(Cs)}, Loop(Cs);
+        {From, watch, Node} ->
+            spawn(fun() ->
+                true = monitor_node(Node, true),
+                From ! {watching, node()},
+                receive {nodedown, Node} -> From ! {saw_nodedown, node(), Node}
+                after 10000 -> From ! {saw_timeout, node()} end
+            end),
+            Loop(Cs);
+        _ -> Loop(Cs)
+    end
+end,
+Loop([]).
+"#;
+
+/// The driver of the three-node cluster (`b` and `c` are the peers' node names).
+fn cluster_driver(b: &str, c: &str) -> String {
+    format!(
+        r#"
+{{B, C}} = {{'{b}', '{c}'}},
+Me = node(),
+All = lists:sort([Me, B, C]),
+Show = fun(Tag, T) -> io:format("~s: ~p~n", [Tag, T]) end,
+Until = fun Until(F, 0) -> F(); Until(F, N) -> case F() of true -> true; _ -> timer:sleep(50), Until(F, N - 1) end end,
+ok = net_kernel:monitor_nodes(true, #{{node_type => all}}),
+Show("ping", [net_adm:ping(B), net_adm:ping(C)]),
+Show("nodeups", [receive {{nodeup, N, I}} -> {{N, I}} after 5000 -> timeout end || N <- [B, C]]),
+Show("mesh", Until(fun() -> lists:all(fun(N) -> lists:sort([N | rpc:call(N, erlang, nodes, [])]) =:= All end, All) end, 100)),
+Show("sync", [rpc:call(N, global, sync, []) || N <- All]),
+Show("nodes", {{lists:sort(nodes()), lists:sort(nodes(connected)), nodes(this), nodes(hidden)}}),
+Show("nodes/2", lists:sort([{{N, maps:remove(connection_id, I)}} || {{N, I}} <- nodes([this, visible], #{{connection_id => true, node_type => true}})])),
+Job = fun() ->
+    Ns = lists:sort([node() | nodes()]),
+    I = length(lists:takewhile(fun(N) -> N =/= node() end, Ns)) + 1,
+    {{I, lists:sum([X * X || X <- lists:seq(I, 3000, 3)])}}
+end,
+Parts = erpc:multicall(All, erlang, apply, [Job, []]),
+Show("job parts", Parts),
+Show("job total", lists:sum([S || {{ok, {{_, S}}}} <- Parts]) =:= lists:sum([X * X || X <- lists:seq(1, 3000)])),
+Show("multicall node", erpc:multicall(All, erlang, node, [])),
+Show("multicall exit", erpc:multicall([B, C], erlang, exit, [bye])),
+Show("multicall timeout", erpc:multicall([B, C], timer, sleep, [1000], 100)),
+Show("register", global:register_name(master, self())),
+Show("register taken", global:register_name(master, spawn(fun() -> ok end))),
+Show("seen", [rpc:call(N, global, whereis_name, [master]) =:= self() || N <- [B, C]]),
+Show("clash agreed", Until(fun() ->
+    W = [rpc:call(N, global, whereis_name, [clash1]) || N <- All],
+    is_pid(hd(W)) andalso lists:usort(W) =:= [hd(W)] end, 100)),
+Show("clash1 kept on", node(global:whereis_name(clash1))),
+Show("clash2", [rpc:call(N, global, whereis_name, [clash2]) || N <- All]),
+State = fun(N) -> {{peer, N}} ! {{self(), state}}, receive {{state, N, Alive, Cs}} -> {{N, Alive, Cs}} after 5000 -> timeout end end,
+Show("conflicts seen", Until(fun() -> [Cs || {{_, _, Cs}} <- [State(B), State(C)]] =:= [[clash2], [clash2]] end, 100)),
+Show("peer states", [State(B), State(C)]),
+Show("global names", lists:sort(global:registered_names())),
+Show("global send", global:send(own_b, {{self(), state}}) =:= global:whereis_name(own_b)),
+receive {{state, _, _, _}} -> ok after 5000 -> Show("global send", timeout) end,
+{{ok, _}} = pg:start(pg),
+ok = pg:join(workers, self()),
+Where = fun(Ps) -> lists:sort([node(P) || P <- Ps]) end,
+Show("pg members", Until(fun() -> Where(pg:get_members(workers)) =:= All end, 100)),
+Show("pg remote view", [Where(rpc:call(N, pg, get_members, [workers])) || N <- [B, C]]),
+Show("pg groups", pg:which_groups()),
+Show("pg local", pg:get_local_members(workers) =:= [self()]),
+{{Ref, Groups}} = pg:monitor_scope(),
+Show("pg scope", maps:map(fun(_, Ps) -> Where(Ps) end, Groups)),
+{{peer, B}} ! {{self(), watch, C}},
+receive {{watching, B}} -> ok after 5000 -> Show("watch", timeout) end,
+true = monitor_node(C, true),
+CPeer = rpc:call(C, erlang, whereis, [peer]),
+Mon = monitor(process, CPeer),
+ok = net_kernel:monitor_nodes(true, #{{nodedown_reason => true}}),
+erpc:cast(C, erlang, halt, []),
+receive {{'DOWN', Mon, process, CPeer, R1}} -> Show("down", R1) after 10000 -> Show("down", timeout) end,
+receive {{nodedown, C}} -> Show("monitor_node", nodedown) after 10000 -> Show("monitor_node", timeout) end,
+receive {{nodedown, C, I1}} when is_map_key(node_type, I1) -> Show("monitor_nodes", I1) after 10000 -> Show("monitor_nodes", timeout) end,
+receive {{nodedown, C, I2}} -> Show("monitor_nodes reason", I2) after 10000 -> Show("monitor_nodes reason", timeout) end,
+receive {{saw_nodedown, B, C}} -> Show("B saw", nodedown) after 10000 -> Show("B saw", timeout) end,
+receive {{Ref, leave, workers, Left}} -> Show("pg leave", Where(Left)) after 10000 -> Show("pg leave", timeout) end,
+Show("pg after", Where(pg:get_members(workers))),
+Show("global after", Until(fun() -> global:whereis_name(own_c) =:= undefined end, 100)),
+Show("global names after", lists:sort(global:registered_names())),
+Show("nodes after", nodes()),
+Show("multicall after", erpc:multicall(All, erlang, node, [])),
+Show("disconnect", erlang:disconnect_node(B)),
+receive {{nodedown, B, I3}} when is_map_key(node_type, I3) -> Show("disconnected", I3) after 10000 -> Show("disconnected", timeout) end,
+receive {{nodedown, B, I4}} -> Show("disconnect reason", I4) after 10000 -> Show("disconnect reason", timeout) end,
+receive {{Ref, leave, workers, Left2}} -> Show("pg leave B", Where(Left2)) after 10000 -> Show("pg leave B", timeout) end,
+Show("disconnect again", erlang:disconnect_node(B)),
+Show("nodes at end", nodes()),
+Show("left", process_info(self(), messages)),
+halt().
+"#
+    )
+}
+
+/// `output` without `global`'s warnings that it disconnected a node to prevent overlapping
+/// partitions: whether one is logged when a node goes down depends on which of the others
+/// notices first, in erl as in girder.
+fn without_overlap_warnings(output: &str) -> String {
+    let mut out = Vec::new();
+    let mut lines = output.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line.starts_with("=WARNING REPORT====")
+            && lines
+                .peek()
+                .is_some_and(|l| l.contains("in order to prevent overlapping partitions"))
+        {
+            lines.next();
+            continue;
+        }
+        out.push(line);
+    }
+    out.join("\n") + "\n"
+}
+
+/// Three nodes on one private epmd: OTP's `global` (registration seen everywhere, a name
+/// clash resolved both ways), `pg` (members on every node), an `erpc:multicall` job, and a
+/// node going down seen through `monitor/2`, `monitor_node/2`, `net_kernel:monitor_nodes/2`
+/// and `pg:monitor_scope/0`. The driver's output with three erl nodes is the reference; three
+/// girder nodes, and a girder driver with an erl and a girder peer, must print the same.
+#[test]
+fn three_node_cluster() {
+    let epmd = start_epmd();
+    let id = std::process::id();
+    // (driver, b, c): whether each is girder.
+    let variants = [
+        ("e", [false, false, false]),
+        ("g", [true, true, true]),
+        ("m", [true, false, true]),
+    ];
+    let outputs: Vec<(String, String)> = std::thread::scope(|s| {
+        let handles: Vec<_> = variants
+            .iter()
+            .map(|&(v, [a, b, c])| {
+                let epmd = &epmd;
+                s.spawn(move || {
+                    let (bn, cn) = (format!("{v}b_peer{id}"), format!("{v}c_peer{id}"));
+                    let (pb, pc) = std::thread::scope(|s| {
+                        let pb = s.spawn(|| peer_running(b, epmd, &bn, CLUSTER_PEER));
+                        let pc = s.spawn(|| peer_running(c, epmd, &cn, CLUSTER_PEER));
+                        (pb.join().unwrap(), pc.join().unwrap())
+                    });
+                    let dname = format!("{v}a_drive{id}");
+                    let d = node(a, epmd, &dname, &cluster_driver(&pb.1, &pc.1));
+                    let host = pb.1.split('@').nth(1).unwrap_or_default().to_string();
+                    let out = without_overlap_warnings(&finish(d, 60))
+                        .replace(&pb.1, "B")
+                        .replace(&pc.1, "C")
+                        .replace(&format!("{dname}@{host}"), "A");
+                    let mut logs = String::new();
+                    for (child, _, _, mut rest) in [pb, pc] {
+                        drop(child);
+                        let _ = rest.read_to_string(&mut logs);
+                    }
+                    (out, logs)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let reference = &outputs[0].0;
+    assert!(
+        reference.contains("job total: true") && reference.contains("B saw: nodedown"),
+        "erl's own run went wrong:\n{reference}\n{}",
+        outputs[0].1
+    );
+    assert_eq!(
+        &outputs[1].0, reference,
+        "three girder nodes\n{}",
+        outputs[1].1
+    );
+    assert_eq!(
+        &outputs[2].0, reference,
+        "a girder driver, an erl and a girder peer\n{}",
+        outputs[2].1
+    );
 }

@@ -96,6 +96,37 @@ pub struct BeamFile {
     pub meta: Option<Term>,
     /// Chunks this reader does not interpret (`Dbgi`, `Docs`, `ExCk`...): kept as bytes.
     pub other_chunks: Vec<(ChunkId, Vec<u8>)>,
+    /// The module's MD5 as OTP computes it (`beam_lib:md5/1`, `Module:module_info(md5)`,
+    /// the `uniq` of its funs in the external format): see [`module_md5`].
+    pub md5: [u8; 16],
+}
+
+/// The MD5 of a module's significant chunks, as `beam_lib:md5/1` and erts compute it: the
+/// data of `Atom`, `AtU8`, `Code`, `StrT`, `ImpT`, `ExpT`, `FunT` (each entry's old uniq
+/// zeroed), `LitT` and `Meta`, those present, in that order.
+pub fn module_md5(bytes: &[u8], chunks: &[ChunkInfo]) -> [u8; 16] {
+    const SIGNIFICANT: [&[u8; 4]; 9] = [
+        b"Atom", b"AtU8", b"Code", b"StrT", b"ImpT", b"ExpT", b"FunT", b"LitT", b"Meta",
+    ];
+    let mut md5 = crate::md5::Md5::new();
+    for id in SIGNIFICANT {
+        let Some(c) = chunks.iter().find(|c| &c.id == id) else {
+            continue;
+        };
+        let data = &bytes[c.offset..c.offset + c.size];
+        if id == b"FunT" && data.len() >= 4 {
+            md5.update(&data[..4]);
+            let mut entries = data[4..].chunks_exact(24);
+            for e in &mut entries {
+                md5.update(&e[..20]);
+                md5.update(&[0; 4]);
+            }
+            md5.update(entries.remainder());
+        } else {
+            md5.update(data);
+        }
+    }
+    md5.finish()
 }
 
 /// True if `bytes` start like a `.beam` file (plain or gzip-compressed).
@@ -328,6 +359,7 @@ impl BeamFile {
             .filter(|c| !KNOWN.contains(&&c.id))
             .map(|c| (c.id, bytes[c.offset..c.offset + c.size].to_vec()))
             .collect();
+        let md5 = module_md5(bytes, &chunks);
 
         let beam = BeamFile {
             chunks,
@@ -345,6 +377,7 @@ impl BeamFile {
             compile_info,
             meta,
             other_chunks,
+            md5,
         };
         Ok(beam)
     }

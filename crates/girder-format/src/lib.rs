@@ -19,6 +19,7 @@ pub mod disasm;
 pub mod error;
 pub mod etf;
 pub mod lines;
+pub mod md5;
 pub mod opcodes;
 pub mod reader;
 pub mod term;

@@ -9,8 +9,9 @@
 //!   maps OTP's iterator order is the reverse of the order `term_to_binary/1` writes.
 //! * Pids, ports and references of the local node `nonode@nohost` print as OTP prints local
 //!   ones (`<0.85.0>`, `#Port<0.5>`, `#Ref<0.1.2.3>`). Those of another node print with the
-//!   node's name where OTP prints an index into its node table that only that runtime knows:
-//!   `<'a@b'.85.0>`.
+//!   node's channel number as erts does, the index of the node name in the runtime's atom
+//!   table (`<8606.85.0>`; the runtime tells it through [`set_node_channel`]); without a
+//!   runtime (tools printing a decoded term) they print the node's name: `<'a@b'.85.0>`.
 //! * Funs print as `erlang:fun_to_list/1` does (`#Fun<Module.OldIndex.OldUniq>`,
 //!   `fun M:F/A`), with the runtime's own atom quoting (reserved words unquoted, `@` quoted,
 //!   ESC as `\033`), except that characters beyond ASCII print as themselves where OTP emits
@@ -220,9 +221,20 @@ fn write_bits(out: &mut impl Write, bytes: &[u8], bits: u8) -> fmt::Result {
 }
 
 /// The node part of a pid, port or reference: `0` for the local node, else its name.
+/// How the runtime numbers the nodes in printed identifiers (see [`set_node_channel`]).
+static NODE_CHANNEL: std::sync::OnceLock<fn(&str) -> Option<u32>> = std::sync::OnceLock::new();
+
+/// Tell the printer the channel number of another node's identifiers, as erts prints them
+/// (`<Channel.Id.Serial>`): the index of the node's name in the runtime's atom table.
+pub fn set_node_channel(channel: fn(&str) -> Option<u32>) {
+    let _ = NODE_CHANNEL.set(channel);
+}
+
 fn write_node(out: &mut impl Write, node: &str) -> fmt::Result {
     if is_local_node(node) {
         out.write_char('0')
+    } else if let Some(n) = NODE_CHANNEL.get().and_then(|f| f(node)) {
+        write!(out, "{n}")
     } else {
         write_runtime_atom(out, node)
     }

@@ -15,8 +15,8 @@ pub struct Hooks {
     pub send: fn(from: &mut Process, to: Term, msg: Term) -> bool,
     /// A packet arrived on distribution controller port `port`.
     pub input: fn(port: u64, packet: Vec<u8>),
-    /// Distribution controller port `port` closed.
-    pub port_closed: fn(port: u64),
+    /// Distribution controller port `port` closed with `reason`.
+    pub port_closed: fn(port: u64, reason: Term),
     /// Process `p` exited with `reason`: its links and monitors on other nodes.
     pub exited: fn(p: &Process, reason: Term),
 }

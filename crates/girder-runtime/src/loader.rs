@@ -496,8 +496,7 @@ impl<'a> Loader<'a> {
                     index: i as u32,
                     old_index: l.index,
                     old_uniq: l.old_uniq,
-                    // TODO(issue 4): the module MD5 that NEW_FUN_EXT carries.
-                    uniq: [0; 16],
+                    uniq: beam.md5,
                 },
                 function: self.atom(l.function)?,
                 num_free: l.num_free,
@@ -670,6 +669,7 @@ impl<'a> Loader<'a> {
             strings: beam.strings.clone().into_boxed_slice(),
             attributes: beam.attributes.clone(),
             compile_info: beam.compile_info.clone(),
+            md5: beam.md5,
         })
     }
 

@@ -232,6 +232,8 @@ pub struct Module {
     pub attributes: Option<girder_format::Term>,
     /// The `CInf` chunk (for `module_info(compile)`).
     pub compile_info: Option<girder_format::Term>,
+    /// The module's MD5 (`module_info(md5)`, the `uniq` of its funs).
+    pub md5: [u8; 16],
     /// Each function's native entry (by index in `functions`), as a JIT publishes it
     /// (see [`crate::engine::native_entry`]).
     pub native: Box<[std::sync::atomic::AtomicUsize]>,

@@ -611,7 +611,7 @@ impl Port {
             if d.dist
                 && let Some(h) = crate::dist::HOOKS.get()
             {
-                (h.port_closed)(self.id);
+                (h.port_closed)(self.id, reason.term);
             }
         }
         g.owned.clear();

@@ -253,10 +253,13 @@ fn cmp_idents(a: Term, b: Term) -> Ordering {
         .name()
         .cmp(y.node.name())
         .then(x.creation.cmp(&y.creation));
+    // Pids compare by serial and number before their node (as erts, which compares a
+    // pid's data word first); ports and references by their node first.
+    if let (IdentIds::Pid { id: i, serial: s }, IdentIds::Pid { id: j, serial: t }) = (x.ids, y.ids)
+    {
+        return (s, i).cmp(&(t, j)).then(node);
+    }
     node.then_with(|| match (x.ids, y.ids) {
-        (IdentIds::Pid { id: i, serial: s }, IdentIds::Pid { id: j, serial: t }) => {
-            (s, i).cmp(&(t, j))
-        }
         (IdentIds::Port(i), IdentIds::Port(j)) => i.cmp(&j),
         (IdentIds::Ref(r), IdentIds::Ref(s)) => (0..object::MAX_REF_IDS)
             .rev()

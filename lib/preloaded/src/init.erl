@@ -144,8 +144,9 @@ start_inet_db() ->
     end.
 
 %% With -sname or -name, the distribution children OTP's kernel_sup starts
-%% (rex and net_sup, which starts erl_epmd, auth and net_kernel: OTP's modules),
-%% in OTP's order; global and global_group are not started.
+%% (rex, global_name_server, net_sup, which starts erl_epmd, auth and
+%% net_kernel, and global_group: OTP's modules), in OTP's order. (erl starts
+%% them on every node, distributed or not; girder only on a named one.)
 start_distribution() ->
     case {whereis(kernel_sup), init:get_argument(sname), init:get_argument(name)} of
         {undefined, _, _} ->
@@ -155,8 +156,12 @@ start_distribution() ->
         _ ->
             Specs = [{rex, {rpc, start_link, []},
                       permanent, 2000, worker, [rpc]},
+                     {global_name_server, {global, start_link, []},
+                      permanent, 2000, worker, [global]},
                      {net_sup, {erl_distribution, start_link, []},
-                      permanent, infinity, supervisor, [erl_distribution]}],
+                      permanent, infinity, supervisor, [erl_distribution]},
+                     {global_group, {global_group, start_link, []},
+                      permanent, 2000, worker, [global_group]}],
             lists:foreach(
               fun({Id, _, _, _, _, _} = Spec) ->
                       case supervisor:start_child(kernel_sup, Spec) of
