@@ -1,7 +1,8 @@
 //! What OTP's preloaded `erl_prim_loader` does for a VM that reads its code from the local
 //! file system: `get_file/1` and `list_dir/1` (used by `code:where_is_file/1` and by
 //! `application_controller` to read `.app` files), and `girder_code:get_path/0`, the code
-//! path girder's `code_server` reports (code loading itself is native: `code_server.rs`).
+//! path girder's `code_server` reports, and `girder_code:set_path/1`, which it changes
+//! (code loading itself is native: `code_server.rs`).
 
 use std::path::Path;
 
@@ -17,6 +18,7 @@ pub const BIFS: &[Entry] = &[
     ("erl_prim_loader", "get_file", 1, get_file),
     ("erl_prim_loader", "list_dir", 1, list_dir),
     ("girder_code", "get_path", 0, get_path),
+    ("girder_code", "set_path", 1, set_path),
 ];
 
 /// A file name: a string or an atom, as `erl_prim_loader` takes them.
@@ -73,4 +75,15 @@ fn get_path(p: &mut Process, _: &[Term]) -> BifResult {
         list.push(charlist(p, &d.display().to_string()));
     }
     Ok(obj::list_from_slice(&mut p.heap, &list, Term::NIL))
+}
+
+/// Replace the code path's directories (`.avm` packs stay, after them); `true`.
+fn set_path(_: &mut Process, a: &[Term]) -> BifResult {
+    let items = obj::list_to_vec(a[0]).ok_or(BifError::BADARG)?;
+    let dirs = items
+        .into_iter()
+        .map(|t| string_arg(t).map(std::path::PathBuf::from))
+        .collect::<Result<Vec<_>, _>>()?;
+    girder_runtime::code_server::set_dirs(dirs);
+    Ok(Term::atom(Atom::TRUE))
 }
