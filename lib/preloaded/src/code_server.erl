@@ -92,6 +92,11 @@ handle({load_file, M}, _) when is_atom(M) ->
         true -> {notsup, reload};
         false -> load(M)
     end;
+handle({load_binary, M, File, Bin}, _) when is_atom(M), is_list(File), is_binary(Bin) ->
+    case erlang:module_loaded(M) of
+        true -> {notsup, reload};
+        false -> girder_code:load_binary(M, File, Bin)
+    end;
 handle({is_loaded, M}, _) when is_atom(M) ->
     case erlang:module_loaded(M) of
         true -> {file, loaded_from(M)};

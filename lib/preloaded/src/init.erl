@@ -533,7 +533,11 @@ get_boot(Name, Root) ->
     BootFile = Name ++ ".boot",
     case erl_prim_loader:get_file(BootFile) of
         {ok, Bin, _} ->
-            {filename:absname(BootFile), Bin};
+            %% (file_server is not up yet: the directory from prim_file.)
+            case {filename:pathtype(BootFile), prim_file:get_cwd()} of
+                {relative, {ok, Cwd}} -> {filename:join(Cwd, BootFile), Bin};
+                _ -> {BootFile, Bin}
+            end;
         error ->
             File = filename:join([Root, "bin", BootFile]),
             case erl_prim_loader:get_file(File) of
