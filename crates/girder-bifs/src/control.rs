@@ -137,7 +137,19 @@ fn halt(_: &mut Process, a: &[Term]) -> BifResult {
     if status.as_atom() == Some(Atom::intern("abort")) {
         return Err(BifError::Halt(134));
     }
-    if obj::list_length(status).is_some() {
+    if let Some(items) = obj::list_to_vec(status) {
+        // A slogan: erts prints it on standard error and exits with status 1 (girder
+        // writes no crash dump, as erl with ERL_CRASH_DUMP_SECONDS=0).
+        let bytes: Vec<u8> = items
+            .iter()
+            .map(|c| c.as_small().and_then(|c| u8::try_from(c).ok()))
+            .collect::<Option<_>>()
+            .ok_or(BifError::BADARG)?;
+        use std::io::Write;
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(&bytes);
+        let _ = err.write_all(b"\r\n");
+        let _ = err.flush();
         return Err(BifError::Halt(1));
     }
     Err(BifError::BADARG)

@@ -1,9 +1,11 @@
-//! What OTP's `init` answers about the command line: `init:get_arguments/0`,
-//! `get_argument/1`, `get_plain_arguments/0`. (Until OTP's `init` runs on girder, these
-//! are BIFs over what the `girder` command parsed; `init:stop/0,1` is Erlang, in girder's `init`.)
+//! The command line as OTP's `init` holds it: `girder_init:get_arguments/0` and
+//! `get_plain_arguments/0` give girder's preloaded `init` (Erlang, `lib/preloaded`) the
+//! flags and plain arguments the `girder` command parsed; `init:get_arguments/0`,
+//! `get_argument/1` and `get_plain_arguments/0` ask the `init` process, as in OTP.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use girder_runtime::Process;
 use girder_runtime::bif::{BifError, BifResult};
@@ -14,14 +16,25 @@ use crate::Entry;
 use crate::util::charlist;
 
 pub const BIFS: &[Entry] = &[
-    ("init", "get_arguments", 0, get_arguments),
-    ("init", "get_argument", 1, get_argument),
-    ("init", "get_plain_arguments", 0, get_plain_arguments),
-    // erl's default (`+pc latin1`): only Latin-1 lists print as strings with ~p.
+    ("girder_init", "get_arguments", 0, get_arguments),
+    ("girder_init", "get_plain_arguments", 0, get_plain_arguments),
+    // `+pc`: erl's default is latin1 (only Latin-1 lists print as strings with ~p).
     ("io", "printable_range", 0, |_, _| {
-        Ok(Term::atom(Atom::intern("latin1")))
+        let range = if PRINTABLE_UNICODE.load(Ordering::Relaxed) {
+            "unicode"
+        } else {
+            "latin1"
+        };
+        Ok(Term::atom(Atom::intern(range)))
     }),
 ];
+
+static PRINTABLE_UNICODE: AtomicBool = AtomicBool::new(false);
+
+/// `+pc unicode`: `io:printable_range()` answers `unicode`.
+pub fn set_printable_unicode(on: bool) {
+    PRINTABLE_UNICODE.store(on, Ordering::Relaxed);
+}
 
 /// The command line as erl's init reports it.
 struct Arguments {
@@ -68,12 +81,12 @@ pub fn set_arguments(
     {
         all.push(("epmd_port".to_owned(), vec![port]));
     }
-    // girder boots the kernel as `-mode minimal` does: without inet_db and the signal
-    // server, which need ports and OS signals girder does not have yet.
-    if !flags.iter().any(|(f, _)| f == "mode") {
-        all.push(("mode".to_owned(), vec!["minimal".to_owned()]));
-    }
-    all.extend(flags);
+    // girder boots the kernel as `-mode minimal` does, whatever mode is asked for: the
+    // other modes' kernel_sup also starts `global` (which needs `erlang:nodes/2`) and the
+    // signal server (OS signals), which girder does not have yet. (girder starts inet_db
+    // itself.)
+    all.push(("mode".to_owned(), vec!["minimal".to_owned()]));
+    all.extend(flags.into_iter().filter(|(f, _)| f != "mode"));
     let _ = ARGUMENTS.set(Arguments { flags: all, plain });
 }
 
@@ -97,23 +110,6 @@ fn get_arguments(p: &mut Process, _: &[Term]) -> BifResult {
         items.push(obj::tuple(&mut p.heap, &[key, vals]));
     }
     Ok(obj::list_from_slice(&mut p.heap, &items, Term::NIL))
-}
-
-/// `{ok, [[Value...] per occurrence]}`, or `error` when the flag was not given.
-fn get_argument(p: &mut Process, a: &[Term]) -> BifResult {
-    let name = a[0].as_atom().ok_or(BifError::BADARG)?;
-    let hits: Vec<&Vec<String>> = arguments()
-        .flags
-        .iter()
-        .filter(|(f, _)| f == name.name())
-        .map(|(_, v)| v)
-        .collect();
-    if hits.is_empty() {
-        return Ok(Term::atom(Atom::ERROR));
-    }
-    let lists: Vec<Term> = hits.into_iter().map(|v| strings(p, v)).collect();
-    let all = obj::list_from_slice(&mut p.heap, &lists, Term::NIL);
-    Ok(obj::tuple(&mut p.heap, &[Term::atom(Atom::OK), all]))
 }
 
 fn get_plain_arguments(p: &mut Process, _: &[Term]) -> BifResult {

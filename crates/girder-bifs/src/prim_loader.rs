@@ -1,7 +1,8 @@
 //! What OTP's preloaded `erl_prim_loader` does for a VM that reads its code from the local
 //! file system: `get_file/1` and `list_dir/1` (used by `code:where_is_file/1` and by
 //! `application_controller` to read `.app` files), and `girder_code:get_path/0`, the code
-//! path girder's `code_server` reports (code loading itself is native: `code_server.rs`).
+//! path girder's `code_server` reports, and `girder_code:set_path/1`, which it changes
+//! (code loading itself is native: `code_server.rs`).
 
 use std::path::Path;
 
@@ -17,6 +18,8 @@ pub const BIFS: &[Entry] = &[
     ("erl_prim_loader", "get_file", 1, get_file),
     ("erl_prim_loader", "list_dir", 1, list_dir),
     ("girder_code", "get_path", 0, get_path),
+    ("girder_code", "set_path", 1, set_path),
+    ("girder_code", "load_binary", 3, load_binary),
 ];
 
 /// A file name: a string or an atom, as `erl_prim_loader` takes them.
@@ -73,4 +76,41 @@ fn get_path(p: &mut Process, _: &[Term]) -> BifResult {
         list.push(charlist(p, &d.display().to_string()));
     }
     Ok(obj::list_from_slice(&mut p.heap, &list, Term::NIL))
+}
+
+/// Replace the code path's directories (`.avm` packs stay, after them); `true`.
+fn set_path(_: &mut Process, a: &[Term]) -> BifResult {
+    let items = obj::list_to_vec(a[0]).ok_or(BifError::BADARG)?;
+    let dirs = items
+        .into_iter()
+        .map(|t| string_arg(t).map(std::path::PathBuf::from))
+        .collect::<Result<Vec<_>, _>>()?;
+    girder_runtime::code_server::set_dirs(dirs);
+    Ok(Term::atom(Atom::TRUE))
+}
+
+/// `girder_code:load_binary(Module, File, Binary)`: load a module that is not loaded yet
+/// from its `.beam` bytes (what `code:load_binary/3` asks girder's `code_server` for):
+/// `{module, Module}`, or `{error, badfile}` when the bytes do not load or name another
+/// module. (Replacing loaded code is for girder's `code_server` to refuse.)
+fn load_binary(p: &mut Process, a: &[Term]) -> BifResult {
+    let module = a[0].as_atom().ok_or(BifError::BADARG)?;
+    let file = string_arg(a[1])?;
+    let bytes = obj::binary_bytes(a[2]).ok_or(BifError::BADARG)?.to_vec();
+    let named = girder_format::BeamFile::parse_file(&bytes, &file)
+        .ok()
+        .map(|beam| beam.module_name() == module.name());
+    if named == Some(true)
+        && girder_runtime::module::loaded(module).is_none()
+        && girder_runtime::code_server::load_bytes(&file, &bytes).is_ok()
+    {
+        return Ok(obj::tuple(
+            &mut p.heap,
+            &[Term::atom(Atom::intern("module")), Term::atom(module)],
+        ));
+    }
+    Ok(obj::tuple(
+        &mut p.heap,
+        &[Term::atom(Atom::ERROR), Term::atom(Atom::intern("badfile"))],
+    ))
 }

@@ -22,8 +22,10 @@ pub fn otp_root() -> Option<PathBuf> {
         let erl = dir.join("erl");
         if let Ok(real) = std::fs::canonicalize(&erl) {
             // .../lib/erlang/bin/erl -> .../lib/erlang
+            // (An `erl` that is girder itself, through `girder shim`, has no boot files
+            // beside it.)
             let root = real.parent()?.parent()?;
-            if root.join("lib").is_dir() {
+            if root.join("lib").is_dir() && root.join("bin").join("start.boot").is_file() {
                 return Some(root.to_path_buf());
             }
         }
@@ -31,24 +33,50 @@ pub fn otp_root() -> Option<PathBuf> {
     None
 }
 
-/// The code path: `-pa` dirs, the current directory, OTP's `lib/*/ebin`, `-pz` dirs.
+/// The `ebin` directories of the applications in `lib`, sorted.
+fn lib_ebins(lib: &Path) -> Vec<PathBuf> {
+    let mut ebins: Vec<PathBuf> = std::fs::read_dir(lib)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join("ebin"))
+        .filter(|p| p.is_dir())
+        .collect();
+    ebins.sort();
+    ebins
+}
+
+/// The code path, in erl's order: `-pa` dirs, the current directory, OTP's kernel and
+/// stdlib, the applications of the `ERL_LIBS` directories, OTP's other `lib/*/ebin`,
+/// `-pz` dirs.
 pub fn set_code_path(pa: &[PathBuf], pz: &[PathBuf]) {
     for dir in pa {
         add(dir);
     }
     code_server::add_path_end(PathBuf::from("."));
-    if let Some(root) = otp_root() {
-        let mut ebins: Vec<PathBuf> = std::fs::read_dir(root.join("lib"))
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path().join("ebin"))
-            .filter(|p| p.is_dir())
-            .collect();
-        ebins.sort();
-        for dir in ebins {
-            code_server::add_path_end(dir);
+    let otp = otp_root()
+        .map(|root| lib_ebins(&root.join("lib")))
+        .unwrap_or_default();
+    let app = |dir: &PathBuf| {
+        let name = dir.parent().and_then(Path::file_name);
+        let name = name.map(|n| n.to_string_lossy()).unwrap_or_default();
+        name.split('-').next().unwrap_or_default().to_owned()
+    };
+    let (first, rest): (Vec<PathBuf>, Vec<PathBuf>) = otp
+        .into_iter()
+        .partition(|d| matches!(app(d).as_str(), "kernel" | "stdlib"));
+    for dir in first {
+        code_server::add_path_end(dir);
+    }
+    if let Some(libs) = std::env::var_os("ERL_LIBS") {
+        for lib in std::env::split_paths(&libs) {
+            for dir in lib_ebins(&lib) {
+                code_server::add_path_end(dir);
+            }
         }
+    }
+    for dir in rest {
+        code_server::add_path_end(dir);
     }
     for dir in pz {
         add(dir);
@@ -368,6 +396,12 @@ fn finish(end: CallEnd) -> i32 {
 
 /// Run erl-style: returns the exit status (or never returns, like an idle erl).
 pub fn run_erl(args: ErlArgs) -> i32 {
+    for (var, value) in &args.env {
+        // SAFETY: nothing else runs yet (no thread is started before the boot), so no
+        // other thread reads the environment while it changes.
+        unsafe { std::env::set_var(var, value) };
+    }
+    girder_bifs::init::set_printable_unicode(args.printable_unicode);
     girder_bifs::register_all();
     girder_nifs::register_all();
     girder_bifs::init::set_arguments(args.flags.clone(), args.extra.clone(), otp_root());

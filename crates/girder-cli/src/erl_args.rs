@@ -4,8 +4,9 @@
 //! `-` or `+`; `-s Mod [Fun [Args...]]` calls `Mod:Fun(['Arg'...])` (atoms, or `Mod:Fun()`
 //! with none; `Fun` defaults to `start`); `-run` is the same with strings; `-eval Expr`
 //! evaluates one expression; the three run in command-line order; `-extra` ends
-//! option parsing. Other flags are accepted and ignored, as erl keeps unknown flags for
-//! `init:get_argument/1`.
+//! option parsing; `-env VAR VALUE` sets an environment variable; `-detached` is refused.
+//! Other flags are kept for `init:get_argument/1`, as erl keeps them. `ERL_AFLAGS`,
+//! `ERL_FLAGS` and `ERL_ZFLAGS` add arguments as erl's launcher does ([`with_env_flags`]).
 
 use std::path::PathBuf;
 
@@ -51,9 +52,85 @@ pub struct ErlArgs {
     pub emu_flavor: Option<String>,
     /// `+JPperf true|map`: write `/tmp/perf-PID.map` for `perf`.
     pub perf_map: bool,
+    /// `+pc unicode`: `io:printable_range()` is `unicode`.
+    pub printable_unicode: bool,
+    /// `-env VAR VALUE`, in order.
+    pub env: Vec<(String, String)>,
     /// Every other `-flag value...`, in order, as `init:get_arguments/0` reports them
     /// (`-pa` and `-noshell` included; `-s`, `-run`, `-eval` and `-extra` not).
     pub flags: Vec<(String, Vec<String>)>,
+}
+
+/// The arguments erl's launcher runs with: `ERL_AFLAGS`, the command line, `ERL_FLAGS`,
+/// then `ERL_ZFLAGS`, each variable split as a shell splits words (quotes and backslashes);
+/// what follows an `-extra` in each part is moved to one `-extra` section at the end, in
+/// the same order, a variable's part followed by `--` as erl's launcher leaves it.
+pub fn with_env_flags(args: &[String]) -> Vec<String> {
+    let var = |name: &str| {
+        std::env::var(name)
+            .map(|v| split_words(&v))
+            .unwrap_or_default()
+    };
+    let parts = [
+        (var("ERL_AFLAGS"), true),
+        (args.to_vec(), false),
+        (var("ERL_FLAGS"), true),
+        (var("ERL_ZFLAGS"), true),
+    ];
+    let (mut out, mut extra) = (Vec::new(), Vec::new());
+    for (part, from_env) in parts {
+        match part.iter().position(|a| a == "-extra") {
+            Some(at) => {
+                out.extend_from_slice(&part[..at]);
+                extra.extend_from_slice(&part[at + 1..]);
+                if from_env {
+                    extra.push("--".to_owned());
+                }
+            }
+            None => out.extend(part),
+        }
+    }
+    if !extra.is_empty() {
+        out.push("-extra".to_owned());
+        out.extend(extra);
+    }
+    out
+}
+
+/// Split an environment variable into words: whitespace separates, `'...'` and `"..."`
+/// quote, a backslash escapes the next character.
+fn split_words(s: &str) -> Vec<String> {
+    let (mut words, mut word, mut in_word) = (Vec::new(), String::new(), false);
+    let mut quote = None;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some('\''), c) => word.push(c),
+            (_, '\\') => {
+                word.extend(chars.next());
+                in_word = true;
+            }
+            (_, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
 }
 
 fn is_flag(s: &str) -> bool {
@@ -130,9 +207,35 @@ pub fn parse(args: &[String]) -> Result<ErlArgs, String> {
             }
             "+S" => {
                 let n = args.get(i).ok_or("+S needs a number")?;
-                let n = n.split(':').next().unwrap_or(n);
-                out.schedulers = Some(n.parse().map_err(|_| format!("bad +S value {n:?}"))?);
+                out.schedulers = Some(schedulers(n)?);
                 i += 1;
+            }
+            // `+S1`, `+S2:2` (erlc passes `+S1`).
+            _ if flag.starts_with("+S") && flag[2..].starts_with(|c: char| c.is_ascii_digit()) => {
+                out.schedulers = Some(schedulers(&flag[2..])?);
+            }
+            "+pc" => {
+                match args.get(i).map(String::as_str) {
+                    Some("unicode") => out.printable_unicode = true,
+                    Some("latin1") => out.printable_unicode = false,
+                    v => return Err(format!("+pc takes latin1 or unicode, got {v:?}")),
+                }
+                i += 1;
+            }
+            "-env" => {
+                let (Some(var), Some(value)) = (args.get(i), args.get(i + 1)) else {
+                    return Err("-env needs a variable and a value".into());
+                };
+                out.env.push((var.clone(), value.clone()));
+                i += 2;
+            }
+            "-detached" => {
+                return Err(
+                    "-detached is not supported: girder does not detach from its \
+                            terminal; start it in the background from the shell instead \
+                            (nohup girder -noshell ... &)"
+                        .into(),
+                );
             }
             _ if flag.starts_with('+') => {
                 // Other emulator flags: accepted, with their values, and not reported.
@@ -147,6 +250,12 @@ pub fn parse(args: &[String]) -> Result<ErlArgs, String> {
         }
     }
     Ok(out)
+}
+
+/// `+S N` or `+S N:M`: N scheduler threads.
+fn schedulers(v: &str) -> Result<usize, String> {
+    let n = v.split(':').next().unwrap_or(v);
+    n.parse().map_err(|_| format!("bad +S value {v:?}"))
 }
 
 #[cfg(test)]
@@ -189,5 +298,22 @@ mod tests {
             matches!(&a.starts[..], [Start::Call(_), Start::Eval(e), Start::Call(_)] if e == "1.")
         );
         assert!(parse(&args("-eval")).is_err());
+    }
+
+    #[test]
+    fn launcher_flags() {
+        let a = parse(&args(
+            "+S1 +sbtu +A0 -noinput -env X 1 +pc unicode -mode minimal",
+        ))
+        .unwrap();
+        assert_eq!(a.schedulers, Some(1));
+        assert!(a.noshell && a.printable_unicode);
+        assert_eq!(a.env, [("X".to_owned(), "1".to_owned())]);
+        assert_eq!(a.flags.last().unwrap().0, "mode");
+        assert!(parse(&args("-detached")).is_err());
+        assert_eq!(
+            split_words(r#" a 'b c' "d\"e" f\ g "#),
+            ["a", "b c", "d\"e", "f g"]
+        );
     }
 }

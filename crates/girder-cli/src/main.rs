@@ -1,7 +1,8 @@
 //! `girder`: the command line of the girder BEAM virtual machine.
 //!
-//! `girder SUBCOMMAND ...` runs a girder tool (`disasm`, `run`, `bifs`); anything else is
-//! read as `erl` reads its arguments (`-noshell -pa DIR -s Mod Fun ...`).
+//! `girder SUBCOMMAND ...` runs a girder tool (`disasm`, `run`, `bifs`, `shim`); anything
+//! else is read as `erl` reads its arguments (`-noshell -pa DIR -s Mod Fun ...`). Started
+//! under the name `erl` (the link `girder shim DIR` writes), girder is `erl` only.
 
 mod boot;
 mod erl_args;
@@ -21,12 +22,28 @@ use girder_format::{BeamFile, avm, disasm};
     name = "girder",
     version,
     about = "A BEAM virtual machine",
-    after_help = "Without a subcommand, girder takes erl's arguments: girder -noshell -pa DIR -s Mod Fun [Args]"
+    after_help = ERL_HELP
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
+
+const ERL_HELP: &str = "\
+Without a subcommand, girder takes erl's arguments: girder -noshell -pa DIR -s Mod Fun [Args]
+(also under the name erl: see `girder shim`). ERL_AFLAGS, ERL_FLAGS, ERL_ZFLAGS and ERL_LIBS
+are read as erl reads them.
+
+erl's flags: -noshell, -noinput, -pa/-pz DIR..., -s, -run, -eval, -extra, -boot NAME (a .boot
+file, default start; start_clean, start_sasl, no_dot_erlang), -boot_var, -config FILE,
+-App Key Value, -env VAR VALUE, -sname/-name/-setcookie/-hidden, -emu_flavor jit|emu;
+-mode is accepted and the kernel boots as under -mode minimal; -detached is refused. Other
+flags are kept for init:get_argument/1.
+
+Emulator flags applied: +S N[:M] (scheduler threads), +pc latin1|unicode, +JPperf true|map.
+Accepted without effect (each with its value): every other + flag, among them +A, +B, +c,
++C, +e, +hms, +hmbs, +hmax, +K, +MMscs and the other +M allocator flags, +P, +Q, +sbt,
++sbtu, +sbwt, +sbwtdcpu, +sbwtdio, +stbt, +sub, +swt, +t, +zdbbl.";
 
 #[derive(Subcommand)]
 enum Command {
@@ -86,6 +103,12 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Write a link named `erl` to this girder in DIR: with DIR first on the PATH, OTP's
+    /// `erlc` and `escript` (and anything else that runs `erl`) run girder.
+    Shim {
+        /// The directory (created if missing).
+        dir: PathBuf,
+    },
     /// List the built-in functions girder implements.
     Bifs {
         /// Instead, list the functions of OTP's `erlang` module (or `--module`) that are
@@ -105,6 +128,7 @@ const SUBCOMMANDS: &[&str] = &[
     "aot",
     "run",
     "bifs",
+    "shim",
     "help",
     "--help",
     "-h",
@@ -114,11 +138,15 @@ const SUBCOMMANDS: &[&str] = &[
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args
-        .first()
-        .is_none_or(|a| !SUBCOMMANDS.contains(&a.as_str()))
+    let as_erl = std::env::args_os()
+        .next()
+        .is_some_and(|a| std::path::Path::new(&a).file_name() == Some("erl".as_ref()));
+    if as_erl
+        || args
+            .first()
+            .is_none_or(|a| !SUBCOMMANDS.contains(&a.as_str()))
     {
-        return match erl_args::parse(&args) {
+        return match erl_args::parse(&erl_args::with_env_flags(&args)) {
             Ok(erl) => exit(boot::run_erl(erl)),
             Err(e) => {
                 eprintln!("girder: {e}");
@@ -153,6 +181,7 @@ fn main() -> ExitCode {
         Command::Cache { action } => cache_command(&action),
         #[cfg(feature = "jit")]
         Command::Aot { out, paths } => aot(&paths, out.as_deref()),
+        Command::Shim { dir } => shim(&dir),
         Command::Bifs { missing: false, .. } => {
             let mut all = girder_bifs::all();
             all.sort();
@@ -371,6 +400,28 @@ fn module_files(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<(String, Vec
         }
     }
     out
+}
+
+/// `girder shim DIR`: the link `DIR/erl` to this executable (replacing an older link).
+fn shim(dir: &std::path::Path) -> Result<()> {
+    let exe = std::env::current_exe()
+        .and_then(std::fs::canonicalize)
+        .context("cannot find girder's own executable")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let link = dir.join("erl");
+    if let Ok(meta) = std::fs::symlink_metadata(&link) {
+        anyhow::ensure!(
+            meta.file_type().is_symlink(),
+            "{} exists and is not a link; not replacing it",
+            link.display()
+        );
+        std::fs::remove_file(&link)
+            .with_context(|| format!("cannot replace {}", link.display()))?;
+    }
+    std::os::unix::fs::symlink(&exe, &link)
+        .with_context(|| format!("cannot write {}", link.display()))?;
+    println!("{} -> {}", link.display(), exe.display());
+    Ok(())
 }
 
 fn exit(status: i32) -> ExitCode {

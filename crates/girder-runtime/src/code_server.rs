@@ -103,6 +103,16 @@ pub fn load_bytes(file: &str, bytes: &[u8]) -> Result<&'static Module, LoadError
     Ok(module)
 }
 
+/// Replace the code path's directories by `dirs` (`code:set_path/1` and the other path
+/// changes of girder's `code_server`); `.avm` packs stay, searched after them. Modules
+/// already loaded stay loaded.
+pub fn set_dirs(dirs: Vec<PathBuf>) {
+    let mut path = PATH.lock().unwrap_or_else(|e| e.into_inner());
+    let packs = path.drain(..).filter(|s| matches!(s, Source::Pack(..)));
+    let new: Vec<Source> = dirs.into_iter().map(Source::Dir).chain(packs).collect();
+    *path = new;
+}
+
 /// The directories of the code path, in search order (packs are not directories and are
 /// left out): what girder's `code_server` answers to `code:get_path/0`.
 pub fn dirs() -> Vec<PathBuf> {

@@ -4,8 +4,9 @@
 %% path on first call), so this server answers from that: the code path, loading
 %% a module (from the path, or a new one from a binary), deleting one (its
 %% exports go; old code is not kept apart), the directories of the OTP
-%% installation. Requests to change the path or to replace or purge code raise
-%% `{notsup, {code_server, Request}}` in the caller: girder cannot do them yet.
+%% installation, changing the code path (set_path, add_path(s), del_path,
+%% replace_path, as OTP's). Requests to replace loaded code raise
+%% `{notsup, {code_server, Request}}` in the caller: girder cannot do it yet.
 -module(code_server).
 -export([start_link/1, call/1]).
 -export([init/3]).
@@ -50,6 +51,39 @@ call(Req) ->
 
 handle(get_path, _) ->
     girder_code:get_path();
+handle({set_path, Dirs}, _) when is_list(Dirs) ->
+    case check_path(Dirs) of
+        {ok, Path} -> girder_code:set_path(Path);
+        Error -> Error
+    end;
+handle({add_path, Where, Dir}, _) when Where =:= first; Where =:= last ->
+    case check_path([Dir]) of
+        {ok, [D]} -> girder_code:set_path(add(Where, D, girder_code:get_path()));
+        Error -> Error
+    end;
+handle({add_paths, Where, Dirs}, _) when Where =:= first; Where =:= last ->
+    Good = [D || Dir <- Dirs, {ok, [D]} <- [check_path([Dir])]],
+    girder_code:set_path(lists:foldl(fun(D, P) -> add(Where, D, P) end,
+                                     girder_code:get_path(), Good)),
+    ok;
+handle({del_path, Name}, _) when is_list(Name); is_atom(Name) ->
+    Path = girder_code:get_path(),
+    case find_dir(to_list(Name), Path) of
+        false -> false;
+        Dir -> girder_code:set_path(lists:delete(Dir, Path))
+    end;
+handle({replace_path, Name, Dir}, _) when is_atom(Name); is_list(Name) ->
+    case check_path([Dir]) of
+        {ok, [D]} ->
+            Path = girder_code:get_path(),
+            case find_dir(to_list(Name), Path) of
+                false -> girder_code:set_path(Path ++ [D]);
+                Old -> girder_code:set_path([case P of Old -> D; _ -> P end
+                                             || P <- Path])
+            end;
+        _ ->
+            {error, bad_directory}
+    end;
 handle(get_mode, {_, Mode}) ->
     Mode;
 handle({ensure_loaded, M}, _) when is_atom(M) ->
@@ -127,6 +161,51 @@ loaded_from(M) ->
                                       lists:member(File, Names)] of
         [] -> preloaded;
         [Path | _] -> Path
+    end.
+
+%% OTP's checks: every entry a directory, names normalised.
+check_path(Dirs) ->
+    try
+        {ok, [begin
+                  D = filename:join([Dir]),
+                  case erl_prim_loader:list_dir(D) of
+                      {ok, _} -> D;
+                      error -> throw(bad_directory)
+                  end
+              end || Dir <- Dirs]}
+    catch
+        _:_ -> {error, bad_directory}
+    end.
+
+add(first, Dir, Path) ->
+    [Dir | lists:delete(Dir, Path)];
+add(last, Dir, Path) ->
+    case lists:member(Dir, Path) of
+        true -> Path;
+        false -> Path ++ [Dir]
+    end.
+
+%% A directory of the path, named by itself or by its application's name
+%% (Name/ebin or Name-Vsn/ebin).
+find_dir(Name, Path) ->
+    case lists:member(Name, Path) of
+        true ->
+            Name;
+        false ->
+            Apps = [D || D <- Path, app_name(D) =:= Name],
+            case Apps of
+                [D | _] -> D;
+                [] -> false
+            end
+    end.
+
+app_name(Dir) ->
+    case filename:basename(Dir) of
+        "ebin" ->
+            App = filename:basename(filename:dirname(Dir)),
+            hd(string:split(App, "-"));
+        _ ->
+            none
     end.
 
 to_list(A) when is_atom(A) -> atom_to_list(A);

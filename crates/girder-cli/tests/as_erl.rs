@@ -1,0 +1,175 @@
+//! girder as `erl` (issue 16): `girder shim DIR` writes the link `DIR/erl`; with `DIR`
+//! first on the `PATH`, OTP's own `escript` runs girder. Each run is compared with the same
+//! command under erl, output and exit status: erl's command line (`ERL_AFLAGS`,
+//! `ERL_FLAGS`, `ERL_ZFLAGS`, `ERL_LIBS`, `-extra`, `-env`, `-config`, `-App Key Value`,
+//! `-boot_var`, `-hidden`, `-noinput`, `+` emulator flags), OTP's `init` API, `sasl`,
+//! `init:make_permanent/2` and `init:restart/0` (`tests/toolchain/init_api.erl`), and
+//! escripts in source and compiled form, with and without a shebang line. That girder (not
+//! erl) ran is checked through `GIRDER_OPCODE_COVERAGE`, which only girder writes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use girder_testkit::{erlang_test_file, erlc, scratch_dir};
+
+/// `girder shim DIR/shim`, and a `PATH` with that directory first.
+fn shim(dir: &Path) -> std::ffi::OsString {
+    let shim = dir.join("shim");
+    let out = Command::new(env!("CARGO_BIN_EXE_girder"))
+        .arg("shim")
+        .arg(&shim)
+        .output()
+        .expect("run girder shim");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let link = std::fs::read_link(shim.join("erl")).expect("girder shim writes DIR/erl");
+    assert!(link.is_absolute(), "{link:?}");
+    let mut paths = vec![shim];
+    paths.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(paths).unwrap()
+}
+
+/// Run `cmd` twice, once with erl and once with the shim first on the `PATH`, and return
+/// both outputs; girder must have run the second (it writes the coverage file).
+fn both(
+    dir: &Path,
+    path_with_shim: &std::ffi::OsString,
+    cmd: impl Fn() -> Command,
+) -> (Output, Output) {
+    let erl = cmd().output().expect("run with erl");
+    let coverage = dir.join("coverage.txt");
+    let _ = std::fs::remove_file(&coverage);
+    let girder = cmd()
+        .env("PATH", path_with_shim)
+        .env("GIRDER_OPCODE_COVERAGE", &coverage)
+        .output()
+        .expect("run with girder");
+    assert!(
+        std::fs::metadata(&coverage).is_ok_and(|m| m.len() > 0),
+        "the shim did not run girder"
+    );
+    (erl, girder)
+}
+
+fn same(what: &str, erl: &Output, girder: &Output) {
+    let text = |o: &Output| {
+        format!(
+            "status {:?}\n--- stdout\n{}--- stderr\n{}",
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    assert_eq!(
+        text(girder),
+        text(erl),
+        "{what}: girder (left) differs from erl (right)"
+    );
+}
+
+#[test]
+fn girder_answers_as_erl() {
+    let dir = scratch_dir("as-erl");
+    let path = shim(&dir);
+    erlc(&[&erlang_test_file("toolchain/init_api.erl")], &dir);
+    for lib in ["libs/foo-1.0/ebin", "libs/bar/ebin", "z"] {
+        std::fs::create_dir_all(dir.join(lib)).unwrap();
+    }
+    let config = erlang_test_file("toolchain/sys");
+    let (erl, girder) = both(&dir, &path, || {
+        let mut cmd = Command::new("erl");
+        cmd.current_dir(&dir)
+            .env("ERL_AFLAGS", "-a 1 -extra ax")
+            .env("ERL_FLAGS", "-f 1")
+            .env("ERL_ZFLAGS", "-z 1 -extra zx")
+            .env("ERL_LIBS", dir.join("libs"))
+            .env_remove("INIT_API_ROUND")
+            .args("+S1 +sbtu +A0 +K true +P 100000 +Q 4000 +hms 233 +MMscs 10 +stbt db".split(' '))
+            .args("+sub false +sbwt none +pc unicode -noinput -c 1 2".split(' '))
+            .args(["-env", "INIT_API_ENV", "val", "-config"])
+            .arg(&config)
+            .args(["-myapp", "key", "\"v\"", "-kernel", "from_flag", "42"])
+            .args([
+                "-boot_var",
+                "MYVAR",
+                "/tmp",
+                "-hidden",
+                "-pa",
+                ".",
+                "-pz",
+                "z",
+            ])
+            .args(["-s", "init_api", "main", "-extra", "x", "y"]);
+        cmd
+    });
+    same("init_api", &erl, &girder);
+    assert_eq!(
+        girder.status.code(),
+        Some(3),
+        "init:stop(3) after the restart"
+    );
+
+    // A slogan, as erl prints it without a crash dump.
+    let (erl, girder) = both(&dir, &path, || {
+        let mut cmd = Command::new("erl");
+        cmd.current_dir(&dir)
+            .env("ERL_CRASH_DUMP_SECONDS", "0")
+            .args(["-noshell", "-eval", "halt(\"the slogan\")"]);
+        cmd
+    });
+    same("halt/1 with a slogan", &erl, &girder);
+
+    // erl detaches; girder says it does not.
+    let out = Command::new(env!("CARGO_BIN_EXE_girder"))
+        .args(["-detached", "-noshell"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("-detached is not supported"));
+}
+
+#[test]
+fn otp_escript_runs_girder() {
+    let dir = scratch_dir("as-erl-escript");
+    let path = shim(&dir);
+    erlc(&[&erlang_test_file("toolchain/hello.erl")], &dir);
+    // The compiled forms, made by OTP's escript:create/2 under erl.
+    let make = "{ok, B} = file:read_file(\"hello.beam\"), \
+                ok = escript:create(\"beam_shebang\", [shebang, {beam, B}]), \
+                ok = escript:create(\"beam_plain\", [{beam, B}]), halt().";
+    let out = Command::new("erl")
+        .current_dir(&dir)
+        .args(["-noshell", "-eval", make])
+        .output()
+        .expect("run erl");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let scripts: Vec<(PathBuf, Vec<&str>)> = vec![
+        (
+            erlang_test_file("toolchain/hello_src.escript"),
+            vec!["1", "2"],
+        ),
+        (
+            erlang_test_file("toolchain/hello_noshebang.escript"),
+            vec!["a"],
+        ),
+        (dir.join("beam_shebang"), vec!["x", "y"]),
+        (dir.join("beam_plain"), vec![]),
+    ];
+    for (script, args) in &scripts {
+        let (erl, girder) = both(&dir, &path, || {
+            let mut cmd = Command::new("escript");
+            cmd.current_dir(&dir).arg(script).args(args);
+            cmd
+        });
+        same(&script.display().to_string(), &erl, &girder);
+    }
+}
