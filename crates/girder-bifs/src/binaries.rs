@@ -270,28 +270,11 @@ fn iolist_to_iovec(p: &mut Process, a: &[Term]) -> BifResult {
 
 /// Flatten an iolist (bytes, binaries, nested lists, a binary tail) into `out`.
 pub(crate) fn iolist_bytes(t: Term, out: &mut Vec<u8>) -> Result<(), BifError> {
-    let mut stack = vec![t];
-    while let Some(t) = stack.pop() {
-        if obj::is_binary(t) {
-            out.extend(obj::bits(t).to_vec());
-        } else if t.is_nil() {
-        } else if t.is_list() {
-            let (h, tl) = (obj::head(t), obj::tail(t));
-            if !(tl.is_list() || tl.is_nil() || obj::is_binary(tl)) {
-                return Err(BifError::BADARG);
-            }
-            stack.push(tl);
-            match h.as_small() {
-                Some(b @ 0..=255) => out.push(b as u8),
-                Some(_) => return Err(BifError::BADARG),
-                None if h.is_list() || h.is_nil() || obj::is_binary(h) => stack.push(h),
-                None => return Err(BifError::BADARG),
-            }
-        } else {
-            return Err(BifError::BADARG);
-        }
+    if obj::iodata_bytes(t, out) {
+        Ok(())
+    } else {
+        Err(BifError::BADARG)
     }
-    Ok(())
 }
 
 /// `list_to_binary/1`: as `iolist_to_binary/1`, but a binary itself is no list (`badarg`).

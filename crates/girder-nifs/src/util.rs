@@ -8,28 +8,11 @@ use girder_term::{Atom, Term};
 /// The bytes of an iolist (`enif_inspect_iolist_as_binary`).
 pub fn iolist(t: Term) -> Result<Vec<u8>, BifError> {
     let mut out = Vec::new();
-    let mut stack = vec![t];
-    while let Some(t) = stack.pop() {
-        if obj::is_binary(t) {
-            out.extend(obj::bits(t).to_vec());
-        } else if t.is_nil() {
-        } else if t.is_list() {
-            let (h, tl) = (obj::head(t), obj::tail(t));
-            if !(tl.is_list() || tl.is_nil() || obj::is_binary(tl)) {
-                return Err(BifError::BADARG);
-            }
-            stack.push(tl);
-            match h.as_small() {
-                Some(b @ 0..=255) => out.push(b as u8),
-                Some(_) => return Err(BifError::BADARG),
-                None if h.is_list() || h.is_nil() || obj::is_binary(h) => stack.push(h),
-                None => return Err(BifError::BADARG),
-            }
-        } else {
-            return Err(BifError::BADARG);
-        }
+    if obj::iodata_bytes(t, &mut out) {
+        Ok(out)
+    } else {
+        Err(BifError::BADARG)
     }
-    Ok(out)
 }
 
 /// A C `int` (`enif_get_int`).

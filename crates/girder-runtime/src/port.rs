@@ -891,28 +891,7 @@ pub fn signal(id: u64, sig: Signal) -> Result<(), Signal> {
 /// The bytes of iodata `t` (bytes, binaries, nested lists, a binary tail).
 pub fn iodata(t: Term) -> Option<Vec<u8>> {
     let mut out = Vec::new();
-    let mut stack = vec![t];
-    while let Some(t) = stack.pop() {
-        if obj::is_binary(t) {
-            out.extend(obj::bits(t).to_vec());
-        } else if t.is_nil() {
-        } else if t.is_list() {
-            let (h, tl) = (obj::head(t), obj::tail(t));
-            if !(tl.is_list() || tl.is_nil() || obj::is_binary(tl)) {
-                return None;
-            }
-            stack.push(tl);
-            match h.as_small() {
-                Some(b @ 0..=255) => out.push(b as u8),
-                Some(_) => return None,
-                None if h.is_list() || h.is_nil() || obj::is_binary(h) => stack.push(h),
-                None => return None,
-            }
-        } else {
-            return None;
-        }
-    }
-    Some(out)
+    obj::iodata_bytes(t, &mut out).then_some(out)
 }
 
 /// What `port_info/1,2` reports about an open port.

@@ -556,6 +556,36 @@ pub(crate) unsafe fn retain_refc(obj: *const u64) {
     }
 }
 
+
+/// Append the bytes of iodata `t` (bytes, binaries, nested lists, a binary tail) to `out`;
+/// `false` when `t` is not iodata (what is appended by then is garbage). The one walk that
+/// `iolist_to_binary`, port output and the NIFs' `enif_inspect_iolist_as_binary` share.
+pub fn iodata_bytes(t: Term, out: &mut Vec<u8>) -> bool {
+    use super::{head, tail};
+    let mut stack = vec![t];
+    while let Some(t) = stack.pop() {
+        if is_binary(t) {
+            out.extend(bits(t).to_vec());
+        } else if t.is_nil() {
+        } else if t.is_list() {
+            let (h, tl) = (head(t), tail(t));
+            if !(tl.is_list() || tl.is_nil() || is_binary(tl)) {
+                return false;
+            }
+            stack.push(tl);
+            match h.as_small() {
+                Some(b @ 0..=255) => out.push(b as u8),
+                Some(_) => return false,
+                None if h.is_list() || h.is_nil() || is_binary(h) => stack.push(h),
+                None => return false,
+            }
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
