@@ -469,16 +469,7 @@ impl Emitter<'_> {
     /// `call_fun` does: its free variables go after the arguments. Export funs, a wrong
     /// arity and anything that is not a fun are the slow path's.
     fn call_local_fun(&mut self, offset: Label, arity: u32, f: Value, slow: Block) {
-        let boxed = self.is_primary(f, tag::BOXED);
-        self.guard(boxed, slow);
-        let h = self.header(f);
-        let sub = self.b.ins().band_imm_s(h, 0x3c);
-        let is_fun = self.b.ins().icmp_imm_s(
-            IntCC::Equal,
-            sub,
-            (girder_term::header::subtag::FUN << 2) as i64,
-        );
-        self.guard(is_fun, slow);
+        self.boxed_with_subtag(f, girder_term::header::subtag::FUN, slow);
         let payload = |i: i32| 8 * (i + 1) - tag::BOXED as i32;
         let entry = self.b.ins().load(I64, F, f, payload(0));
         let fun_arity = self.b.ins().uload32(F, entry, FUN_ARITY);
@@ -1025,6 +1016,19 @@ impl Emitter<'_> {
         let both = self.b.ins().band(a, bv);
         let t = self.b.ins().band_imm_s(both, tag::IMMED1_MASK as i64);
         self.b.ins().icmp_imm_s(IntCC::Equal, t, tag::SMALL as i64)
+    }
+
+    /// Continue when `v` is a boxed term whose header has `subtag`, else go to `slow`.
+    fn boxed_with_subtag(&mut self, v: Value, subtag: u64, slow: Block) {
+        let boxed = self.is_primary(v, tag::BOXED);
+        self.guard(boxed, slow);
+        let h = self.header(v);
+        let sub = self.b.ins().band_imm_s(h, 0x3c);
+        let ok = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, sub, (subtag << 2) as i64);
+        self.guard(ok, slow);
     }
 
     /// The header word of the boxed term `v`.
@@ -1668,16 +1672,7 @@ impl Emitter<'_> {
         slow: Block,
     ) {
         let m = self.read(src, slow);
-        let boxed = self.is_primary(m, tag::BOXED);
-        self.guard(boxed, slow);
-        let h = self.header(m);
-        let sub = self.b.ins().band_imm_s(h, 0x3f);
-        let is_map = self.b.ins().icmp_imm_s(
-            IntCC::Equal,
-            sub,
-            (girder_term::header::subtag::MAP << 2) as i64,
-        );
-        self.guard(is_map, slow);
+        self.boxed_with_subtag(m, girder_term::header::subtag::MAP, slow);
         let payload = |i: i32| 8 * (i + 1) - tag::BOXED as i32;
         let size = self.b.ins().load(I64, F, m, payload(0));
         let t = self.b.ins().band_imm_s(size, tag::IMMED1_MASK as i64);
