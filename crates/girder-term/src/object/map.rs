@@ -108,18 +108,8 @@ fn path_cmp(a: &Item, b: &Item) -> Ordering {
 /// `maps:from_list/1` does. Flat up to [`FLAT_MAX`] distinct keys, a trie above. Reorders
 /// `pairs`.
 pub fn map_from_pairs(h: &mut impl Alloc, pairs: &mut Vec<(Term, Term)>) -> Term {
-    pairs.sort_by(|a, b| cmp_exact(a.0, b.0));
-    // Equal keys are adjacent and in their original order (the sort is stable): keep the last.
-    let mut out = 0;
-    for i in 0..pairs.len() {
-        if out > 0 && cmp_exact(pairs[out - 1].0, pairs[i].0).is_eq() {
-            pairs[out - 1] = pairs[i];
-        } else {
-            pairs[out] = pairs[i];
-            out += 1;
-        }
-    }
-    pairs.truncate(out);
+    let n = sort_keep_last(pairs);
+    pairs.truncate(n);
     if pairs.len() > FLAT_MAX {
         let mut items: Vec<Item> = pairs.iter().map(|&(k, v)| Item::new(k, v)).collect();
         return trie_from_items(h, &mut items);
@@ -128,6 +118,23 @@ pub fn map_from_pairs(h: &mut impl Alloc, pairs: &mut Vec<(Term, Term)>) -> Term
     let keys = tuple(h, &keys);
     let values: Vec<Term> = pairs.iter().map(|p| p.1).collect();
     map_from_sorted(h, keys, &values)
+}
+
+/// Sort `pairs` by key and keep the last of equal keys (as `#{K => V1, K => V2}` and
+/// `maps:from_list/1` do), in the first places: how many pairs remain.
+fn sort_keep_last(pairs: &mut [(Term, Term)]) -> usize {
+    pairs.sort_by(|a, b| cmp_exact(a.0, b.0));
+    // Equal keys are adjacent and in their original order (the sort is stable).
+    let mut n = 0;
+    for i in 0..pairs.len() {
+        if n > 0 && cmp_exact(pairs[n - 1].0, pairs[i].0).is_eq() {
+            pairs[n - 1] = pairs[i];
+        } else {
+            pairs[n] = pairs[i];
+            n += 1;
+        }
+    }
+    n
 }
 
 /// A flat map of the keys in the tuple `keys` (already unique and sorted by [`cmp_exact`])
@@ -560,16 +567,7 @@ pub fn map_put_flat(h: &mut impl Alloc, m: Term, pairs: &mut [(Term, Term)]) -> 
     if !is_flatmap(m) || pairs.len() > FLAT_MAX {
         return None;
     }
-    pairs.sort_by(|a, b| cmp_exact(a.0, b.0));
-    let mut n = 0;
-    for i in 0..pairs.len() {
-        if n > 0 && cmp_exact(pairs[n - 1].0, pairs[i].0).is_eq() {
-            pairs[n - 1] = pairs[i];
-        } else {
-            pairs[n] = pairs[i];
-            n += 1;
-        }
-    }
+    let n = sort_keep_last(pairs);
     let pairs = &pairs[..n];
     let (keys, values) = (map_keys(m), map_values(m));
     let mut out_keys = [Term::NIL; 2 * FLAT_MAX];
