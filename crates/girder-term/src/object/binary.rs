@@ -556,7 +556,6 @@ pub(crate) unsafe fn retain_refc(obj: *const u64) {
     }
 }
 
-
 /// Append the bytes of iodata `t` (bytes, binaries, nested lists, a binary tail) to `out`;
 /// `false` when `t` is not iodata (what is appended by then is garbage). The one walk that
 /// `iolist_to_binary`, port output and the NIFs' `enif_inspect_iolist_as_binary` share.
