@@ -7,6 +7,10 @@
 
 main() ->
     process_flag(trap_exit, true),
+    %% First, before anything goes through erl's own standard output (another port: the
+    %% order of two ports' writes is not defined, and erl once printed the next line
+    %% after this port's); closing this port waits until its writes are done.
+    fd_port(),
     spawn_basic(),
     exit_statuses(),
     line_mode(),
@@ -20,7 +24,6 @@ main() ->
     links_and_monitors(),
     errors(),
     oscmd(),
-    fd_port(),
     ok.
 
 show(Label, Term) -> io:format("~s: ~p~n", [Label, Term]).
@@ -284,8 +287,6 @@ own_ports() ->
     [P || P <- erlang:ports(), erlang:port_info(P, connected) =:= {connected, self()}].
 
 fd_port() ->
-    %% Everything from here on goes through the port (erl's own standard output is another
-    %% port, and the order of two ports' writes is not defined).
     P = open_port({fd, 0, 1}, [out, binary]),
     port_command(P, <<"through fd 1\n">>),
     port_command(P, ["as ", "iolist", $\n]),
