@@ -47,6 +47,8 @@ main() ->
     Trie = maps:from_list([{type, circle}, {r, 7} | [{I, -I} || I <- lists:seq(1, 40)]]),
     io:format("large ~p~n", [[kind(Trie), kind(maps:remove(r, Trie)), has_a(Trie), ints(Trie)]]),
     Grown = lists:foldl(fun(I, Acc) -> Acc#{I => I, {I} => I} end, #{a => 0}, lists:seq(1, 20)),
+    %% The order map keys sort by (OTP's compiler sorts map patterns with it).
+    io:format("cmp_term ~p~n", [[erts_internal:cmp_term(X, Y) || {X, Y} <- [{1, 1.0}, {1.0, 1}, {1, 1}, {2, 1.5}, {a, b}, {[1], [1.0]}, {{}, []}]]]),
     io:format("grown ~p~n", [[map_size(Grown), ints(Grown), has_a(Grown), kind(Grown#{type => sq})]]),
     ok.
 

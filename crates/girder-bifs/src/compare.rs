@@ -24,7 +24,18 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "or", 2, or),
     ("erlang", "xor", 2, xor),
     ("erlang", "not", 1, not),
+    ("erts_internal", "cmp_term", 2, cmp_term),
 ];
+
+/// `erts_internal:cmp_term/2`: -1, 0 or 1 by the exact term order maps sort keys by (every
+/// integer before every float), as OTP's compiler sorts map patterns with it.
+fn cmp_term(_: &mut Process, a: &[Term]) -> BifResult {
+    Ok(Term::small(match compare::cmp_exact(a[0], a[1]) {
+        Ordering::Less => -1,
+        Ordering::Equal => 0,
+        Ordering::Greater => 1,
+    }))
+}
 
 fn eq(_: &mut Process, a: &[Term]) -> BifResult {
     Ok(boolean(compare::eq(a[0], a[1])))
