@@ -157,29 +157,39 @@ fn string_list_to_integer(p: &mut Process, a: &[Term]) -> BifResult {
 }
 
 fn reverse(p: &mut Process, a: &[Term]) -> BifResult {
-    let mut items = list_arg(a[0])?;
-    items.reverse();
-    Ok(obj::list_from_slice(&mut p.heap, &items, a[1]))
+    obj::reverse_onto(&mut p.heap, a[0], a[1]).ok_or(BifError::BADARG)
+}
+
+/// Whether `pred` holds for an element of `list`, checked in order: the first that does
+/// answers, even in an improper list; reaching an improper tail first is `badarg` (as erts'
+/// `lists:member/2` and `keyfind/3` do).
+fn any_element(list: Term, mut pred: impl FnMut(Term) -> bool) -> Result<Option<Term>, BifError> {
+    let mut it = obj::list_iter(list);
+    for t in it.by_ref() {
+        if pred(t) {
+            return Ok(Some(t));
+        }
+    }
+    if it.is_proper() {
+        Ok(None)
+    } else {
+        Err(BifError::BADARG)
+    }
 }
 
 fn member(_: &mut Process, a: &[Term]) -> BifResult {
-    Ok(Term::boolean(
-        list_arg(a[1])?.iter().any(|x| compare::eq_exact(*x, a[0])),
-    ))
+    let found = any_element(a[1], |x| compare::eq_exact(x, a[0]))?;
+    Ok(Term::boolean(found.is_some()))
 }
 
 /// The first tuple in `list` whose element `n` (1-based) equals `key`.
 fn find_key(key: Term, n: Term, list: Term) -> Result<Option<Term>, BifError> {
     let n = n.as_small().filter(|n| *n >= 1).ok_or(BifError::BADARG)? as usize;
-    for t in list_arg(list)? {
-        if obj::is_tuple(t)
+    any_element(list, |t| {
+        obj::is_tuple(t)
             && obj::tuple_arity(t) >= n
             && compare::eq(obj::tuple_element(t, n - 1), key)
-        {
-            return Ok(Some(t));
-        }
-    }
-    Ok(None)
+    })
 }
 
 fn keyfind(_: &mut Process, a: &[Term]) -> BifResult {

@@ -1,5 +1,5 @@
 //! `persistent_term`: global terms stored outside every process heap, read without copying
-//! (like literals, which the GC leaves alone).
+//! (like literals, which the GC leaves alone), found by hashing the key term itself.
 //!
 //! Entries live in their own literal areas and are never freed while the VM runs, even
 //! when erased or replaced: a process may still hold a term read from them (OTP frees them
@@ -13,7 +13,7 @@ use girder_runtime::Process;
 use girder_runtime::bif::{BifError, BifResult};
 use girder_term::heap::LiteralArea;
 use girder_term::object as obj;
-use girder_term::{Atom, Term, copy::copy_term};
+use girder_term::{Atom, Term, compare, copy::copy_term};
 
 use crate::Entry;
 
@@ -30,46 +30,60 @@ struct Stored {
     value: Term,
 }
 
-/// Key (its external term format) to entry.
-static TABLE: LazyLock<Mutex<HashMap<Vec<u8>, Stored>>> = LazyLock::new(Mutex::default);
+/// A key as the table hashes and compares it: by value, with `=:=` (OTP's persistent_term
+/// compares keys exactly), so a lookup needs no copy or encoding of the key.
+#[derive(Clone, Copy)]
+struct Key(Term);
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u32(girder_term::hash::internal_hash(self.0, 0));
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        compare::eq_exact(self.0, other.0)
+    }
+}
+
+impl Eq for Key {}
+
+/// Key to entry (the map's key is the stored copy's key).
+static TABLE: LazyLock<Mutex<HashMap<Key, Stored>>> = LazyLock::new(Mutex::default);
 /// The areas holding every stored term; never freed (see the module docs).
 static AREAS: Mutex<Vec<LiteralArea>> = Mutex::new(Vec::new());
 
-fn table() -> MutexGuard<'static, HashMap<Vec<u8>, Stored>> {
+fn table() -> MutexGuard<'static, HashMap<Key, Stored>> {
     TABLE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn key_bytes(t: Term) -> Result<Vec<u8>, BifError> {
-    girder_format::etf::try_encode(&girder_term::convert::to_format(t))
-        .map_err(|_| BifError::BADARG)
-}
-
 fn put(_: &mut Process, a: &[Term]) -> BifResult {
-    let k = key_bytes(a[0])?;
     let mut area = LiteralArea::new();
     let key = copy_term(a[0], &mut area);
     let value = copy_term(a[1], &mut area);
     AREAS.lock().unwrap_or_else(|e| e.into_inner()).push(area);
-    table().insert(k, Stored { key, value });
+    let mut t = table();
+    // Replace the entry's key too: the old one's area may hold it, the new one does.
+    t.remove(&Key(a[0]));
+    t.insert(Key(key), Stored { key, value });
     Ok(Term::atom(Atom::OK))
 }
 
-fn lookup(key: Term) -> Result<Option<Term>, BifError> {
-    let k = key_bytes(key)?;
-    Ok(table().get(&k).map(|s| s.value))
+fn lookup(key: Term) -> Option<Term> {
+    table().get(&Key(key)).map(|s| s.value)
 }
 
 fn get1(_: &mut Process, a: &[Term]) -> BifResult {
-    lookup(a[0])?.ok_or(BifError::BADARG)
+    lookup(a[0]).ok_or(BifError::BADARG)
 }
 
 fn get2(_: &mut Process, a: &[Term]) -> BifResult {
-    Ok(lookup(a[0])?.unwrap_or(a[1]))
+    Ok(lookup(a[0]).unwrap_or(a[1]))
 }
 
 fn erase(_: &mut Process, a: &[Term]) -> BifResult {
-    let k = key_bytes(a[0])?;
-    Ok(Term::boolean(table().remove(&k).is_some()))
+    Ok(Term::boolean(table().remove(&Key(a[0])).is_some()))
 }
 
 fn get0(p: &mut Process, _: &[Term]) -> BifResult {

@@ -25,7 +25,7 @@
 use cranelift_codegen::Context;
 use cranelift_codegen::FinalizedRelocTarget;
 use cranelift_codegen::control::ControlPlane;
-use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types::{F64, I8, I32, I64};
 use cranelift_codegen::ir::{
     AbiParam, Block, BlockArg, ExternalName, Function, GlobalValue, GlobalValueData, InstBuilder,
@@ -1418,7 +1418,17 @@ impl Emitter<'_> {
                 let a = self.read(args[0], slow);
                 let bv = self.read(args[1], slow);
                 let small = self.both_small(a, bv);
-                self.guard(small, slow);
+                let int_path = self.b.create_block();
+                let float_path = self.b.create_block();
+                self.b.ins().brif(small, int_path, &[], float_path, &[]);
+                self.b.switch_to_block(float_path);
+                let op = match export.function {
+                    Atom::PLUS => FOp::Add,
+                    Atom::MINUS => FOp::Sub,
+                    _ => FOp::Mul,
+                };
+                self.float_arith(op, a, bv, *dst, offset, slow);
+                self.b.switch_to_block(int_path);
                 let (r, overflow) = match export.function {
                     Atom::PLUS => {
                         let a0 = self.b.ins().iadd_imm_s(a, -(tag::SMALL as i64));
@@ -1441,6 +1451,19 @@ impl Emitter<'_> {
                 self.guard(fine, slow);
                 self.write(*dst, r, slow);
                 self.goto(offset + 1);
+            }
+            Instr::Bif {
+                export, args, dst, ..
+            }
+            | Instr::GcBif {
+                export, args, dst, ..
+            } if args.len() == 2
+                && export.module == Atom::ERLANG
+                && export.function.name() == "/" =>
+            {
+                let a = self.read(args[0], slow);
+                let bv = self.read(args[1], slow);
+                self.float_arith(FOp::Div, a, bv, *dst, offset, slow);
             }
             Instr::Bif {
                 export, args, dst, ..
@@ -1522,11 +1545,7 @@ impl Emitter<'_> {
             }
             Instr::FStore { src, dst } => {
                 let f = self.load_fr(*src);
-                let addr = self.alloc(2, slow);
-                let h = self.b.ins().iconst(I64, FLOAT_HEADER);
-                self.b.ins().store(F, h, addr, 0);
-                self.b.ins().store(F, f, addr, 8);
-                let t = self.b.ins().bor_imm_s(addr, tag::BOXED as i64);
+                let t = self.box_float(f, slow);
                 self.write(*dst, t, slow);
                 self.goto(offset + 1);
             }
@@ -1594,6 +1613,76 @@ impl Emitter<'_> {
         let is_float = self.b.ins().icmp_imm_s(IntCC::Equal, h, FLOAT_HEADER);
         self.guard(is_float, slow);
         self.b.ins().load(F64, F, t, 8 - tag::BOXED as i32)
+    }
+
+    /// The number `t` as a double: a small integer converted, a float unboxed; anything
+    /// else (a bignum, not a number) goes to `slow`. With `exact`, a small integer beyond
+    /// 2^53 in magnitude goes to `slow` too (its conversion could round, and comparisons
+    /// between integers and floats are exact).
+    fn number_f64(&mut self, t: Value, exact: bool, slow: Block) -> Value {
+        let low = self.b.ins().band_imm_s(t, tag::IMMED1_MASK as i64);
+        let small = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, low, tag::SMALL as i64);
+        let from_int = self.b.create_block();
+        let not_int = self.b.create_block();
+        let join = self.b.create_block();
+        self.b.append_block_param(join, F64);
+        self.b.ins().brif(small, from_int, &[], not_int, &[]);
+        self.b.switch_to_block(from_int);
+        let n = self.b.ins().sshr_imm_s(t, 4);
+        if exact {
+            // |n| <= 2^53: n + 2^53 in 0..=2^54 (unsigned).
+            let biased = self.b.ins().iadd_imm_s(n, 1 << 53);
+            let ok = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, biased, 1 << 54);
+            self.guard(ok, slow);
+        }
+        let f = self.b.ins().fcvt_from_sint(F64, n);
+        self.b.ins().jump(join, &[BlockArg::Value(f)]);
+        self.b.switch_to_block(not_int);
+        let f = self.unbox_float(t, slow);
+        self.b.ins().jump(join, &[BlockArg::Value(f)]);
+        self.b.switch_to_block(join);
+        self.b.block_params(join)[0]
+    }
+
+    /// A new float object holding `f` (the slow path when the young block is full).
+    fn box_float(&mut self, f: Value, slow: Block) -> Value {
+        let addr = self.alloc(2, slow);
+        let h = self.b.ins().iconst(I64, FLOAT_HEADER);
+        self.b.ins().store(F, h, addr, 0);
+        self.b.ins().store(F, f, addr, 8);
+        self.b.ins().bor_imm_s(addr, tag::BOXED as i64)
+    }
+
+    /// `erlang:'+'/'-'/'*'/'/'` on two numbers at least one of which is a float (or any
+    /// two for `/`), into `dst`, then on to the next instruction: bignums, a zero divisor
+    /// and a result that is not finite are the slow path's (which raises `badarith`).
+    fn float_arith(&mut self, op: FOp, a: Value, bv: Value, dst: Dst, offset: Label, slow: Block) {
+        let x = self.number_f64(a, false, slow);
+        let y = self.number_f64(bv, false, slow);
+        let r = match op {
+            FOp::Add => self.b.ins().fadd(x, y),
+            FOp::Sub => self.b.ins().fsub(x, y),
+            FOp::Mul => self.b.ins().fmul(x, y),
+            FOp::Div => {
+                let zero = self.b.ins().f64const(0.0);
+                let nonzero = self.b.ins().fcmp(FloatCC::NotEqual, y, zero);
+                self.guard(nonzero, slow);
+                self.b.ins().fdiv(x, y)
+            }
+        };
+        let bits = self.b.ins().bitcast(I64, MemFlagsData::new(), r);
+        let exp = self.b.ins().band_imm_s(bits, EXP_MASK);
+        let finite = self.b.ins().icmp_imm_s(IntCC::NotEqual, exp, EXP_MASK);
+        self.guard(finite, slow);
+        let t = self.box_float(r, slow);
+        self.write(dst, t, slow);
+        self.goto(offset + 1);
     }
 
     /// The float register base.
@@ -1974,9 +2063,16 @@ impl Emitter<'_> {
             CmpOp::Lt | CmpOp::Ge => {
                 let small = self.both_small(a, bv);
                 let fast = self.b.create_block();
-                self.b.ins().brif(small, fast, &[], slow, &[]);
+                let floats = self.b.create_block();
+                self.b.ins().brif(small, fast, &[], floats, &[]);
                 self.b.switch_to_block(fast);
                 let lt = self.b.ins().icmp(IntCC::SignedLessThan, a, bv);
+                self.b.ins().brif(lt, yes, &[], no, &[]);
+                // Two numbers, at least one a float (no NaN in Erlang; -0.0 == 0.0).
+                self.b.switch_to_block(floats);
+                let x = self.number_f64(a, true, slow);
+                let y = self.number_f64(bv, true, slow);
+                let lt = self.b.ins().fcmp(FloatCC::LessThan, x, y);
                 self.b.ins().brif(lt, yes, &[], no, &[]);
             }
         }

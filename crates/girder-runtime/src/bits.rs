@@ -36,6 +36,14 @@ impl BitWriter {
         }
     }
 
+    /// [`BitWriter::with_lead`], with room for `bits` more bits reserved up front (the
+    /// writer still grows past it), so building a binary of known size allocates once.
+    pub fn with_lead_capacity(lead: usize, bits: usize) -> BitWriter {
+        let mut w = BitWriter::with_lead(lead);
+        w.bytes.reserve((lead + bits).div_ceil(8));
+        w
+    }
+
     /// The bytes and the number of bits written (lead bits included).
     pub fn parts(&self) -> (&[u8], usize) {
         (&self.bytes, self.bits)

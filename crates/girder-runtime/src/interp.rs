@@ -2118,7 +2118,9 @@ fn build_bitstring(
         _ => (None, segments),
     };
     let lead = base.map_or(0, |b| obj::bit_size(b) % 8);
-    let mut w = BitWriter::with_lead(lead);
+    // `total` counts every segment but the appended binary and UTF-8/16 ones (at most 32
+    // bits each).
+    let mut w = BitWriter::with_lead_capacity(lead, total + 32 * segments.len());
     // Values.
     for seg in rest {
         let src = p.get(seg.src);

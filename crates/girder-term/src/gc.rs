@@ -85,10 +85,15 @@
 //! - **Young block.** After a collection leaving `survived` words in the young block (0 after
 //!   a major one) and having promoted `promoted` words (for a major one: the words it moved out
 //!   of the young generation), the young block gets `free = max(need, root_words, min_words,
-//!   min(2 * promoted, 2 * previous free))` free words: its size is
-//!   `size_class(max(min_words, survived + free))`. At least `need`, as asked; at least as
-//!   many words as the minor collection scanned roots (after a major one: none), so root
-//!   scanning is paid for by allocation; and it grows with the promotion rate (a process
+//!   min(2 * promoted, 2 * previous free), SURVIVOR_RATIO * min(survived + root_words,
+//!   SURVIVOR_WORK_CAP))` free
+//!   words: its size is `size_class(max(min_words, survived + free))`. At least `need`, as
+//!   asked; at least [`SURVIVOR_RATIO`] times the words the minor collection scanned and
+//!   copied (roots and survivors; after a major one: none), so that work is paid for by
+//!   allocation, at most a third of a word per word allocated (a process that keeps a few
+//!   hundred words of young data while allocating fast, as a numeric loop over a list of
+//!   tuples does, collected every few hundred words before, up to three times as often as
+//!   erl); and it grows with the promotion rate (a process
 //!   building a large structure gets a geometrically growing nursery, at most doubling per
 //!   collection, so building `n` words takes `O(log n)` collections), and falls back to
 //!   `min_words + survived` when most of what is allocated dies young. Fragments are what was
@@ -115,6 +120,13 @@ use crate::header::{object_words, term_words};
 use crate::heap::{Block, Bump, Heap, MIN_HEAP_WORDS};
 use crate::object::binary::release_refc;
 use crate::word::Term;
+
+/// How many words a young block leaves free for allocation, at least, per word of roots
+/// and survivors its last minor collection scanned and copied (see [`Heap::collect`]).
+pub const SURVIVOR_RATIO: usize = 6;
+
+/// The most roots-and-survivors words [`SURVIVOR_RATIO`] applies to (64 KiB).
+pub const SURVIVOR_WORK_CAP: usize = 1 << 13;
 
 /// Smallest old block a major collection leaves (when anything is live).
 pub const MIN_OLD_WORDS: usize = 256;
@@ -252,7 +264,20 @@ impl Copier {
             debug_assert!(to.top + words <= to.cap, "to-space overflow");
             let dst = to.base.add(to.top);
             to.top += words;
-            std::ptr::copy_nonoverlapping(p, dst, words);
+            // Most objects are a few words (cons cells, floats, small tuples): plain word
+            // moves, not a call to `memcpy`.
+            match words {
+                2 => {
+                    *dst = first;
+                    *dst.add(1) = *p.add(1);
+                }
+                3 => {
+                    *dst = first;
+                    *dst.add(1) = *p.add(1);
+                    *dst.add(2) = *p.add(2);
+                }
+                _ => std::ptr::copy_nonoverlapping(p, dst, words),
+            }
             if t.is_boxed() {
                 let new = Term::boxed_ptr(dst);
                 *p = new.0;
@@ -444,11 +469,30 @@ impl Heap {
 
     /// The young block's free target after a collection that promoted `promoted` words and
     /// scanned `root_words` root words.
-    fn young_free_target(&self, need: usize, root_words: usize, promoted: usize) -> usize {
+    fn young_free_target(
+        &self,
+        need: usize,
+        root_words: usize,
+        promoted: usize,
+        survived: usize,
+    ) -> usize {
         let growth = promoted
             .saturating_mul(2)
             .min(self.young_free_target.saturating_mul(2));
-        need.max(root_words).max(self.min_words).max(growth)
+        // A minor collection's work is about its roots and survivors: with at least
+        // SURVIVOR_RATIO times that much room to allocate in before the next one, it costs at
+        // most 1/SURVIVOR_RATIO of a copy per allocated word (a process whose young objects
+        // mostly die still collects often when its live young data is large, else rarely).
+        // Capped: a large survivor set is promoted by the next collection anyway, and the
+        // promotion-driven growth sizes the nursery from then on.
+        let work = survived
+            .saturating_add(root_words)
+            .min(SURVIVOR_WORK_CAP)
+            .saturating_mul(SURVIVOR_RATIO);
+        need.max(root_words)
+            .max(self.min_words)
+            .max(growth)
+            .max(work)
     }
 
     fn fragment_ranges(&self) -> Vec<Range<usize>> {
@@ -475,7 +519,7 @@ impl Heap {
         let mature = self.hwm;
         let new_words = self.young.top - mature + self.fragment_words();
         // Room for the worst case: every new object live, and the largest free target.
-        let free_max = self.young_free_target(need, root_words, mature);
+        let free_max = self.young_free_target(need, root_words, mature, new_words);
         let mut to = Bump::new(size_class(
             self.min_words.max(new_words.saturating_add(free_max)),
         ));
@@ -536,7 +580,7 @@ impl Heap {
         self.fragments.clear();
         self.collections += 1;
 
-        let free = self.young_free_target(need, root_words, promoted);
+        let free = self.young_free_target(need, root_words, promoted, survived);
         self.young_free_target = free;
         let desired = size_class(self.min_words.max(survived + free));
         debug_assert!(desired <= self.young.block.len());
@@ -609,7 +653,7 @@ impl Heap {
         // The young generation is empty: no stack slot, whatever stack it is, points into it.
         self.stack_clean = usize::MAX;
         // Only a minor collection scans part of the roots; size the young block for that.
-        let free = self.young_free_target(need, 0, from_young);
+        let free = self.young_free_target(need, 0, from_young, 0);
         self.young_free_target = free;
         let young_words = size_class(self.min_words.max(free));
         if self.young.block.len() == young_words {

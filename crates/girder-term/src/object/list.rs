@@ -54,6 +54,29 @@ pub fn list_from_slice(h: &mut impl Alloc, items: &[Term], tail: Term) -> Term {
     Term::list_ptr(p)
 }
 
+/// The elements of the proper list `list` in reverse order, in front of `tail`
+/// (`lists:reverse/2`); `None` when `list` is improper. One allocation, no copy of the
+/// elements elsewhere first.
+pub fn reverse_onto(h: &mut impl Alloc, list: Term, tail: Term) -> Option<Term> {
+    let n = list_length(list)?;
+    if n == 0 {
+        return Some(tail);
+    }
+    let p = h.alloc(2 * n);
+    let mut acc = tail;
+    for (i, item) in list_iter(list).enumerate() {
+        // SAFETY: the list has exactly `n` elements, so cell `i` (words `2i`, `2i+1`) lies
+        // inside the `2n` words just allocated.
+        unsafe {
+            let cell = p.add(2 * i);
+            cell.write(item.0);
+            cell.add(1).write(acc.0);
+            acc = Term::list_ptr(cell);
+        }
+    }
+    Some(acc)
+}
+
 /// Iterates over a list's elements. After it returns `None`, [`ListIter::tail`] is the term
 /// that ended the list: `[]` for a proper list, anything else for an improper one.
 #[derive(Clone, Copy, Debug)]
