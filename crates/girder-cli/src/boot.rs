@@ -137,7 +137,7 @@ fn flush() {
 /// Choose the engine as erl's `-emu_flavor` does: the JIT unless `emu` is asked for, or this
 /// build or machine has none (then girder interprets, and `system_info(emu_flavor)` says
 /// `emu`).
-pub fn select_engine(flavor: Option<&str>, perf_map: bool) {
+pub fn select_engine(flavor: Option<&str>, perf_map: bool, perf_dump: bool) {
     if flavor == Some("emu") {
         return;
     }
@@ -148,13 +148,15 @@ pub fn select_engine(flavor: Option<&str>, perf_map: bool) {
     {
         // The map first: code made before it (the entry trampoline, at install) would go
         // to memory `perf` cannot name.
-        if perf_map && let Err(e) = girder_jit::perf_map::enable() {
+        if (perf_map || perf_dump)
+            && let Err(e) = girder_jit::perf_map::enable(perf_map, perf_dump)
+        {
             eprintln!("girder: +JPperf: {e}");
         }
         girder_jit::install();
     }
     #[cfg(not(feature = "jit"))]
-    let _ = perf_map;
+    let _ = (perf_map, perf_dump);
 }
 
 /// With `GIRDER_JIT_STATS=1`, what the JIT compiled, on standard error.
@@ -409,7 +411,7 @@ pub fn run_erl(args: ErlArgs) -> i32 {
     if let Some(n) = args.schedulers {
         sched::set_schedulers(n);
     }
-    select_engine(args.emu_flavor.as_deref(), args.perf_map);
+    select_engine(args.emu_flavor.as_deref(), args.perf_map, args.perf_dump);
     start_epmd(&args.flags);
     if !args.noshell {
         eprintln!(
@@ -478,7 +480,7 @@ pub fn coverage_report() {
 pub fn run_function(mfa: &str, args: &[String], pa: &[PathBuf], flavor: Option<&str>) -> i32 {
     girder_bifs::register_all();
     girder_nifs::register_all();
-    select_engine(flavor, false);
+    select_engine(flavor, false, false);
     set_code_path(pa, &[]);
     let Some((m, f)) = mfa.split_once(':') else {
         eprintln!("girder: run takes MODULE:FUNCTION, got {mfa:?}");

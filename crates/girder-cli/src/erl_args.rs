@@ -52,6 +52,8 @@ pub struct ErlArgs {
     pub emu_flavor: Option<String>,
     /// `+JPperf true|map`: write `/tmp/perf-PID.map` for `perf`.
     pub perf_map: bool,
+    /// `+JPperf true|dump`: write `/tmp/jit-PID.dump` (perf's jitdump) too.
+    pub perf_dump: bool,
     /// `+pc unicode`: `io:printable_range()` is `unicode`.
     pub printable_unicode: bool,
     /// `-env VAR VALUE`, in order.
@@ -203,6 +205,7 @@ pub fn parse(args: &[String]) -> Result<ErlArgs, String> {
                     .get(i)
                     .ok_or("+JPperf needs true, map, dump or false")?;
                 out.perf_map = matches!(v.as_str(), "true" | "map");
+                out.perf_dump = matches!(v.as_str(), "true" | "dump");
                 i += 1;
             }
             "+S" => {

@@ -40,7 +40,7 @@ file, default start; start_clean, start_sasl, no_dot_erlang), -boot_var, -config
 -mode is accepted and the kernel boots as under -mode minimal; -detached is refused. Other
 flags are kept for init:get_argument/1.
 
-Emulator flags applied: +S N[:M] (scheduler threads), +pc latin1|unicode, +JPperf true|map.
+Emulator flags applied: +S N[:M] (scheduler threads), +pc latin1|unicode, +JPperf true|map|dump.
 Accepted without effect (each with its value): every other + flag, among them +A, +B, +c,
 +C, +e, +hms, +hmbs, +hmax, +K, +MMscs and the other +M allocator flags, +P, +Q, +sbt,
 +sbtu, +sbwt, +sbwtdcpu, +sbwtdio, +stbt, +sub, +swt, +t, +zdbbl.";

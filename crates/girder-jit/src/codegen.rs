@@ -36,7 +36,9 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Switch, Variab
 use girder_runtime::engine::{
     Helper, ctx_offsets, link_offsets, process_offsets as po, status, step,
 };
-use girder_runtime::instr::{CmpOp, Dst, FOp, Instr, Label, NO_LABEL, Src, SrcKind, TypeTest};
+use girder_runtime::instr::{
+    CmpOp, Dst, FOp, Instr, Label, NO_LABEL, Src, SrcKind, TYPE_FLOAT, TypeTest,
+};
 use girder_runtime::loader::MAX_X;
 use girder_runtime::module::{Export, FunEntry, FunctionRange, Module};
 use girder_term::word::tag;
@@ -120,6 +122,14 @@ pub fn compile(
         away,
         trampolines: Vec::new(),
         inline: 0,
+        reserved: 0,
+        is_entry: {
+            let mut v = vec![false; (end - start) as usize];
+            for o in entries(module, start, end) {
+                v[(o - start) as usize] = true;
+            }
+            v
+        },
         syms: Vec::new(),
         sym_values: std::collections::HashMap::new(),
         constant_index: None,
@@ -260,6 +270,13 @@ struct Emitter<'a> {
     /// Parameterless blocks that leave for a label outside the function.
     trampolines: Vec<(Label, Block)>,
     inline: usize,
+    /// Words the young heap block is known to have free at the point being emitted: set by
+    /// `test_heap` and `allocate_heap`, used up by inline allocations, forgotten at every
+    /// instruction control can reach other than by falling through, and after any
+    /// instruction that may collect or allocate out of line (see [`reservation_kept`]).
+    reserved: u32,
+    /// Whether each offset of the function is an entry (see [`entries`]).
+    is_entry: Vec<bool>,
     /// The symbols the function refers to (relocation targets), by index.
     syms: Vec<Sym>,
     /// The global value made for each (symbol, addend).
@@ -322,6 +339,46 @@ const RELOC_NAMESPACE: u32 = 1;
 /// Longest `select_val` over run-dependent atoms done as a chain of comparisons; longer
 /// ones take the step helper (a jump table needs its values when compiling).
 const SELECT_CHAIN: usize = 16;
+
+/// Whether `ins` leaves what a `test_heap` reserved in place for the instructions after it:
+/// it neither collects nor allocates except through [`Emitter::alloc`] (which counts what
+/// it takes), on its fast path and in the interpreter alike.
+fn reservation_kept(ins: &Instr) -> bool {
+    match ins {
+        Instr::Move { .. }
+        | Instr::Swap { .. }
+        | Instr::GetList { .. }
+        | Instr::GetHd { .. }
+        | Instr::GetTl { .. }
+        | Instr::GetTupleElement { .. }
+        | Instr::Test { .. }
+        | Instr::Cmp { .. }
+        | Instr::IsTaggedTuple { .. }
+        | Instr::TestArity { .. }
+        | Instr::InitYregs { .. }
+        | Instr::PutList { .. }
+        | Instr::PutTuple2 { .. }
+        | Instr::FLoad { .. }
+        | Instr::FStore { .. }
+        | Instr::FMove { .. }
+        | Instr::FConv { .. }
+        | Instr::FArith { .. }
+        | Instr::FNegate { .. } => true,
+        Instr::Bif { export, args, .. } => {
+            export.module == Atom::ERLANG && inline_bif(export.function.name(), args.len())
+        }
+        _ => false,
+    }
+}
+
+/// Whether the operand `s` may hold a float: a float constant, or a register the `Type`
+/// chunk says nothing about or allows a float in.
+fn may_be_float(s: Src) -> bool {
+    match s.kind() {
+        SrcKind::Term(t) => !t.is_immediate(),
+        _ => s.types().is_none_or(|t| t & TYPE_FLOAT != 0),
+    }
+}
 
 /// Whether the term `t` is the same word in every run of this build (so native code may
 /// hold it as an immediate): small integers, `[]`, and the predefined atoms.
@@ -996,10 +1053,16 @@ impl Emitter<'_> {
     /// full, which then redoes the whole instruction).
     fn alloc(&mut self, words: u32, slow: Block) -> Value {
         let top = self.load_p(po::HEAP_TOP);
-        let len = self.load_p(po::HEAP_LEN);
         let want = self.b.ins().iadd_imm_s(top, i64::from(words));
-        let fits = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, want, len);
-        self.guard(fits, slow);
+        if self.reserved >= words {
+            // A `test_heap` before this found the room.
+            self.reserved -= words;
+        } else {
+            self.reserved = 0;
+            let len = self.load_p(po::HEAP_LEN);
+            let fits = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, want, len);
+            self.guard(fits, slow);
+        }
         let base = self.load_p(po::HEAP_PTR);
         let off = self.b.ins().ishl_imm_s(top, 3);
         let addr = self.b.ins().iadd(base, off);
@@ -1039,6 +1102,10 @@ impl Emitter<'_> {
     fn instruction(&mut self, offset: Label) {
         let module = self.module;
         let ins = &module.code[offset as usize];
+        if self.is_entry[(offset - self.start) as usize] {
+            // Reached from elsewhere too: nothing is known of the heap.
+            self.reserved = 0;
+        }
         // The slow path: filled after the fast path (blocks are filled one at a time).
         let slow = self.b.create_block();
         if self.inline_instruction(offset, ins, slow) {
@@ -1047,6 +1114,14 @@ impl Emitter<'_> {
             // Only the helper: the slow block is the whole instruction.
             self.b.ins().jump(slow, &[]);
         }
+        // What the next instruction may count on, on both ways here (this instruction's
+        // fast path and its slow path, which runs it in the interpreter and then goes on
+        // there too, allocating the same words or collecting to make room for them).
+        self.reserved = match ins {
+            Instr::TestHeap { heap, .. } | Instr::AllocateHeap { heap, .. } => *heap,
+            _ if reservation_kept(ins) => self.reserved,
+            _ => 0,
+        };
         self.b.switch_to_block(slow);
         self.generic(offset);
     }
@@ -1237,8 +1312,9 @@ impl Emitter<'_> {
             }
             Instr::Test { op, fail, arg } => return self.type_test(offset, *op, *fail, *arg, slow),
             Instr::Cmp { op, fail, a, b } => {
+                let floats = may_be_float(*a) || may_be_float(*b);
                 let (a, bv) = (self.read(*a, slow), self.read(*b, slow));
-                self.compare(offset, *op, *fail, a, bv, slow);
+                self.compare(offset, *op, *fail, (a, bv), floats, slow);
             }
             Instr::IsTaggedTuple {
                 fail,
@@ -1418,17 +1494,20 @@ impl Emitter<'_> {
                 let a = self.read(args[0], slow);
                 let bv = self.read(args[1], slow);
                 let small = self.both_small(a, bv);
-                let int_path = self.b.create_block();
-                let float_path = self.b.create_block();
-                self.b.ins().brif(small, int_path, &[], float_path, &[]);
-                self.b.switch_to_block(float_path);
-                let op = match export.function {
-                    Atom::PLUS => FOp::Add,
-                    Atom::MINUS => FOp::Sub,
-                    _ => FOp::Mul,
+                // A float path only where the `Type` chunk allows a float: code for integers
+                // stays as small as it was (the extra path costs registers, not just bytes).
+                let float_path = if args.iter().any(|&s| may_be_float(s)) {
+                    let int_path = self.b.create_block();
+                    let float_path = self.b.create_block();
+                    self.b.ins().brif(small, int_path, &[], float_path, &[]);
+                    // The integer path first: blocks are laid out in the order they are
+                    // filled, and the common case should fall through.
+                    self.b.switch_to_block(int_path);
+                    Some(float_path)
+                } else {
+                    self.guard(small, slow);
+                    None
                 };
-                self.float_arith(op, a, bv, *dst, offset, slow);
-                self.b.switch_to_block(int_path);
                 let (r, overflow) = match export.function {
                     Atom::PLUS => {
                         let a0 = self.b.ins().iadd_imm_s(a, -(tag::SMALL as i64));
@@ -1451,6 +1530,15 @@ impl Emitter<'_> {
                 self.guard(fine, slow);
                 self.write(*dst, r, slow);
                 self.goto(offset + 1);
+                if let Some(float_path) = float_path {
+                    self.b.switch_to_block(float_path);
+                    let op = match export.function {
+                        Atom::PLUS => FOp::Add,
+                        Atom::MINUS => FOp::Sub,
+                        _ => FOp::Mul,
+                    };
+                    self.float_arith(op, a, bv, *dst, offset, slow);
+                }
             }
             Instr::Bif {
                 export, args, dst, ..
@@ -2030,7 +2118,17 @@ impl Emitter<'_> {
         true
     }
 
-    fn compare(&mut self, offset: Label, op: CmpOp, fail: Label, a: Value, bv: Value, slow: Block) {
+    /// `op` on `a` and `bv`, with an inline path for floats when `floats` (an operand may
+    /// be one).
+    fn compare(
+        &mut self,
+        offset: Label,
+        op: CmpOp,
+        fail: Label,
+        (a, bv): (Value, Value),
+        floats: bool,
+        slow: Block,
+    ) {
         let next = self.target(offset + 1);
         let failb = if fail == NO_LABEL {
             slow
@@ -2063,13 +2161,16 @@ impl Emitter<'_> {
             CmpOp::Lt | CmpOp::Ge => {
                 let small = self.both_small(a, bv);
                 let fast = self.b.create_block();
-                let floats = self.b.create_block();
-                self.b.ins().brif(small, fast, &[], floats, &[]);
+                let other = if floats { self.b.create_block() } else { slow };
+                self.b.ins().brif(small, fast, &[], other, &[]);
                 self.b.switch_to_block(fast);
                 let lt = self.b.ins().icmp(IntCC::SignedLessThan, a, bv);
                 self.b.ins().brif(lt, yes, &[], no, &[]);
+                if !floats {
+                    return;
+                }
                 // Two numbers, at least one a float (no NaN in Erlang; -0.0 == 0.0).
-                self.b.switch_to_block(floats);
+                self.b.switch_to_block(other);
                 let x = self.number_f64(a, true, slow);
                 let y = self.number_f64(bv, true, slow);
                 let lt = self.b.ins().fcmp(FloatCC::LessThan, x, y);

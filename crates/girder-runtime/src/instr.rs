@@ -45,8 +45,25 @@ pub fn select_val_target(table: &[(Term, Label)], v: Term) -> Option<Label> {
 ///
 /// Terms never have primary tag `00`, so that pattern marks registers: bit 2 says Y, the
 /// register number is in bits 3 and up.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub struct Src(u64);
+
+/// The float bit of [`Src::types`].
+pub const TYPE_FLOAT: u16 = girder_format::types::TypeSet::FLOAT;
+
+/// Where a register operand keeps the types the `Type` chunk gave it (see
+/// [`Src::with_types`]): the type bits from here, and a flag bit above them.
+const TYPES_SHIFT: u32 = 40;
+const TYPED: u64 = 1 << 56;
+
+impl PartialEq for Src {
+    /// The same operand, whatever types were proved about it.
+    fn eq(&self, other: &Src) -> bool {
+        self.operand() == other.operand()
+    }
+}
+
+impl Eq for Src {}
 
 impl Src {
     /// X register `n`.
@@ -61,6 +78,33 @@ impl Src {
     pub const fn term(t: Term) -> Src {
         Src(t.0)
     }
+    /// A register operand known to hold only the types `types` (the `Type` chunk's bits,
+    /// `girder_format::types::TypeSet`); a constant is returned as it is.
+    pub const fn with_types(self, types: u16) -> Src {
+        if self.0 & 0b11 != 0 {
+            return self;
+        }
+        Src(self.operand() | ((types as u64) << TYPES_SHIFT) | TYPED)
+    }
+
+    /// The types the compiler proved for a register operand, if it gave any.
+    pub const fn types(self) -> Option<u16> {
+        if self.0 & 0b11 == 0 && self.0 & TYPED != 0 {
+            Some((self.0 >> TYPES_SHIFT) as u16)
+        } else {
+            None
+        }
+    }
+
+    /// The operand without its types.
+    const fn operand(self) -> u64 {
+        if self.0 & 0b11 != 0 {
+            self.0
+        } else {
+            self.0 & ((1 << TYPES_SHIFT) - 1)
+        }
+    }
+
     /// Decoded form.
     #[inline]
     pub const fn kind(self) -> SrcKind {
@@ -779,5 +823,21 @@ mod tests {
             "{}",
             std::mem::size_of::<super::Instr>()
         );
+    }
+
+    #[test]
+    fn typed_operands_keep_their_register() {
+        use super::{Src, SrcKind, TYPE_FLOAT};
+        let x = Src::x(1023).with_types(TYPE_FLOAT);
+        assert_eq!(x.kind(), SrcKind::X(1023));
+        assert_eq!(x.types(), Some(TYPE_FLOAT));
+        assert_eq!(x, Src::x(1023));
+        assert_eq!(Src::x(1023).types(), None);
+        let y = Src::y((1 << 20) - 1).with_types(0x1fff);
+        assert_eq!(y.kind(), SrcKind::Y((1 << 20) - 1));
+        assert_eq!(y.types(), Some(0x1fff));
+        let t = Src::term(girder_term::Term::small(5));
+        assert_eq!(t.with_types(TYPE_FLOAT).types(), None);
+        assert_eq!(t.with_types(TYPE_FLOAT).kind(), t.kind());
     }
 }

@@ -277,7 +277,19 @@ impl<'a> Loader<'a> {
             Operand::X(n) if *n < MAX_X => Src::x(*n),
             Operand::Y(n) if *n < MAX_Y => Src::y(*n),
             Operand::X(n) | Operand::Y(n) => return Err(format!("register {n} out of range")),
-            Operand::Typed { reg, .. } => self.src(reg)?,
+            Operand::Typed { reg, type_index } => {
+                let src = self.src(reg)?;
+                // Kept for the JIT (what it may leave out); the interpreter ignores them.
+                match self
+                    .beam
+                    .types
+                    .as_ref()
+                    .and_then(|t| t.entries.get(*type_index as usize))
+                {
+                    Some(info) if !info.types.is_any() => src.with_types(info.types.0),
+                    _ => src,
+                }
+            }
             other => Src::term(self.term(other)?),
         })
     }
