@@ -588,3 +588,226 @@ fn display_output_matches_erl() {
     assert_eq!(stderr(&ours), stderr(&erl));
     assert_eq!(stderr(&erl), "one\r\ntwo \u{100}\r\n");
 }
+
+/// `girder` and `erl` with no `-noshell`, standard input a pipe and a shell script on it:
+/// the shell (OTP's `user` over the `{fd, 0, 1}` port, as erl falls back on without a
+/// terminal) prints prompts and results on standard output and the VM ends at end of
+/// input. Byte for byte as erl, under both engines; standard input a regular file too.
+#[test]
+fn shell_with_piped_input_matches_erl() {
+    use std::io::Write;
+    let dir = scratch_dir("cli-shell-pipe");
+    let script: &[u8] = b"X = 1+2.\nX*2.\nlists:seq(1,3).\nfoo:bar().\n\
+        [A, B] = [1, 2], A + B.\nio:format(\"~p ~s~n\", [{X, \"text\"}, \"str\"]).\n\
+        catch throw(oops).\nelement(5, {a}).\nf(X).\nX.\n\"h\xc3\xa9llo\".\n<<1,2>>.\n\
+        #{a => 1}.\nfun(Y) -> Y * 3 end(7).\nv(3).\n1 +\n 2.\nlists:map(fun(E) -> E + 1 end, [1, 2]).\n";
+    let file = dir.join("script.txt");
+    std::fs::write(&file, script).unwrap();
+    let piped = |vm: &str, args: &[&str], input: &[u8]| {
+        let mut child = Command::new(vm)
+            .args(args)
+            .current_dir(&dir)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {vm}: {e}"));
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let girder_bin = env!("CARGO_BIN_EXE_girder");
+    for (input, status_script) in [(script, false), (&b"1.\nhalt(3).\n2.\n"[..], true)] {
+        let erl = piped("erl", &[], input);
+        for flavor in ["emu", "jit"] {
+            let ours = piped(girder_bin, &["-emu_flavor", flavor], input);
+            assert_eq!(
+                stdout(&ours),
+                stdout(&erl),
+                "{flavor}: standard output (left girder, right erl); girder stderr: {}",
+                stderr(&ours)
+            );
+            assert_eq!(ours.status.code(), erl.status.code(), "{flavor}: exit status");
+            if status_script {
+                continue;
+            }
+            // A regular file on standard input (epoll cannot watch one).
+            let from_file = Command::new(girder_bin)
+                .args(["-emu_flavor", flavor])
+                .current_dir(&dir)
+                .stdin(std::fs::File::open(&file).unwrap())
+                .output()
+                .unwrap();
+            assert_eq!(stdout(&from_file), stdout(&erl), "{flavor}: from a file");
+        }
+    }
+}
+
+/// A VM in a terminal: a `tmux` session on a server of its own, typed at with `send-keys`
+/// and read with `capture-pane`. Killed when dropped.
+struct Terminal {
+    socket: String,
+}
+
+impl Terminal {
+    /// Start `command` (a shell command line) in a 100x60 terminal. After it ends, the
+    /// pane shows `[exit N]` and whether the terminal's mode came back as it was.
+    fn start(name: &str, command: &str) -> Terminal {
+        let socket = format!("girder-test-{}-{name}", std::process::id());
+        let line = format!(
+            "stty -g > {socket}.before; {command}; echo \"[exit $?]\"; stty -g > {socket}.after; \
+             cmp -s {socket}.before {socket}.after && echo '[mode restored]'; sleep 60"
+        );
+        let t = Terminal { socket };
+        let out = t
+            .tmux(&["new-session", "-d", "-x", "100", "-y", "60", &line])
+            .expect("tmux (scripts/setup installs it)");
+        assert!(out.status.success(), "tmux: {}", stderr(&out));
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> std::io::Result<Output> {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .current_dir(std::env::temp_dir())
+            .output()
+    }
+
+    fn screen(&self) -> String {
+        let out = self.tmux(&["capture-pane", "-p"]).expect("tmux capture-pane");
+        stdout(&out)
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys"];
+        args.extend_from_slice(keys);
+        let out = self.tmux(&args).expect("tmux send-keys");
+        assert!(out.status.success(), "tmux send-keys: {}", stderr(&out));
+    }
+
+    /// Wait (at most 30 s) until `text` shows `n` times on the screen (whose lines
+    /// `capture-pane` gives without their trailing spaces).
+    fn wait_for(&self, text: &str, n: usize) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if screen.matches(text).count() >= n {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "waited for {text:?} ({n} times); the screen:\n{screen}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+        let tmp = std::env::temp_dir();
+        let _ = std::fs::remove_file(tmp.join(format!("{}.before", self.socket)));
+        let _ = std::fs::remove_file(tmp.join(format!("{}.after", self.socket)));
+    }
+}
+
+/// Type `steps` (keys, then what to wait for and how many times it must show) into `erl`
+/// and into girder under both engines, each in a terminal of its own; the screens from
+/// the `Eshell` line on must be the same.
+fn shell_session_matches_erl(name: &str, steps: &[(&[&str], &str, usize)]) {
+    let girder_bin = env!("CARGO_BIN_EXE_girder");
+    let vms = [
+        ("erl", "erl".to_owned()),
+        ("emu", format!("{girder_bin} -emu_flavor emu")),
+        ("jit", format!("{girder_bin} -emu_flavor jit")),
+    ];
+    let screens: Vec<(&str, String)> = std::thread::scope(|s| {
+        let runs: Vec<_> = vms
+            .iter()
+            .map(|(vm, command)| {
+                s.spawn(move || {
+                    let command = format!("env LANG=C.UTF-8 LC_ALL= {command}");
+                    let t = Terminal::start(&format!("{name}-{vm}"), &command);
+                    for (keys, wait, n) in steps {
+                        t.keys(keys);
+                        t.wait_for(wait, *n);
+                    }
+                    (*vm, t.screen())
+                })
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let from_eshell = |screen: &str| {
+        let lines: Vec<&str> = screen.lines().map(str::trim_end).collect();
+        let start = lines.iter().position(|l| l.starts_with("Eshell V"));
+        let start = start.unwrap_or_else(|| panic!("no Eshell line:\n{screen}"));
+        let end = lines.iter().rposition(|l| !l.is_empty()).unwrap_or(0);
+        lines[start..=end].join("\n")
+    };
+    let erl = from_eshell(&screens[0].1);
+    for (vm, screen) in &screens[1..] {
+        assert_eq!(
+            from_eshell(screen),
+            erl,
+            "{name}: girder ({vm}) on the left, erl on the right"
+        );
+    }
+}
+
+/// The interactive shell in a terminal, as erl's: evaluation, tab completion of
+/// `lists:se`, history recall with the up arrow, line editing (Ctrl-A, Ctrl-E), UTF-8
+/// input, exceptions and a killed shell restarted, Ctrl-G's job control (`j`, `s`, `c`),
+/// the Ctrl-C BREAK menu and `c`, then Ctrl-G and `q` (the terminal's mode restored).
+#[test]
+fn shell_on_a_terminal_matches_erl() {
+    shell_session_matches_erl(
+        "edit",
+        &[
+            (&[], "1>", 1),
+            (&["X = 1+2.", "Enter"], "2>", 1),
+            (&["lists:se", "Tab"], "seq/3", 1),
+            (&["q", "Tab"], "lists:seq(", 1),
+            (&["1,3).", "Enter"], "3>", 1),
+            (&["Up"], "3> lists:seq(1,3).", 1),
+            (&["Enter"], "4>", 1),
+            (&["abc", "C-a", "[1,", "C-e", "].", "Enter"], "5>", 1),
+            (&["\"h\u{e9}llo \u{20ac}\".", "Enter"], "6>", 1),
+            (&["foo:bar(3).", "Enter"], "7>", 1),
+            (&["exit(self(), kill).", "Enter"], "8>", 1),
+            (&["X.", "Enter"], "9>", 1),
+            (&["C-g"], " -->", 1),
+            (&["j", "Enter"], " -->", 2),
+            (&["s", "Enter"], " -->", 3),
+            (&["j", "Enter"], " -->", 4),
+            (&["c 1", "Enter"], " --> c 1", 1),
+            (&["1+1.", "Enter"], "10>", 1),
+            (&["C-c"], "BREAK: ", 1),
+            (&["c", "Enter"], "(d)istribution\nc", 1),
+            (&["2+2.", "Enter"], "11>", 1),
+            (&["C-g"], " -->", 5),
+            (&["q", "Enter"], "[mode restored]", 1),
+        ],
+    );
+}
+
+/// `q().`, and the BREAK menu's `a`: the VM ends, the terminal's mode restored.
+#[test]
+fn shell_quits_as_erl_does() {
+    shell_session_matches_erl(
+        "quit",
+        &[
+            (&[], "1>", 1),
+            (&["q().", "Enter"], "[mode restored]", 1),
+        ],
+    );
+    shell_session_matches_erl(
+        "abort",
+        &[
+            (&[], "1>", 1),
+            (&["C-c"], "BREAK: ", 1),
+            (&["a", "Enter"], "[mode restored]", 1),
+        ],
+    );
+}

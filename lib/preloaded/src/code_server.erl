@@ -143,6 +143,22 @@ handle({stick_dir, _}, _) ->
     ok;
 handle({is_sticky, M}, _) when is_atom(M) ->
     erlang:module_loaded(M);
+%% [{Module, File | preloaded}] of every loaded module (edlin_expand completes
+%% module names from it): the path's directories listed once for them all.
+handle(all_loaded, _) ->
+    Files = lists:foldr(
+              fun(D, Acc) ->
+                      case erl_prim_loader:list_dir(D) of
+                          {ok, Names} ->
+                              maps:merge(Acc, maps:from_list(
+                                                [{N, filename:append(D, N)}
+                                                 || N <- Names]));
+                          error ->
+                              Acc
+                      end
+              end, #{}, girder_code:get_path()),
+    [{M, maps:get(atom_to_list(M) ++ ".beam", Files, preloaded)}
+     || M <- erlang:loaded()];
 handle(_Req, _) ->
     {notsup, request}.
 

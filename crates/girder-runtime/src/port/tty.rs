@@ -113,6 +113,23 @@ pub fn restore_terminal() {
     }
 }
 
+/// Bytes written to the terminal outside the driver (girder's own `standard_error` and
+/// crash reports): while the driver has output post-processing off, each line feed
+/// needs its carriage return, which the terminal would otherwise have added.
+pub fn terminal_newlines(bytes: Vec<u8>) -> Vec<u8> {
+    if !RAW_ACTIVE.load(Ordering::SeqCst) || !bytes.contains(&b'\n') {
+        return bytes;
+    }
+    let mut out = Vec::with_capacity(bytes.len() + 16);
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' && (i == 0 || bytes[i - 1] != b'\r') {
+            out.push(b'\r');
+        }
+        out.push(b);
+    }
+    out
+}
+
 fn enter_raw() {
     if let Some(m) = RAW_MODE.get()
         && set_mode(m)
