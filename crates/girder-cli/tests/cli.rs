@@ -592,7 +592,8 @@ fn display_output_matches_erl() {
 /// `girder` and `erl` with no `-noshell`, standard input a pipe and a shell script on it:
 /// the shell (OTP's `user` over the `{fd, 0, 1}` port, as erl falls back on without a
 /// terminal) prints prompts and results on standard output and the VM ends at end of
-/// input. Byte for byte as erl, under both engines; standard input a regular file too.
+/// input. Byte for byte as erl, under both engines; standard input a regular file too;
+/// `halt/1`'s status; `c/1`.
 #[test]
 fn shell_with_piped_input_matches_erl() {
     use std::io::Write;
@@ -603,6 +604,11 @@ fn shell_with_piped_input_matches_erl() {
         #{a => 1}.\nfun(Y) -> Y * 3 end(7).\nv(3).\n1 +\n 2.\nlists:map(fun(E) -> E + 1 end, [1, 2]).\n";
     let file = dir.join("script.txt");
     std::fs::write(&file, script).unwrap();
+    std::fs::write(
+        dir.join("hello.erl"),
+        "-module(hello).\n-export([hi/0]).\nhi() -> {hello, world}.\n",
+    )
+    .unwrap();
     let piped = |vm: &str, args: &[&str], input: &[u8]| {
         let mut child = Command::new(vm)
             .args(args)
@@ -616,7 +622,13 @@ fn shell_with_piped_input_matches_erl() {
         child.wait_with_output().unwrap()
     };
     let girder_bin = env!("CARGO_BIN_EXE_girder");
-    for (input, status_script) in [(script, false), (&b"1.\nhalt(3).\n2.\n"[..], true)] {
+    let inputs: [(&[u8], bool); 3] = [
+        (script, false),
+        (b"1.\nhalt(3).\n2.\n", true),
+        // c/1: OTP's compiler on girder, then code:load_abs/1.
+        (b"c(hello).\nhello:hi().\n", true),
+    ];
+    for (input, status_script) in inputs {
         let erl = piped("erl", &[], input);
         for flavor in ["emu", "jit"] {
             let ours = piped(girder_bin, &["-emu_flavor", flavor], input);
@@ -678,7 +690,13 @@ impl Terminal {
         stdout(&out)
     }
 
+    /// Type `keys` (tmux key names); `["resize", "W"]` makes the window `W` columns wide.
     fn keys(&self, keys: &[&str]) {
+        if let ["resize", width] = keys {
+            let out = self.tmux(&["resize-window", "-x", width]).expect("tmux");
+            assert!(out.status.success(), "tmux resize-window: {}", stderr(&out));
+            return;
+        }
         let mut args = vec!["send-keys"];
         args.extend_from_slice(keys);
         let out = self.tmux(&args).expect("tmux send-keys");
@@ -758,7 +776,7 @@ fn shell_session_matches_erl(name: &str, steps: &[(&[&str], &str, usize)]) {
 
 /// The interactive shell in a terminal, as erl's: evaluation, tab completion of
 /// `lists:se`, history recall with the up arrow, line editing (Ctrl-A, Ctrl-E), UTF-8
-/// input, exceptions and a killed shell restarted, Ctrl-G's job control (`j`, `s`, `c`),
+/// input, exceptions and a killed shell restarted, the window resized, Ctrl-G's job control (`j`, `s`, `c`),
 /// the Ctrl-C BREAK menu and `c`, then Ctrl-G and `q` (the terminal's mode restored).
 #[test]
 fn shell_on_a_terminal_matches_erl() {
@@ -777,15 +795,19 @@ fn shell_on_a_terminal_matches_erl() {
             (&["foo:bar(3).", "Enter"], "7>", 1),
             (&["exit(self(), kill).", "Enter"], "8>", 1),
             (&["X.", "Enter"], "9>", 1),
+            // The window narrows (SIGWINCH): io:columns/0, and a long line edited.
+            (&["resize", "50"], "9>", 1),
+            (&["io:columns().", "Enter"], "10>", 1),
+            (&[&"a".repeat(60), "C-a", &"b".repeat(30), "C-e", ".", "Enter"], "11>", 1),
             (&["C-g"], " -->", 1),
             (&["j", "Enter"], " -->", 2),
             (&["s", "Enter"], " -->", 3),
             (&["j", "Enter"], " -->", 4),
             (&["c 1", "Enter"], " --> c 1", 1),
-            (&["1+1.", "Enter"], "10>", 1),
+            (&["1+1.", "Enter"], "12>", 1),
             (&["C-c"], "BREAK: ", 1),
-            (&["c", "Enter"], "(d)istribution\nc", 1),
-            (&["2+2.", "Enter"], "11>", 1),
+            (&["c", "Enter"], "\nc\n", 1),
+            (&["2+2.", "Enter"], "13>", 1),
             (&["C-g"], " -->", 5),
             (&["q", "Enter"], "[mode restored]", 1),
         ],

@@ -98,6 +98,18 @@ handle({load_binary, M, File, Bin}, _) when is_atom(M), is_binary(Bin) ->
         true -> {notsup, reload};
         false -> girder_code:load_binary(M, File, Bin)
     end;
+%% code:load_abs/1,2 (c:c/1 loads what it compiled so), for a module not loaded yet.
+handle({load_abs, File, M}, _) when is_list(File), is_atom(M) ->
+    case erlang:module_loaded(M) of
+        true ->
+            {notsup, reload};
+        false ->
+            Path = File ++ ".beam",
+            case erl_prim_loader:get_file(Path) of
+                {ok, Bin, _} -> girder_code:load_binary(M, Path, Bin);
+                error -> {error, nofile}
+            end
+    end;
 handle({delete, M}, _) when is_atom(M) ->
     girder_code:delete(M);
 %% Old code is not kept apart from the current (see `delete`), so there is none

@@ -8,7 +8,7 @@
 //!   characters; 2 insert characters at the cursor; 3 delete a signed 16-bit count of
 //!   characters after (positive) or before (negative) the cursor; 4 beep; 5 as 0, then
 //!   `{Port, ok}` to the connected process once written (`put_chars_sync`).
-//! - **Control** (`port_control`): 100 the window size (width, height as native 32-bit
+//! - **Control** (`port_control`, the operation plus `16#18b0900`): 100 the window size (width, height as native 32-bit
 //!   words), 101 whether the terminal takes UTF-8, 102 set that (the old state back).
 //! - **Input**: `{Port, {data, Bytes}}`, UTF-8 (a latin1 terminal's bytes converted),
 //!   a character split between reads held back until it is whole.
@@ -38,9 +38,12 @@ const OP_DELC: u8 = 3;
 const OP_BEEP: u8 = 4;
 const OP_PUTC_SYNC: u8 = 5;
 
-const CTRL_GET_WINSIZE: u32 = 100;
-const CTRL_GET_UNICODE_STATE: u32 = 101;
-const CTRL_SET_UNICODE_STATE: u32 = 102;
+/// Control operations carry erts' magic number for this driver (`user_drv` asks
+/// `100 + 16#18b0900` for the window size).
+const CTRL_MAGIC: u32 = 0x018b_0900;
+const CTRL_GET_WINSIZE: u32 = CTRL_MAGIC + 100;
+const CTRL_GET_UNICODE_STATE: u32 = CTRL_MAGIC + 101;
+const CTRL_SET_UNICODE_STATE: u32 = CTRL_MAGIC + 102;
 
 /// Line-buffer cell tags: a control character (`^X`, two cells, or a tab's padding)
 /// and a character shown escaped (`\NNN`), its padding cells holding the tag alone.
