@@ -638,7 +638,11 @@ fn shell_with_piped_input_matches_erl() {
                 "{flavor}: standard output (left girder, right erl); girder stderr: {}",
                 stderr(&ours)
             );
-            assert_eq!(ours.status.code(), erl.status.code(), "{flavor}: exit status");
+            assert_eq!(
+                ours.status.code(),
+                erl.status.code(),
+                "{flavor}: exit status"
+            );
             if status_script {
                 continue;
             }
@@ -686,7 +690,9 @@ impl Terminal {
     }
 
     fn screen(&self) -> String {
-        let out = self.tmux(&["capture-pane", "-p"]).expect("tmux capture-pane");
+        let out = self
+            .tmux(&["capture-pane", "-p"])
+            .expect("tmux capture-pane");
         stdout(&out)
     }
 
@@ -798,7 +804,11 @@ fn shell_on_a_terminal_matches_erl() {
             // The window narrows (SIGWINCH): io:columns/0, and a long line edited.
             (&["resize", "50"], "9>", 1),
             (&["io:columns().", "Enter"], "10>", 1),
-            (&[&"a".repeat(60), "C-a", &"b".repeat(30), "C-e", ".", "Enter"], "11>", 1),
+            (
+                &[&"a".repeat(60), "C-a", &"b".repeat(30), "C-e", ".", "Enter"],
+                "11>",
+                1,
+            ),
             (&["C-g"], " -->", 1),
             (&["j", "Enter"], " -->", 2),
             (&["s", "Enter"], " -->", 3),
@@ -819,10 +829,7 @@ fn shell_on_a_terminal_matches_erl() {
 fn shell_quits_as_erl_does() {
     shell_session_matches_erl(
         "quit",
-        &[
-            (&[], "1>", 1),
-            (&["q().", "Enter"], "[mode restored]", 1),
-        ],
+        &[(&[], "1>", 1), (&["q().", "Enter"], "[mode restored]", 1)],
     );
     shell_session_matches_erl(
         "abort",

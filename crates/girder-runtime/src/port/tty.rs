@@ -220,8 +220,16 @@ pub fn window_size() -> (u32, u32) {
     let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
     // SAFETY: as above; fd 1 is the VM's standard output.
     if unsafe { libc::ioctl(OUT_FD, libc::TIOCGWINSZ, &mut ws) } == 0 {
-        let w = if ws.ws_col == 0 { DEF_WIDTH } else { u32::from(ws.ws_col) };
-        let h = if ws.ws_row == 0 { DEF_HEIGHT } else { u32::from(ws.ws_row) };
+        let w = if ws.ws_col == 0 {
+            DEF_WIDTH
+        } else {
+            u32::from(ws.ws_col)
+        };
+        let h = if ws.ws_row == 0 {
+            DEF_HEIGHT
+        } else {
+            u32::from(ws.ws_row)
+        };
         return (w, h);
     }
     (DEF_WIDTH, DEF_HEIGHT)
@@ -586,7 +594,8 @@ impl Tty {
         if self.utf8 {
             if let Some(ch) = char::from_u32(c) {
                 let mut b = [0u8; 4];
-                self.out.extend_from_slice(ch.encode_utf8(&mut b).as_bytes());
+                self.out
+                    .extend_from_slice(ch.encode_utf8(&mut b).as_bytes());
             }
         } else {
             self.out.push(c as u8);
