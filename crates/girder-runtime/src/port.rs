@@ -820,9 +820,8 @@ pub fn control(caller: u64, id: u64, op: u32, data: &[u8]) -> Option<Vec<u8>> {
     if let Some(t) = g.tty.as_mut() {
         return t.control(op, data);
     }
-    if g.inet.is_none() {
-        return None;
-    }
+    // Otherwise only the inet drivers answer.
+    g.inet.as_ref()?;
     port.connected_cache.store(g.connected, Ordering::Relaxed);
     Some(port.inet_control(&mut g, caller, op, data))
 }
