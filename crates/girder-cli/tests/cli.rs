@@ -740,12 +740,19 @@ impl Drop for Terminal {
 /// and into girder under both engines, each in a terminal of its own; the screens from
 /// the `Eshell` line on must be the same.
 fn shell_session_matches_erl(name: &str, steps: &[(&[&str], &str, usize)]) {
+    shell_session_with_matches_erl(name, "", steps);
+}
+
+/// As [`shell_session_matches_erl`], `flags` added to each command line (`$VM`: the VM's
+/// name, `erl`, `emu` or `jit`).
+fn shell_session_with_matches_erl(name: &str, flags: &str, steps: &[(&[&str], &str, usize)]) {
     let girder_bin = env!("CARGO_BIN_EXE_girder");
     let vms = [
-        ("erl", "erl".to_owned()),
-        ("emu", format!("{girder_bin} -emu_flavor emu")),
-        ("jit", format!("{girder_bin} -emu_flavor jit")),
+        ("erl", format!("erl {flags}")),
+        ("emu", format!("{girder_bin} -emu_flavor emu {flags}")),
+        ("jit", format!("{girder_bin} -emu_flavor jit {flags}")),
     ];
+    let vms = vms.map(|(vm, command)| (vm, command.replace("$VM", vm)));
     let screens: Vec<(&str, String)> = std::thread::scope(|s| {
         let runs: Vec<_> = vms
             .iter()
@@ -837,6 +844,41 @@ fn shell_quits_as_erl_does() {
             (&[], "1>", 1),
             (&["C-c"], "BREAK: ", 1),
             (&["a", "Enter"], "[mode restored]", 1),
+        ],
+    );
+}
+
+/// `-kernel shell_history enabled`: a line typed in one session comes back with the up
+/// arrow in the next (OTP's `group_history` over `disk_log`, each VM its own `HOME`).
+#[test]
+fn shell_history_is_kept_across_runs() {
+    let dir = scratch_dir("cli-shell-history");
+    for vm in ["erl", "emu", "jit"] {
+        let home = dir.join(vm);
+        let _ = std::fs::remove_dir_all(&home);
+        std::fs::create_dir_all(&home).unwrap();
+    }
+    let flags = format!(
+        "-kernel shell_history enabled -env HOME {}/$VM",
+        dir.display()
+    );
+    shell_session_with_matches_erl(
+        "history1",
+        &flags,
+        &[
+            (&[], "1>", 1),
+            (&["lists:reverse([kept, across, runs]).", "Enter"], "2>", 1),
+            (&["q().", "Enter"], "[mode restored]", 1),
+        ],
+    );
+    shell_session_with_matches_erl(
+        "history2",
+        &flags,
+        &[
+            (&[], "1>", 1),
+            (&["Up"], "1> q().", 1),
+            (&["Up"], "1> lists:reverse(", 1),
+            (&["Enter"], "2>", 1),
         ],
     );
 }

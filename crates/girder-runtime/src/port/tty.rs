@@ -273,7 +273,10 @@ impl Tty {
         let saved = *SAVED_MODE.get_or_init(|| saved);
         let raw = *RAW_MODE.get_or_init(|| raw_mode(saved, canon, echo, sig));
         if HANDLERS.get().is_none() {
-            install_handlers()?;
+            if let Err(e) = install_handlers() {
+                TTY_PORT.store(0, Ordering::SeqCst);
+                return Err(e);
+            }
             let _ = HANDLERS.set(());
         }
         if !set_mode(&raw) {
