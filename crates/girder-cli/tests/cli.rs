@@ -665,7 +665,8 @@ struct Terminal {
 }
 
 impl Terminal {
-    /// Start `command` (a shell command line) in a 100x60 terminal. After it ends, the
+    /// Start `command` (a shell command line) in a 100x60 terminal (`name`: letters,
+    /// digits and dashes). After it ends, the
     /// pane shows `[exit N]` and whether the terminal's mode came back as it was.
     fn start(name: &str, command: &str) -> Terminal {
         let socket = format!("girder-test-{}-{name}", std::process::id());
@@ -753,6 +754,18 @@ fn shell_session_with_matches_erl(name: &str, flags: &str, steps: &[(&[&str], &s
         ("jit", format!("{girder_bin} -emu_flavor jit {flags}")),
     ];
     let vms = vms.map(|(vm, command)| (vm, command.replace("$VM", vm)));
+    screens_match(name, &vms, "Eshell V", steps);
+}
+
+/// Run each of `vms` (name, shell command line; the first is the reference) in a
+/// terminal of its own, type `steps` into each, and compare the screens from the first
+/// line starting with `first` on.
+fn screens_match(
+    name: &str,
+    vms: &[(&str, String)],
+    first: &str,
+    steps: &[(&[&str], &str, usize)],
+) {
     let screens: Vec<(&str, String)> = std::thread::scope(|s| {
         let runs: Vec<_> = vms
             .iter()
@@ -770,21 +783,58 @@ fn shell_session_with_matches_erl(name: &str, flags: &str, steps: &[(&[&str], &s
             .collect();
         runs.into_iter().map(|r| r.join().unwrap()).collect()
     });
-    let from_eshell = |screen: &str| {
+    let from_first = |screen: &str| {
         let lines: Vec<&str> = screen.lines().map(str::trim_end).collect();
-        let start = lines.iter().position(|l| l.starts_with("Eshell V"));
-        let start = start.unwrap_or_else(|| panic!("no Eshell line:\n{screen}"));
+        let start = lines.iter().position(|l| l.starts_with(first));
+        let start = start.unwrap_or_else(|| panic!("no line {first:?}:\n{screen}"));
         let end = lines.iter().rposition(|l| !l.is_empty()).unwrap_or(0);
         lines[start..=end].join("\n")
     };
-    let erl = from_eshell(&screens[0].1);
+    let reference = from_first(&screens[0].1);
     for (vm, screen) in &screens[1..] {
         assert_eq!(
-            from_eshell(screen),
-            erl,
-            "{name}: girder ({vm}) on the left, erl on the right"
+            from_first(screen),
+            reference,
+            "{name}: {vm} on the left, {} on the right",
+            screens[0].0
         );
     }
+}
+
+/// `iex` (Elixir's launcher, which runs `erl`) with girder as `erl` (`girder shim`), both
+/// engines, against `iex` on erl: evaluation, completion of `Enum.ma`, `h Enum.map`
+/// (the documentation from the `Docs` chunk, in colour), Ctrl-C and `a`. Needs Elixir
+/// (`apt-get install elixir`): without `iex` on the `PATH` the test says so and checks
+/// nothing else.
+#[test]
+fn iex_runs_on_girder_as_on_erl() {
+    if Command::new("iex").arg("--version").output().is_err() {
+        eprintln!("iex_runs_on_girder_as_on_erl: no iex on the PATH (Elixir is not installed)");
+        return;
+    }
+    let dir = scratch_dir("cli-iex");
+    let shim = dir.join("bin");
+    let out = girder(&["shim", shim.to_str().unwrap()]);
+    assert!(out.status.success(), "girder shim: {}", stderr(&out));
+    let path = format!("PATH={}:$PATH", shim.display());
+    let vms = [
+        ("erl", "iex".to_owned()),
+        ("emu", format!("{path} ERL_AFLAGS='-emu_flavor emu' iex")),
+        ("jit", format!("{path} iex")),
+    ];
+    screens_match(
+        "iex",
+        &vms,
+        "Interactive Elixir",
+        &[
+            (&[], "iex(1)>", 1),
+            (&["Enum.map([1, 2], &(&1 * 2))", "Enter"], "iex(2)>", 1),
+            (&["Enum.ma", "Tab"], "max_by/2", 1),
+            (&["C-u", "h Enum.map", "Enter"], "iex(3)>", 1),
+            (&["C-c"], "BREAK: ", 1),
+            (&["a", "Enter"], "[mode restored]", 1),
+        ],
+    );
 }
 
 /// The interactive shell in a terminal, as erl's: evaluation, tab completion of

@@ -33,11 +33,12 @@ terminate(_Reason, UserPid) ->
     ok.
 
 %% The flags decide as in OTP's user_sup (the last one wins); -oldshell is
-%% OTP's `user` with a shell.
+%% OTP's `user` with a shell; `-user Mod` starts Mod:start() (IEx.CLI so).
 user_mode([{noshell, []} | T], _) -> user_mode(T, boot_server);
 user_mode([{noinput, []} | T], _) -> user_mode(T, boot_server);
 user_mode([{nouser, []} | T], _) -> user_mode(T, boot_server);
 user_mode([{oldshell, []} | T], _) -> user_mode(T, {user, start, []});
+user_mode([{user, [User]} | T], _) -> user_mode(T, {list_to_atom(User), start, []});
 user_mode([_ | T], Mode) -> user_mode(T, Mode);
 user_mode([], Mode) -> Mode.
 
