@@ -23,8 +23,10 @@
 //! The terminal: non-canonical, no echo, no CR-to-NL translation, no output
 //! post-processing (`-c -e`), signals left on, so Ctrl-C raises SIGINT, which opens
 //! the BREAK menu (see [`console_loop`]). The original mode comes back when the port
-//! closes, at exit (`atexit`), and on the signals that end the VM (the handler restores
-//! it, then lets the signal do what it would have done).
+//! closes, at exit (`atexit`), in a panic, and on the signals that end the VM (SIGTERM,
+//! SIGHUP, SIGQUIT, SIGABRT, SIGFPE, SIGILL, SIGSEGV, SIGBUS: the handler restores it,
+//! then lets the signal do what it would have done, Rust's stack-overflow report
+//! included).
 
 use std::io::{self, Write};
 use std::os::fd::RawFd;
@@ -155,6 +157,41 @@ extern "C" fn on_fatal_signal(sig: libc::c_int) {
     }
 }
 
+/// The handlers SIGSEGV and SIGBUS had before (Rust's stack-overflow reporter), which
+/// [`on_fault`] hands the signal on to.
+static PREVIOUS_SEGV: OnceLock<libc::sigaction> = OnceLock::new();
+static PREVIOUS_BUS: OnceLock<libc::sigaction> = OnceLock::new();
+
+extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    restore_terminal();
+    let previous = if sig == libc::SIGSEGV {
+        PREVIOUS_SEGV.get()
+    } else {
+        PREVIOUS_BUS.get()
+    };
+    match previous {
+        Some(old) if old.sa_sigaction != libc::SIG_DFL && old.sa_sigaction != libc::SIG_IGN => {
+            if old.sa_flags & libc::SA_SIGINFO != 0 {
+                // SAFETY: the previous handler was installed with SA_SIGINFO, so it takes
+                // these three arguments, which are the ones the kernel gave us.
+                let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                    unsafe { std::mem::transmute(old.sa_sigaction) };
+                f(sig, info, ctx);
+            } else {
+                // SAFETY: a handler installed without SA_SIGINFO takes the signal number.
+                let f: extern "C" fn(libc::c_int) =
+                    unsafe { std::mem::transmute(old.sa_sigaction) };
+                f(sig);
+            }
+        }
+        _ => {
+            // SAFETY: back to the default action; returning re-runs the faulting
+            // instruction, which then ends the process as it would have.
+            unsafe { libc::signal(sig, libc::SIG_DFL) };
+        }
+    }
+}
+
 extern "C" fn on_winch(_: libc::c_int) {
     RESIZED.store(true, Ordering::SeqCst);
 }
@@ -200,8 +237,33 @@ fn install_handlers() -> io::Result<()> {
         .spawn(move || console_loop(wake))?;
     // SAFETY: registers a plain function to run at exit.
     unsafe { libc::atexit(restore_at_exit) };
-    for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+    for sig in [
+        libc::SIGTERM,
+        libc::SIGHUP,
+        libc::SIGQUIT,
+        libc::SIGABRT,
+        libc::SIGFPE,
+        libc::SIGILL,
+    ] {
         install(sig, on_fatal_signal);
+    }
+    for (sig, previous) in [
+        (libc::SIGSEGV, &PREVIOUS_SEGV),
+        (libc::SIGBUS, &PREVIOUS_BUS),
+    ] {
+        // SAFETY: a zeroed sigaction is valid; sigaction writes the old one into `old` and
+        // installs `sa`, whose handler only restores the terminal and chains (see
+        // `on_fault`). SA_ONSTACK: a stack overflow is reported on the alternate stack.
+        unsafe {
+            let mut old: libc::sigaction = std::mem::zeroed();
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_fault as *const () as usize;
+            sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+            libc::sigemptyset(&mut sa.sa_mask);
+            if libc::sigaction(sig, &sa, &mut old) == 0 {
+                let _ = previous.set(old);
+            }
+        }
     }
     install(libc::SIGWINCH, on_winch);
     install(libc::SIGCONT, on_cont);
