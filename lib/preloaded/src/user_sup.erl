@@ -26,10 +26,9 @@ init([]) ->
             start_user(M, F, A)
     end.
 
-terminate(_Reason, UserPid) ->
-    %% As OTP's: give the server a moment to write what it has, then stop it.
-    receive after 1000 -> ok end,
-    exit(UserPid, kill),
+%% OTP's waits a second and kills the server; girder's `init` stops every
+%% process itself once the applications are down (and keeps its own servers).
+terminate(_Reason, _UserPid) ->
     ok.
 
 %% The flags decide as in OTP's user_sup (the last one wins); -oldshell is
