@@ -26,8 +26,13 @@ init([]) ->
             start_user(M, F, A)
     end.
 
-%% OTP's waits a second and kills the server; girder's `init` stops every
-%% process itself once the applications are down (and keeps its own servers).
+%% A shell's server: as OTP's, give it a second to write what it has (the
+%% shell's last answer), then stop it. girder's own server is left to `init`,
+%% which stops every process itself once the applications are down.
+terminate(_Reason, {shell, UserPid}) ->
+    receive after 1000 -> ok end,
+    exit(UserPid, kill),
+    ok;
 terminate(_Reason, _UserPid) ->
     ok.
 
@@ -56,7 +61,7 @@ wait_for_user(N) ->
     case whereis(user) of
         Pid when is_pid(Pid) ->
             link(Pid),
-            {ok, Pid, Pid};
+            {ok, Pid, {shell, Pid}};
         undefined ->
             receive after 100 -> ok end,
             wait_for_user(N - 1)
