@@ -682,9 +682,15 @@ impl Terminal {
         t
     }
 
+    /// The server's socket: a file of its own, removed when the terminal is dropped.
+    fn socket_path(&self) -> PathBuf {
+        std::env::temp_dir().join(&self.socket)
+    }
+
     fn tmux(&self, args: &[&str]) -> std::io::Result<Output> {
+        let socket = self.socket_path();
         Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(["-S", socket.to_str().unwrap(), "-f", "/dev/null"])
             .args(args)
             .current_dir(std::env::temp_dir())
             .output()
@@ -731,6 +737,7 @@ impl Terminal {
 impl Drop for Terminal {
     fn drop(&mut self) {
         let _ = self.tmux(&["kill-server"]);
+        let _ = std::fs::remove_file(self.socket_path());
         let tmp = std::env::temp_dir();
         let _ = std::fs::remove_file(tmp.join(format!("{}.before", self.socket)));
         let _ = std::fs::remove_file(tmp.join(format!("{}.after", self.socket)));
