@@ -170,7 +170,15 @@ fn chunk_term(p: &mut Process, t: &Option<girder_format::Term>) -> Result<Term, 
 fn info(p: &mut Process, m: &'static Module, key: Atom) -> BifResult {
     match key.name() {
         "module" => Ok(Term::atom(m.name)),
-        "exports" => Ok(pairs(p, m.exports.iter().map(|&(f, a, _)| (f, a)))),
+        // The functions OTP implements in C are exports of the module too (as `lists:
+        // keyfind/3`: the shell's completion lists them).
+        "exports" => Ok(pairs(
+            p,
+            m.exports
+                .iter()
+                .map(|&(f, a, _)| (f, a))
+                .chain(m.bif_stubs.iter().copied()),
+        )),
         "functions" => Ok(pairs(p, m.functions.iter().map(|f| (f.function, f.arity)))),
         "attributes" => chunk_term(p, &m.attributes),
         "compile" => chunk_term(p, &m.compile_info),

@@ -74,6 +74,10 @@ fn port_id(t: Term) -> Option<u64> {
 /// A flat string or binary as bytes (a file name or a command; characters above 255 as
 /// UTF-8, as OTP's native file name encoding).
 fn name_bytes(t: Term) -> Option<Vec<u8>> {
+    // erts takes an atom too (OTP's user_drv names `'tty_sl -c -e'` so).
+    if let Some(a) = t.as_atom() {
+        return Some(a.name().as_bytes().to_vec());
+    }
     if obj::is_binary(t) {
         return Some(obj::bits(t).to_vec());
     }

@@ -48,6 +48,7 @@ fn write(p: &mut Process, a: &[Term]) -> BifResult {
     let fd = a[0].as_small().ok_or(BifError::BADARG)?;
     let mut bytes = Vec::new();
     iolist_bytes(a[1], &mut bytes)?;
+    let bytes = girder_runtime::port::tty::terminal_newlines(bytes);
     let result = match fd {
         1 => {
             let mut out = std::io::stdout().lock();

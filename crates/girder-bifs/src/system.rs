@@ -95,6 +95,8 @@ fn system_info(p: &mut Process, a: &[Term]) -> BifResult {
             charlist(p, &text)
         }
         "compat_rel" => Term::small(25),
+        // Ctrl-C opens the BREAK menu (girder has no +Bi).
+        "break_ignored" => Term::atom(Atom::FALSE),
         "machine" => charlist(p, "BEAM"),
         "system_architecture" => charlist(p, &system_architecture()),
         "wordsize" => Term::small(8),

@@ -413,12 +413,6 @@ pub fn run_erl(args: ErlArgs) -> i32 {
     }
     select_engine(args.emu_flavor.as_deref(), args.perf_map, args.perf_dump);
     start_epmd(&args.flags);
-    if !args.noshell {
-        eprintln!(
-            "girder: the interactive shell is not implemented yet; use -noshell with -s, -run or -eval"
-        );
-        return 1;
-    }
     let status = run_boot(Boot::Erl(args.starts.clone()));
     flush();
     coverage_report();

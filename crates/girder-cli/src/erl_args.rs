@@ -35,7 +35,7 @@ pub enum Start {
 /// What the command line asks for.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ErlArgs {
-    /// `-noshell` (girder has no shell yet; without it girder says so).
+    /// `-noshell` or `-noinput`: no shell (without them, `user_sup` starts OTP's).
     pub noshell: bool,
     /// `-pa` directories, in order.
     pub pa: Vec<PathBuf>,

@@ -30,8 +30,9 @@ struct Cli {
 }
 
 const ERL_HELP: &str = "\
-Without a subcommand, girder takes erl's arguments: girder -noshell -pa DIR -s Mod Fun [Args]
-(also under the name erl: see `girder shim`). ERL_AFLAGS, ERL_FLAGS, ERL_ZFLAGS and ERL_LIBS
+Without a subcommand, girder takes erl's arguments: girder alone opens OTP's Erlang shell;
+girder -noshell -pa DIR -s Mod Fun [Args] runs a program (also under the name erl: see
+`girder shim`). ERL_AFLAGS, ERL_FLAGS, ERL_ZFLAGS and ERL_LIBS
 are read as erl reads them.
 
 erl's flags: -noshell, -noinput, -pa/-pz DIR..., -s, -run, -eval, -extra, -boot NAME (a .boot

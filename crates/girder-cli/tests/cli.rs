@@ -588,3 +588,354 @@ fn display_output_matches_erl() {
     assert_eq!(stderr(&ours), stderr(&erl));
     assert_eq!(stderr(&erl), "one\r\ntwo \u{100}\r\n");
 }
+
+/// `girder` and `erl` with no `-noshell`, standard input a pipe and a shell script on it:
+/// the shell (OTP's `user` over the `{fd, 0, 1}` port, as erl falls back on without a
+/// terminal) prints prompts and results on standard output and the VM ends at end of
+/// input. Byte for byte as erl, under both engines; standard input a regular file too;
+/// `halt/1`'s status; `c/1`.
+#[test]
+fn shell_with_piped_input_matches_erl() {
+    use std::io::Write;
+    let dir = scratch_dir("cli-shell-pipe");
+    let script: &[u8] = b"X = 1+2.\nX*2.\nlists:seq(1,3).\nfoo:bar().\n\
+        [A, B] = [1, 2], A + B.\nio:format(\"~p ~s~n\", [{X, \"text\"}, \"str\"]).\n\
+        catch throw(oops).\nelement(5, {a}).\nf(X).\nX.\n\"h\xc3\xa9llo\".\n<<1,2>>.\n\
+        #{a => 1}.\nfun(Y) -> Y * 3 end(7).\nv(3).\n1 +\n 2.\nlists:map(fun(E) -> E + 1 end, [1, 2]).\n";
+    let file = dir.join("script.txt");
+    std::fs::write(&file, script).unwrap();
+    std::fs::write(
+        dir.join("hello.erl"),
+        "-module(hello).\n-export([hi/0]).\nhi() -> {hello, world}.\n",
+    )
+    .unwrap();
+    let piped = |vm: &str, args: &[&str], input: &[u8]| {
+        let mut child = Command::new(vm)
+            .args(args)
+            .current_dir(&dir)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {vm}: {e}"));
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let girder_bin = env!("CARGO_BIN_EXE_girder");
+    let inputs: [(&[u8], bool); 3] = [
+        (script, false),
+        (b"1.\nhalt(3).\n2.\n", true),
+        // c/1: OTP's compiler on girder, then code:load_abs/1.
+        (b"c(hello).\nhello:hi().\n", true),
+    ];
+    for (input, status_script) in inputs {
+        let erl = piped("erl", &[], input);
+        for flavor in ["emu", "jit"] {
+            let ours = piped(girder_bin, &["-emu_flavor", flavor], input);
+            assert_eq!(
+                stdout(&ours),
+                stdout(&erl),
+                "{flavor}: standard output (left girder, right erl); girder stderr: {}",
+                stderr(&ours)
+            );
+            assert_eq!(
+                ours.status.code(),
+                erl.status.code(),
+                "{flavor}: exit status"
+            );
+            if status_script {
+                continue;
+            }
+            // A regular file on standard input (epoll cannot watch one).
+            let from_file = Command::new(girder_bin)
+                .args(["-emu_flavor", flavor])
+                .current_dir(&dir)
+                .stdin(std::fs::File::open(&file).unwrap())
+                .output()
+                .unwrap();
+            assert_eq!(stdout(&from_file), stdout(&erl), "{flavor}: from a file");
+        }
+    }
+}
+
+/// A VM in a terminal: a `tmux` session on a server of its own, typed at with `send-keys`
+/// and read with `capture-pane`. Killed when dropped.
+struct Terminal {
+    socket: String,
+}
+
+impl Terminal {
+    /// Start `command` (a shell command line) in a 100x60 terminal (`name`: letters,
+    /// digits and dashes). After it ends, the
+    /// pane shows `[exit N]` and whether the terminal's mode came back as it was.
+    fn start(name: &str, command: &str) -> Terminal {
+        let socket = format!("girder-test-{}-{name}", std::process::id());
+        let line = format!(
+            "stty -g > {socket}.before; {command}; echo \"[exit $?]\"; stty -g > {socket}.after; \
+             cmp -s {socket}.before {socket}.after && echo '[mode restored]'; sleep 60"
+        );
+        let t = Terminal { socket };
+        let out = t
+            .tmux(&["new-session", "-d", "-x", "100", "-y", "60", &line])
+            .expect("tmux (scripts/setup installs it)");
+        assert!(out.status.success(), "tmux: {}", stderr(&out));
+        t
+    }
+
+    /// The server's socket: a file of its own, removed when the terminal is dropped.
+    fn socket_path(&self) -> PathBuf {
+        std::env::temp_dir().join(&self.socket)
+    }
+
+    fn tmux(&self, args: &[&str]) -> std::io::Result<Output> {
+        let socket = self.socket_path();
+        Command::new("tmux")
+            .args(["-S", socket.to_str().unwrap(), "-f", "/dev/null"])
+            .args(args)
+            .current_dir(std::env::temp_dir())
+            .output()
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .tmux(&["capture-pane", "-p"])
+            .expect("tmux capture-pane");
+        stdout(&out)
+    }
+
+    /// Type `keys` (tmux key names); `["resize", "W"]` makes the window `W` columns wide.
+    fn keys(&self, keys: &[&str]) {
+        if let ["resize", width] = keys {
+            let out = self.tmux(&["resize-window", "-x", width]).expect("tmux");
+            assert!(out.status.success(), "tmux resize-window: {}", stderr(&out));
+            return;
+        }
+        let mut args = vec!["send-keys"];
+        args.extend_from_slice(keys);
+        let out = self.tmux(&args).expect("tmux send-keys");
+        assert!(out.status.success(), "tmux send-keys: {}", stderr(&out));
+    }
+
+    /// Wait (at most 30 s) until `text` shows `n` times on the screen (whose lines
+    /// `capture-pane` gives without their trailing spaces).
+    fn wait_for(&self, text: &str, n: usize) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if screen.matches(text).count() >= n {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "waited for {text:?} ({n} times); the screen:\n{screen}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+        let _ = std::fs::remove_file(self.socket_path());
+        let tmp = std::env::temp_dir();
+        let _ = std::fs::remove_file(tmp.join(format!("{}.before", self.socket)));
+        let _ = std::fs::remove_file(tmp.join(format!("{}.after", self.socket)));
+    }
+}
+
+/// Type `steps` (keys, then what to wait for and how many times it must show) into `erl`
+/// and into girder under both engines, each in a terminal of its own; the screens from
+/// the `Eshell` line on must be the same.
+fn shell_session_matches_erl(name: &str, steps: &[(&[&str], &str, usize)]) {
+    shell_session_with_matches_erl(name, "", steps);
+}
+
+/// As [`shell_session_matches_erl`], `flags` added to each command line (`$VM`: the VM's
+/// name, `erl`, `emu` or `jit`).
+fn shell_session_with_matches_erl(name: &str, flags: &str, steps: &[(&[&str], &str, usize)]) {
+    let girder_bin = env!("CARGO_BIN_EXE_girder");
+    let vms = [
+        ("erl", format!("erl {flags}")),
+        ("emu", format!("{girder_bin} -emu_flavor emu {flags}")),
+        ("jit", format!("{girder_bin} -emu_flavor jit {flags}")),
+    ];
+    let vms = vms.map(|(vm, command)| (vm, command.replace("$VM", vm)));
+    screens_match(name, &vms, "Eshell V", steps);
+}
+
+/// Run each of `vms` (name, shell command line; the first is the reference) in a
+/// terminal of its own, type `steps` into each, and compare the screens from the first
+/// line starting with `first` on.
+fn screens_match(
+    name: &str,
+    vms: &[(&str, String)],
+    first: &str,
+    steps: &[(&[&str], &str, usize)],
+) {
+    let screens: Vec<(&str, String)> = std::thread::scope(|s| {
+        let runs: Vec<_> = vms
+            .iter()
+            .map(|(vm, command)| {
+                s.spawn(move || {
+                    let command = format!("env LANG=C.UTF-8 LC_ALL= {command}");
+                    let t = Terminal::start(&format!("{name}-{vm}"), &command);
+                    for (keys, wait, n) in steps {
+                        t.keys(keys);
+                        t.wait_for(wait, *n);
+                    }
+                    (*vm, t.screen())
+                })
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let from_first = |screen: &str| {
+        let lines: Vec<&str> = screen.lines().map(str::trim_end).collect();
+        let start = lines.iter().position(|l| l.starts_with(first));
+        let start = start.unwrap_or_else(|| panic!("no line {first:?}:\n{screen}"));
+        let end = lines.iter().rposition(|l| !l.is_empty()).unwrap_or(0);
+        lines[start..=end].join("\n")
+    };
+    let reference = from_first(&screens[0].1);
+    for (vm, screen) in &screens[1..] {
+        assert_eq!(
+            from_first(screen),
+            reference,
+            "{name}: {vm} on the left, {} on the right",
+            screens[0].0
+        );
+    }
+}
+
+/// `iex` (Elixir's launcher, which runs `erl`) with girder as `erl` (`girder shim`), both
+/// engines, against `iex` on erl: evaluation, completion of `Enum.ma`, `h Enum.map`
+/// (the documentation from the `Docs` chunk, in colour), Ctrl-C and `a`. Needs Elixir
+/// (`apt-get install elixir`): without `iex` on the `PATH` the test says so and checks
+/// nothing else.
+#[test]
+fn iex_runs_on_girder_as_on_erl() {
+    if Command::new("iex").arg("--version").output().is_err() {
+        eprintln!("iex_runs_on_girder_as_on_erl: no iex on the PATH (Elixir is not installed)");
+        return;
+    }
+    let dir = scratch_dir("cli-iex");
+    let shim = dir.join("bin");
+    let out = girder(&["shim", shim.to_str().unwrap()]);
+    assert!(out.status.success(), "girder shim: {}", stderr(&out));
+    let path = format!("PATH={}:$PATH", shim.display());
+    let vms = [
+        ("erl", "iex".to_owned()),
+        ("emu", format!("{path} ERL_AFLAGS='-emu_flavor emu' iex")),
+        ("jit", format!("{path} iex")),
+    ];
+    screens_match(
+        "iex",
+        &vms,
+        "Interactive Elixir",
+        &[
+            (&[], "iex(1)>", 1),
+            (&["Enum.map([1, 2], &(&1 * 2))", "Enter"], "iex(2)>", 1),
+            (&["Enum.ma", "Tab"], "max_by/2", 1),
+            (&["C-u", "h Enum.map", "Enter"], "iex(3)>", 1),
+            (&["C-c"], "BREAK: ", 1),
+            (&["a", "Enter"], "[mode restored]", 1),
+        ],
+    );
+}
+
+/// The interactive shell in a terminal, as erl's: evaluation, tab completion of
+/// `lists:se`, history recall with the up arrow, line editing (Ctrl-A, Ctrl-E), UTF-8
+/// input, exceptions and a killed shell restarted, the window resized, Ctrl-G's job control (`j`, `s`, `c`),
+/// the Ctrl-C BREAK menu and `c`, then Ctrl-G and `q` (the terminal's mode restored).
+#[test]
+fn shell_on_a_terminal_matches_erl() {
+    shell_session_matches_erl(
+        "edit",
+        &[
+            (&[], "1>", 1),
+            (&["X = 1+2.", "Enter"], "2>", 1),
+            (&["lists:se", "Tab"], "seq/3", 1),
+            (&["q", "Tab"], "lists:seq(", 1),
+            (&["1,3).", "Enter"], "3>", 1),
+            (&["Up"], "3> lists:seq(1,3).", 1),
+            (&["Enter"], "4>", 1),
+            (&["abc", "C-a", "[1,", "C-e", "].", "Enter"], "5>", 1),
+            (&["\"h\u{e9}llo \u{20ac}\".", "Enter"], "6>", 1),
+            (&["foo:bar(3).", "Enter"], "7>", 1),
+            (&["exit(self(), kill).", "Enter"], "8>", 1),
+            (&["X.", "Enter"], "9>", 1),
+            // The window narrows (SIGWINCH): io:columns/0, and a long line edited.
+            (&["resize", "50"], "9>", 1),
+            (&["io:columns().", "Enter"], "10>", 1),
+            (
+                &[&"a".repeat(60), "C-a", &"b".repeat(30), "C-e", ".", "Enter"],
+                "11>",
+                1,
+            ),
+            (&["C-g"], " -->", 1),
+            (&["j", "Enter"], " -->", 2),
+            (&["s", "Enter"], " -->", 3),
+            (&["j", "Enter"], " -->", 4),
+            (&["c 1", "Enter"], " --> c 1", 1),
+            (&["1+1.", "Enter"], "12>", 1),
+            (&["C-c"], "BREAK: ", 1),
+            (&["c", "Enter"], "\nc\n", 1),
+            (&["2+2.", "Enter"], "13>", 1),
+            (&["C-g"], " -->", 5),
+            (&["q", "Enter"], "[mode restored]", 1),
+        ],
+    );
+}
+
+/// `q().`, and the BREAK menu's `a`: the VM ends, the terminal's mode restored.
+#[test]
+fn shell_quits_as_erl_does() {
+    shell_session_matches_erl(
+        "quit",
+        &[(&[], "1>", 1), (&["q().", "Enter"], "[mode restored]", 1)],
+    );
+    shell_session_matches_erl(
+        "abort",
+        &[
+            (&[], "1>", 1),
+            (&["C-c"], "BREAK: ", 1),
+            (&["a", "Enter"], "[mode restored]", 1),
+        ],
+    );
+}
+
+/// `-kernel shell_history enabled`: a line typed in one session comes back with the up
+/// arrow in the next (OTP's `group_history` over `disk_log`, each VM its own `HOME`).
+#[test]
+fn shell_history_is_kept_across_runs() {
+    let dir = scratch_dir("cli-shell-history");
+    for vm in ["erl", "emu", "jit"] {
+        let home = dir.join(vm);
+        let _ = std::fs::remove_dir_all(&home);
+        std::fs::create_dir_all(&home).unwrap();
+    }
+    let flags = format!(
+        "-kernel shell_history enabled -env HOME {}/$VM",
+        dir.display()
+    );
+    shell_session_with_matches_erl(
+        "history1",
+        &flags,
+        &[
+            (&[], "1>", 1),
+            (&["lists:reverse([kept, across, runs]).", "Enter"], "2>", 1),
+            (&["q().", "Enter"], "[mode restored]", 1),
+        ],
+    );
+    shell_session_with_matches_erl(
+        "history2",
+        &flags,
+        &[
+            (&[], "1>", 1),
+            (&["Up"], "1> q().", 1),
+            (&["Up"], "1> lists:reverse(", 1),
+            (&["Enter"], "2>", 1),
+        ],
+    );
+}

@@ -31,6 +31,7 @@ use crate::reactor::{self, Interest, Source};
 use crate::sched::table::{Owned, Signal};
 
 pub mod inet;
+pub mod tty;
 
 /// Set in a process's link, monitor or signal-sender number when it names a port.
 pub const PORT_BIT: u64 = 1 << 62;
@@ -102,6 +103,11 @@ struct Inner {
     data: Option<Owned>,
     /// A socket's state (`tcp_inet`, `udp_inet` ports).
     inet: Option<Box<inet::Desc>>,
+    /// An `{fd, In, Out}` port's input thread counts as live input (`reactor::hold_live`)
+    /// until end of input or until the port closes.
+    reader_live: bool,
+    /// The terminal driver's state (`tty_sl` ports: see `tty.rs`).
+    tty: Option<Box<tty::Tty>>,
 }
 
 /// One port.
@@ -206,6 +212,7 @@ pub fn open(owner: u64, name: Name, shown: String, opts: Options) -> io::Result<
     let id = NEXT.fetch_add(1, Ordering::Relaxed);
     let mut inner = Inner::new(shown, owner, opts);
     let mut in_fd = None;
+    let mut fd_reader = None;
     let mut child_pid = None;
     match name {
         Name::Inet(proto) => {
@@ -213,11 +220,14 @@ pub fn open(owner: u64, name: Name, shown: String, opts: Options) -> io::Result<
         }
         Name::Fd(i, o) => {
             if inner.opts.input {
-                in_fd = Some(i);
+                fd_reader = Some(i);
             }
             if inner.opts.output {
                 inner.output = Some(o);
             }
+        }
+        Name::Spawn(c) if c.split(' ').next() == Some("tty_sl") => {
+            inner.tty = Some(Box::new(tty::Tty::open(id, &c)?));
         }
         Name::Spawn(_) | Name::Executable(_) => {
             let mut cmd = match &name {
@@ -301,7 +311,19 @@ pub fn open(owner: u64, name: Name, shown: String, opts: Options) -> io::Result<
             g.pidfd = Some((pfd, key));
         }
     }
-    table().insert(id, port);
+    table().insert(id, port.clone());
+    if let Some(fd) = fd_reader {
+        port.lock().reader_live = true;
+        reactor::hold_live();
+        let reader = port.clone();
+        let spawned = std::thread::Builder::new()
+            .name("fd-port-input".into())
+            .spawn(move || reader.read_fd(fd));
+        if let Err(e) = spawned {
+            port.release_reader(&mut port.lock());
+            return Err(e);
+        }
+    }
     Ok(id)
 }
 
@@ -330,6 +352,8 @@ impl Inner {
             out_bytes: 0,
             data: None,
             inet: None,
+            reader_live: false,
+            tty: None,
         }
     }
 }
@@ -422,6 +446,45 @@ impl Port {
             let chunk = std::mem::take(&mut g.inbuf);
             let m = data_message(self.id, binary, None, &chunk);
             self.deliver(g, m);
+        }
+    }
+
+    /// An `{fd, In, Out}` port's input, read on a thread of its own: the descriptor is
+    /// the VM's own (standard input, mostly), which may be a regular file (epoll refuses
+    /// those) and must stay blocking (its open file description is shared with the
+    /// processes that started the VM). Ends at end of input, or at the first read after
+    /// the port closed.
+    fn read_fd(&self, fd: RawFd) {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            // SAFETY: `buf` is a writable buffer of `buf.len()` bytes; `fd` is a descriptor
+            // the VM was started with, never closed by the port.
+            let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+            let mut g = self.lock();
+            if g.closed {
+                return;
+            }
+            if n > 0 {
+                let n = n as usize;
+                g.in_bytes += n as u64;
+                count_io(n as u64, 0);
+                g.inbuf.extend_from_slice(&buf[..n]);
+                self.frame(&mut g, false);
+                continue;
+            }
+            if n < 0 && io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                continue;
+            }
+            self.release_reader(&mut g);
+            g.eof = true;
+            self.after_eof(&mut g);
+            return;
+        }
+    }
+
+    fn release_reader(&self, g: &mut Inner) {
+        if std::mem::take(&mut g.reader_live) {
+            reactor::release_live();
         }
     }
 
@@ -599,6 +662,10 @@ impl Port {
         }
         g.closed = true;
         table().remove(&self.id);
+        self.release_reader(g);
+        if let Some(t) = g.tty.take() {
+            t.close();
+        }
         if let Some((fd, key)) = g.input.take() {
             reactor::deregister(key, fd);
         }
@@ -716,6 +783,13 @@ pub fn command(caller: u64, id: u64, bytes: &[u8]) -> bool {
         port.inet_command(&mut g, caller, bytes);
         return true;
     }
+    if g.tty.is_some() {
+        g.out_bytes += bytes.len() as u64;
+        if g.tty.as_mut().is_some_and(|t| t.command(bytes)) {
+            port.deliver(&g, Port::reply(id, "ok"));
+        }
+        return true;
+    }
     if g.output.is_none() {
         // A port opened `in` only: erts drops the data.
         return true;
@@ -740,11 +814,47 @@ pub fn command(caller: u64, id: u64, bytes: &[u8]) -> bool {
 pub fn control(caller: u64, id: u64, op: u32, data: &[u8]) -> Option<Vec<u8>> {
     let port = get(id)?;
     let mut g = port.lock();
-    if g.closed || g.inet.is_none() {
+    if g.closed {
         return None;
     }
+    if let Some(t) = g.tty.as_mut() {
+        return t.control(op, data);
+    }
+    // Otherwise only the inet drivers answer.
+    g.inet.as_ref()?;
     port.connected_cache.store(g.connected, Ordering::Relaxed);
     Some(port.inet_control(&mut g, caller, op, data))
+}
+
+/// Terminal input for the `tty_sl` port `id` (from the console thread): delivered as
+/// `{Port, {data, Bytes}}` in UTF-8, an incomplete last character kept in `pending`.
+pub fn tty_input(id: u64, read: &[u8], pending: &mut Vec<u8>) {
+    let Some(port) = get(id) else {
+        return;
+    };
+    let mut g = port.lock();
+    let Some(t) = g.tty.as_ref() else {
+        return;
+    };
+    let chunk = tty::input_chunk(t.utf8(), pending, read);
+    g.in_bytes += read.len() as u64;
+    count_io(read.len() as u64, 0);
+    if !chunk.is_empty() {
+        let m = data_message(id, g.opts.binary, None, &chunk);
+        port.deliver(&g, m);
+    }
+}
+
+/// The terminal of the `tty_sl` port `id` reached end of input.
+pub fn tty_eof(id: u64) {
+    let Some(port) = get(id) else {
+        return;
+    };
+    let mut g = port.lock();
+    if g.tty.is_some() {
+        g.eof = true;
+        port.after_eof(&mut g);
+    }
 }
 
 /// Whether port `id` is an open socket (`tcp_inet`, `udp_inet`): its driver takes

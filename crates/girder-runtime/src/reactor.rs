@@ -163,6 +163,18 @@ fn forget(r: &Reactor, key: usize) {
     }
 }
 
+/// Count one more source of input outside the poller (a thread blocked reading a
+/// descriptor epoll cannot watch, as a regular file), live as a live registration is;
+/// [`release_live`] ends it.
+pub fn hold_live() {
+    LIVE.fetch_add(1, Ordering::SeqCst);
+}
+
+/// End what [`hold_live`] counted.
+pub fn release_live() {
+    LIVE.fetch_sub(1, Ordering::SeqCst);
+}
+
 /// Live registrations (see [`register`]): while there are any, input may still arrive for
 /// some process, so the scheduler does not conclude that nothing can ever run again.
 pub fn registered() -> usize {

@@ -98,6 +98,18 @@ handle({load_binary, M, File, Bin}, _) when is_atom(M), is_binary(Bin) ->
         true -> {notsup, reload};
         false -> girder_code:load_binary(M, File, Bin)
     end;
+%% code:load_abs/1,2 (c:c/1 loads what it compiled so), for a module not loaded yet.
+handle({load_abs, File, M}, _) when is_list(File), is_atom(M) ->
+    case erlang:module_loaded(M) of
+        true ->
+            {notsup, reload};
+        false ->
+            Path = File ++ ".beam",
+            case erl_prim_loader:get_file(Path) of
+                {ok, Bin, _} -> girder_code:load_binary(M, Path, Bin);
+                error -> {error, nofile}
+            end
+    end;
 handle({delete, M}, _) when is_atom(M) ->
     girder_code:delete(M);
 %% Old code is not kept apart from the current (see `delete`), so there is none
@@ -143,6 +155,22 @@ handle({stick_dir, _}, _) ->
     ok;
 handle({is_sticky, M}, _) when is_atom(M) ->
     erlang:module_loaded(M);
+%% [{Module, File | preloaded}] of every loaded module (edlin_expand completes
+%% module names from it): the path's directories listed once for them all.
+handle(all_loaded, _) ->
+    Files = lists:foldr(
+              fun(D, Acc) ->
+                      case erl_prim_loader:list_dir(D) of
+                          {ok, Names} ->
+                              maps:merge(Acc, maps:from_list(
+                                                [{N, filename:append(D, N)}
+                                                 || N <- Names]));
+                          error ->
+                              Acc
+                      end
+              end, #{}, girder_code:get_path()),
+    [{M, maps:get(atom_to_list(M) ++ ".beam", Files, preloaded)}
+     || M <- erlang:loaded()];
 handle(_Req, _) ->
     {notsup, request}.
 
