@@ -525,7 +525,14 @@ impl Emitter<'_> {
     /// Call the local fun `f` with `arity` arguments in X registers, as the interpreter's
     /// `call_fun` does: its free variables go after the arguments. Export funs, a wrong
     /// arity and anything that is not a fun are the slow path's.
-    fn call_local_fun(&mut self, offset: Label, arity: u32, f: Value, slow: Block) {
+    fn call_local_fun(
+        &mut self,
+        offset: Label,
+        arity: u32,
+        f: Value,
+        dealloc: Option<u32>,
+        slow: Block,
+    ) {
         self.boxed_with_subtag(f, girder_term::header::subtag::FUN, slow);
         let payload = |i: i32| 8 * (i + 1) - tag::BOXED as i32;
         let entry = self.b.ins().load(I64, F, f, payload(0));
@@ -565,8 +572,15 @@ impl Emitter<'_> {
         let next = self.b.ins().iadd_imm_s(i, 1);
         self.b.ins().jump(head, &[BlockArg::Value(next)]);
         self.b.switch_to_block(done);
-        let cp = self.cp_word(offset + 1);
-        self.store_p(cp, po::CP);
+        match dealloc {
+            // A tail call: the frame goes (its guard comes before any change the slow
+            // path would repeat; the free variables copied above are only X registers).
+            Some(n) => self.deallocate(n, slow),
+            None => {
+                let cp = self.cp_word(offset + 1);
+                self.store_p(cp, po::CP);
+            }
+        }
         let target = self.b.ins().load(I64, F, entry, FUN_ENTRY);
         let live = self.b.ins().iadd_imm_s(n, i64::from(arity));
         let live = self.b.ins().ireduce(I32, live);
@@ -1181,11 +1195,19 @@ impl Emitter<'_> {
             }
             Instr::CallFun { arity } if *arity < MAX_X => {
                 let f = self.read(Src::x(*arity), slow);
-                self.call_local_fun(offset, *arity, f, slow);
+                self.call_local_fun(offset, *arity, f, None, slow);
             }
             Instr::CallFun2 { arity, fun } if *arity < MAX_X => {
                 let f = self.read(*fun, slow);
-                self.call_local_fun(offset, *arity, f, slow);
+                self.call_local_fun(offset, *arity, f, None, slow);
+            }
+            Instr::CallFunLast {
+                arity,
+                fun,
+                dealloc,
+            } if *arity < MAX_X => {
+                let f = self.read(*fun, slow);
+                self.call_local_fun(offset, *arity, f, Some(*dealloc), slow);
             }
             Instr::CallExt { arity, export } if export.bif().is_none() => {
                 let target = self.export_target(export, slow);

@@ -55,6 +55,7 @@ pub fn generic_opcode(ins: &Instr) -> u8 {
         Instr::ApplyMfa { .. } | Instr::ApplyFun { .. } => op::call_ext_only,
         Instr::CallFun { .. } => op::call_fun,
         Instr::CallFun2 { .. } => op::call_fun2,
+        Instr::CallFunLast { .. } => op::call_fun,
         Instr::Return => op::r#return,
         Instr::Allocate { .. } => op::allocate,
         Instr::AllocateHeap { .. } => op::allocate_heap,

@@ -325,6 +325,14 @@ pub enum Instr {
         arity: u32,
         fun: Src,
     },
+    /// `call_fun`/`call_fun2` followed by `deallocate` and `return`, made one tail call as
+    /// OTP's loader makes it (the frame goes before the call: stack traces and stack depth
+    /// are erl's). The `deallocate` and `return` stay in the code, unreachable from here.
+    CallFunLast {
+        arity: u32,
+        fun: Src,
+        dealloc: u32,
+    },
     Return,
 
     Allocate {
@@ -747,6 +755,7 @@ impl Instr {
             | ApplyFun { .. }
             | CallFun { .. }
             | CallFun2 { .. }
+            | CallFunLast { .. }
             | Return
             | Allocate { .. }
             | AllocateHeap { .. }

@@ -1084,6 +1084,32 @@ pub(crate) fn step(
             let f = p.get(*fun);
             call_fun(p, module, pc, f, *arity, Link::Body)?;
         }
+        Instr::CallFunLast {
+            arity,
+            fun,
+            dealloc,
+        } => {
+            // As erts: the frame goes first, whatever the fun turns out to be (a BIF reached
+            // through an external fun, a bad fun or arity: none shows this frame).
+            let f = p.get(*fun);
+            p.deallocate(*dealloc)?;
+            match call_fun(p, module, pc, f, *arity, Link::Tail(None)) {
+                Err(Trap::Raise {
+                    class,
+                    reason,
+                    top: trace::Top::Bif(export, args, cause),
+                    trace,
+                }) if obj::is_export(f) => {
+                    return Err(Trap::Raise {
+                        class,
+                        reason,
+                        top: trace::Top::BifTail(export, args, cause),
+                        trace,
+                    });
+                }
+                r => r?,
+            }
+        }
         Instr::Return => {
             do_return(p, module, pc)?;
             reduce(p, 1)?;

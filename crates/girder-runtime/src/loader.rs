@@ -70,6 +70,27 @@ struct Loader<'a> {
 
 type Res<T> = Result<T, String>;
 
+/// `call_fun`/`call_fun2` then `deallocate N` then `return` become `CallFunLast` (as OTP's
+/// loader does it), the two after it left in place: a label may still lead to them.
+fn fuse_fun_tail_calls(code: &mut [Instr]) {
+    for i in 0..code.len().saturating_sub(2) {
+        let (Instr::Deallocate { n }, Instr::Return) = (&code[i + 1], &code[i + 2]) else {
+            continue;
+        };
+        let dealloc = *n;
+        let (arity, fun) = match &code[i] {
+            Instr::CallFun { arity } => (*arity, Src::x(*arity)),
+            Instr::CallFun2 { arity, fun } => (*arity, *fun),
+            _ => continue,
+        };
+        code[i] = Instr::CallFunLast {
+            arity,
+            fun,
+            dealloc,
+        };
+    }
+}
+
 /// Whether a failing BIF shows its own frame in the stack trace. OTP 25 omits it for `+`
 /// and `-` with a constant operand and for `/`, whose code it generates inline.
 fn bif_frame(export: &Export, args: &[Src]) -> bool {
@@ -616,6 +637,7 @@ impl<'a> Loader<'a> {
         if let Some(last) = functions.last_mut() {
             last.end = code.len() as Label;
         }
+        fuse_fun_tail_calls(&mut code);
 
         // Functions implemented in C in OTP have Erlang stubs that call
         // `erlang:nif_error/1,2`. A module without `on_load` (not a NIF library) does not

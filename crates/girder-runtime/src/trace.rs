@@ -44,6 +44,9 @@ pub enum Top {
     /// A BIF that failed, with its arguments (and a `cause` for its `error_info`), above
     /// the current function.
     Bif(&'static Export, Term, Option<Atom>),
+    /// The same, reached by a tail call through an external fun: the caller's frame is
+    /// already gone (erts calls it as a function, returning to the caller's caller).
+    BifTail(&'static Export, Term, Option<Atom>),
     /// An undefined function called with these arguments, above the current function.
     Undef(&'static Export, Term),
     /// The same, reached by a tail call: the caller's frame is already gone.
@@ -141,6 +144,7 @@ enum Head {
         args: Term,
         formatter: Atom,
         cause: Option<Atom>,
+        tail: bool,
     },
     Undef {
         module: Atom,
@@ -157,7 +161,7 @@ impl Head {
             Top::Here => Head::Here,
             Top::HereArgs(args, info) => Head::HereArgs(args, info),
             Top::HereInfo(info) => Head::HereInfo(info),
-            Top::Bif(export, args, cause) => {
+            Top::Bif(export, args, cause) | Top::BifTail(export, args, cause) => {
                 let (formatter, cause) = error_info_parts(export.module, cause);
                 Head::Bif {
                     module: export.module,
@@ -165,6 +169,7 @@ impl Head {
                     args,
                     formatter,
                     cause,
+                    tail: matches!(top, Top::BifTail(..)),
                 }
             }
             Top::Undef(export, args) | Top::UndefTail(export, args) => Head::Undef {
@@ -237,13 +242,16 @@ fn head_frames(p: &mut Process, module: Option<&Module>, offset: Label, head: He
             args,
             formatter,
             cause,
+            tail,
         } => {
             let info = error_info_term(p, formatter, cause);
             frames.push(obj::tuple(
                 &mut p.heap,
                 &[Term::atom(m), Term::atom(function), args, info],
             ));
-            here(p, &mut frames);
+            if !tail {
+                here(p, &mut frames);
+            }
         }
         Head::Undef {
             module: m,
@@ -371,8 +379,9 @@ pub fn capture(p: &mut Process, module: &Module, offset: Label, top: Top) -> Ter
             args,
             formatter,
             cause,
+            tail,
         } => (
-            3,
+            if tail { 7 } else { 3 },
             [
                 a(module),
                 a(function),
@@ -422,12 +431,13 @@ pub fn materialize(p: &mut Process, t: Term) -> Term {
     let head = match kind {
         1 => Head::HereArgs(a, b),
         2 => Head::HereInfo(a),
-        3 => Head::Bif {
+        3 | 7 => Head::Bif {
             module: atom(a),
             function: atom(b),
             args: c,
             formatter: atom(d),
             cause: f.as_atom(),
+            tail: kind == 7,
         },
         4 | 5 => Head::Undef {
             module: atom(a),
