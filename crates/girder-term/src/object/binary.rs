@@ -275,13 +275,20 @@ pub fn append(h: &mut impl Alloc, src: Term, tail: &[u8], tail_bits: usize) -> T
         return growable_refc(h, arc, new_size);
     }
     let b = bits(src);
-    let mut head = b.to_vec();
     if old.is_none() && need <= HEAP_BIN_LIMIT {
-        head.resize(need, 0);
-        // SAFETY: `head` holds `need` bytes, the first `size` bits of which are `src`'s.
-        unsafe { write_tail(head.as_mut_ptr(), size, tail, tail_bits) };
-        return heap_bitstring(h, &head, new_size);
+        // Small: built in a buffer on the stack, then copied to the heap.
+        let mut buf = [0u8; HEAP_BIN_LIMIT];
+        let len = size.div_ceil(8);
+        match b.as_bytes() {
+            Some(whole) => buf[..len].copy_from_slice(whole),
+            None => (0..len).for_each(|i| buf[i] = b.byte(i)),
+        }
+        // SAFETY: `buf` holds `need` bytes, the first `size` bits of which are `src`'s (the
+        // bits after them in its last byte zero, as `write_tail` expects).
+        unsafe { write_tail(buf.as_mut_ptr(), size, tail, tail_bits) };
+        return heap_bitstring(h, &buf[..need], new_size);
     }
+    let head = b.to_vec();
     let cap = need.saturating_mul(2).max(GROW_MIN);
     let buf = GrowBuf::new(cap, new_size);
     // SAFETY: the buffer is new and not yet shared; it has `cap >= need` bytes. `to_vec`
