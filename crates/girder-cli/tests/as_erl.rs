@@ -5,7 +5,10 @@
 //! `-boot_var`, `-hidden`, `-noinput`, `+` emulator flags), OTP's `init` API, `sasl`,
 //! `init:make_permanent/2` and `init:restart/0` (`tests/toolchain/init_api.erl`), and
 //! escripts in source and compiled form, with and without a shebang line. That girder (not
-//! erl) ran is checked through `GIRDER_OPCODE_COVERAGE`, which only girder writes.
+//! erl) ran is checked through `GIRDER_OPCODE_COVERAGE`, which only girder writes. Every
+//! girder run is made twice, on the JIT and on the interpreter (`-emu_flavor emu` put in
+//! front of `ERL_AFLAGS`, as a user would: the installed erl has one flavor only and
+//! refuses the flag, so erl runs once).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -34,26 +37,46 @@ fn shim(dir: &Path) -> std::ffi::OsString {
     std::env::join_paths(paths).unwrap()
 }
 
-/// Run `cmd` twice, once with erl and once with the shim first on the `PATH`, and return
-/// both outputs; girder must have run the second (it writes the coverage file).
-fn both(
+/// The engines every girder run is made on.
+const FLAVORS: [&str; 2] = ["jit", "emu"];
+
+/// Run `cmd` with erl, then with the shim first on the `PATH` on each engine, and check
+/// that each girder run gives erl's output; girder must have run (it writes the coverage
+/// file). Returns the last girder output.
+fn same_on_both_engines(
+    what: &str,
     dir: &Path,
     path_with_shim: &std::ffi::OsString,
     cmd: impl Fn() -> Command,
-) -> (Output, Output) {
+) -> Output {
     let erl = cmd().output().expect("run with erl");
     let coverage = dir.join("coverage.txt");
-    let _ = std::fs::remove_file(&coverage);
-    let girder = cmd()
-        .env("PATH", path_with_shim)
-        .env("GIRDER_OPCODE_COVERAGE", &coverage)
-        .output()
-        .expect("run with girder");
-    assert!(
-        std::fs::metadata(&coverage).is_ok_and(|m| m.len() > 0),
-        "the shim did not run girder"
-    );
-    (erl, girder)
+    let mut girder = None;
+    for flavor in FLAVORS {
+        let _ = std::fs::remove_file(&coverage);
+        let mut girder_cmd = cmd();
+        let aflags = girder_cmd
+            .get_envs()
+            .find(|(k, _)| *k == "ERL_AFLAGS")
+            .and_then(|(_, v)| v.map(|v| v.to_string_lossy().into_owned()));
+        let aflags = match aflags {
+            Some(a) => format!("-emu_flavor {flavor} {a}"),
+            None => format!("-emu_flavor {flavor}"),
+        };
+        let out = girder_cmd
+            .env("PATH", path_with_shim)
+            .env("ERL_AFLAGS", aflags)
+            .env("GIRDER_OPCODE_COVERAGE", &coverage)
+            .output()
+            .expect("run with girder");
+        assert!(
+            std::fs::metadata(&coverage).is_ok_and(|m| m.len() > 0),
+            "the shim did not run girder"
+        );
+        same(&format!("{what} ({flavor})"), &erl, &out);
+        girder = Some(out);
+    }
+    girder.unwrap()
 }
 
 fn same(what: &str, erl: &Output, girder: &Output) {
@@ -81,7 +104,7 @@ fn girder_answers_as_erl() {
         std::fs::create_dir_all(dir.join(lib)).unwrap();
     }
     let config = erlang_test_file("toolchain/sys");
-    let (erl, girder) = both(&dir, &path, || {
+    let girder = same_on_both_engines("init_api", &dir, &path, || {
         let mut cmd = Command::new("erl");
         cmd.current_dir(&dir)
             .env("ERL_AFLAGS", "-a 1 -extra ax")
@@ -107,7 +130,6 @@ fn girder_answers_as_erl() {
             .args(["-s", "init_api", "main", "-extra", "x", "y"]);
         cmd
     });
-    same("init_api", &erl, &girder);
     assert_eq!(
         girder.status.code(),
         Some(3),
@@ -115,14 +137,13 @@ fn girder_answers_as_erl() {
     );
 
     // A slogan, as erl prints it without a crash dump.
-    let (erl, girder) = both(&dir, &path, || {
+    same_on_both_engines("halt/1 with a slogan", &dir, &path, || {
         let mut cmd = Command::new("erl");
         cmd.current_dir(&dir)
             .env("ERL_CRASH_DUMP_SECONDS", "0")
             .args(["-noshell", "-eval", "halt(\"the slogan\")"]);
         cmd
     });
-    same("halt/1 with a slogan", &erl, &girder);
 
     // erl detaches; girder says it does not.
     let out = Command::new(env!("CARGO_BIN_EXE_girder"))
@@ -165,11 +186,10 @@ fn otp_escript_runs_girder() {
         (dir.join("beam_plain"), vec![]),
     ];
     for (script, args) in &scripts {
-        let (erl, girder) = both(&dir, &path, || {
+        same_on_both_engines(&script.display().to_string(), &dir, &path, || {
             let mut cmd = Command::new("escript");
             cmd.current_dir(&dir).arg(script).args(args);
             cmd
         });
-        same(&script.display().to_string(), &erl, &girder);
     }
 }
