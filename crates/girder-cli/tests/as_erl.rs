@@ -193,3 +193,70 @@ fn otp_escript_runs_girder() {
         });
     }
 }
+
+/// `ERLC_EMULATOR=girder erlc +deterministic` writes erl's bytes: OTP's compiler run on
+/// girder is the largest Erlang program in the tests, and any runtime or BIF difference it
+/// meets shows up in the `.beam` (a zlib that compresses the literal table differently
+/// changes `LitT`, the module's MD5 and so the funs' `FunT` uniq). One `erlc` run per
+/// engine compiles the whole set (one VM boot each).
+#[test]
+fn erlc_on_girder_writes_erls_bytes() {
+    let dir = scratch_dir("as-erl-erlc");
+    let root = girder_testkit::workspace_root();
+    let sources: Vec<PathBuf> = [
+        "tests/erlang/maps_ops.erl",
+        "bench/format.erl",
+        "tests/erlang/records.erl",
+        "tests/erlang/bit_syntax.erl",
+        "tests/erlang/exceptions.erl",
+        "tests/erlang/binaries.erl",
+        "tests/erlang/control.erl",
+        "bench/nbody.erl",
+    ]
+    .iter()
+    .map(|s| root.join(s))
+    .collect();
+    let compile = |out: &Path, girder: Option<&str>| {
+        std::fs::create_dir_all(out).unwrap();
+        let mut cmd = Command::new("erlc");
+        cmd.arg("+deterministic").arg("-o").arg(out).args(&sources);
+        let coverage = dir.join("coverage.txt");
+        if let Some(flavor) = girder {
+            let _ = std::fs::remove_file(&coverage);
+            cmd.env("ERLC_EMULATOR", env!("CARGO_BIN_EXE_girder"))
+                .env("ERL_AFLAGS", format!("-emu_flavor {flavor}"))
+                .env("GIRDER_OPCODE_COVERAGE", &coverage);
+        }
+        let done = cmd.output().expect("run erlc");
+        assert!(
+            done.status.success(),
+            "erlc ({girder:?}): {}{}",
+            String::from_utf8_lossy(&done.stdout),
+            String::from_utf8_lossy(&done.stderr)
+        );
+        if girder.is_some() {
+            assert!(
+                std::fs::metadata(&coverage).is_ok_and(|m| m.len() > 0),
+                "ERLC_EMULATOR did not run girder"
+            );
+        }
+    };
+    compile(&dir.join("erl"), None);
+    for flavor in FLAVORS {
+        let out = dir.join(flavor);
+        compile(&out, Some(flavor));
+        for src in &sources {
+            let beam = format!("{}.beam", src.file_stem().unwrap().to_string_lossy());
+            let want = std::fs::read(dir.join("erl").join(&beam)).unwrap();
+            let got = std::fs::read(out.join(&beam)).unwrap();
+            let first_difference = want.iter().zip(&got).position(|(a, b)| a != b);
+            assert!(
+                want == got,
+                "{beam} compiled on girder ({flavor}) differs from erl's: sizes {} and {}, \
+                 first different byte {first_difference:?}",
+                got.len(),
+                want.len()
+            );
+        }
+    }
+}
