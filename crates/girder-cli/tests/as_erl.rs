@@ -8,7 +8,9 @@
 //! erl) ran is checked through `GIRDER_OPCODE_COVERAGE`, which only girder writes. Every
 //! girder run is made twice, on the JIT and on the interpreter (`-emu_flavor emu` put in
 //! front of `ERL_AFLAGS`, as a user would: the installed erl has one flavor only and
-//! refuses the flag, so erl runs once).
+//! refuses the flag, so erl runs once). OTP's `erlc` on girder writes erl's bytes, and
+//! Elixir's launchers (Debian's `elixir`: `elixir -e`, `elixir script.exs`, `elixirc`) run
+//! the scripts of `tests/elixir/` as they run on erl.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -258,5 +260,93 @@ fn erlc_on_girder_writes_erls_bytes() {
                 want.len()
             );
         }
+    }
+}
+
+/// The files of `tests/elixir/DIR` ending in `ext`, sorted.
+fn elixir_files(dir: &str, ext: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(erlang_test_file(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Debian's `elixir` (its launchers run `erl` from the `PATH`): `elixirc` on girder writes
+/// the bytes it writes on erl (`Kernel.ParallelCompiler`, one file waiting through its
+/// `error_handler` for the struct another defines), and each script of `tests/elixir/`
+/// prints, on standard output and error, what it prints on erl, with the same status.
+#[test]
+fn elixir_launchers_run_girder() {
+    let dir = scratch_dir("as-erl-elixir");
+    let path = shim(&dir);
+    let sources = elixir_files("elixir/lib", "ex");
+    let elixirc = |out: &Path, girder: Option<&str>| {
+        std::fs::create_dir_all(out).unwrap();
+        let mut cmd = Command::new("elixirc");
+        cmd.arg("-o").arg(out).args(&sources);
+        let coverage = dir.join("coverage.txt");
+        if let Some(flavor) = girder {
+            let _ = std::fs::remove_file(&coverage);
+            cmd.env("PATH", &path)
+                .env("ERL_AFLAGS", format!("-emu_flavor {flavor}"))
+                .env("GIRDER_OPCODE_COVERAGE", &coverage);
+        }
+        let done = cmd
+            .output()
+            .expect("elixirc must be installed (scripts/setup installs Debian's elixir)");
+        assert!(
+            done.status.success(),
+            "elixirc ({girder:?}): {}{}",
+            String::from_utf8_lossy(&done.stdout),
+            String::from_utf8_lossy(&done.stderr)
+        );
+        if girder.is_some() {
+            assert!(
+                std::fs::metadata(&coverage).is_ok_and(|m| m.len() > 0),
+                "the shim did not run girder"
+            );
+        }
+    };
+    let compiled = dir.join("erl-ebin");
+    elixirc(&compiled, None);
+    let mut beams: Vec<_> = std::fs::read_dir(&compiled)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    beams.sort();
+    assert_eq!(beams.len(), 3, "{beams:?}");
+    for flavor in FLAVORS {
+        let out = dir.join(format!("{flavor}-ebin"));
+        elixirc(&out, Some(flavor));
+        for beam in &beams {
+            let want = std::fs::read(compiled.join(beam)).unwrap();
+            let got = std::fs::read(out.join(beam)).unwrap_or_default();
+            assert!(
+                want == got,
+                "{beam:?}: elixirc on girder ({flavor}) differs from erl's"
+            );
+        }
+    }
+
+    same_on_both_engines("elixir -e", &dir, &path, || {
+        let mut cmd = Command::new("elixir");
+        cmd.args(["-e", "IO.puts(Enum.sum(1..10)); System.halt(3)"]);
+        cmd
+    });
+    let scripts = elixir_files("elixir", "exs");
+    assert!(scripts.len() >= 5, "{scripts:?}");
+    for script in &scripts {
+        same_on_both_engines(&script.display().to_string(), &dir, &path, || {
+            let mut cmd = Command::new("elixir");
+            cmd.current_dir(erlang_test_file("elixir"))
+                .arg("-pa")
+                .arg(&compiled)
+                .arg(script.file_name().unwrap())
+                .args(["a", "b"]);
+            cmd
+        });
     }
 }
