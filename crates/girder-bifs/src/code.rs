@@ -223,6 +223,8 @@ fn fun_info2(p: &mut Process, a: &[Term]) -> BifResult {
             "index" => Term::small(i64::from(e.old_index)),
             "new_index" => Term::small(i64::from(e.index)),
             "uniq" => Term::small(i64::from(e.old_uniq)),
+            // The MD5 of the defining module's code, as `NEW_FUN_EXT` carries it.
+            "new_uniq" => obj::binary_from_bytes(&mut p.heap, &e.uniq),
             "pid" => obj::fun_creator(f),
             _ => return Err(BifError::BADARG),
         }

@@ -350,3 +350,96 @@ fn elixir_launchers_run_girder() {
         });
     }
 }
+
+/// Copy the directory `from` into `to` (files and subdirectories).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// `mix compile`, `mix run -e` and `mix test` (ExUnit, a doctest, an application with a
+/// supervisor, an Agent, a Registry and a Task.Supervisor) of `tests/elixir/mix_project`
+/// on girder print what they print on erl, ExUnit's timing line aside. Each VM works on its
+/// own copy of the project (mix writes `_build` into it).
+#[test]
+fn mix_project_on_girder() {
+    let dir = scratch_dir("as-erl-mix");
+    let path = shim(&dir);
+    let steps: [&[&str]; 3] = [
+        &["compile"],
+        &["run", "-e", "IO.inspect(Shelf.add(\"x\"))"],
+        &["test", "--seed", "0"],
+    ];
+    // The elapsed time ExUnit prints is the one line that may differ.
+    let untimed = |o: &Output| {
+        let text = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| {
+                if l.starts_with("Finished in ") {
+                    "Finished in (time)"
+                } else {
+                    l
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        format!(
+            "status {:?}\n--- stdout\n{text}\n--- stderr\n{}",
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    let run = |project: &Path, args: &[&str], girder: Option<&str>| {
+        let mut cmd = Command::new("mix");
+        cmd.current_dir(project).args(args).env_remove("MIX_ENV");
+        let coverage = dir.join("coverage.txt");
+        if let Some(flavor) = girder {
+            let _ = std::fs::remove_file(&coverage);
+            cmd.env("PATH", &path)
+                .env("ERL_AFLAGS", format!("-emu_flavor {flavor}"))
+                .env("GIRDER_OPCODE_COVERAGE", &coverage);
+        }
+        let out = cmd
+            .output()
+            .expect("mix must be installed (scripts/setup installs Debian's elixir)");
+        if girder.is_some() {
+            assert!(
+                std::fs::metadata(&coverage).is_ok_and(|m| m.len() > 0),
+                "the shim did not run girder"
+            );
+        }
+        out
+    };
+    let source = erlang_test_file("elixir/mix_project");
+    let erl_project = dir.join("erl");
+    copy_dir(&source, &erl_project);
+    let erl: Vec<Output> = steps
+        .iter()
+        .map(|args| run(&erl_project, args, None))
+        .collect();
+    let summary = String::from_utf8_lossy(&erl[2].stdout).into_owned();
+    assert!(
+        erl[2].status.success() && summary.contains("5 tests, 0 failures, 1 skipped"),
+        "mix test under erl: {summary}"
+    );
+    for flavor in FLAVORS {
+        let project = dir.join(flavor);
+        copy_dir(&source, &project);
+        for (args, want) in steps.iter().zip(&erl) {
+            let got = run(&project, args, Some(flavor));
+            assert_eq!(
+                untimed(&got),
+                untimed(want),
+                "mix {args:?} on girder ({flavor}, left) differs from erl (right)"
+            );
+        }
+    }
+}
