@@ -1,6 +1,6 @@
 %% apply/2,3, erlang:apply and dynamic Module:Function(Args) calls.
 -module(apply_dyn).
--export([main/0, sum/2, hello/0, echo/1, mod/0]).
+-export([main/0, sum/2, hello/0, echo/1, mod/0, undefined_function/3]).
 
 main() ->
     M = mod(),
@@ -26,7 +26,32 @@ main() ->
               [catch_class(fun() -> apply(M, F, not_a_list()) end)]),
     io:format("badarg module ~p~n",
               [catch_class(fun() -> apply(not_an_atom(), F, []) end)]),
+    error_handler_flag(),
     ok.
+
+%% process_flag(error_handler, M): a call of a missing function becomes
+%% M:undefined_function(Module, Function, Args); nothing is loaded on demand (that is the
+%% default error_handler's job). Nothing is printed until the default handler is back (io
+%% would load modules through ours). (A handler that is not loaded is left out: erl 25
+%% dies of SIGILL on the call; girder raises undef.)
+error_handler_flag() ->
+    Old = process_flag(error_handler, ?MODULE),
+    Info = process_info(self(), error_handler),
+    Missing = no_such_module_xyz:f(a, b),
+    MissingFun = apply(mod(), no_such_fun, [1]),
+    NotLoaded = (list_to_atom("digraph_utils")):components(no_graph),
+    Back = process_flag(error_handler, Old),
+    io:format("error_handler ~p ~p~n", [Old, Info]),
+    io:format("handled ~p ~p~n", [Missing, MissingFun]),
+    io:format("not loaded on demand ~p ~p~n",
+              [NotLoaded, code:is_loaded(digraph_utils)]),
+    io:format("back ~p~n", [Back]),
+    io:format("badarg flag ~p~n",
+              [catch_class(fun() -> process_flag(error_handler, "x") end)]),
+    {Pid, Ref} = spawn_monitor(fun() -> exit(process_info(self(), error_handler)) end),
+    receive {'DOWN', Ref, process, Pid, R} -> io:format("spawned ~p~n", [R]) end.
+
+undefined_function(M, F, Args) -> {handled, M, F, Args}.
 
 mod() -> ?MODULE.
 not_a_list() -> {1, 2}.

@@ -37,6 +37,12 @@ main() ->
                                     is_function(x)]]),
     io:format("fun_info arity ~p~n", [[erlang:fun_info(Add, arity), erlang:fun_info(Ext, arity)]]),
     io:format("fun_info module ~p~n", [erlang:fun_info(Ext, module)]),
+    %% new_uniq is the module's MD5 (printed whole: erlc +deterministic is not used here,
+    %% so only the comparison is stable); fun_info/1 asks for every item.
+    io:format("fun_info new_uniq ~p ~p~n",
+              [element(2, erlang:fun_info(Add, new_uniq)) =:= ?MODULE:module_info(md5),
+               erlang:fun_info(Ext, new_uniq)]),
+    io:format("fun_info/1 keys ~p~n", [[K || {K, _} <- erlang:fun_info(Add)]]),
     io:format("fun equality ~p~n", [[fun lists:sum/1 =:= fun lists:sum/1, Add =:= Add]]),
     io:format("badarity ~p~n", [call_catching(Add, [1, 2])]),
     io:format("badarity zero ~p~n", [call_catching(fun() -> ok end, [x])]),

@@ -170,15 +170,16 @@ fn chunk_term(p: &mut Process, t: &Option<girder_format::Term>) -> Result<Term, 
 fn info(p: &mut Process, m: &'static Module, key: Atom) -> BifResult {
     match key.name() {
         "module" => Ok(Term::atom(m.name)),
-        // The functions OTP implements in C are exports of the module too (as `lists:
-        // keyfind/3`: the shell's completion lists them).
-        "exports" => Ok(pairs(
-            p,
-            m.exports
-                .iter()
-                .map(|&(f, a, _)| (f, a))
-                .chain(m.bif_stubs.iter().copied()),
-        )),
+        // OTP's BIFs are exports of their modules too (`erlang:'+'/2`, `erlang:self/0`):
+        // those girder implements are listed with the Erlang-coded ones. Elixir's compiler
+        // checks remote calls against this list.
+        "exports" => {
+            let bifs = m.bif_stubs.iter().copied().filter(|&(f, a)| {
+                module::find_export(m.name, f, a).is_some_and(|e| e.bif().is_some())
+            });
+            let exports = m.exports.iter().map(|&(f, a, _)| (f, a)).chain(bifs);
+            Ok(pairs(p, exports))
+        }
         "functions" => Ok(pairs(p, m.functions.iter().map(|f| (f.function, f.arity)))),
         "attributes" => chunk_term(p, &m.attributes),
         "compile" => chunk_term(p, &m.compile_info),
@@ -222,6 +223,8 @@ fn fun_info2(p: &mut Process, a: &[Term]) -> BifResult {
             "index" => Term::small(i64::from(e.old_index)),
             "new_index" => Term::small(i64::from(e.index)),
             "uniq" => Term::small(i64::from(e.old_uniq)),
+            // The MD5 of the defining module's code, as `NEW_FUN_EXT` carries it.
+            "new_uniq" => obj::binary_from_bytes(&mut p.heap, &e.uniq),
             "pid" => obj::fun_creator(f),
             _ => return Err(BifError::BADARG),
         }

@@ -553,6 +553,10 @@ fn process_flag(p: &mut Process, a: &[Term]) -> BifResult {
             let on = bool_arg(a[1])?;
             Ok(Term::boolean(sched::set_trap_exit(p, on)))
         }
+        Some("error_handler") => {
+            let module = a[1].as_atom().ok_or(BifError::BADARG)?;
+            Ok(Term::atom(std::mem::replace(&mut p.error_handler, module)))
+        }
         Some("priority") => {
             let new = a[1]
                 .as_atom()
@@ -928,7 +932,7 @@ fn info_item(
         }
         "trap_exit" => Term::boolean(q.trap_exit),
         "group_leader" => Term::pid(q.group_leader),
-        "error_handler" => Term::atom(Atom::intern("error_handler")),
+        "error_handler" => Term::atom(q.error_handler),
         "priority" => Term::atom(q.priority.atom()),
         "heap_size" => Term::small(q.heap.young_capacity() as i64),
         // As OTP's, the total counts the heap fragments (what BIFs built that did not fit).

@@ -1,5 +1,5 @@
 //! The NIFs of OTP's `zlib` module (erts' `zlib_nif.c`), over `flate2`'s raw deflate
-//! streams (miniz_oxide).
+//! streams (the C zlib erl itself links, so the compressed bytes are erl's).
 //!
 //! OTP's `zlib.erl` runs unmodified: it queues input with `enqueue_nif/2` and drives
 //! `deflate_nif/4` and `inflate_nif/4` one chunk at a time (`{continue, Out}` until
@@ -14,8 +14,7 @@
 //! `not_supported`; a zlib stream that needs one answers `need_dictionary` as erts does)
 //! and windows smaller than 32 KiB when compressing (the window bits are checked and
 //! written in the header, the data is compressed with a 32 KiB window, so a decompressor
-//! limited to a smaller window may refuse it). The compressed bytes are miniz_oxide's, not
-//! zlib's: equally valid, not identical.
+//! limited to a smaller window may refuse it).
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 use girder_runtime::Process;

@@ -180,6 +180,9 @@ fn resolve_call(
     if let Some(cp) = export.target() {
         return Ok(Some((cp, export.arity)));
     }
+    if p.error_handler != Atom::intern("error_handler") {
+        return Ok(call_error_handler(p, export));
+    }
     let loaded = code_server::ensure_loaded(export.module)?;
     if let Some(cp) = export.target() {
         return Ok(Some((cp, export.arity)));
@@ -199,6 +202,22 @@ fn resolve_call(
         }
         _ => Ok(None),
     }
+}
+
+/// A call of a function that is not loaded, for a process whose error handler is not the
+/// default (`error_handler`, whose job of loading modules on demand [`resolve_call`]
+/// does): as erts does, it becomes `Handler:undefined_function(Module, Function, Args)`
+/// (x0..x2 rewritten) when that function is loaded, and stays undefined (`undef`) when
+/// not; nothing is loaded.
+fn call_error_handler(p: &mut Process, export: &'static Export) -> Option<(Cp, u32)> {
+    let handler = module::export(p.error_handler, Atom::intern("undefined_function"), 3);
+    let cp = handler.target()?;
+    let arity = export.arity as usize;
+    let args = obj::list_from_slice(&mut p.heap, &p.x[..arity], Term::NIL);
+    p.x[0] = Term::atom(export.module);
+    p.x[1] = Term::atom(export.function);
+    p.x[2] = args;
+    Some((cp, 3))
 }
 
 /// `nif_start`: the NIF bound to this function runs and returns to the caller; without

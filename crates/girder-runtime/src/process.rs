@@ -67,6 +67,10 @@ pub struct Process {
     pub monitored_by: Keyed<RefKey, (Term, u64)>,
     /// `process_flag(trap_exit, true)`.
     pub trap_exit: bool,
+    /// `process_flag(error_handler, Module)`: whose `undefined_function/3` a call to a
+    /// missing function goes to (`error_handler`, the default, is girder's own loading on
+    /// demand). Not inherited by spawned processes, as in erts.
+    pub error_handler: Atom,
     /// Scheduling priority (`process_flag(priority, P)`).
     pub priority: crate::sched::Priority,
     /// The function the process was spawned with (`process_info(P, initial_call)`).
@@ -137,6 +141,7 @@ impl Process {
             monitors: Keyed::default(),
             monitored_by: Keyed::default(),
             trap_exit: false,
+            error_handler: Atom::intern("error_handler"),
             priority: crate::sched::Priority::Normal,
             initial_call: (Atom::ERLANG, Atom::intern("apply"), 2),
             total_reductions: 0,

@@ -566,6 +566,7 @@ eval_script([_ | T], Init) ->
     eval_script(T, Init);
 eval_script([], _Init) ->
     start_inet_db(),
+    start_signal_server(),
     start_distribution().
 
 %% kernel_sup runs as under `-mode minimal` (see girder_bifs' init arguments),
@@ -582,6 +583,23 @@ start_inet_db() ->
             case supervisor:start_child(kernel_sup, Spec) of
                 {ok, _} -> ok;
                 Error -> exit({kernel_process_failed, inet_db, Error})
+            end
+    end.
+
+%% The event manager OTP's kernel_sup starts outside -mode minimal, with the
+%% handler OTP's kernel adds to it (erl_signal_handler): Elixir's
+%% System.trap_signal/3 (which ExUnit calls) adds its own handlers there.
+start_signal_server() ->
+    case whereis(kernel_sup) of
+        undefined ->
+            ok;
+        _ ->
+            Spec = {erl_signal_server,
+                    {gen_event, start_link, [{local, erl_signal_server}]},
+                    permanent, 2000, worker, dynamic},
+            case supervisor:start_child(kernel_sup, Spec) of
+                {ok, _} -> ok = erl_signal_handler:start();
+                Error -> exit({kernel_process_failed, erl_signal_server, Error})
             end
     end.
 
