@@ -40,7 +40,10 @@ after
   5000 -> IO.puts("timeout")
 end
 
-ref = Process.monitor(spawn(fn -> exit(:bye) end))
+# The process waits to be told to exit: monitored before it can end (else `:noproc`).
+pid = spawn(fn -> receive do :go -> exit(:bye) end end)
+ref = Process.monitor(pid)
+send(pid, :go)
 receive do
   {:DOWN, ^ref, :process, _, reason} -> IO.inspect(reason, label: "down")
 end
