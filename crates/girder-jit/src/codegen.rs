@@ -41,6 +41,7 @@ use girder_runtime::instr::{
 };
 use girder_runtime::loader::MAX_X;
 use girder_runtime::module::{Export, FunEntry, FunctionRange, Module};
+use girder_term::object::match_offsets;
 use girder_term::word::tag;
 use girder_term::{Atom, Term};
 
@@ -363,7 +364,11 @@ fn reservation_kept(ins: &Instr) -> bool {
         | Instr::FMove { .. }
         | Instr::FConv { .. }
         | Instr::FArith { .. }
-        | Instr::FNegate { .. } => true,
+        | Instr::FNegate { .. }
+        | Instr::BsGetPosition { .. }
+        | Instr::BsSetPosition { .. }
+        | Instr::BsTestTail { .. }
+        | Instr::BsTestUnit { .. } => true,
         Instr::Bif { export, args, .. } => {
             export.module == Atom::ERLANG && inline_bif(export.function.name(), args.len())
         }
@@ -1647,6 +1652,48 @@ impl Emitter<'_> {
                 self.write(*dst, r, slow);
                 self.goto(offset + 1);
             }
+            Instr::BsGetPosition { ctx, dst } => {
+                let ms = self.match_state(*ctx, slow);
+                let pos = self.b.ins().load(I64, F, ms, match_offsets::POSITION);
+                // A bit position is far below 2^59: always a small integer.
+                let t = self.b.ins().ishl_imm_s(pos, 4);
+                let t = self.b.ins().bor_imm_s(t, tag::SMALL as i64);
+                self.write(*dst, t, slow);
+                self.goto(offset + 1);
+            }
+            Instr::BsSetPosition { ctx, pos } => {
+                let ms = self.match_state(*ctx, slow);
+                let v = self.read(*pos, slow);
+                let low = self.b.ins().band_imm_s(v, tag::IMMED1_MASK as i64);
+                let small = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, low, tag::SMALL as i64);
+                self.guard(small, slow);
+                let n = self.b.ins().sshr_imm_s(v, 4);
+                let end = self.b.ins().load(I64, F, ms, match_offsets::END);
+                // Unsigned: a negative position is past any end.
+                let inside = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, n, end);
+                self.guard(inside, slow);
+                self.b.ins().store(F, n, ms, match_offsets::POSITION);
+                self.goto(offset + 1);
+            }
+            Instr::BsTestTail { fail, ctx, bits } => {
+                let left = self.match_left(*ctx, slow);
+                let ok = self.b.ins().icmp_imm_s(IntCC::Equal, left, *bits as i64);
+                self.branch(offset, ok, *fail, slow);
+            }
+            Instr::BsTestUnit { fail, ctx, unit } if *unit != 0 => {
+                let left = self.match_left(*ctx, slow);
+                let unit = u64::from(*unit);
+                let rest = if unit.is_power_of_two() {
+                    self.b.ins().band_imm_s(left, (unit - 1) as i64)
+                } else {
+                    self.b.ins().urem_imm_s(left, unit as i64)
+                };
+                let ok = self.b.ins().icmp_imm_s(IntCC::Equal, rest, 0);
+                self.branch(offset, ok, *fail, slow);
+            }
             Instr::FLoad { src, dst } => {
                 let t = self.read(*src, slow);
                 let f = self.unbox_float(t, slow);
@@ -1723,6 +1770,22 @@ impl Emitter<'_> {
         let is_float = self.b.ins().icmp_imm_s(IntCC::Equal, h, FLOAT_HEADER);
         self.guard(is_float, slow);
         self.b.ins().load(F64, F, t, 8 - tag::BOXED as i32)
+    }
+
+    /// The match state in `ctx` (anything else is the slow path's, which faults as the
+    /// interpreter does).
+    fn match_state(&mut self, ctx: Src, slow: Block) -> Value {
+        let ms = self.read(ctx, slow);
+        self.boxed_with_subtag(ms, girder_term::header::subtag::BIN_MATCHSTATE, slow);
+        ms
+    }
+
+    /// The bits left to match in the match state in `ctx`.
+    fn match_left(&mut self, ctx: Src, slow: Block) -> Value {
+        let ms = self.match_state(ctx, slow);
+        let pos = self.b.ins().load(I64, F, ms, match_offsets::POSITION);
+        let end = self.b.ins().load(I64, F, ms, match_offsets::END);
+        self.b.ins().isub(end, pos)
     }
 
     /// The number `t` as a double: a small integer converted, a float unboxed; anything

@@ -1,8 +1,10 @@
 //! Binary match states, made by `bs_start_match3/4` and advanced by the `bs_get_*`,
 //! `bs_skip_*` and `bs_set_position` instructions.
 //!
-//! Layout: header (`BIN_MATCHSTATE`, arity 2), the matched bitstring (a term, which the GC
-//! updates), the current bit position (a raw word). The end is the bitstring's bit size.
+//! Layout: header (`BIN_MATCHSTATE`, arity 3), the matched bitstring (a term, which the GC
+//! updates), the current bit position and the end (the bitstring's bit size), both raw
+//! words at the fixed offsets [`match_offsets`] gives, so native code can test and move the
+//! position without decoding the bitstring.
 //! The runtime only ever mutates the position, and only of a match state it holds.
 
 use super::alloc_object;
@@ -14,13 +16,25 @@ use crate::word::Term;
 /// A match state over the bitstring `bin`, positioned at its start.
 pub fn make_match_state(h: &mut impl Alloc, bin: Term) -> Term {
     assert!(is_bitstring(bin), "a match state needs a bitstring");
-    let (t, p) = alloc_object(h, 2, subtag::BIN_MATCHSTATE);
-    // SAFETY: the object has two payload words.
+    let end = bit_size(bin);
+    let (t, p) = alloc_object(h, 3, subtag::BIN_MATCHSTATE);
+    // SAFETY: the object has three payload words.
     unsafe {
         p.write(bin.raw());
         p.add(1).write(0);
+        p.add(2).write(end as u64);
     }
     t
+}
+
+/// Byte offsets of a match state's raw words from its boxed term (tag included), for code
+/// generators: `position` may be rewritten with a value up to `end`.
+pub mod match_offsets {
+    use crate::word::tag;
+    /// The current bit position (a raw `u64`).
+    pub const POSITION: i32 = 16 - tag::BOXED as i32;
+    /// The end: the matched bitstring's size in bits (a raw `u64`).
+    pub const END: i32 = 24 - tag::BOXED as i32;
 }
 
 /// Whether `t` is a match state.
@@ -42,7 +56,8 @@ pub fn match_position(t: Term) -> usize {
 
 /// The end: the matched bitstring's size in bits.
 pub fn match_end(t: Term) -> usize {
-    bit_size(match_binary(t))
+    debug_assert!(is_match_state(t));
+    payload(t, 2) as usize
 }
 
 /// Move the position (which must not pass the end).
