@@ -26,7 +26,7 @@ use cranelift_codegen::Context;
 use cranelift_codegen::FinalizedRelocTarget;
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::types::{F64, I8, I32, I64};
+use cranelift_codegen::ir::types::{F64, I8, I16, I32, I64};
 use cranelift_codegen::ir::{
     AbiParam, Block, BlockArg, ExternalName, Function, GlobalValue, GlobalValueData, InstBuilder,
     MemFlagsData, SigRef, Signature, UserExternalName, UserFuncName, Value,
@@ -37,7 +37,7 @@ use girder_runtime::engine::{
     Helper, ctx_offsets, link_offsets, process_offsets as po, status, step,
 };
 use girder_runtime::instr::{
-    CmpOp, Dst, FOp, Instr, Label, NO_LABEL, Src, SrcKind, TYPE_FLOAT, TypeTest,
+    BsField, CmpOp, Dst, FOp, Instr, Label, NO_LABEL, Src, SrcKind, TYPE_FLOAT, TypeTest,
 };
 use girder_runtime::loader::MAX_X;
 use girder_runtime::module::{Export, FunEntry, FunctionRange, Module};
@@ -373,6 +373,18 @@ fn reservation_kept(ins: &Instr) -> bool {
             export.module == Atom::ERLANG && inline_bif(export.function.name(), args.len())
         }
         _ => false,
+    }
+}
+
+/// The size in bits of a bit-syntax field whose size operand is the literal `size` (in
+/// units of `unit` bits), when it is one.
+fn literal_bits(size: Src, unit: u16) -> Option<u64> {
+    match size.kind() {
+        SrcKind::Term(t) => {
+            let units = u64::try_from(t.as_small()?).ok()?;
+            units.checked_mul(u64::from(unit)).filter(|&n| n < 1 << 32)
+        }
+        _ => None,
     }
 }
 
@@ -1678,6 +1690,68 @@ impl Emitter<'_> {
                 self.b.ins().store(F, n, ms, match_offsets::POSITION);
                 self.goto(offset + 1);
             }
+            Instr::BsStartMatch { src, dst, .. } => {
+                // Only a match state passed on (a loop over a binary): making one is the
+                // helper's.
+                let t = self.read(*src, slow);
+                self.boxed_with_subtag(t, girder_term::header::subtag::BIN_MATCHSTATE, slow);
+                self.write(*dst, t, slow);
+                self.goto(offset + 1);
+            }
+            Instr::BsGet {
+                field: field @ (BsField::Integer | BsField::Binary),
+                flags,
+                unit,
+                fail,
+                ctx,
+                size,
+                dst,
+            } if *fail != NO_LABEL => {
+                let Some(n) = literal_bits(*size, *unit) else {
+                    return false;
+                };
+                let little = girder_runtime::bits::little(u32::from(*flags));
+                let read = match dst {
+                    None => None,
+                    Some(d)
+                        if *field == BsField::Integer
+                            && (1..=32).contains(&n)
+                            && (!little || matches!(n, 8 | 16 | 32)) =>
+                    {
+                        Some(*d)
+                    }
+                    Some(_) => return false,
+                };
+                let ms = self.match_state(*ctx, slow);
+                let pos = self.b.ins().load(I64, F, ms, match_offsets::POSITION);
+                let end = self.b.ins().load(I64, F, ms, match_offsets::END);
+                let left = self.b.ins().isub(end, pos);
+                let fits =
+                    self.b
+                        .ins()
+                        .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, left, n as i64);
+                let cont = self.b.create_block();
+                let failed = self.target(*fail);
+                self.b.ins().brif(fits, cont, &[], failed, &[]);
+                self.b.switch_to_block(cont);
+                if let Some(d) = read {
+                    let v = if little {
+                        // Byte-aligned little-endian fields only; the rest is the helper's.
+                        let low = self.b.ins().band_imm_s(pos, 7);
+                        let aligned = self.b.ins().icmp_imm_s(IntCC::Equal, low, 0);
+                        self.guard(aligned, slow);
+                        self.read_field(ms, pos, n, u32::from(*flags))
+                    } else {
+                        self.read_bits(ms, pos, n, u32::from(*flags))
+                    };
+                    let t = self.b.ins().ishl_imm_s(v, 4);
+                    let t = self.b.ins().bor_imm_s(t, tag::SMALL as i64);
+                    self.write(d, t, slow);
+                }
+                let moved = self.b.ins().iadd_imm_s(pos, n as i64);
+                self.b.ins().store(F, moved, ms, match_offsets::POSITION);
+                self.goto(offset + 1);
+            }
             Instr::BsTestTail { fail, ctx, bits } => {
                 let left = self.match_left(*ctx, slow);
                 let ok = self.b.ins().icmp_imm_s(IntCC::Equal, left, *bits as i64);
@@ -1778,6 +1852,109 @@ impl Emitter<'_> {
         let ms = self.read(ctx, slow);
         self.boxed_with_subtag(ms, girder_term::header::subtag::BIN_MATCHSTATE, slow);
         ms
+    }
+
+    /// The address of the first byte of the binary matched by the match state `ms` (which
+    /// has bits left, so the binary has a data word).
+    fn match_data(&mut self, ms: Value) -> Value {
+        use girder_term::header::subtag;
+        let boxed = tag::BOXED as i32;
+        let bin = self.b.ins().load(I64, F, ms, 8 - boxed);
+        let h = self.header(bin);
+        let sub = self.b.ins().band_imm_s(h, 0x3c);
+        let on_heap = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, sub, (subtag::HEAP_BIN << 2) as i64);
+        // A heap binary's bytes follow its size word; a refc binary's are behind the
+        // pointer in that place.
+        let here = self.b.ins().iadd_imm_s(bin, i64::from(16 - boxed));
+        let behind = self.b.ins().load(I64, F, bin, 16 - boxed);
+        self.b.ins().select(on_heap, here, behind)
+    }
+
+    /// The big-endian `n`-bit (1 to 32) integer at any bit position `pos` of the match
+    /// state `ms`, which has that many bits left: the whole bytes the field touches are
+    /// read one by one (never a byte past the field's last), then shifted into place.
+    fn read_bits(&mut self, ms: Value, pos: Value, n: u64, flags: u32) -> Value {
+        let data = self.match_data(ms);
+        let byte = self.b.ins().ushr_imm_s(pos, 3);
+        let addr = self.b.ins().iadd(data, byte);
+        let shift = self.b.ins().band_imm_s(pos, 7);
+        let mem = MemFlagsData::new().with_notrap();
+        // The first ceil(n/8) bytes always belong to the field; one more only when the
+        // field starts far enough into its first byte.
+        let k = n.div_ceil(8);
+        let mut acc = self.b.ins().iconst(I64, 0);
+        for i in 0..k {
+            let b = self.b.ins().uload8(I64, mem, addr, i as i32);
+            let hi = self.b.ins().ishl_imm_s(acc, 8);
+            acc = self.b.ins().bor(hi, b);
+        }
+        let more = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.append_block_param(done, I64);
+        self.b.append_block_param(done, I64);
+        let short = self.b.ins().iconst(I64, (8 * k) as i64);
+        let reach = self.b.ins().iadd_imm_s(shift, n as i64);
+        let spill = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedGreaterThan, reach, (8 * k) as i64);
+        self.b.ins().brif(
+            spill,
+            more,
+            &[],
+            done,
+            &[BlockArg::Value(acc), BlockArg::Value(short)],
+        );
+        self.b.switch_to_block(more);
+        let b = self.b.ins().uload8(I64, mem, addr, k as i32);
+        let hi = self.b.ins().ishl_imm_s(acc, 8);
+        let wide = self.b.ins().bor(hi, b);
+        let long = self.b.ins().iconst(I64, (8 * k + 8) as i64);
+        self.b
+            .ins()
+            .jump(done, &[BlockArg::Value(wide), BlockArg::Value(long)]);
+        self.b.switch_to_block(done);
+        let params = self.b.block_params(done).to_vec();
+        let (acc, total) = (params[0], params[1]);
+        // The field's last bit is at `total - shift - n` from the right.
+        let used = self.b.ins().isub(total, reach);
+        let v = self.b.ins().ushr(acc, used);
+        // Keep the field's n bits, sign-extended when signed.
+        let up = self.b.ins().ishl_imm_s(v, (64 - n) as i64);
+        if flags & girder_runtime::bits::SIGNED != 0 {
+            self.b.ins().sshr_imm_s(up, (64 - n) as i64)
+        } else {
+            self.b.ins().ushr_imm_s(up, (64 - n) as i64)
+        }
+    }
+
+    /// The `n`-bit (8, 16 or 32) integer at the byte-aligned bit position `pos` of the match
+    /// state `ms`, which has that many bits left; `flags` say its byte order and sign.
+    fn read_field(&mut self, ms: Value, pos: Value, n: u64, flags: u32) -> Value {
+        let data = self.match_data(ms);
+        let byte = self.b.ins().ushr_imm_s(pos, 3);
+        let addr = self.b.ins().iadd(data, byte);
+        // Fields are not word-aligned: no `aligned` flag.
+        let mem = MemFlagsData::new().with_notrap();
+        let ty = match n {
+            8 => I8,
+            16 => I16,
+            _ => I32,
+        };
+        let raw = self.b.ins().load(ty, mem, addr, 0);
+        let raw = if n > 8 && !girder_runtime::bits::little(flags) {
+            self.b.ins().bswap(raw)
+        } else {
+            raw
+        };
+        if flags & girder_runtime::bits::SIGNED != 0 {
+            self.b.ins().sextend(I64, raw)
+        } else {
+            self.b.ins().uextend(I64, raw)
+        }
     }
 
     /// The bits left to match in the match state in `ctx`.

@@ -28,6 +28,7 @@ pub struct BitWriter {
 impl BitWriter {
     /// A writer whose output starts with `lead` (< 8) zero bits: the bits an append leaves in
     /// place in the last byte of the binary it extends.
+    #[inline]
     pub fn with_lead(lead: usize) -> BitWriter {
         debug_assert!(lead < 8);
         BitWriter {
@@ -38,10 +39,32 @@ impl BitWriter {
 
     /// [`BitWriter::with_lead`], with room for `bits` more bits reserved up front (the
     /// writer still grows past it), so building a binary of known size allocates once.
+    #[inline]
     pub fn with_lead_capacity(lead: usize, bits: usize) -> BitWriter {
         let mut w = BitWriter::with_lead(lead);
         w.bytes.reserve((lead + bits).div_ceil(8));
         w
+    }
+
+    /// [`BitWriter::with_lead_capacity`] writing into `buf` (emptied first): a buffer kept
+    /// from an earlier writer ([`BitWriter::into_buffer`]) saves an allocation.
+    #[inline]
+    pub fn reusing(mut buf: Vec<u8>, lead: usize, bits: usize) -> BitWriter {
+        debug_assert!(lead < 8);
+        buf.clear();
+        if lead > 0 {
+            buf.push(0);
+        }
+        buf.reserve((lead + bits).div_ceil(8));
+        BitWriter {
+            bytes: buf,
+            bits: lead,
+        }
+    }
+
+    /// The writer's buffer, to reuse.
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.bytes
     }
 
     /// The bytes and the number of bits written (lead bits included).
@@ -93,6 +116,15 @@ impl BitWriter {
             return;
         }
         let v = if n == 64 { v } else { v & ((1u64 << n) - 1) };
+        if self.bits.is_multiple_of(8) && n.is_multiple_of(8) {
+            // Whole bytes at a byte boundary: the common case, copied at once.
+            // Byte by byte: a slice copy of a few bytes would cost a `memmove` call.
+            for &b in &v.to_be_bytes()[8 - n / 8..] {
+                self.bytes.push(b);
+            }
+            self.bits += n;
+            return;
+        }
         // Left-align the field in a 64-bit window, then emit it byte by byte, filling the
         // partial last byte of the output first.
         let mut left = n;

@@ -2155,7 +2155,7 @@ fn build_bitstring(
             if !obj::is_bitstring(src) {
                 return Err(BsFail::badarg(first, "type", src));
             }
-            if first.unit > 1 && !obj::bit_size(src).is_multiple_of(first.unit as usize) {
+            if !whole_units(obj::bit_size(src), first.unit) {
                 return Err(BsFail::badarg(first, "unit", src));
             }
             (Some(src), rest)
@@ -2165,7 +2165,11 @@ fn build_bitstring(
     let lead = base.map_or(0, |b| obj::bit_size(b) % 8);
     // `total` counts every segment but the appended binary and UTF-8/16 ones (at most 32
     // bits each).
-    let mut w = BitWriter::with_lead_capacity(lead, total + 32 * segments.len());
+    // The scheduler thread's buffer: building a binary allocates nothing but the result.
+    thread_local! {
+        static SCRATCH: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+    }
+    let mut w = BitWriter::reusing(SCRATCH.take(), lead, total + 32 * segments.len());
     // Values.
     for seg in rest {
         let src = p.get(seg.src);
@@ -2210,7 +2214,7 @@ fn build_bitstring(
                 }
                 let b = obj::bits(src);
                 let n = if seg.kind == SegKind::Append || size_is_all(seg.size) {
-                    if seg.unit > 1 && !b.size.is_multiple_of(seg.unit as usize) {
+                    if !whole_units(b.size, seg.unit) {
                         return Err(BsFail::badarg(seg, "unit", src));
                     }
                     b.size
@@ -2246,13 +2250,29 @@ fn build_bitstring(
             }
         }
     }
-    Ok(match base {
-        Some(b) => {
-            let (bytes, n) = w.parts();
-            obj::append(&mut p.heap, b, bytes, n - lead)
-        }
-        None => w.finish(&mut p.heap),
-    })
+    let (bytes, n) = w.parts();
+    let t = match base {
+        Some(b) => obj::append(&mut p.heap, b, bytes, n - lead),
+        None => obj::bitstring_from_bytes(&mut p.heap, bytes, n),
+    };
+    let buf = w.into_buffer();
+    // A rare huge binary's buffer is not worth keeping.
+    if buf.capacity() <= 1 << 16 {
+        SCRATCH.set(buf);
+    }
+    Ok(t)
+}
+
+/// Whether `bits` is a whole number of `unit`-bit units (units are usually 1 or 8: a
+/// mask, not a division).
+#[inline]
+fn whole_units(bits: usize, unit: u32) -> bool {
+    let unit = unit as usize;
+    if unit.is_power_of_two() {
+        bits & (unit - 1) == 0
+    } else {
+        unit <= 1 || bits.is_multiple_of(unit)
+    }
 }
 
 /// A destination register as a source, to read it.

@@ -1,10 +1,11 @@
 //! Binary match states, made by `bs_start_match3/4` and advanced by the `bs_get_*`,
 //! `bs_skip_*` and `bs_set_position` instructions.
 //!
-//! Layout: header (`BIN_MATCHSTATE`, arity 3), the matched bitstring (a term, which the GC
-//! updates), the current bit position and the end (the bitstring's bit size), both raw
-//! words at the fixed offsets [`match_offsets`] gives, so native code can test and move the
-//! position without decoding the bitstring.
+//! Layout: header (`BIN_MATCHSTATE`, arity 3), the matched binary (a term, which the GC
+//! updates: a `HEAP_BIN` or `REFC_BIN`, never a sub-binary), then the current bit position
+//! and the end, both counted from the binary's first bit, raw words at the fixed offsets
+//! [`match_offsets`] gives, so native code can test and move the position and read bytes
+//! without decoding a sub-binary.
 //! The runtime only ever mutates the position, and only of a match state it holds.
 
 use super::alloc_object;
@@ -14,14 +15,23 @@ use crate::heap::Alloc;
 use crate::word::Term;
 
 /// A match state over the bitstring `bin`, positioned at its start.
+///
+/// A sub-binary is matched as the binary it views, between its offset and its end, so the
+/// matched binary is always a `HEAP_BIN` or `REFC_BIN`: native code finds the bytes
+/// without a third case.
 pub fn make_match_state(h: &mut impl Alloc, bin: Term) -> Term {
     assert!(is_bitstring(bin), "a match state needs a bitstring");
-    let end = bit_size(bin);
+    let (base, start) = if boxed_subtag(bin) == Some(subtag::SUB_BIN) {
+        (Term(payload(bin, 2)), payload(bin, 1) as usize)
+    } else {
+        (bin, 0)
+    };
+    let end = start + bit_size(bin);
     let (t, p) = alloc_object(h, 3, subtag::BIN_MATCHSTATE);
     // SAFETY: the object has three payload words.
     unsafe {
-        p.write(bin.raw());
-        p.add(1).write(0);
+        p.write(base.raw());
+        p.add(1).write(start as u64);
         p.add(2).write(end as u64);
     }
     t
@@ -42,7 +52,7 @@ pub fn is_match_state(t: Term) -> bool {
     boxed_subtag(t) == Some(subtag::BIN_MATCHSTATE)
 }
 
-/// The bitstring being matched.
+/// The binary being matched (a `HEAP_BIN` or `REFC_BIN`; positions count from its start).
 pub fn match_binary(t: Term) -> Term {
     debug_assert!(is_match_state(t));
     Term(payload(t, 0))
