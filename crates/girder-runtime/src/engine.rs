@@ -187,7 +187,11 @@ pub mod step_profile {
             .unwrap_or("")
             .to_string();
         let kind = match ins {
-            crate::instr::Instr::Bif { export, .. } | crate::instr::Instr::GcBif { export, .. } => {
+            crate::instr::Instr::Bif { export, .. }
+            | crate::instr::Instr::GcBif { export, .. }
+            | crate::instr::Instr::CallExt { export, .. }
+            | crate::instr::Instr::CallExtLast { export, .. }
+            | crate::instr::Instr::CallExtOnly { export, .. } => {
                 format!(
                     "{kind} {}:{}/{}",
                     export.module, export.function, export.arity

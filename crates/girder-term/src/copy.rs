@@ -13,8 +13,15 @@ use crate::word::Term;
 
 /// The words a copy of `t` takes (0 for an immediate).
 pub fn size_of_term(t: Term) -> usize {
-    let mut size = 0;
-    let mut stack = vec![t];
+    footprint(t).0
+}
+
+/// The words a copy of `t` takes, and how many refc binary objects it holds (each takes a
+/// reference count the copy's owner must release).
+pub fn footprint(t: Term) -> (usize, usize) {
+    let (mut size, mut refcs) = (0, 0);
+    // Most terms are shallow: the walk's stack stays on the native stack.
+    let mut stack: Walk<Term> = smallvec::smallvec![t];
     while let Some(mut t) = stack.pop() {
         loop {
             if t.is_list() {
@@ -24,6 +31,7 @@ pub fn size_of_term(t: Term) -> usize {
             } else if t.is_boxed() {
                 let h = crate::header::header_of(t);
                 size += object_words(h);
+                refcs += usize::from(h.header_subtag() == subtag::REFC_BIN);
                 let p = t.ptr().wrapping_add(1);
                 // SAFETY: a live object's term words are initialised payload words.
                 stack.extend(term_words(h).map(|i| Term(unsafe { *p.add(i) })));
@@ -33,14 +41,17 @@ pub fn size_of_term(t: Term) -> usize {
             }
         }
     }
-    size
+    (size, refcs)
 }
+
+/// A walk's work list: on the native stack up to a few dozen entries.
+type Walk<T> = smallvec::SmallVec<[T; 32]>;
 
 /// A copy of `t` allocated from `dst`.
 pub fn copy_term(t: Term, dst: &mut impl Alloc) -> Term {
     let mut result = t;
     // Words (in the copy, or `result`) that still hold a term of the original.
-    let mut pending: Vec<*mut u64> = vec![(&raw mut result).cast()];
+    let mut pending: Walk<*mut u64> = smallvec::smallvec![(&raw mut result).cast()];
     while let Some(slot) = pending.pop() {
         // SAFETY: pending slots are initialised words of objects this function allocated
         // (or `result`); nothing else refers to them yet. The source objects are live.
@@ -76,7 +87,7 @@ pub fn copy_term(t: Term, dst: &mut impl Alloc) -> Term {
 /// # Safety
 /// The words must be initialised.
 #[inline]
-unsafe fn push_pointers(pending: &mut Vec<*mut u64>, p: *mut u64, range: std::ops::Range<usize>) {
+unsafe fn push_pointers(pending: &mut Walk<*mut u64>, p: *mut u64, range: std::ops::Range<usize>) {
     for i in range {
         let slot = p.wrapping_add(i);
         // SAFETY: per the contract.

@@ -26,6 +26,7 @@ pub mod hash;
 pub mod header;
 pub mod heap;
 pub mod object;
+pub mod owned;
 pub mod stack;
 pub mod word;
 

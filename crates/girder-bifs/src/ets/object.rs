@@ -1,20 +1,22 @@
 //! Terms owned by a table: each stored object (and each key) lives in its own
-//! [`LiteralArea`], sized to fit, outside every process heap. Reading one copies it into the
+//! [`TermBlock`], sized to fit, outside every process heap. Reading one copies it into the
 //! reader's heap; refc binaries are shared (the area holds a reference count).
 
 use std::cmp::Ordering;
 
 use girder_term::copy::{copy_term, size_of_term};
-use girder_term::heap::{Alloc, LiteralArea};
+use girder_term::heap::Alloc;
 use girder_term::object as obj;
+use girder_term::owned::TermBlock;
 use girder_term::{Term, compare};
 
 /// A term and the memory it lives in (none for an immediate, or for a borrowed term used
 /// only to search).
 pub struct Owned {
     term: Term,
-    // Boxed to keep `Owned` two words: table indexes move these around.
-    _area: Option<Box<LiteralArea>>,
+    // One allocation of exactly the term's size; `Owned` stays two words, as table indexes
+    // move these around.
+    _block: Option<TermBlock>,
 }
 
 /// The elements of `t` if it is a tuple of immediates only (the common object), which is
@@ -32,26 +34,10 @@ fn flat_tuple<'a>(t: Term) -> Option<&'a [Term]> {
 impl Owned {
     /// A copy of `t` that the table owns.
     pub fn new(t: Term) -> Owned {
-        if let Some(es) = flat_tuple(t) {
-            let mut area = Box::new(LiteralArea::with_capacity(es.len() + 1));
-            let term = obj::tuple(&mut *area, es);
-            return Owned {
-                term,
-                _area: Some(area),
-            };
-        }
-        let words = size_of_term(t);
-        if words == 0 {
-            return Owned {
-                term: t,
-                _area: None,
-            };
-        }
-        let mut area = Box::new(LiteralArea::with_capacity(words));
-        let term = copy_term(t, &mut *area);
+        let (term, block) = TermBlock::copy(t);
         Owned {
             term,
-            _area: Some(area),
+            _block: block,
         }
     }
 
@@ -59,7 +45,7 @@ impl Owned {
     pub fn borrowed(t: Term) -> Owned {
         Owned {
             term: t,
-            _area: None,
+            _block: None,
         }
     }
 
@@ -78,7 +64,10 @@ impl Owned {
 
     /// Words the term takes.
     pub fn words(&self) -> usize {
-        size_of_term(self.term)
+        match &self._block {
+            Some(b) => b.words(),
+            None => size_of_term(self.term),
+        }
     }
 }
 

@@ -7,7 +7,9 @@
 //! `ordered_set` iterates in term order as OTP's does; `set` and `bag` tables iterate in
 //! (exact) term order too, where OTP's order follows its hash.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::ops::Bound;
 use std::sync::{LazyLock, Mutex, MutexGuard};
 
