@@ -61,10 +61,17 @@ fn element(_: &mut Process, a: &[Term]) -> BifResult {
 }
 
 fn setelement(p: &mut Process, a: &[Term]) -> BifResult {
-    let mut elems = tuple_arg(a[1])?.to_vec();
+    let elems = tuple_arg(a[1])?;
     let i = index(a[0], elems.len())?;
-    elems[i] = a[2];
-    Ok(obj::tuple(&mut p.heap, &elems))
+    let (t, dst) = obj::make_tuple_uninit(&mut p.heap, elems.len());
+    // SAFETY: `dst` points at `elems.len()` fresh words of the new tuple; allocating does
+    // not move or free the old tuple (no collection), and the two do not overlap. Every
+    // element is written before the tuple is used.
+    unsafe {
+        std::ptr::copy_nonoverlapping(elems.as_ptr(), dst, elems.len());
+        dst.add(i).write(a[2]);
+    }
+    Ok(t)
 }
 
 fn tuple_size(_: &mut Process, a: &[Term]) -> BifResult {

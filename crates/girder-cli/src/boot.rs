@@ -398,6 +398,7 @@ fn finish(end: CallEnd) -> i32 {
 
 /// Run erl-style: returns the exit status (or never returns, like an idle erl).
 pub fn run_erl(args: ErlArgs) -> i32 {
+    girder_runtime::memory::tune_allocator();
     for (var, value) in &args.env {
         // SAFETY: nothing else runs yet (no thread is started before the boot), so no
         // other thread reads the environment while it changes.

@@ -352,6 +352,7 @@ fn reservation_kept(ins: &Instr) -> bool {
         | Instr::GetHd { .. }
         | Instr::GetTl { .. }
         | Instr::GetTupleElement { .. }
+        | Instr::SetTupleElement { .. }
         | Instr::Test { .. }
         | Instr::Cmp { .. }
         | Instr::IsTaggedTuple { .. }
@@ -1476,6 +1477,39 @@ impl Emitter<'_> {
                 };
                 let v = self.b.ins().load(I64, F, l, at);
                 self.write(*dst, v, slow);
+                self.goto(offset + 1);
+            }
+            Instr::SetTupleElement {
+                value,
+                tuple,
+                index,
+            } => {
+                // Only a tuple in the young block, below its top (the one `setelement` just
+                // built, as the compiler guarantees); anything else, a literal above all,
+                // is the helper's to refuse.
+                let t = self.read(*tuple, slow);
+                let arity = self.tuple_arity(t, slow);
+                let inside =
+                    self.b
+                        .ins()
+                        .icmp_imm_s(IntCC::UnsignedGreaterThan, arity, i64::from(*index));
+                self.guard(inside, slow);
+                let base = self.load_p(po::HEAP_PTR);
+                let top = self.load_p(po::HEAP_TOP);
+                let top = self.b.ins().ishl_imm_s(top, 3);
+                let top = self.b.ins().iadd(base, top);
+                let addr = self.b.ins().iadd_imm_s(t, -(tag::BOXED as i64));
+                let above = self
+                    .b
+                    .ins()
+                    .icmp(IntCC::UnsignedGreaterThanOrEqual, addr, base);
+                self.guard(above, slow);
+                let below = self.b.ins().icmp(IntCC::UnsignedLessThan, addr, top);
+                self.guard(below, slow);
+                let v = self.read(*value, slow);
+                self.b
+                    .ins()
+                    .store(F, v, t, (8 * (*index as i32 + 1)) - tag::BOXED as i32);
                 self.goto(offset + 1);
             }
             Instr::GetTupleElement { src, index, dst } => {

@@ -18,6 +18,7 @@ pub mod instr;
 pub mod interp;
 pub mod keyed;
 pub mod loader;
+pub mod memory;
 pub mod module;
 pub mod nif;
 pub mod port;
