@@ -1385,6 +1385,20 @@ impl Emitter<'_> {
                 self.write(Dst::Y(*y), marker, slow);
                 self.goto(offset + 1);
             }
+            Instr::CatchEnd { y } => {
+                // The catch's normal end inline; an exception caught (x0 the non-value) is
+                // turned into the catch's value by the helper.
+                let x = self.x();
+                let x0 = self.b.ins().load(I64, F, x, 0);
+                let normal = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::NotEqual, x0, Term::NON_VALUE.0 as i64);
+                self.guard(normal, slow);
+                let nil = self.b.ins().iconst(I64, Term::NIL.0 as i64);
+                self.write(Dst::Y(*y), nil, slow);
+                self.goto(offset + 1);
+            }
             Instr::TryEnd { y } => {
                 let nil = self.b.ins().iconst(I64, Term::NIL.0 as i64);
                 self.write(Dst::Y(*y), nil, slow);

@@ -93,7 +93,9 @@ const ERTS_PRELOADED: &[&str] = &[
 fn location(h: &mut Heap, module: &Module, offset: Label) -> Term {
     // erts's preloaded modules are built without line information: their frames show
     // none, although girder loads them from OTP's `.beam` files, which have it.
-    if ERTS_PRELOADED.contains(&module.name.name()) {
+    static PRELOADED: std::sync::LazyLock<Vec<Atom>> =
+        std::sync::LazyLock::new(|| ERTS_PRELOADED.iter().map(|m| Atom::intern(m)).collect());
+    if PRELOADED.contains(&module.name) {
         return Term::NIL;
     }
     match module.location_at(offset) {
