@@ -247,10 +247,8 @@ pub struct Module {
 impl Module {
     /// The function containing `offset`.
     pub fn function_at(&self, offset: Label) -> Option<&FunctionRange> {
-        let i = self.functions.partition_point(|f| f.start <= offset);
-        self.functions
-            .get(i.checked_sub(1)?)
-            .filter(|f| offset < f.end)
+        let &i = self.function_of.get(offset as usize)?;
+        self.functions.get(i as usize)
     }
 
     /// `(file, line)` of the instruction at `offset`, if the module has line information;
