@@ -124,6 +124,7 @@ pub fn compile(
         trampolines: Vec::new(),
         inline: 0,
         reserved: 0,
+        stack_known: 0,
         is_entry: {
             let mut v = vec![false; (end - start) as usize];
             for o in entries(module, start, end) {
@@ -276,6 +277,11 @@ struct Emitter<'a> {
     /// instruction control can reach other than by falling through, and after any
     /// instruction that may collect or allocate out of line (see [`reservation_kept`]).
     reserved: u32,
+    /// A length the stack is known to have at least at the point being emitted (set by
+    /// `allocate`, whose frame every later instruction up to the next entry is in;
+    /// forgotten where [`Self::reserved`] is and after anything not [`frame_kept`]): Y
+    /// register accesses within it need no test.
+    stack_known: u32,
     /// Whether each offset of the function is an entry (see [`entries`]).
     is_entry: Vec<bool>,
     /// The symbols the function refers to (relocation targets), by index.
@@ -375,6 +381,53 @@ fn reservation_kept(ins: &Instr) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether `ins` leaves the stack's length as it is (the frame instructions, calls and
+/// returns do not; nor, to be safe, anything not listed).
+fn frame_kept(ins: &Instr) -> bool {
+    matches!(
+        ins,
+        Instr::Move { .. }
+            | Instr::Swap { .. }
+            | Instr::InitYregs { .. }
+            | Instr::TestHeap { .. }
+            | Instr::Test { .. }
+            | Instr::Cmp { .. }
+            | Instr::TestArity { .. }
+            | Instr::IsTaggedTuple { .. }
+            | Instr::IsFunction2 { .. }
+            | Instr::PutList { .. }
+            | Instr::GetList { .. }
+            | Instr::GetHd { .. }
+            | Instr::GetTl { .. }
+            | Instr::PutTuple2 { .. }
+            | Instr::GetTupleElement { .. }
+            | Instr::SetTupleElement { .. }
+            | Instr::Bif { .. }
+            | Instr::GcBif { .. }
+            | Instr::GetMapElements { .. }
+            | Instr::HasMapFields { .. }
+            | Instr::PutMap { .. }
+            | Instr::NewMap { .. }
+            | Instr::BsCreateBin { .. }
+            | Instr::BsStartMatch { .. }
+            | Instr::BsGetPosition { .. }
+            | Instr::BsSetPosition { .. }
+            | Instr::BsGetTail { .. }
+            | Instr::BsGet { .. }
+            | Instr::BsTestTail { .. }
+            | Instr::BsTestUnit { .. }
+            | Instr::BsMatchString { .. }
+            | Instr::UpdateRecord { .. }
+            | Instr::FLoad { .. }
+            | Instr::FStore { .. }
+            | Instr::FMove { .. }
+            | Instr::FConv { .. }
+            | Instr::FArith { .. }
+            | Instr::FNegate { .. }
+            | Instr::MakeFun3 { .. }
+    )
 }
 
 /// The size in bits of a bit-syntax field whose size operand is the literal `size` (in
@@ -976,11 +1029,7 @@ impl Emitter<'_> {
     /// The address of Y register `n`, checking it is inside the current frame.
     fn y_addr(&mut self, n: u32, slow: Block) -> (Value, Value) {
         let len = self.load_p(po::STACK_LEN);
-        let ok = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, len, i64::from(n) + 2);
-        self.guard(ok, slow);
+        self.stack_at_least(len, n + 2, slow);
         let ptr = self.load_p(po::STACK_PTR);
         let idx = self.b.ins().iadd_imm_s(len, -(i64::from(n) + 2));
         let off = self.b.ins().ishl_imm_s(idx, 3);
@@ -1047,14 +1096,25 @@ impl Emitter<'_> {
         self.b.switch_to_block(cont);
     }
 
-    /// Pop a frame of `n` Y registers, restoring CP (the interpreter's `deallocate`).
-    fn deallocate(&mut self, n: u32, slow: Block) {
-        let len = self.load_p(po::STACK_LEN);
+    /// Go on when the stack holds at least `words` words (`len` is its length), else to
+    /// `slow`: a test only when not already proven on every way here (see
+    /// [`Emitter::stack_known`]). A test proves nothing for later code: an instruction's
+    /// fast path may branch, and a test on one branch says nothing of the other.
+    fn stack_at_least(&mut self, len: Value, words: u32, slow: Block) {
+        if self.stack_known >= words {
+            return;
+        }
         let ok = self
             .b
             .ins()
-            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, len, i64::from(n) + 1);
+            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, len, i64::from(words));
         self.guard(ok, slow);
+    }
+
+    /// Pop a frame of `n` Y registers, restoring CP (the interpreter's `deallocate`).
+    fn deallocate(&mut self, n: u32, slow: Block) {
+        let len = self.load_p(po::STACK_LEN);
+        self.stack_at_least(len, n + 1, slow);
         let ptr = self.load_p(po::STACK_PTR);
         let off = self.b.ins().ishl_imm_s(len, 3);
         let top = self.b.ins().iadd(ptr, off);
@@ -1071,13 +1131,18 @@ impl Emitter<'_> {
     /// `Heap::has_room` for the common case; anything else takes the slow path, which
     /// decides exactly).
     fn heap_room(&mut self, words: u32) -> Value {
-        let p = self.p();
-        let stress = self.b.ins().load(I8, F, p, po::GC_STRESS);
-        let calm = self.b.ins().icmp_imm_s(IntCC::Equal, stress, 0);
         let top = self.load_p(po::HEAP_TOP);
         let len = self.load_p(po::HEAP_LEN);
         let want = self.b.ins().iadd_imm_s(top, i64::from(words));
         let fits = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, want, len);
+        if !girder_runtime::process::gc_stress() {
+            // Processes never collect under stress in this VM (and the cache keys code by
+            // the setting).
+            return fits;
+        }
+        let p = self.p();
+        let stress = self.b.ins().load(I8, F, p, po::GC_STRESS);
+        let calm = self.b.ins().icmp_imm_s(IntCC::Equal, stress, 0);
         self.b.ins().band(calm, fits)
     }
 
@@ -1135,8 +1200,9 @@ impl Emitter<'_> {
         let module = self.module;
         let ins = &module.code[offset as usize];
         if self.is_entry[(offset - self.start) as usize] {
-            // Reached from elsewhere too: nothing is known of the heap.
+            // Reached from elsewhere too: nothing is known of the heap or the stack.
             self.reserved = 0;
+            self.stack_known = 0;
         }
         // The slow path: filled after the fast path (blocks are filled one at a time).
         let slow = self.b.create_block();
@@ -1152,6 +1218,12 @@ impl Emitter<'_> {
         self.reserved = match ins {
             Instr::TestHeap { heap, .. } | Instr::AllocateHeap { heap, .. } => *heap,
             _ if reservation_kept(ins) => self.reserved,
+            _ => 0,
+        };
+        // The same for the stack (`allocate`'s slow path makes the same frame).
+        self.stack_known = match ins {
+            Instr::Allocate { stack, .. } | Instr::AllocateHeap { stack, .. } => *stack + 1,
+            _ if frame_kept(ins) => self.stack_known,
             _ => 0,
         };
         self.b.switch_to_block(slow);
@@ -1325,13 +1397,9 @@ impl Emitter<'_> {
             }
             Instr::Trim { n, .. } => {
                 // Drop the `n` youngest Y registers: CP moves down over them.
-                let n = i64::from(*n);
                 let len = self.load_p(po::STACK_LEN);
-                let ok = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, len, n + 1);
-                self.guard(ok, slow);
+                self.stack_at_least(len, *n + 1, slow);
+                let n = i64::from(*n);
                 let ptr = self.load_p(po::STACK_PTR);
                 let top = self.b.ins().ishl_imm_s(len, 3);
                 let top = self.b.ins().iadd(ptr, top);
