@@ -1299,6 +1299,23 @@ impl Emitter<'_> {
                 let f = self.read(*fun, slow);
                 self.call_local_fun(offset, *arity, f, Some(*dealloc), slow);
             }
+            Instr::CallExt { export, .. }
+                if export.arity == 1
+                    && export.module.name() == "math"
+                    && export.function.name() == "sqrt" =>
+            {
+                // A non-negative number's root; anything else (a bignum, a negative
+                // number: `badarith`, not a number: `badarg`) is the BIF's.
+                let v = self.read(Src::x(0), slow);
+                let f = self.number_f64(v, false, slow);
+                let zero = self.b.ins().f64const(0.0);
+                let ok = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, f, zero);
+                self.guard(ok, slow);
+                let r = self.b.ins().sqrt(f);
+                let t = self.box_float(r, slow);
+                self.write(Dst::X(0), t, slow);
+                self.goto(offset + 1);
+            }
             Instr::CallExt { arity, export } if export.bif().is_none() => {
                 let target = self.export_target(export, slow);
                 let cp = self.cp_word(offset + 1);
