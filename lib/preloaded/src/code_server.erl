@@ -187,7 +187,8 @@ load(M) ->
         {error, [{M, Reason}]} -> {error, Reason}
     end.
 
-%% Where a loaded module came from: its file on the code path, else `preloaded`.
+%% Where a loaded module came from: its file on the code path (absolute, as OTP's
+%% code server records the file it loads), else `preloaded`.
 loaded_from(M) ->
     File = atom_to_list(M) ++ ".beam",
     %% (code:where_is_file/1 would call this server: search the path here.)
@@ -195,7 +196,7 @@ loaded_from(M) ->
                                       {ok, Names} <- [erl_prim_loader:list_dir(D)],
                                       lists:member(File, Names)] of
         [] -> preloaded;
-        [Path | _] -> Path
+        [Path | _] -> filename:absname(Path)
     end.
 
 %% OTP's checks: every entry a directory, names normalised.
