@@ -1,5 +1,6 @@
 //! Finding and loading modules on demand: the code path (`-pa` directories, the current
-//! directory) and `.avm` packs, searched in order, as `erl` searches its code path.
+//! directory, directories inside zip archives: [`crate::archive`]) and `.avm` packs,
+//! searched in order, as `erl` searches its code path.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -66,8 +67,9 @@ pub fn ensure_loaded(name: Atom) -> Result<Option<&'static Module>, LoadError> {
             match source {
                 Source::Dir(dir) => {
                     let file = dir.join(format!("{}.beam", name.name()));
-                    if let Ok(bytes) = std::fs::read(&file) {
-                        found = Some((file.display().to_string(), bytes));
+                    let file = file.display().to_string();
+                    if let Ok(bytes) = crate::archive::read_file(&file) {
+                        found = Some((file, bytes));
                         break;
                     }
                 }

@@ -5,7 +5,7 @@
 %% a module (from the path, or a new one from a binary), deleting one (its
 %% exports go; old code is not kept apart), the directories of the OTP
 %% installation, changing the code path (set_path, add_path(s), del_path,
-%% replace_path, as OTP's). Requests to replace loaded code raise
+%% replace_path, as OTP's), an escript's primary archive. Requests to replace loaded code raise
 %% `{notsup, {code_server, Request}}` in the caller: girder cannot do it yet.
 -module(code_server).
 -export([start_link/1, call/1]).
@@ -86,6 +86,13 @@ handle({replace_path, Name, Dir}, _) when is_atom(Name); is_list(Name) ->
     end;
 handle(get_mode, {_, Mode}) ->
     Mode;
+%% code:set_primary_archive/4 (escript, for an archive body): the archive's
+%% directories go on the code path (code.erl adds them).
+handle({set_primary_archive, File, Bin, FileInfo, ParserFun}, {_, Mode}) ->
+    case erl_prim_loader:set_primary_archive(File, Bin, FileInfo, ParserFun) of
+        {ok, Dirs} -> {ok, Mode, Dirs};
+        {error, _} = Error -> Error
+    end;
 handle({ensure_loaded, M}, _) when is_atom(M) ->
     load(M);
 handle({load_file, M}, _) when is_atom(M) ->
@@ -180,7 +187,8 @@ load(M) ->
         {error, [{M, Reason}]} -> {error, Reason}
     end.
 
-%% Where a loaded module came from: its file on the code path, else `preloaded`.
+%% Where a loaded module came from: its file on the code path (absolute, as OTP's
+%% code server records the file it loads), else `preloaded`.
 loaded_from(M) ->
     File = atom_to_list(M) ++ ".beam",
     %% (code:where_is_file/1 would call this server: search the path here.)
@@ -188,7 +196,7 @@ loaded_from(M) ->
                                       {ok, Names} <- [erl_prim_loader:list_dir(D)],
                                       lists:member(File, Names)] of
         [] -> preloaded;
-        [Path | _] -> Path
+        [Path | _] -> filename:absname(Path)
     end.
 
 %% OTP's checks: every entry a directory, names normalised.
