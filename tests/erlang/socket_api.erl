@@ -11,7 +11,34 @@ main() ->
     tcp_errors(),
     udp(),
     options(),
+    owner_exit(),
     ok.
+
+%% A socket is closed when its controlling process exits.
+owner_exit() ->
+    Self = self(),
+    {P, M} = spawn_monitor(fun() ->
+                                   {L, _, _} = listener(),
+                                   Self ! {sock, L},
+                                   receive stop -> ok end
+                           end),
+    L = receive {sock, S} -> S end,
+    io:format("owner alive: ~p~n", [element(1, socket:sockname(L))]),
+    P ! stop,
+    receive {'DOWN', M, process, P, normal} -> ok end,
+    io:format("owner gone: ~p~n", [closed_soon(L, 100)]),
+    {ok, D} = socket:open(inet, stream),
+    Q = spawn(fun() -> receive {go, From} -> From ! {Self, socket:setopt(D, {otp, controlling_process}, Self)} end end),
+    Q ! {go, Self},
+    receive {Self, R} -> io:format("not owner: ~p~n", [R]) end,
+    socket:close(D).
+
+closed_soon(S, 0) -> socket:sockname(S);
+closed_soon(S, N) ->
+    case socket:sockname(S) of
+        {error, closed} = E -> E;
+        _ -> timer:sleep(10), closed_soon(S, N - 1)
+    end.
 
 listener() ->
     {ok, L} = socket:open(inet, stream, tcp),

@@ -16,4 +16,5 @@ pub fn register_all() {
     girder_runtime::nif::register(&zlib::TABLE);
     girder_runtime::nif::register(&crypto::TABLE);
     girder_runtime::nif::register(&socket::TABLE);
+    girder_runtime::sched::add_exit_hook(socket::process_exited);
 }

@@ -19,8 +19,9 @@
 //! level: `debug`, `iow`, `controlling_process`, `rcvbuf`, `meta`, `use_registry`,
 //! `domain`). Not yet (the NIF is unbound, so the call raises `notsup` as on a build of erl
 //! without esock): `open/2` (from a descriptor), `sendmsg`, `recvmsg`, `sendfile`,
-//! `ioctl`, `command`, `local` addresses, native option values, and closing a socket when
-//! its controlling process exits.
+//! `ioctl`, `command`, `local` addresses and native option values. A socket is closed when
+//! its controlling process exits, as in esock; its small record stays for the VM's life (a
+//! closed socket's reference still answers `{error, closed}`).
 
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -956,6 +957,45 @@ fn close(p: &mut Process, a: &[Term]) -> BifResult {
     Ok(atom("ok"))
 }
 
+/// Close the sockets `p` controls, as esock does when a socket's owner exits, and forget
+/// the calls `p` was waiting in (an exit hook).
+pub fn process_exited(p: &mut Process) {
+    let all: Vec<Arc<SockCell>> = sockets().values().cloned().collect();
+    for c in all {
+        let mut s = c.lock();
+        s.waiters.retain(|w| w.pid != p.id);
+        if s.owner == p.id {
+            close_now(p, &c, s);
+        }
+    }
+}
+
+/// Close the socket at once (its owner is gone): abort the calls waiting on it, leave the
+/// reactor, close the descriptor, tell the registry.
+fn close_now(p: &Process, c: &SockCell, mut s: MutexGuard<'_, Sock>) {
+    if s.closing || s.fd.is_none() {
+        return;
+    }
+    s.closing = true;
+    for w in std::mem::take(&mut s.waiters) {
+        let h = w.handle.term;
+        let m = socket_msg(c.id, "abort", |area| {
+            let h = copy_term(h, area);
+            obj::tuple(area, &[h, atom("closed")])
+        });
+        sched::deliver(w.pid, m);
+    }
+    if let (Some(key), Some(fd)) = (s.key.take(), s.fd.as_ref()) {
+        reactor::deregister(key, fd.as_raw_fd());
+    }
+    s.fd = None;
+    let registry = s.use_registry;
+    drop(s);
+    if registry {
+        tell_registry(p, c.id, "del");
+    }
+}
+
 /// `nif_finalize_close(SockRef)`: close the descriptor.
 fn finalize_close(p: &mut Process, a: &[Term]) -> BifResult {
     let c = get(a[0])?;
@@ -1223,9 +1263,15 @@ fn setopt(p: &mut Process, a: &[Term]) -> BifResult {
                     return invalid(p, "value");
                 }
                 if s.owner != p.id {
-                    return Ok(error(p, "not_owner"));
+                    let why = obj::tuple(&mut p.heap, &[atom("invalid"), atom("not_owner")]);
+                    return Ok(obj::tuple(&mut p.heap, &[atom("error"), why]));
                 }
-                s.owner = value.immediate_id();
+                let owner = value.immediate_id();
+                s.owner = owner;
+                // esock monitors the new owner: one already gone closes the socket.
+                if owner != p.id && !sched::is_alive(p, owner) {
+                    close_now(p, &c, s);
+                }
             }
             _ => return invalid(p, "socket_option"),
         }
