@@ -65,6 +65,9 @@ pub struct Process {
     pub monitors: Keyed<RefKey, (Term, u64, Option<Atom>)>,
     /// Processes monitoring this one, by reference: (reference, monitoring pid number).
     pub monitored_by: Keyed<RefKey, (Term, u64)>,
+    /// The tags of monitors made with `{tag, Tag}` (`monitor/3`, `spawn_opt`'s
+    /// `{monitor, Opts}`): the first element of their `DOWN` messages. Kept off the heap.
+    pub monitor_tags: Option<Box<std::collections::HashMap<RefKey, crate::sched::table::Owned>>>,
     /// `process_flag(trap_exit, true)`.
     pub trap_exit: bool,
     /// `process_flag(error_handler, Module)`: whose `undefined_function/3` a call to a
@@ -148,6 +151,7 @@ impl Process {
             links: Keyed::default(),
             monitors: Keyed::default(),
             monitored_by: Keyed::default(),
+            monitor_tags: None,
             trap_exit: false,
             error_handler: Atom::intern("error_handler"),
             priority: crate::sched::Priority::Normal,
@@ -215,6 +219,25 @@ impl Process {
     #[inline]
     pub fn y_index(&self, n: u32) -> Option<usize> {
         self.stack.len().checked_sub(2 + n as usize)
+    }
+
+    /// Remember `tag` as the first element of monitor `reference`'s `DOWN` message.
+    pub fn set_monitor_tag(&mut self, reference: Term, tag: Term) {
+        let tags = self.monitor_tags.get_or_insert_with(Default::default);
+        tags.insert(
+            crate::keyed::ref_key(reference),
+            crate::sched::table::Owned::copy(tag),
+        );
+    }
+
+    /// Forget monitor `reference`'s tag; the tag, if it had one.
+    pub fn take_monitor_tag(&mut self, reference: Term) -> Option<crate::sched::table::Owned> {
+        let tags = self.monitor_tags.as_mut()?;
+        let tag = tags.remove(&crate::keyed::ref_key(reference));
+        if tags.is_empty() {
+            self.monitor_tags = None;
+        }
+        tag
     }
 
     /// Look a key up in the process dictionary.
