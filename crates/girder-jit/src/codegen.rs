@@ -332,7 +332,7 @@ fn inline_bif(name: &str, arity: usize) -> bool {
         (name, arity),
         ("element", 2)
             | (
-                "tuple_size" | "hd" | "tl" | "not" | "is_atom" | "is_list" | "-",
+                "tuple_size" | "map_size" | "hd" | "tl" | "not" | "is_atom" | "is_list" | "-",
                 1
             )
             | ("and" | "or" | "=:=" | "=/=" | "<" | ">" | "=<" | ">=", 2)
@@ -380,6 +380,14 @@ fn reservation_kept(ins: &Instr) -> bool {
             export.module == Atom::ERLANG && inline_bif(export.function.name(), args.len())
         }
         _ => false,
+    }
+}
+
+/// The arity operand of `is_function2` when it is a literal fun arity (0..=255).
+fn literal_arity(s: Src) -> Option<i64> {
+    match s.kind() {
+        SrcKind::Term(t) => t.as_small().filter(|n| (0..256).contains(n)),
+        _ => None,
     }
 }
 
@@ -1512,6 +1520,23 @@ impl Emitter<'_> {
                 self.write(*dst, r, slow);
                 self.goto(offset + 1);
             }
+            Instr::IsFunction2 { fail, arg, arity }
+                if *fail != NO_LABEL && literal_arity(*arity).is_some() =>
+            {
+                // A closure of that arity; anything not boxed fails; other boxed terms
+                // (export funs among them) are the slow path's.
+                let n = literal_arity(*arity).unwrap_or(0);
+                let v = self.read(*arg, slow);
+                let failb = self.target(*fail);
+                let boxed = self.is_primary(v, tag::BOXED);
+                self.guard(boxed, failb);
+                self.boxed_with_subtag(v, girder_term::header::subtag::FUN, slow);
+                let payload = |i: i32| 8 * (i + 1) - tag::BOXED as i32;
+                let entry = self.b.ins().load(I64, F, v, payload(0));
+                let fun_arity = self.b.ins().uload32(F, entry, FUN_ARITY);
+                let same = self.b.ins().icmp_imm_s(IntCC::Equal, fun_arity, n);
+                self.branch(offset, same, *fail, slow);
+            }
             Instr::TestArity { fail, arg, arity } if *fail != NO_LABEL => {
                 let v = self.read(*arg, slow);
                 let failb = self.target(*fail);
@@ -2316,6 +2341,16 @@ impl Emitter<'_> {
                 let arity = self.tuple_arity(t, slow);
                 let shifted = self.b.ins().ishl_imm_s(arity, 4);
                 self.b.ins().bor_imm_s(shifted, tag::SMALL as i64)
+            }
+            ("map_size", &[m]) => {
+                // A flat map's first payload word is its size; a hash-trie map's second.
+                self.boxed_with_subtag(m, girder_term::header::subtag::MAP, slow);
+                let payload = |i: i32| 8 * (i + 1) - tag::BOXED as i32;
+                let w0 = self.b.ins().load(I64, F, m, payload(0));
+                let w1 = self.b.ins().load(I64, F, m, payload(1));
+                let t = self.b.ins().band_imm_s(w0, tag::IMMED1_MASK as i64);
+                let flat = self.b.ins().icmp_imm_s(IntCC::Equal, t, tag::SMALL as i64);
+                self.b.ins().select(flat, w0, w1)
             }
             ("hd" | "tl", &[l]) => {
                 let list = self.is_primary(l, tag::LIST);
