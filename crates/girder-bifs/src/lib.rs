@@ -19,6 +19,7 @@ mod external;
 mod file;
 mod floats;
 mod hashing;
+mod hot_code;
 pub mod init;
 mod lists;
 mod maps;
@@ -64,6 +65,7 @@ const TABLES: &[&[Entry]] = &[
     file::BIFS,
     floats::BIFS,
     hashing::BIFS,
+    hot_code::BIFS,
     init::BIFS,
     lists::BIFS,
     maps::BIFS,
