@@ -197,7 +197,11 @@ fn resolve_call(
     p: &mut Process,
     export: &'static Export,
 ) -> Result<Option<(Cp, u32)>, crate::loader::LoadError> {
-    if let Some(cp) = export.target() {
+    if let Some(cp) = export.call_target() {
+        return Ok(Some((cp, export.arity)));
+    }
+    if let Some(cp) = export.traced_target() {
+        crate::tracing::call(p, export);
         return Ok(Some((cp, export.arity)));
     }
     if p.error_handler != Atom::intern("error_handler") {

@@ -75,7 +75,15 @@ pub struct Export {
     target: AtomicU64,
     /// The BIF implementing it, if it is one.
     bif: OnceLock<BifFn>,
+    /// Whether calls through it are traced (see [`crate::tracing`]): then `target` is 0,
+    /// so that both engines take their slow path, and the code is here.
+    traced: std::sync::atomic::AtomicBool,
+    /// The target while traced.
+    traced_target: AtomicU64,
 }
+
+/// Orders changes of an export's tracing with changes of its target.
+static TARGETS: Mutex<()> = Mutex::new(());
 
 impl std::fmt::Debug for Export {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -98,8 +106,71 @@ impl Export {
         // Acquire: pairs with the Release store in `install`, which comes after the
         // module's Release store in `CODE`: whoever sees the target also sees the module.
         match self.target.load(Ordering::Acquire) {
+            0 => self.traced_target(),
+            t => Some(Cp(t)),
+        }
+    }
+
+    /// The code a call goes to directly: `None` while not loaded, and while traced (the
+    /// caller then goes through [`crate::tracing::call`] and [`Self::traced_target`]).
+    #[inline]
+    pub fn call_target(&self) -> Option<Cp> {
+        // Acquire: see `target`.
+        match self.target.load(Ordering::Acquire) {
             0 => None,
             t => Some(Cp(t)),
+        }
+    }
+
+    /// The code of a traced function (`None` when not traced or not loaded).
+    #[inline]
+    pub fn traced_target(&self) -> Option<Cp> {
+        // Acquire: see `target`; the traced flag is read after the word.
+        if !self.traced.load(Ordering::Acquire) {
+            return None;
+        }
+        match self.traced_target.load(Ordering::Acquire) {
+            0 => None,
+            t => Some(Cp(t)),
+        }
+    }
+
+    /// Whether calls through this entry are traced.
+    pub fn is_traced(&self) -> bool {
+        self.traced.load(Ordering::Acquire)
+    }
+
+    /// Trace calls through this entry, or stop.
+    pub(crate) fn set_traced(&self, on: bool) {
+        let _g = TARGETS.lock().unwrap_or_else(|e| e.into_inner());
+        if on == self.traced.load(Ordering::Acquire) {
+            return;
+        }
+        // Release (all): pairs with the Acquire loads above.
+        if on {
+            self.traced_target
+                .store(self.target.load(Ordering::Acquire), Ordering::Release);
+            self.traced.store(true, Ordering::Release);
+            self.target.store(0, Ordering::Release);
+        } else {
+            self.target.store(
+                self.traced_target.load(Ordering::Acquire),
+                Ordering::Release,
+            );
+            self.traced.store(false, Ordering::Release);
+            self.traced_target.store(0, Ordering::Release);
+        }
+    }
+
+    /// Point this entry at `word` (a [`Cp`] word, or 0 for nowhere), or its traced
+    /// target while traced.
+    fn store_target(&self, word: u64) {
+        let _g = TARGETS.lock().unwrap_or_else(|e| e.into_inner());
+        // Release: see `target`.
+        if self.traced.load(Ordering::Acquire) {
+            self.traced_target.store(word, Ordering::Release);
+        } else {
+            self.target.store(word, Ordering::Release);
         }
     }
 
@@ -113,8 +184,7 @@ impl Export {
 /// Point `export` at `target` (the hidden entry through which `girder_on_load` calls a
 /// module's `on_load` function: see [`crate::nif`]).
 pub(crate) fn set_target(export: &Export, target: Cp) {
-    // Release: see `Export::target`.
-    export.target.store(target.0, Ordering::Release);
+    export.store_target(target.0);
 }
 
 /// The byte offset of an export's target word, for native code.
@@ -136,6 +206,8 @@ pub fn export(module: Atom, function: Atom, arity: u32) -> &'static Export {
             },
             target: AtomicU64::new(0),
             bif: OnceLock::new(),
+            traced: std::sync::atomic::AtomicBool::new(false),
+            traced_target: AtomicU64::new(0),
         }))
     })
 }
@@ -348,8 +420,7 @@ pub(crate) fn install(module: Module) -> Result<&'static Module, InstallError> {
                 .iter()
                 .any(|&(f, a, _)| f == function && a == arity);
             if !kept && let Some(e) = find_export(previous.name, function, arity) {
-                // Release: see `Export::target`.
-                e.target.store(0, Ordering::Release);
+                e.store_target(0);
             }
         }
         slot.old = Some(previous);
@@ -365,9 +436,7 @@ pub(crate) fn install(module: Module) -> Result<&'static Module, InstallError> {
 pub(crate) fn publish_exports(module: &'static Module) {
     for &(function, arity, offset) in module.exports.iter() {
         let e = export(module.name, function, arity);
-        e.target
-            // Release: see `Export::target`.
-            .store(Cp::new(module.code_index, offset).0, Ordering::Release);
+        e.store_target(Cp::new(module.code_index, offset).0);
     }
 }
 
@@ -448,8 +517,7 @@ pub fn delete(name: Atom) -> Deleted {
     };
     for &(function, arity, _) in module.exports.iter() {
         if let Some(e) = find_export(module.name, function, arity) {
-            // Release: see `Export::target`.
-            e.target.store(0, Ordering::Release);
+            e.store_target(0);
         }
     }
     slot.current = None;
