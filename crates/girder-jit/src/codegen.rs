@@ -299,7 +299,7 @@ const F: MemFlagsData = MemFlagsData::trusted();
 /// Byte offsets in a [`FunEntry`]: the fun's arity (`u32`) and its code (a CP word).
 const FUN_ARITY: i32 = (std::mem::offset_of!(FunEntry, id)
     + std::mem::offset_of!(girder_term::object::FunIdentity, arity)) as i32;
-const FUN_ENTRY: i32 = std::mem::offset_of!(FunEntry, entry) as i32;
+const FUN_ENTRY: i32 = girder_runtime::module::FUN_TARGET;
 
 /// Process fields native code keeps in variables (machine registers or spill slots) while
 /// it runs, with whether it writes them: the ones nearly every instruction touches (each
@@ -615,6 +615,11 @@ impl Emitter<'_> {
         self.boxed_with_subtag(f, girder_term::header::subtag::FUN, slow);
         let payload = |i: i32| 8 * (i + 1) - tag::BOXED as i32;
         let entry = self.b.ins().load(I64, F, f, payload(0));
+        // The code, checked first: a fun whose code was purged (0) is the slow path's
+        // (`badfun`, or the error handler's `undefined_lambda`).
+        let target = self.b.ins().load(I64, F, entry, FUN_ENTRY);
+        let live_code = self.b.ins().icmp_imm_s(IntCC::NotEqual, target, 0);
+        self.guard(live_code, slow);
         let fun_arity = self.b.ins().uload32(F, entry, FUN_ARITY);
         let same = self
             .b
@@ -660,7 +665,6 @@ impl Emitter<'_> {
                 self.store_p(cp, po::CP);
             }
         }
-        let target = self.b.ins().load(I64, F, entry, FUN_ENTRY);
         let live = self.b.ins().iadd_imm_s(n, i64::from(arity));
         let live = self.b.ins().ireduce(I32, live);
         self.reduce_live(live, Resume::Cp(target));
