@@ -1179,6 +1179,44 @@ impl Emitter<'_> {
         addr
     }
 
+    /// [`Self::alloc`] of a number of words known only when running.
+    fn alloc_dynamic(&mut self, words: Value, slow: Block) -> Value {
+        self.reserved = 0;
+        let top = self.load_p(po::HEAP_TOP);
+        let want = self.b.ins().iadd(top, words);
+        let len = self.load_p(po::HEAP_LEN);
+        let fits = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, want, len);
+        self.guard(fits, slow);
+        let base = self.load_p(po::HEAP_PTR);
+        let off = self.b.ins().ishl_imm_s(top, 3);
+        let addr = self.b.ins().iadd(base, off);
+        self.store_p(want, po::HEAP_TOP);
+        addr
+    }
+
+    /// Copy `n` words from `from` to `to` (which do not overlap).
+    fn copy_words(&mut self, from: Value, to: Value, n: Value) {
+        let head = self.b.create_block();
+        self.b.append_block_param(head, I64);
+        let body = self.b.create_block();
+        let done = self.b.create_block();
+        let zero = self.b.ins().iconst(I64, 0);
+        self.b.ins().jump(head, &[BlockArg::Value(zero)]);
+        self.b.switch_to_block(head);
+        let i = self.b.block_params(head)[0];
+        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, i, n);
+        self.b.ins().brif(more, body, &[], done, &[]);
+        self.b.switch_to_block(body);
+        let off = self.b.ins().ishl_imm_s(i, 3);
+        let src = self.b.ins().iadd(from, off);
+        let v = self.b.ins().load(I64, F, src, 0);
+        let dst = self.b.ins().iadd(to, off);
+        self.b.ins().store(F, v, dst, 0);
+        let next = self.b.ins().iadd_imm_s(i, 1);
+        self.b.ins().jump(head, &[BlockArg::Value(next)]);
+        self.b.switch_to_block(done);
+    }
+
     fn is_primary(&mut self, v: Value, primary: u64) -> Value {
         let t = self.b.ins().band_imm_s(v, tag::PRIMARY_MASK as i64);
         self.b.ins().icmp_imm_s(IntCC::Equal, t, primary as i64)
@@ -1325,6 +1363,38 @@ impl Emitter<'_> {
                 self.guard(ok, slow);
                 let r = self.b.ins().sqrt(f);
                 let t = self.box_float(r, slow);
+                self.write(Dst::X(0), t, slow);
+                self.goto(offset + 1);
+            }
+            Instr::CallExt { export, .. }
+                if export.arity == 3
+                    && export.module == Atom::ERLANG
+                    && export.function.name() == "setelement" =>
+            {
+                // A copy of the tuple with one element replaced, on the young block;
+                // anything else (a bad index, not a tuple, no room) is the BIF's.
+                let idx = self.read(Src::x(0), slow);
+                let tuple = self.read(Src::x(1), slow);
+                let value = self.read(Src::x(2), slow);
+                let low = self.b.ins().band_imm_s(idx, tag::IMMED1_MASK as i64);
+                let small = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, low, tag::SMALL as i64);
+                self.guard(small, slow);
+                let arity = self.tuple_arity(tuple, slow);
+                let i = self.b.ins().sshr_imm_s(idx, 4);
+                let i0 = self.b.ins().iadd_imm_s(i, -1);
+                let inside = self.b.ins().icmp(IntCC::UnsignedLessThan, i0, arity);
+                self.guard(inside, slow);
+                let words = self.b.ins().iadd_imm_s(arity, 1);
+                let to = self.alloc_dynamic(words, slow);
+                let from = self.b.ins().iadd_imm_s(tuple, -(tag::BOXED as i64));
+                self.copy_words(from, to, words);
+                let off = self.b.ins().ishl_imm_s(i, 3);
+                let at = self.b.ins().iadd(to, off);
+                self.b.ins().store(F, value, at, 0);
+                let t = self.b.ins().bor_imm_s(to, tag::BOXED as i64);
                 self.write(Dst::X(0), t, slow);
                 self.goto(offset + 1);
             }
