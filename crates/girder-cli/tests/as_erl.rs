@@ -287,32 +287,21 @@ fn otp_escript_runs_archives() {
     assert!(String::from_utf8_lossy(&ez.stdout).starts_with("8 "));
 }
 
-/// `ERLC_EMULATOR=girder erlc +deterministic` writes erl's bytes: OTP's compiler run on
-/// girder is the largest Erlang program in the tests, and any runtime or BIF difference it
-/// meets shows up in the `.beam` (a zlib that compresses the literal table differently
-/// changes `LitT`, the module's MD5 and so the funs' `FunT` uniq). One `erlc` run per
-/// engine compiles the whole set (one VM boot each).
-#[test]
-fn erlc_on_girder_writes_erls_bytes() {
-    let dir = scratch_dir("as-erl-erlc");
-    let root = girder_testkit::workspace_root();
-    let sources: Vec<PathBuf> = [
-        "tests/erlang/maps_ops.erl",
-        "bench/format.erl",
-        "tests/erlang/records.erl",
-        "tests/erlang/bit_syntax.erl",
-        "tests/erlang/exceptions.erl",
-        "tests/erlang/binaries.erl",
-        "tests/erlang/control.erl",
-        "bench/nbody.erl",
-    ]
-    .iter()
-    .map(|s| root.join(s))
-    .collect();
-    let compile = |out: &Path, girder: Option<&str>| {
+/// One `erlc +deterministic` run per group (`-I`/`-D` options, sources) under erl, then
+/// under girder on each engine (`ERLC_EMULATOR`); every `.beam` must be erl's, byte for
+/// byte. OTP's compiler run on girder is the largest Erlang program in the tests, and any
+/// runtime or BIF difference it meets shows up in the `.beam` (a zlib that compresses the
+/// literal table differently changes `LitT`, the module's MD5 and so the funs' `FunT`
+/// uniq).
+fn erlc_writes_erls_bytes(dir: &Path, groups: &[(Vec<String>, Vec<PathBuf>)]) {
+    let compile = |out: &Path, opts: &[String], sources: &[PathBuf], girder: Option<&str>| {
         std::fs::create_dir_all(out).unwrap();
         let mut cmd = Command::new("erlc");
-        cmd.arg("+deterministic").arg("-o").arg(out).args(&sources);
+        cmd.arg("+deterministic")
+            .args(opts)
+            .arg("-o")
+            .arg(out)
+            .args(sources);
         let coverage = dir.join("coverage.txt");
         if let Some(flavor) = girder {
             let _ = std::fs::remove_file(&coverage);
@@ -334,24 +323,112 @@ fn erlc_on_girder_writes_erls_bytes() {
             );
         }
     };
-    compile(&dir.join("erl"), None);
-    for flavor in FLAVORS {
-        let out = dir.join(flavor);
-        compile(&out, Some(flavor));
-        for src in &sources {
-            let beam = format!("{}.beam", src.file_stem().unwrap().to_string_lossy());
-            let want = std::fs::read(dir.join("erl").join(&beam)).unwrap();
-            let got = std::fs::read(out.join(&beam)).unwrap();
-            let first_difference = want.iter().zip(&got).position(|(a, b)| a != b);
-            assert!(
-                want == got,
-                "{beam} compiled on girder ({flavor}) differs from erl's: sizes {} and {}, \
-                 first different byte {first_difference:?}",
-                got.len(),
-                want.len()
-            );
+    for (n, (opts, sources)) in groups.iter().enumerate() {
+        let group = dir.join(format!("group{n}"));
+        compile(&group.join("erl"), opts, sources, None);
+        for flavor in FLAVORS {
+            let out = group.join(flavor);
+            compile(&out, opts, sources, Some(flavor));
+            for src in sources {
+                let beam = format!("{}.beam", src.file_stem().unwrap().to_string_lossy());
+                let want = std::fs::read(group.join("erl").join(&beam)).unwrap();
+                let got = std::fs::read(out.join(&beam)).unwrap();
+                let first_difference = want.iter().zip(&got).position(|(a, b)| a != b);
+                assert!(
+                    want == got,
+                    "{} compiled on girder ({flavor}) differs from erl's: sizes {} and {}, \
+                     first different byte {first_difference:?}",
+                    src.display(),
+                    got.len(),
+                    want.len()
+                );
+            }
         }
     }
+}
+
+/// The `.erl` files directly in `dir`, sorted.
+fn erl_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "erl"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// `ERLC_EMULATOR=girder erlc +deterministic` writes erl's bytes for every `.erl` under
+/// `tests/` and `bench/` (one group per directory, so modules of the same name stay
+/// apart).
+#[test]
+fn erlc_on_girder_writes_erls_bytes() {
+    let dir = scratch_dir("as-erl-erlc");
+    let root = girder_testkit::workspace_root();
+    let mut dirs = Vec::new();
+    let mut todo = vec![root.join("tests"), root.join("bench")];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.path().is_dir() {
+                todo.push(e.path());
+            }
+        }
+        dirs.push(d);
+    }
+    dirs.sort();
+    let groups: Vec<(Vec<String>, Vec<PathBuf>)> = dirs
+        .iter()
+        .map(|d| (Vec::new(), erl_files(d)))
+        .filter(|(_, files)| !files.is_empty())
+        .collect();
+    assert!(groups.iter().map(|(_, f)| f.len()).sum::<usize>() > 100);
+    erlc_writes_erls_bytes(&dir, &groups);
+}
+
+/// The same for OTP 25's own stdlib and compiler sources, when they are installed
+/// (Debian's `erlang-src`, which `scripts/setup` installs).
+#[test]
+fn erlc_on_girder_compiles_otp_sources_as_erl() {
+    let dir = scratch_dir("as-erl-erlc-otp");
+    let out = Command::new("erl")
+        .args(["-noshell", "-eval"])
+        .arg(
+            "io:format(\"~s~n~s~n~s~n~s~n\", [code:lib_dir(A) || A <- [stdlib, kernel, compiler]] \
+             ++ [element(2, lists:keyfind(vsn, 1, element(3, hd(element(2, \
+             file:consult(code:lib_dir(compiler) ++ \"/ebin/compiler.app\"))))))]), halt().",
+        )
+        .output()
+        .expect("run erl");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let [stdlib, kernel, compiler, compiler_vsn] = text.lines().collect::<Vec<_>>()[..] else {
+        panic!("erl: {text}");
+    };
+    let (stdlib, kernel, compiler) = (Path::new(stdlib), Path::new(kernel), Path::new(compiler));
+    if !stdlib.join("src/lists.erl").exists() {
+        eprintln!("OTP's sources are not installed (erlang-src): not compiled");
+        return;
+    }
+    let inc = |d: &Path| format!("-I{}", d.display());
+    let groups = vec![
+        (
+            vec![
+                inc(&stdlib.join("include")),
+                inc(&kernel.join("include")),
+                inc(&stdlib.join("src")),
+            ],
+            erl_files(&stdlib.join("src")),
+        ),
+        (
+            vec![
+                inc(&compiler.join("src")),
+                inc(&stdlib.join("include")),
+                format!("-DCOMPILER_VSN=\"{compiler_vsn}\""),
+            ],
+            erl_files(&compiler.join("src")),
+        ),
+    ];
+    erlc_writes_erls_bytes(&dir, &groups);
 }
 
 /// The files of `tests/elixir/DIR` ending in `ext`, sorted.
