@@ -47,8 +47,8 @@ fn lib_ebins(lib: &Path) -> Vec<PathBuf> {
 }
 
 /// The code path, in erl's order: `-pa` dirs, the current directory, OTP's kernel and
-/// stdlib, the applications of the `ERL_LIBS` directories, OTP's other `lib/*/ebin`,
-/// `-pz` dirs. As OTP 25's code server adds them, each `-pa` directory goes in front of
+/// stdlib, the applications of the `ERL_LIBS` directories, OTP's other `lib/*/ebin`
+/// (last name first), `-pz` dirs. As OTP 25's code server adds them, each `-pa` directory goes in front of
 /// those before it (`-pa a b` searches `b` first), `-pz` ones go last in order, a
 /// directory given twice is kept once (where it was added last), and names that are not
 /// directories (in the file system or inside an archive) are left out. `.avm` packs are
@@ -102,7 +102,8 @@ pub fn set_code_path(pa: &[PathBuf], pz: &[PathBuf]) {
             }
         }
     }
-    for dir in rest {
+    // erl 25's boot path lists OTP's other applications in reverse order of their names.
+    for dir in rest.into_iter().rev() {
         code_server::add_path_end(dir);
     }
     for dir in back {

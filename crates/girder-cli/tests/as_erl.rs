@@ -266,8 +266,9 @@ fn otp_escript_runs_archives() {
         cmd.current_dir(&dir).args(["-s", "arch_main"]);
         cmd
     });
-    // With erl 25's order of -pa and -pz directories (each -pa one before those given
-    // earlier; missing ones left out, repeated ones kept once).
+    // With erl 25's code path (each -pa directory before those given earlier, missing
+    // ones left out, repeated ones kept once; OTP's applications last name first) and
+    // application directories found on it (code:lib_dir/1,2, code:priv_dir/1).
     for d in ["pa1", "pa2", "pz1", "pz2"] {
         std::fs::create_dir_all(dir.join(d)).unwrap();
     }
@@ -277,10 +278,11 @@ fn otp_escript_runs_archives() {
             .args("-noshell -pa pa1 pa2 -pa app.ez/archived/ebin missing pa1".split(' '))
             .args("-pz pz1 pz2 -pz missing2 pz1 -eval".split(' '))
             .arg(
-                "io:format(\"~p ~p~n~p~n~p~n\", [archived_helper:double(4), \
+                "io:format(\"~p ~p~n~p~n~p~n~p~n\", [archived_helper:double(4), \
                  code:which(archived_helper), erl_prim_loader:list_dir(\"app.ez/archived\"), \
-                 [D || D <- code:get_path(), filename:pathtype(D) =:= relative]]), \
-                 halt().",
+                 code:get_path(), [code:lib_dir(A) || A <- [archived, pa1, stdlib, none]] \
+                 ++ [code:priv_dir(archived), code:lib_dir(archived, ebin), \
+                 code:priv_dir(kernel)]]), halt().",
             );
         cmd
     });
