@@ -613,3 +613,131 @@ fn mix_project_on_girder() {
         }
     }
 }
+
+/// The files under `dir`, relative to it, sorted.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.file_type().unwrap().is_dir() {
+                todo.push(e.path());
+            } else {
+                out.push(e.path().strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// rebar3 (Debian's, an escript whose body is a zip archive of rebar3, relx and their
+/// dependencies, each with its `priv` templates) on girder: `rebar3 new release`,
+/// `compile`, `eunit` (a test that fails among ones that pass) and `release` (relx's
+/// `.rel`, `.script`, `.boot` files and start scripts, which must be erl's bytes) print
+/// what they print on erl, EUnit's timing line aside. Each VM works in its own directory,
+/// with its own `HOME` (rebar3 keeps a cache there).
+#[test]
+fn rebar3_on_girder() {
+    let dir = scratch_dir("as-erl-rebar3");
+    let path = shim(&dir);
+    let test_module = "-module(myrel_tests).\n\
+        -include_lib(\"eunit/include/eunit.hrl\").\n\
+        sum_test() -> ?assertEqual(6, lists:sum([1, 2, 3])).\n\
+        sort_test() -> ?assertEqual([1, 2], lists:sort([2, 1])).\n\
+        wrong_test() -> ?assertEqual(5, length([a, b])).\n";
+    let untimed = |o: &Output| {
+        let text = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| {
+                if l.starts_with("Finished in ") {
+                    "Finished in (time)"
+                } else {
+                    l
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        format!(
+            "status {:?}\n--- stdout\n{text}\n--- stderr\n{}",
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    // Every step in `work`; returns the outputs.
+    let session = |work: &Path, girder: Option<&str>| -> Vec<Output> {
+        std::fs::create_dir_all(work.join("home")).unwrap();
+        let steps: [(&str, &[&str]); 4] = [
+            (".", &["new", "release", "myrel"]),
+            ("myrel", &["compile"]),
+            ("myrel", &["eunit"]),
+            ("myrel", &["release"]),
+        ];
+        let mut outs = Vec::new();
+        for (n, (at, args)) in steps.iter().enumerate() {
+            if n == 1 {
+                let test = work.join("myrel/apps/myrel/test");
+                std::fs::create_dir_all(&test).unwrap();
+                std::fs::write(test.join("myrel_tests.erl"), test_module).unwrap();
+            }
+            let mut cmd = Command::new("rebar3");
+            cmd.current_dir(work.join(at))
+                .args(*args)
+                .env("HOME", work.join("home"))
+                .env_remove("REBAR_CONFIG")
+                .env_remove("DEBUG")
+                .env_remove("DIAGNOSTIC");
+            let coverage = dir.join("coverage.txt");
+            if let Some(flavor) = girder {
+                let _ = std::fs::remove_file(&coverage);
+                cmd.env("PATH", &path)
+                    .env("ERL_AFLAGS", format!("-emu_flavor {flavor}"))
+                    .env("GIRDER_OPCODE_COVERAGE", &coverage);
+            }
+            let out = cmd
+                .output()
+                .expect("rebar3 must be installed (scripts/setup installs Debian's rebar3)");
+            if girder.is_some() {
+                assert!(
+                    std::fs::metadata(&coverage).is_ok_and(|m| m.len() > 0),
+                    "the shim did not run girder"
+                );
+            }
+            outs.push(out);
+        }
+        outs
+    };
+    let erl_dir = dir.join("erl");
+    let erl = session(&erl_dir, None);
+    let eunit = String::from_utf8_lossy(&erl[2].stdout).into_owned();
+    assert!(
+        eunit.contains("3 tests, 1 failures") && erl[3].status.success(),
+        "rebar3 under erl: {eunit}"
+    );
+    let release = |work: &Path| work.join("myrel/_build/default/rel/myrel");
+    let erl_files = files_under(&release(&erl_dir));
+    assert!(
+        erl_files.iter().any(|f| f.ends_with("start.boot")),
+        "{erl_files:?}"
+    );
+    for flavor in FLAVORS {
+        let work = dir.join(flavor);
+        let got = session(&work, Some(flavor));
+        for (n, (g, e)) in got.iter().zip(&erl).enumerate() {
+            assert_eq!(
+                untimed(g),
+                untimed(e),
+                "rebar3 step {n} on girder ({flavor}, left) differs from erl (right)"
+            );
+        }
+        assert_eq!(files_under(&release(&work)), erl_files, "{flavor}");
+        for f in erl_files.iter().filter(|f| !f.starts_with("lib")) {
+            assert!(
+                std::fs::read(release(&work).join(f)).unwrap()
+                    == std::fs::read(release(&erl_dir).join(f)).unwrap(),
+                "{} made on girder ({flavor}) differs from erl's",
+                f.display()
+            );
+        }
+    }
+}
