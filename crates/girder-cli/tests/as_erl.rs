@@ -11,7 +11,7 @@
 //! front of `ERL_AFLAGS`, as a user would: the installed erl has one flavor only and
 //! refuses the flag, so erl runs once). OTP's `erlc` on girder writes erl's bytes, and
 //! Elixir's launchers (Debian's `elixir`: `elixir -e`, `elixir script.exs`, `elixirc`) run
-//! the scripts of `tests/elixir/` as they run on erl.
+//! the scripts of `tests/elixir/` as they run on erl, and so do `mix` and `rebar3`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
