@@ -216,6 +216,16 @@ fn otp_escript_runs_archives() {
         &dir,
     );
     std::fs::create_dir_all(dir.join("plain")).unwrap();
+    // ERL_LIBS: the highest version of each application, in a directory or an archive.
+    for d in [
+        "app-1.0/ebin",
+        "app-1.2/ebin",
+        "app-1.10/ebin",
+        "other/ebin",
+        "plain",
+    ] {
+        std::fs::create_dir_all(dir.join("libs").join(d)).unwrap();
+    }
     let make = r#"{ok, M} = file:read_file("archived.beam"),
         {ok, H} = file:read_file("archived_helper.beam"),
         Top = [{"archived.beam", M}, {"archived_helper.beam", H},
@@ -233,6 +243,8 @@ fn otp_escript_runs_archives() {
                             [{archive, Top, [{compress, []}]}]),
         ok = escript:create("arch_misnamed", [shebang, {archive, Top, []}]),
         {ok, _} = zip:create("app.ez", App),
+        {ok, _} = zip:create("libs/archived-2.0.ez", App),
+        {ok, _} = zip:create("libs/archived-1.0.ez", App),
         halt()."#;
     let out = Command::new("erl")
         .current_dir(&dir)
@@ -267,7 +279,8 @@ fn otp_escript_runs_archives() {
         cmd
     });
     // With erl 25's code path (each -pa directory before those given earlier, missing
-    // ones left out, repeated ones kept once; OTP's applications last name first) and
+    // ones left out, repeated ones kept once; ERL_LIBS; OTP's applications last name
+    // first) and
     // application directories found on it (code:lib_dir/1,2, code:priv_dir/1).
     for d in ["pa1", "pa2", "pz1", "pz2"] {
         std::fs::create_dir_all(dir.join(d)).unwrap();
@@ -277,6 +290,7 @@ fn otp_escript_runs_archives() {
         cmd.current_dir(&dir)
             .args("-noshell -pa pa1 pa2 -pa app.ez/archived/ebin missing pa1".split(' '))
             .args("-pz pz1 pz2 -pz missing2 pz1 -eval".split(' '))
+            .env("ERL_LIBS", "libs")
             .arg(
                 "io:format(\"~p ~p~n~p~n~p~n~p~n\", [archived_helper:double(4), \
                  code:which(archived_helper), erl_prim_loader:list_dir(\"app.ez/archived\"), \
