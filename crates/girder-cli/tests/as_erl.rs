@@ -647,7 +647,8 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// rebar3 (Debian's, an escript whose body is a zip archive of rebar3, relx and their
 /// dependencies, each with its `priv` templates) on girder: `rebar3 new release`,
-/// `compile`, `eunit` (a test that fails among ones that pass) and `release` (relx's
+/// `compile`, `eunit` (a test that fails among ones that pass), `ct` (Common Test, a
+/// suite that starts the application) and `release` (relx's
 /// `.rel`, `.script`, `.boot` files and start scripts, which must be erl's bytes) print
 /// what they print on erl, EUnit's timing line aside. Each VM works in its own directory,
 /// with its own `HOME` (rebar3 keeps a cache there).
@@ -660,6 +661,11 @@ fn rebar3_on_girder() {
         sum_test() -> ?assertEqual(6, lists:sum([1, 2, 3])).\n\
         sort_test() -> ?assertEqual([1, 2], lists:sort([2, 1])).\n\
         wrong_test() -> ?assertEqual(5, length([a, b])).\n";
+    let suite = "-module(myrel_SUITE).\n\
+        -export([all/0, one/1, two/1]).\n\
+        all() -> [one, two].\n\
+        one(_) -> 3 = 1 + 2.\n\
+        two(_) -> {ok, _} = application:ensure_all_started(myrel), ok.\n";
     let untimed = |o: &Output| {
         let text = String::from_utf8_lossy(&o.stdout)
             .lines()
@@ -681,10 +687,11 @@ fn rebar3_on_girder() {
     // Every step in `work`; returns the outputs.
     let session = |work: &Path, girder: Option<&str>| -> Vec<Output> {
         std::fs::create_dir_all(work.join("home")).unwrap();
-        let steps: [(&str, &[&str]); 4] = [
+        let steps: [(&str, &[&str]); 5] = [
             (".", &["new", "release", "myrel"]),
             ("myrel", &["compile"]),
             ("myrel", &["eunit"]),
+            ("myrel", &["ct"]),
             ("myrel", &["release"]),
         ];
         let mut outs = Vec::new();
@@ -693,6 +700,7 @@ fn rebar3_on_girder() {
                 let test = work.join("myrel/apps/myrel/test");
                 std::fs::create_dir_all(&test).unwrap();
                 std::fs::write(test.join("myrel_tests.erl"), test_module).unwrap();
+                std::fs::write(test.join("myrel_SUITE.erl"), suite).unwrap();
             }
             let mut cmd = Command::new("rebar3");
             cmd.current_dir(work.join(at))
@@ -725,7 +733,9 @@ fn rebar3_on_girder() {
     let erl = session(&erl_dir, None);
     let eunit = String::from_utf8_lossy(&erl[2].stdout).into_owned();
     assert!(
-        eunit.contains("3 tests, 1 failures") && erl[3].status.success(),
+        eunit.contains("3 tests, 1 failures")
+            && String::from_utf8_lossy(&erl[3].stdout).contains("All 2 tests passed")
+            && erl[4].status.success(),
         "rebar3 under erl: {eunit}"
     );
     let release = |work: &Path| work.join("myrel/_build/default/rel/myrel");
