@@ -549,18 +549,20 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// `mix compile`, `mix run -e` and `mix test` (ExUnit, a doctest, an application with a
-/// supervisor, an Agent, a Registry and a Task.Supervisor) of `tests/elixir/mix_project`
-/// on girder print what they print on erl, ExUnit's timing line aside. Each VM works on its
+/// `mix compile`, `mix run -e`, `mix test` (ExUnit, a doctest, an application with a
+/// supervisor, an Agent, a Registry and a Task.Supervisor) and `mix escript.build` of
+/// `tests/elixir/mix_project`, and the archive escript it builds, on girder print what
+/// they print on erl, ExUnit's timing line aside. Each VM works on its
 /// own copy of the project (mix writes `_build` into it).
 #[test]
 fn mix_project_on_girder() {
     let dir = scratch_dir("as-erl-mix");
     let path = shim(&dir);
-    let steps: [&[&str]; 3] = [
+    let steps: [&[&str]; 4] = [
         &["compile"],
         &["run", "-e", "IO.inspect(Shelf.add(\"x\"))"],
         &["test", "--seed", "0"],
+        &["escript.build"],
     ];
     // The elapsed time ExUnit prints is the one line that may differ.
     let untimed = |o: &Output| {
@@ -581,9 +583,21 @@ fn mix_project_on_girder() {
             String::from_utf8_lossy(&o.stderr)
         )
     };
+    // `mix ARGS`, or with `./shelf` first the escript `mix escript.build` made.
     let run = |project: &Path, args: &[&str], girder: Option<&str>| {
-        let mut cmd = Command::new("mix");
-        cmd.current_dir(project).args(args).env_remove("MIX_ENV");
+        let mut cmd = match args.split_first() {
+            Some((&"./shelf", rest)) => {
+                let mut cmd = Command::new(project.join("shelf"));
+                cmd.args(rest);
+                cmd
+            }
+            _ => {
+                let mut cmd = Command::new("mix");
+                cmd.args(args);
+                cmd
+            }
+        };
+        cmd.current_dir(project).env_remove("MIX_ENV");
         let coverage = dir.join("coverage.txt");
         if let Some(flavor) = girder {
             let _ = std::fs::remove_file(&coverage);
@@ -605,10 +619,17 @@ fn mix_project_on_girder() {
     let source = erlang_test_file("elixir/mix_project");
     let erl_project = dir.join("erl");
     copy_dir(&source, &erl_project);
+    let escript: &[&str] = &["./shelf", "the", "two towers"];
+    let steps: Vec<&[&str]> = steps.into_iter().chain([escript]).collect();
     let erl: Vec<Output> = steps
         .iter()
         .map(|args| run(&erl_project, args, None))
         .collect();
+    assert!(
+        String::from_utf8_lossy(&erl[4].stdout).contains("The Two Towers"),
+        "the escript under erl: {:?}",
+        erl[4]
+    );
     let summary = String::from_utf8_lossy(&erl[2].stdout).into_owned();
     assert!(
         erl[2].status.success() && summary.contains("5 tests, 0 failures, 1 skipped"),
