@@ -855,8 +855,8 @@ fn port_closed(port: u64, reason: Term) {
 }
 
 /// `monitor(process, Target)` for a pid of another node or `{Name, Node}` with `Node` not
-/// this one; `None` for other targets.
-pub fn monitor(p: &mut Process, target: Term) -> Option<Term> {
+/// this one, its `DOWN` message tagged with `tag` if given; `None` for other targets.
+pub fn monitor(p: &mut Process, target: Term, tag: Option<Term>) -> Option<Term> {
     let (node, shown, what) = if obj::is_pid(target) && !target.is_local_pid() {
         let f = convert::to_format(target);
         (node_of(target)?, f.clone(), f)
@@ -877,7 +877,7 @@ pub fn monitor(p: &mut Process, target: Term) -> Option<Term> {
     let r = obj::make_ref(&mut p.heap);
     let reference = convert::to_format(r);
     let m = OutMonitor {
-        tag: atom("DOWN"),
+        tag: tag.map_or_else(|| atom("DOWN"), convert::to_format),
         watcher: p.id,
         node,
         reference: reference.clone(),

@@ -26,6 +26,11 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "spawn_link", 3, |p, a| spawn_mfa(p, a, linked())),
     ("erlang", "spawn_opt", 4, spawn_opt4),
     ("erts_internal", "spawn_request", 4, spawn_request4),
+    // erts makes a process init:restart/0 does not kill (`socket_registry`); girder
+    // spawns an ordinary one, which its restart kills (sockets then report to nobody).
+    ("erts_internal", "spawn_system_process", 3, |p, a| {
+        spawn_mfa(p, a, SpawnOpts::default())
+    }),
     ("erts_internal", "garbage_collect", 1, garbage_collect),
     ("erlang", "spawn_monitor", 1, spawn_monitor1),
     ("erlang", "spawn_monitor", 3, spawn_monitor3),
@@ -153,27 +158,40 @@ fn spawn_monitored(
     p: &mut Process,
     spawn: impl FnOnce(&mut Process, SpawnOpts) -> BifResult,
     mut opts: SpawnOpts,
+    monitor: MonitorOpts,
 ) -> BifResult {
     let r = obj::make_ref(&mut p.heap);
     opts.monitor = Some(r);
+    monitor.apply(p, r);
     let pid = spawn(p, opts)?;
     Ok(obj::tuple(&mut p.heap, &[pid, r]))
 }
 
 fn spawn_monitor1(p: &mut Process, a: &[Term]) -> BifResult {
-    spawn_monitored(p, |p, o| spawn_fun(p, a[0], o), SpawnOpts::default())
+    spawn_monitored(
+        p,
+        |p, o| spawn_fun(p, a[0], o),
+        SpawnOpts::default(),
+        MonitorOpts::default(),
+    )
 }
 
 fn spawn_monitor3(p: &mut Process, a: &[Term]) -> BifResult {
-    spawn_monitored(p, |p, o| spawn_mfa(p, a, o), SpawnOpts::default())
+    spawn_monitored(
+        p,
+        |p, o| spawn_mfa(p, a, o),
+        SpawnOpts::default(),
+        MonitorOpts::default(),
+    )
 }
 
 /// `erlang:spawn_opt(M, F, A, Options)`: `Pid`, or `{Pid, Ref}` with `monitor`.
 fn spawn_opt4(p: &mut Process, a: &[Term]) -> BifResult {
-    let (opts, monitor) = spawn_options(list_arg(a[3])?)?;
+    let list = list_arg(a[3]).map_err(|_| badopt())?;
+    let (opts, monitor) = spawn_options(list).map_err(|_| badopt())?;
     let args = [a[0], a[1], a[2]];
-    if monitor {
-        spawn_monitored(p, |p, o| spawn_mfa(p, &args, o), opts)
+    if let Some(monitor) = monitor {
+        spawn_monitored(p, |p, o| spawn_mfa(p, &args, o), opts, monitor)
     } else {
         spawn_mfa(p, &args, opts)
     }
@@ -182,13 +200,21 @@ fn spawn_opt4(p: &mut Process, a: &[Term]) -> BifResult {
 /// `erts_internal:spawn_request(M, F, A, Options)` (under `erlang:spawn_request/4`): the
 /// request's reference, the reply `{Tag, ReqId, ok, Pid}` (unless `{reply, no |
 /// error_only}`) already in the caller's queue, before any signal of the new process;
-/// `badopt` or `badarg` for bad options or arguments.
+/// `badopt` when the options are not a list, `badarg` for bad arguments. A bad option in
+/// the list is, as in erts, an error reply `{Tag, ReqId, error, badopt}` (unless `{reply,
+/// no | success_only}`).
 fn spawn_request4(p: &mut Process, a: &[Term]) -> BifResult {
-    let Ok(all) = list_arg(a[3]) else {
+    let (Some(_), Some(_), Some(_)) = (a[0].as_atom(), a[1].as_atom(), obj::list_length(a[2]))
+    else {
         return Ok(Term::atom(Atom::BADARG));
     };
-    let (mut tag, mut reply_ok) = (Term::atom(Atom::intern("spawn_reply")), true);
+    let Ok(all) = list_arg(a[3]) else {
+        return Ok(Term::atom(Atom::intern("badopt")));
+    };
+    let (mut tag, mut reply_ok, mut reply_error) =
+        (Term::atom(Atom::intern("spawn_reply")), true, true);
     let mut rest = Vec::new();
+    let mut bad = false;
     for o in all {
         if obj::is_tuple(o) && obj::tuple_arity(o) == 2 {
             let v = obj::tuple_element(o, 1);
@@ -198,11 +224,13 @@ fn spawn_request4(p: &mut Process, a: &[Term]) -> BifResult {
                     continue;
                 }
                 Some("reply") => {
-                    reply_ok = match v.as_atom().map(|k| k.name()) {
-                        Some("yes" | "success_only") => true,
-                        Some("no" | "error_only") => false,
-                        _ => return Ok(Term::atom(Atom::intern("badopt"))),
-                    };
+                    match v.as_atom().map(|k| k.name()) {
+                        Some("yes") => (reply_ok, reply_error) = (true, true),
+                        Some("no") => (reply_ok, reply_error) = (false, false),
+                        Some("error_only") => (reply_ok, reply_error) = (false, true),
+                        Some("success_only") => (reply_ok, reply_error) = (true, false),
+                        _ => bad = true,
+                    }
                     continue;
                 }
                 _ => {}
@@ -210,12 +238,23 @@ fn spawn_request4(p: &mut Process, a: &[Term]) -> BifResult {
         }
         rest.push(o);
     }
-    let Ok((mut opts, monitor)) = spawn_options(rest) else {
-        return Ok(Term::atom(Atom::intern("badopt")));
-    };
     let r = obj::make_ref(&mut p.heap);
-    if monitor {
+    let parsed = spawn_options(rest);
+    let (mut opts, monitor) = match parsed {
+        Ok(o) if !bad => o,
+        _ => {
+            if reply_error {
+                let error = Term::atom(Atom::intern("error"));
+                let badopt = Term::atom(Atom::intern("badopt"));
+                let msg = obj::tuple(&mut p.heap, &[tag, r, error, badopt]);
+                p.msgs.push_back(msg);
+            }
+            return Ok(r);
+        }
+    };
+    if let Some(monitor) = monitor {
         opts.monitor = Some(r);
+        monitor.apply(p, r);
     }
     let Ok(pid) = spawn_mfa(p, &[a[0], a[1], a[2]], opts) else {
         return Ok(Term::atom(Atom::BADARG));
@@ -228,15 +267,16 @@ fn spawn_request4(p: &mut Process, a: &[Term]) -> BifResult {
     Ok(r)
 }
 
-/// The options of `spawn_opt`: how to spawn, and whether to monitor.
-fn spawn_options(list: Vec<Term>) -> Result<(SpawnOpts, bool), BifError> {
+/// The options of `spawn_opt`: how to spawn, and the monitor's options if it is to
+/// monitor the new process.
+fn spawn_options(list: Vec<Term>) -> Result<(SpawnOpts, Option<MonitorOpts>), BifError> {
     let mut opts = SpawnOpts::default();
-    let mut monitor = false;
+    let mut monitor = None;
     for o in list {
         if let Some(flag) = o.as_atom() {
             match flag.name() {
                 "link" => opts.link = true,
-                "monitor" => monitor = true,
+                "monitor" => monitor = Some(MonitorOpts::default()),
                 _ => return Err(BifError::BADARG),
             }
             continue;
@@ -258,13 +298,7 @@ fn spawn_options(list: Vec<Term>) -> Result<(SpawnOpts, bool), BifError> {
                     .ok_or(BifError::BADARG)?
             }
             Some("min_heap_size") => opts.min_heap_size = Some(words()?),
-            Some("monitor") => {
-                // Monitor options (aliases, tags) are not supported yet: only `[]`.
-                if v != Term::NIL {
-                    return Err(BifError::BADARG);
-                }
-                monitor = true;
-            }
+            Some("monitor") => monitor = Some(monitor_options(v)?),
             Some("min_bin_vheap_size" | "fullsweep_after") => {
                 words()?;
             }
@@ -342,23 +376,58 @@ fn unlink(p: &mut Process, a: &[Term]) -> BifResult {
 }
 
 fn monitor(p: &mut Process, a: &[Term]) -> BifResult {
-    monitor_with(p, a[0], a[1], None)
+    monitor_with(p, a[0], a[1], MonitorOpts::default())
 }
 
-/// `monitor(process, Target, Options)`: the only option is `{alias, Mode}` (the
-/// monitor's reference is then also an alias of the caller, as `gen:call` uses it).
+/// `monitor(Type, Target, Options)`: `{alias, Mode}` (the monitor's reference is then
+/// also an alias of the caller, as `gen:call` uses it) and `{tag, Tag}` (the first element
+/// of the `DOWN` message instead of `'DOWN'`).
 fn monitor3(p: &mut Process, a: &[Term]) -> BifResult {
-    let mut alias = None;
-    for o in list_arg(a[2])? {
+    let opts = monitor_options(a[2]).map_err(|_| badopt())?;
+    monitor_with(p, a[0], a[1], opts)
+}
+
+/// `error:badarg` with `error_info` cause `badopt`, as erts reports a bad option.
+fn badopt() -> BifError {
+    BifError::FailCause {
+        reason: Term::atom(Atom::BADARG),
+        cause: Atom::intern("badopt"),
+    }
+}
+
+/// The options of a monitor (`monitor/3`, `spawn_opt`'s `{monitor, Opts}`).
+#[derive(Clone, Copy, Default)]
+struct MonitorOpts {
+    alias: Option<AliasMode>,
+    tag: Option<Term>,
+}
+
+impl MonitorOpts {
+    /// Make `r`, a new monitor's reference, an alias and give it its tag, as asked.
+    fn apply(&self, p: &mut Process, r: Term) {
+        if let Some(mode) = self.alias {
+            sched::add_alias(p.id, r, mode);
+        }
+        if let Some(tag) = self.tag {
+            p.set_monitor_tag(r, tag);
+        }
+    }
+}
+
+fn monitor_options(list: Term) -> Result<MonitorOpts, BifError> {
+    let mut opts = MonitorOpts::default();
+    for o in list_arg(list)? {
         if !obj::is_tuple(o) || obj::tuple_arity(o) != 2 {
             return Err(BifError::BADARG);
         }
+        let v = obj::tuple_element(o, 1);
         match obj::tuple_element(o, 0).as_atom().map(|k| k.name()) {
-            Some("alias") => alias = Some(alias_mode(obj::tuple_element(o, 1))?),
+            Some("alias") => opts.alias = Some(alias_mode(v)?),
+            Some("tag") => opts.tag = Some(v),
             _ => return Err(BifError::BADARG),
         }
     }
-    monitor_with(p, a[0], a[1], alias)
+    Ok(opts)
 }
 
 fn alias_mode(t: Term) -> Result<AliasMode, BifError> {
@@ -370,16 +439,21 @@ fn alias_mode(t: Term) -> Result<AliasMode, BifError> {
     }
 }
 
-fn monitor_with(p: &mut Process, kind: Term, target: Term, alias: Option<AliasMode>) -> BifResult {
-    if kind.as_atom() == Some(Atom::intern("port")) && target.is_local_port() {
+fn monitor_with(p: &mut Process, kind: Term, target: Term, opts: MonitorOpts) -> BifResult {
+    let kind = kind.as_atom().map(|k| k.name());
+    if kind == Some("port") && target.is_local_port() {
         let r = obj::make_ref(&mut p.heap);
-        if let Some(mode) = alias {
-            sched::add_alias(p.id, r, mode);
-        }
+        opts.apply(p, r);
         sched::monitor(p, target.immediate_id() | port::PORT_BIT, r, target);
         return Ok(r);
     }
-    if kind.as_atom() != Some(Atom::intern("process")) {
+    if !matches!(kind, Some("process" | "port")) {
+        return Err(BifError::FailCause {
+            reason: Term::atom(Atom::BADARG),
+            cause: Atom::intern("badtype"),
+        });
+    }
+    if kind != Some("process") {
         return Err(BifError::BADARG);
     }
     let name = if let Some(name) = target.as_atom() {
@@ -395,9 +469,9 @@ fn monitor_with(p: &mut Process, kind: Term, target: Term, alias: Option<AliasMo
         )
     } else if target.is_local_pid() {
         None
-    } else if let Some(r) = crate::dist::monitor(p, target) {
+    } else if let Some(r) = crate::dist::monitor(p, target, opts.tag) {
         // A process of another node.
-        if let Some(mode) = alias {
+        if let Some(mode) = opts.alias {
             sched::add_alias(p.id, r, mode);
         }
         return Ok(r);
@@ -405,9 +479,7 @@ fn monitor_with(p: &mut Process, kind: Term, target: Term, alias: Option<AliasMo
         return Err(BifError::BADARG);
     };
     let r = obj::make_ref(&mut p.heap);
-    if let Some(mode) = alias {
-        sched::add_alias(p.id, r, mode);
-    }
+    opts.apply(p, r);
     match name {
         None => sched::monitor(p, target.immediate_id(), r, target),
         Some(name) => {
@@ -445,11 +517,11 @@ fn demonitor(p: &mut Process, r: Term, opts: Term) -> BifResult {
     let opts = list_arg(opts)?;
     let has = |name: &str| opts.iter().any(|o| o.as_atom() == Some(Atom::intern(name)));
     if has("flush") {
-        let down = Term::atom(Atom::intern("DOWN"));
+        // Any first element: a tagged monitor's `DOWN` too, as erts' flush matches
+        // `{_, Ref, _, _, _}`.
         p.retain_messages(|m| {
             !(obj::is_tuple(m)
                 && obj::tuple_arity(m) == 5
-                && obj::tuple_element(m, 0) == down
                 && girder_term::compare::eq_exact(obj::tuple_element(m, 1), r))
         });
     }

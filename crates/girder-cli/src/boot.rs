@@ -381,6 +381,12 @@ fn start_io(boot: &mut Process) -> Result<(), String> {
         }
         boot.group_leader = id;
     }
+    // erts' code purger (OTP's `erts_code_purger`, registering itself), which
+    // `code:purge/1`, `soft_purge/1` and `erlang:purge_module/1` ask to purge old code.
+    let purger = module::export(Atom::intern("erts_code_purger"), Atom::intern("start"), 0);
+    let mut s = Box::new(Process::new(sched::new_id()));
+    s.start_call(purger, &[])?;
+    sched::add(s);
     Ok(())
 }
 

@@ -1,5 +1,5 @@
-//! The NIFs of OTP modules that girder provides in Rust: `zlib` (over `flate2`) and
-//! `crypto` (over RustCrypto's crates). Each module's functions are a
+//! The NIFs of OTP modules that girder provides in Rust: `zlib` (over `flate2`),
+//! `crypto` (over RustCrypto's crates) and `prim_socket` (over girder's I/O reactor). Each module's functions are a
 //! [`girder_runtime::nif::NifTable`], registered by [`register_all`] at start and bound to
 //! the module when it calls `erlang:load_nif/2` (see `girder_runtime::nif`). A separate
 //! crate from `girder-bifs` so that the hash and compression dependencies stay out of it.
@@ -7,6 +7,7 @@
 mod cipher;
 mod crypto;
 mod resource;
+mod socket;
 mod util;
 mod zlib;
 
@@ -14,4 +15,6 @@ mod zlib;
 pub fn register_all() {
     girder_runtime::nif::register(&zlib::TABLE);
     girder_runtime::nif::register(&crypto::TABLE);
+    girder_runtime::nif::register(&socket::TABLE);
+    girder_runtime::sched::add_exit_hook(socket::process_exited);
 }

@@ -94,13 +94,38 @@ pub fn ensure_loaded(name: Atom) -> Result<Option<&'static Module>, LoadError> {
 
 /// Parse and load a module from its bytes.
 pub fn load_bytes(file: &str, bytes: &[u8]) -> Result<&'static Module, LoadError> {
+    finish(prepare_bytes(file, bytes)?)
+}
+
+/// A module translated and not installed yet (`erlang:prepare_loading/2`).
+pub struct Prepared {
+    /// The module.
+    pub module: Module,
+    /// Its file.
+    pub file: String,
+    /// Its `.beam` bytes (for the native-code cache).
+    pub bytes: Vec<u8>,
+}
+
+/// Parse and translate a module from its bytes without installing it.
+pub fn prepare_bytes(file: &str, bytes: &[u8]) -> Result<Prepared, LoadError> {
     let beam = BeamFile::parse_file(bytes, file).map_err(|e| LoadError {
         file: file.to_owned(),
         what: e.to_string(),
     })?;
-    let module = loader::load(&beam, file)?;
+    let module = loader::prepare(&beam, file)?;
+    Ok(Prepared {
+        module,
+        file: file.to_owned(),
+        bytes: bytes.to_vec(),
+    })
+}
+
+/// Install a prepared module (see [`crate::module::install`]).
+pub fn finish(prepared: Prepared) -> Result<&'static Module, LoadError> {
+    let module = loader::install(prepared.module, &prepared.file)?;
     if let Some(engine) = crate::engine::native() {
-        engine.loaded(module, bytes);
+        engine.loaded(module, &prepared.bytes);
     }
     Ok(module)
 }

@@ -28,6 +28,7 @@ pub mod reactor;
 pub mod receive;
 pub mod sched;
 pub mod trace;
+pub mod tracing;
 
 pub use exception::Class;
 pub use interp::{Outcome, run};

@@ -65,6 +65,9 @@ pub struct Process {
     pub monitors: Keyed<RefKey, (Term, u64, Option<Atom>)>,
     /// Processes monitoring this one, by reference: (reference, monitoring pid number).
     pub monitored_by: Keyed<RefKey, (Term, u64)>,
+    /// The tags of monitors made with `{tag, Tag}` (`monitor/3`, `spawn_opt`'s
+    /// `{monitor, Opts}`): the first element of their `DOWN` messages. Kept off the heap.
+    pub monitor_tags: Option<Box<std::collections::HashMap<RefKey, crate::sched::table::Owned>>>,
     /// `process_flag(trap_exit, true)`.
     pub trap_exit: bool,
     /// `process_flag(error_handler, Module)`: whose `undefined_function/3` a call to a
@@ -107,6 +110,14 @@ pub fn gc_totals() -> (u64, u64) {
     )
 }
 
+/// Whether every process collects at every heap test (`GIRDER_GC_STRESS` set and not `0`),
+/// read once: the JIT leaves the test out of code compiled without it.
+pub fn gc_stress() -> bool {
+    static ON: std::sync::LazyLock<bool> =
+        std::sync::LazyLock::new(|| std::env::var_os("GIRDER_GC_STRESS").is_some_and(|v| v != "0"));
+    *ON
+}
+
 impl Process {
     /// A fresh process with an empty stack.
     pub fn new(id: u64) -> Process {
@@ -116,7 +127,7 @@ impl Process {
     /// A fresh process whose heap starts with `words` words (`min_heap_size`).
     pub fn with_heap(id: u64, words: usize) -> Process {
         let mut heap = Heap::new(words);
-        if std::env::var_os("GIRDER_GC_STRESS").is_some_and(|v| v != "0") {
+        if gc_stress() {
             heap.set_gc_stress(true);
         }
         Process {
@@ -140,6 +151,7 @@ impl Process {
             links: Keyed::default(),
             monitors: Keyed::default(),
             monitored_by: Keyed::default(),
+            monitor_tags: None,
             trap_exit: false,
             error_handler: Atom::intern("error_handler"),
             priority: crate::sched::Priority::Normal,
@@ -207,6 +219,25 @@ impl Process {
     #[inline]
     pub fn y_index(&self, n: u32) -> Option<usize> {
         self.stack.len().checked_sub(2 + n as usize)
+    }
+
+    /// Remember `tag` as the first element of monitor `reference`'s `DOWN` message.
+    pub fn set_monitor_tag(&mut self, reference: Term, tag: Term) {
+        let tags = self.monitor_tags.get_or_insert_with(Default::default);
+        tags.insert(
+            crate::keyed::ref_key(reference),
+            crate::sched::table::Owned::copy(tag),
+        );
+    }
+
+    /// Forget monitor `reference`'s tag; the tag, if it had one.
+    pub fn take_monitor_tag(&mut self, reference: Term) -> Option<crate::sched::table::Owned> {
+        let tags = self.monitor_tags.as_mut()?;
+        let tag = tags.remove(&crate::keyed::ref_key(reference));
+        if tags.is_empty() {
+            self.monitor_tags = None;
+        }
+        tag
     }
 
     /// Look a key up in the process dictionary.

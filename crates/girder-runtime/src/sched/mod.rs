@@ -438,6 +438,7 @@ pub fn demonitor(current: &mut Process, reference: Term) -> bool {
     let Some((_, other, _)) = current.monitors.remove(&ref_key(reference)) else {
         return false;
     };
+    current.take_monitor_tag(reference);
     end_monitor_alias(reference);
     let _ = send_signal(
         other,
@@ -449,7 +450,10 @@ pub fn demonitor(current: &mut Process, reference: Term) -> bool {
 }
 
 fn down_message(p: &mut Process, reference: Term, target: Term, reason: Term) -> Term {
-    let down = Term::atom(Atom::intern("DOWN"));
+    let down = match p.take_monitor_tag(reference) {
+        Some(tag) => copy_term(tag.term, &mut p.heap),
+        None => Term::atom(Atom::intern("DOWN")),
+    };
     let process = Term::atom(Atom::intern(if obj::is_port(target) {
         "port"
     } else {
@@ -723,6 +727,7 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
         Signal::GroupLeader { leader } => p.group_leader = leader,
         Signal::DropMonitor { reference } => {
             if let Some((_, other, _)) = p.monitors.remove(&ref_key(reference.term)) {
+                p.take_monitor_tag(reference.term);
                 let _ = send_signal(other, Signal::Demonitor { reference });
             }
         }
