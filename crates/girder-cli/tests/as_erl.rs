@@ -273,6 +273,40 @@ fn otp_escript_runs_archives() {
             assert!(String::from_utf8_lossy(&out.stdout).contains("helper 42 from"));
         }
     }
+    // A damaged entry (bytes changed inside archived.beam's deflated data): the loader
+    // rejects what inflates, on erl and on girder; both say so and the call is undefined
+    // (the reports' words differ).
+    let mut damaged = std::fs::read(dir.join("arch_main")).unwrap();
+    let data = damaged
+        .windows(27)
+        .position(|w| w == b"archived/ebin/archived.beam")
+        .unwrap();
+    for b in &mut damaged[data + 27 + 460..data + 27 + 468] {
+        *b ^= 0x55;
+    }
+    std::fs::write(dir.join("arch_damaged"), &damaged).unwrap();
+    let erl = Command::new("escript")
+        .current_dir(&dir)
+        .arg("arch_damaged")
+        .output()
+        .unwrap();
+    for flavor in FLAVORS {
+        let girder = Command::new("escript")
+            .current_dir(&dir)
+            .arg("arch_damaged")
+            .env("PATH", &path)
+            .env("ERL_AFLAGS", format!("-emu_flavor {flavor}"))
+            .output()
+            .unwrap();
+        assert_eq!(girder.status.code(), erl.status.code(), "{girder:?}");
+        let text = String::from_utf8_lossy(&girder.stderr);
+        assert!(
+            text.contains("error loading module archived")
+                && text.contains("undefined function archived:main/1"),
+            "{text}"
+        );
+    }
+    assert!(String::from_utf8_lossy(&erl.stderr).contains("undefined function archived:main/1"));
     same_on_both_engines("escript -s", &dir, &path, || {
         let mut cmd = Command::new("escript");
         cmd.current_dir(&dir).args(["-s", "arch_main"]);

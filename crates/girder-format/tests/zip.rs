@@ -26,7 +26,9 @@ fn reads_archives_otp_makes() {
         for (n, name) in names.iter().enumerate() {
             let want = std::fs::read(dir.join((n + 1).to_string())).unwrap();
             let entry = archive.find(name).unwrap();
-            assert_eq!(archive.read(entry).unwrap(), want, "{zip}: {name}");
+            let got = archive.read(entry).unwrap();
+            Archive::check(entry, &got).unwrap();
+            assert_eq!(got, want, "{zip}: {name}");
         }
     }
 }

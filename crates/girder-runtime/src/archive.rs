@@ -129,7 +129,8 @@ fn parts(name: &str) -> Vec<&str> {
     name.split('/').filter(|s| !s.is_empty()).collect()
 }
 
-/// The contents of the file `path`, inside an archive or not.
+/// The contents of the file `path`, inside an archive or not (as `prim_zip` reads an
+/// entry: what inflates, unchecked).
 pub fn read_file(path: &str) -> io::Result<Vec<u8>> {
     match place(path)? {
         Place::File => std::fs::read(path),
