@@ -177,7 +177,11 @@ fn info(p: &mut Process, m: &'static Module, key: Atom) -> BifResult {
             let bifs = m.bif_stubs.iter().copied().filter(|&(f, a)| {
                 module::find_export(m.name, f, a).is_some_and(|e| e.bif().is_some())
             });
-            let exports = m.exports.iter().map(|&(f, a, _)| (f, a)).chain(bifs);
+            // erts lists a module's export entries newest first, and makes them in the order
+            // of the `ExpT` chunk when it loads the module (unless another module's call
+            // made one before): so the reverse of that order, which is the source's. (EUnit
+            // runs a module's tests in this order.)
+            let exports = m.exports.iter().rev().map(|&(f, a, _)| (f, a)).chain(bifs);
             Ok(pairs(p, exports))
         }
         "functions" => Ok(pairs(p, m.functions.iter().map(|f| (f.function, f.arity)))),

@@ -46,9 +46,96 @@ fn lib_ebins(lib: &Path) -> Vec<PathBuf> {
     ebins
 }
 
+/// The `ebin` directories an `ERL_LIBS` directory contributes, as OTP 25's code server
+/// chooses them: of the entries named `App-Vsn` (`Vsn` numbers and dots) or `App-Vsn.ez`,
+/// the highest version of each application (a directory rather than an archive of the
+/// same version); then for each, `Entry/ebin`, else inside the archive
+/// `App-Vsn.ez/App/ebin` or `App-Vsn.ez/App-Vsn/ebin`. In OTP's order: the reverse of
+/// the entries' sorted order.
+fn user_lib_ebins(lib: &str) -> Vec<String> {
+    let Ok(entries) = girder_runtime::archive::list_dir(lib) else {
+        return Vec::new();
+    };
+    // (name, numeric version, entry), as OTP's create_bundle/2.
+    let split_base = |base: &str| -> Option<(String, String)> {
+        let tokens: Vec<&str> = base.split('-').filter(|t| !t.is_empty()).collect();
+        (tokens.len() >= 2).then(|| {
+            (
+                tokens[..tokens.len() - 1].join("-"),
+                tokens[tokens.len() - 1].to_owned(),
+            )
+        })
+    };
+    let mut bundles: Vec<(String, Vec<u64>, String)> = entries
+        .into_iter()
+        .map(|full| {
+            let base = full.strip_suffix(".ez").unwrap_or(&full);
+            let numeric = split_base(base).and_then(|(name, vsn)| {
+                let parts: Vec<&str> = vsn.split('.').filter(|t| !t.is_empty()).collect();
+                parts
+                    .iter()
+                    .map(|t| {
+                        t.bytes()
+                            .all(|b| b.is_ascii_digit())
+                            .then(|| t.parse::<u64>().ok())
+                            .flatten()
+                    })
+                    .collect::<Option<Vec<u64>>>()
+                    .map(|v| (name, v))
+            });
+            match numeric {
+                Some((name, v)) => (name, v, full),
+                None => (full.clone(), vec![0], full),
+            }
+        })
+        .collect();
+    bundles.sort();
+    let mut chosen: Vec<(String, Vec<u64>, String)> = Vec::new();
+    for b in bundles.into_iter().rev() {
+        match chosen.iter_mut().find(|c| c.0 == b.0) {
+            Some(c) if c.1 == b.1 && c.2.ends_with(".ez") => *c = b,
+            Some(_) => {}
+            None => chosen.insert(0, b),
+        }
+    }
+    let is_dir = |d: &str| girder_runtime::archive::list_dir(d).is_ok();
+    let mut out = Vec::new();
+    for (_, _, bundle) in chosen {
+        let dir = format!("{lib}/{bundle}");
+        let ebin = format!("{dir}/ebin");
+        if is_dir(&ebin) {
+            out.insert(0, ebin);
+            continue;
+        }
+        let base = bundle.strip_suffix(".ez").unwrap_or(&bundle);
+        // (OTP joins these names with filename:join/1, which drops repeated separators.)
+        let join = |s: String| {
+            let mut out = String::with_capacity(s.len());
+            for c in s.chars() {
+                if !(c == '/' && out.ends_with('/')) {
+                    out.push(c);
+                }
+            }
+            out
+        };
+        let mut tries = Vec::new();
+        if let Some((app, _)) = split_base(base) {
+            tries.push(join(format!("{lib}/{base}.ez/{app}/ebin")));
+        }
+        tries.push(join(format!("{lib}/{base}.ez/{base}/ebin")));
+        tries.push(dir);
+        if let Some(found) = tries.into_iter().find(|d| is_dir(d)) {
+            out.insert(0, found);
+        }
+    }
+    // Only directories named ebin.
+    out.retain(|d| d.ends_with("/ebin"));
+    out
+}
+
 /// The code path, in erl's order: `-pa` dirs, the current directory, OTP's kernel and
-/// stdlib, the applications of the `ERL_LIBS` directories, OTP's other `lib/*/ebin`,
-/// `-pz` dirs. As OTP 25's code server adds them, each `-pa` directory goes in front of
+/// stdlib, the applications of the `ERL_LIBS` directories, OTP's other `lib/*/ebin`
+/// (last name first), `-pz` dirs. As OTP 25's code server adds them, each `-pa` directory goes in front of
 /// those before it (`-pa a b` searches `b` first), `-pz` ones go last in order, a
 /// directory given twice is kept once (where it was added last), and names that are not
 /// directories (in the file system or inside an archive) are left out. `.avm` packs are
@@ -97,12 +184,13 @@ pub fn set_code_path(pa: &[PathBuf], pz: &[PathBuf]) {
     }
     if let Some(libs) = std::env::var_os("ERL_LIBS") {
         for lib in std::env::split_paths(&libs) {
-            for dir in lib_ebins(&lib) {
-                code_server::add_path_end(dir);
+            for dir in user_lib_ebins(&lib.to_string_lossy()) {
+                code_server::add_path_end(PathBuf::from(dir));
             }
         }
     }
-    for dir in rest {
+    // erl 25's boot path lists OTP's other applications in reverse order of their names.
+    for dir in rest.into_iter().rev() {
         code_server::add_path_end(dir);
     }
     for dir in back {

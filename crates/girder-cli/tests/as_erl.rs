@@ -11,7 +11,7 @@
 //! front of `ERL_AFLAGS`, as a user would: the installed erl has one flavor only and
 //! refuses the flag, so erl runs once). OTP's `erlc` on girder writes erl's bytes, and
 //! Elixir's launchers (Debian's `elixir`: `elixir -e`, `elixir script.exs`, `elixirc`) run
-//! the scripts of `tests/elixir/` as they run on erl.
+//! the scripts of `tests/elixir/` as they run on erl, and so do `mix` and `rebar3`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -216,6 +216,16 @@ fn otp_escript_runs_archives() {
         &dir,
     );
     std::fs::create_dir_all(dir.join("plain")).unwrap();
+    // ERL_LIBS: the highest version of each application, in a directory or an archive.
+    for d in [
+        "app-1.0/ebin",
+        "app-1.2/ebin",
+        "app-1.10/ebin",
+        "other/ebin",
+        "plain",
+    ] {
+        std::fs::create_dir_all(dir.join("libs").join(d)).unwrap();
+    }
     let make = r#"{ok, M} = file:read_file("archived.beam"),
         {ok, H} = file:read_file("archived_helper.beam"),
         Top = [{"archived.beam", M}, {"archived_helper.beam", H},
@@ -233,6 +243,8 @@ fn otp_escript_runs_archives() {
                             [{archive, Top, [{compress, []}]}]),
         ok = escript:create("arch_misnamed", [shebang, {archive, Top, []}]),
         {ok, _} = zip:create("app.ez", App),
+        {ok, _} = zip:create("libs/archived-2.0.ez", App),
+        {ok, _} = zip:create("libs/archived-1.0.ez", App),
         halt()."#;
     let out = Command::new("erl")
         .current_dir(&dir)
@@ -261,13 +273,49 @@ fn otp_escript_runs_archives() {
             assert!(String::from_utf8_lossy(&out.stdout).contains("helper 42 from"));
         }
     }
+    // A damaged entry (bytes changed inside archived.beam's deflated data): the loader
+    // rejects what inflates, on erl and on girder; both say so and the call is undefined
+    // (the reports' words differ).
+    let mut damaged = std::fs::read(dir.join("arch_main")).unwrap();
+    let data = damaged
+        .windows(27)
+        .position(|w| w == b"archived/ebin/archived.beam")
+        .unwrap();
+    for b in &mut damaged[data + 27 + 460..data + 27 + 468] {
+        *b ^= 0x55;
+    }
+    std::fs::write(dir.join("arch_damaged"), &damaged).unwrap();
+    let erl = Command::new("escript")
+        .current_dir(&dir)
+        .arg("arch_damaged")
+        .output()
+        .unwrap();
+    for flavor in FLAVORS {
+        let girder = Command::new("escript")
+            .current_dir(&dir)
+            .arg("arch_damaged")
+            .env("PATH", &path)
+            .env("ERL_AFLAGS", format!("-emu_flavor {flavor}"))
+            .output()
+            .unwrap();
+        assert_eq!(girder.status.code(), erl.status.code(), "{girder:?}");
+        let text = String::from_utf8_lossy(&girder.stderr);
+        assert!(
+            text.contains("error loading module archived")
+                && text.contains("undefined function archived:main/1"),
+            "{text}"
+        );
+    }
+    assert!(String::from_utf8_lossy(&erl.stderr).contains("undefined function archived:main/1"));
     same_on_both_engines("escript -s", &dir, &path, || {
         let mut cmd = Command::new("escript");
         cmd.current_dir(&dir).args(["-s", "arch_main"]);
         cmd
     });
-    // With erl 25's order of -pa and -pz directories (each -pa one before those given
-    // earlier; missing ones left out, repeated ones kept once).
+    // With erl 25's code path (each -pa directory before those given earlier, missing
+    // ones left out, repeated ones kept once; ERL_LIBS; OTP's applications last name
+    // first) and
+    // application directories found on it (code:lib_dir/1,2, code:priv_dir/1).
     for d in ["pa1", "pa2", "pz1", "pz2"] {
         std::fs::create_dir_all(dir.join(d)).unwrap();
     }
@@ -276,43 +324,34 @@ fn otp_escript_runs_archives() {
         cmd.current_dir(&dir)
             .args("-noshell -pa pa1 pa2 -pa app.ez/archived/ebin missing pa1".split(' '))
             .args("-pz pz1 pz2 -pz missing2 pz1 -eval".split(' '))
+            .env("ERL_LIBS", "libs")
             .arg(
-                "io:format(\"~p ~p~n~p~n~p~n\", [archived_helper:double(4), \
+                "io:format(\"~p ~p~n~p~n~p~n~p~n\", [archived_helper:double(4), \
                  code:which(archived_helper), erl_prim_loader:list_dir(\"app.ez/archived\"), \
-                 [D || D <- code:get_path(), filename:pathtype(D) =:= relative]]), \
-                 halt().",
+                 code:get_path(), [code:lib_dir(A) || A <- [archived, pa1, stdlib, none]] \
+                 ++ [code:priv_dir(archived), code:lib_dir(archived, ebin), \
+                 code:priv_dir(kernel)]]), halt().",
             );
         cmd
     });
     assert!(String::from_utf8_lossy(&ez.stdout).starts_with("8 "));
 }
 
-/// `ERLC_EMULATOR=girder erlc +deterministic` writes erl's bytes: OTP's compiler run on
-/// girder is the largest Erlang program in the tests, and any runtime or BIF difference it
-/// meets shows up in the `.beam` (a zlib that compresses the literal table differently
-/// changes `LitT`, the module's MD5 and so the funs' `FunT` uniq). One `erlc` run per
-/// engine compiles the whole set (one VM boot each).
-#[test]
-fn erlc_on_girder_writes_erls_bytes() {
-    let dir = scratch_dir("as-erl-erlc");
-    let root = girder_testkit::workspace_root();
-    let sources: Vec<PathBuf> = [
-        "tests/erlang/maps_ops.erl",
-        "bench/format.erl",
-        "tests/erlang/records.erl",
-        "tests/erlang/bit_syntax.erl",
-        "tests/erlang/exceptions.erl",
-        "tests/erlang/binaries.erl",
-        "tests/erlang/control.erl",
-        "bench/nbody.erl",
-    ]
-    .iter()
-    .map(|s| root.join(s))
-    .collect();
-    let compile = |out: &Path, girder: Option<&str>| {
+/// One `erlc +deterministic` run per group (`-I`/`-D` options, sources) under erl, then
+/// under girder on each engine (`ERLC_EMULATOR`); every `.beam` must be erl's, byte for
+/// byte. OTP's compiler run on girder is the largest Erlang program in the tests, and any
+/// runtime or BIF difference it meets shows up in the `.beam` (a zlib that compresses the
+/// literal table differently changes `LitT`, the module's MD5 and so the funs' `FunT`
+/// uniq).
+fn erlc_writes_erls_bytes(dir: &Path, groups: &[(Vec<String>, Vec<PathBuf>)]) {
+    let compile = |out: &Path, opts: &[String], sources: &[PathBuf], girder: Option<&str>| {
         std::fs::create_dir_all(out).unwrap();
         let mut cmd = Command::new("erlc");
-        cmd.arg("+deterministic").arg("-o").arg(out).args(&sources);
+        cmd.arg("+deterministic")
+            .args(opts)
+            .arg("-o")
+            .arg(out)
+            .args(sources);
         let coverage = dir.join("coverage.txt");
         if let Some(flavor) = girder {
             let _ = std::fs::remove_file(&coverage);
@@ -334,24 +373,112 @@ fn erlc_on_girder_writes_erls_bytes() {
             );
         }
     };
-    compile(&dir.join("erl"), None);
-    for flavor in FLAVORS {
-        let out = dir.join(flavor);
-        compile(&out, Some(flavor));
-        for src in &sources {
-            let beam = format!("{}.beam", src.file_stem().unwrap().to_string_lossy());
-            let want = std::fs::read(dir.join("erl").join(&beam)).unwrap();
-            let got = std::fs::read(out.join(&beam)).unwrap();
-            let first_difference = want.iter().zip(&got).position(|(a, b)| a != b);
-            assert!(
-                want == got,
-                "{beam} compiled on girder ({flavor}) differs from erl's: sizes {} and {}, \
-                 first different byte {first_difference:?}",
-                got.len(),
-                want.len()
-            );
+    for (n, (opts, sources)) in groups.iter().enumerate() {
+        let group = dir.join(format!("group{n}"));
+        compile(&group.join("erl"), opts, sources, None);
+        for flavor in FLAVORS {
+            let out = group.join(flavor);
+            compile(&out, opts, sources, Some(flavor));
+            for src in sources {
+                let beam = format!("{}.beam", src.file_stem().unwrap().to_string_lossy());
+                let want = std::fs::read(group.join("erl").join(&beam)).unwrap();
+                let got = std::fs::read(out.join(&beam)).unwrap();
+                let first_difference = want.iter().zip(&got).position(|(a, b)| a != b);
+                assert!(
+                    want == got,
+                    "{} compiled on girder ({flavor}) differs from erl's: sizes {} and {}, \
+                     first different byte {first_difference:?}",
+                    src.display(),
+                    got.len(),
+                    want.len()
+                );
+            }
         }
     }
+}
+
+/// The `.erl` files directly in `dir`, sorted.
+fn erl_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "erl"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// `ERLC_EMULATOR=girder erlc +deterministic` writes erl's bytes for every `.erl` under
+/// `tests/` and `bench/` (one group per directory, so modules of the same name stay
+/// apart).
+#[test]
+fn erlc_on_girder_writes_erls_bytes() {
+    let dir = scratch_dir("as-erl-erlc");
+    let root = girder_testkit::workspace_root();
+    let mut dirs = Vec::new();
+    let mut todo = vec![root.join("tests"), root.join("bench")];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.path().is_dir() {
+                todo.push(e.path());
+            }
+        }
+        dirs.push(d);
+    }
+    dirs.sort();
+    let groups: Vec<(Vec<String>, Vec<PathBuf>)> = dirs
+        .iter()
+        .map(|d| (Vec::new(), erl_files(d)))
+        .filter(|(_, files)| !files.is_empty())
+        .collect();
+    assert!(groups.iter().map(|(_, f)| f.len()).sum::<usize>() > 100);
+    erlc_writes_erls_bytes(&dir, &groups);
+}
+
+/// The same for OTP 25's own stdlib and compiler sources, when they are installed
+/// (Debian's `erlang-src`, which `scripts/setup` installs).
+#[test]
+fn erlc_on_girder_compiles_otp_sources_as_erl() {
+    let dir = scratch_dir("as-erl-erlc-otp");
+    let out = Command::new("erl")
+        .args(["-noshell", "-eval"])
+        .arg(
+            "io:format(\"~s~n~s~n~s~n~s~n\", [code:lib_dir(A) || A <- [stdlib, kernel, compiler]] \
+             ++ [element(2, lists:keyfind(vsn, 1, element(3, hd(element(2, \
+             file:consult(code:lib_dir(compiler) ++ \"/ebin/compiler.app\"))))))]), halt().",
+        )
+        .output()
+        .expect("run erl");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let [stdlib, kernel, compiler, compiler_vsn] = text.lines().collect::<Vec<_>>()[..] else {
+        panic!("erl: {text}");
+    };
+    let (stdlib, kernel, compiler) = (Path::new(stdlib), Path::new(kernel), Path::new(compiler));
+    if !stdlib.join("src/lists.erl").exists() {
+        eprintln!("OTP's sources are not installed (erlang-src): not compiled");
+        return;
+    }
+    let inc = |d: &Path| format!("-I{}", d.display());
+    let groups = vec![
+        (
+            vec![
+                inc(&stdlib.join("include")),
+                inc(&kernel.join("include")),
+                inc(&stdlib.join("src")),
+            ],
+            erl_files(&stdlib.join("src")),
+        ),
+        (
+            vec![
+                inc(&compiler.join("src")),
+                inc(&stdlib.join("include")),
+                format!("-DCOMPILER_VSN=\"{compiler_vsn}\""),
+            ],
+            erl_files(&compiler.join("src")),
+        ),
+    ];
+    erlc_writes_erls_bytes(&dir, &groups);
 }
 
 /// The files of `tests/elixir/DIR` ending in `ext`, sorted.
@@ -456,18 +583,20 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// `mix compile`, `mix run -e` and `mix test` (ExUnit, a doctest, an application with a
-/// supervisor, an Agent, a Registry and a Task.Supervisor) of `tests/elixir/mix_project`
-/// on girder print what they print on erl, ExUnit's timing line aside. Each VM works on its
+/// `mix compile`, `mix run -e`, `mix test` (ExUnit, a doctest, an application with a
+/// supervisor, an Agent, a Registry and a Task.Supervisor) and `mix escript.build` of
+/// `tests/elixir/mix_project`, and the archive escript it builds, on girder print what
+/// they print on erl, ExUnit's timing line aside. Each VM works on its
 /// own copy of the project (mix writes `_build` into it).
 #[test]
 fn mix_project_on_girder() {
     let dir = scratch_dir("as-erl-mix");
     let path = shim(&dir);
-    let steps: [&[&str]; 3] = [
+    let steps: [&[&str]; 4] = [
         &["compile"],
         &["run", "-e", "IO.inspect(Shelf.add(\"x\"))"],
         &["test", "--seed", "0"],
+        &["escript.build"],
     ];
     // The elapsed time ExUnit prints is the one line that may differ.
     let untimed = |o: &Output| {
@@ -488,9 +617,21 @@ fn mix_project_on_girder() {
             String::from_utf8_lossy(&o.stderr)
         )
     };
+    // `mix ARGS`, or with `./shelf` first the escript `mix escript.build` made.
     let run = |project: &Path, args: &[&str], girder: Option<&str>| {
-        let mut cmd = Command::new("mix");
-        cmd.current_dir(project).args(args).env_remove("MIX_ENV");
+        let mut cmd = match args.split_first() {
+            Some((&"./shelf", rest)) => {
+                let mut cmd = Command::new(project.join("shelf"));
+                cmd.args(rest);
+                cmd
+            }
+            _ => {
+                let mut cmd = Command::new("mix");
+                cmd.args(args);
+                cmd
+            }
+        };
+        cmd.current_dir(project).env_remove("MIX_ENV");
         let coverage = dir.join("coverage.txt");
         if let Some(flavor) = girder {
             let _ = std::fs::remove_file(&coverage);
@@ -512,10 +653,17 @@ fn mix_project_on_girder() {
     let source = erlang_test_file("elixir/mix_project");
     let erl_project = dir.join("erl");
     copy_dir(&source, &erl_project);
+    let escript: &[&str] = &["./shelf", "the", "two towers"];
+    let steps: Vec<&[&str]> = steps.into_iter().chain([escript]).collect();
     let erl: Vec<Output> = steps
         .iter()
         .map(|args| run(&erl_project, args, None))
         .collect();
+    assert!(
+        String::from_utf8_lossy(&erl[4].stdout).contains("The Two Towers"),
+        "the escript under erl: {:?}",
+        erl[4]
+    );
     let summary = String::from_utf8_lossy(&erl[2].stdout).into_owned();
     assert!(
         erl[2].status.success() && summary.contains("5 tests, 0 failures, 1 skipped"),
@@ -530,6 +678,144 @@ fn mix_project_on_girder() {
                 untimed(&got),
                 untimed(want),
                 "mix {args:?} on girder ({flavor}, left) differs from erl (right)"
+            );
+        }
+    }
+}
+
+/// The files under `dir`, relative to it, sorted.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            if e.file_type().unwrap().is_dir() {
+                todo.push(e.path());
+            } else {
+                out.push(e.path().strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// rebar3 (Debian's, an escript whose body is a zip archive of rebar3, relx and their
+/// dependencies, each with its `priv` templates) on girder: `rebar3 new release`,
+/// `compile`, `eunit` (a test that fails among ones that pass), `ct` (Common Test, a
+/// suite that starts the application) and `release` (relx's
+/// `.rel`, `.script`, `.boot` files and start scripts, which must be erl's bytes) print
+/// what they print on erl, EUnit's timing line aside. Each VM works in its own directory,
+/// with its own `HOME` (rebar3 keeps a cache there).
+#[test]
+fn rebar3_on_girder() {
+    let dir = scratch_dir("as-erl-rebar3");
+    let path = shim(&dir);
+    let test_module = "-module(myrel_tests).\n\
+        -include_lib(\"eunit/include/eunit.hrl\").\n\
+        sum_test() -> ?assertEqual(6, lists:sum([1, 2, 3])).\n\
+        sort_test() -> ?assertEqual([1, 2], lists:sort([2, 1])).\n\
+        wrong_test() -> ?assertEqual(5, length([a, b])).\n";
+    let suite = "-module(myrel_SUITE).\n\
+        -export([all/0, one/1, two/1]).\n\
+        all() -> [one, two].\n\
+        one(_) -> 3 = 1 + 2.\n\
+        two(_) -> {ok, _} = application:ensure_all_started(myrel), ok.\n";
+    let untimed = |o: &Output| {
+        let text = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| {
+                if l.starts_with("Finished in ") {
+                    "Finished in (time)"
+                } else {
+                    l
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        format!(
+            "status {:?}\n--- stdout\n{text}\n--- stderr\n{}",
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    // Every step in `work`; returns the outputs.
+    let session = |work: &Path, girder: Option<&str>| -> Vec<Output> {
+        std::fs::create_dir_all(work.join("home")).unwrap();
+        let steps: [(&str, &[&str]); 5] = [
+            (".", &["new", "release", "myrel"]),
+            ("myrel", &["compile"]),
+            ("myrel", &["eunit"]),
+            ("myrel", &["ct"]),
+            ("myrel", &["release"]),
+        ];
+        let mut outs = Vec::new();
+        for (n, (at, args)) in steps.iter().enumerate() {
+            if n == 1 {
+                let test = work.join("myrel/apps/myrel/test");
+                std::fs::create_dir_all(&test).unwrap();
+                std::fs::write(test.join("myrel_tests.erl"), test_module).unwrap();
+                std::fs::write(test.join("myrel_SUITE.erl"), suite).unwrap();
+            }
+            let mut cmd = Command::new("rebar3");
+            cmd.current_dir(work.join(at))
+                .args(*args)
+                .env("HOME", work.join("home"))
+                .env_remove("REBAR_CONFIG")
+                .env_remove("DEBUG")
+                .env_remove("DIAGNOSTIC");
+            let coverage = dir.join("coverage.txt");
+            if let Some(flavor) = girder {
+                let _ = std::fs::remove_file(&coverage);
+                cmd.env("PATH", &path)
+                    .env("ERL_AFLAGS", format!("-emu_flavor {flavor}"))
+                    .env("GIRDER_OPCODE_COVERAGE", &coverage);
+            }
+            let out = cmd
+                .output()
+                .expect("rebar3 must be installed (scripts/setup installs Debian's rebar3)");
+            if girder.is_some() {
+                assert!(
+                    std::fs::metadata(&coverage).is_ok_and(|m| m.len() > 0),
+                    "the shim did not run girder"
+                );
+            }
+            outs.push(out);
+        }
+        outs
+    };
+    let erl_dir = dir.join("erl");
+    let erl = session(&erl_dir, None);
+    let eunit = String::from_utf8_lossy(&erl[2].stdout).into_owned();
+    assert!(
+        eunit.contains("3 tests, 1 failures")
+            && String::from_utf8_lossy(&erl[3].stdout).contains("All 2 tests passed")
+            && erl[4].status.success(),
+        "rebar3 under erl: {eunit}"
+    );
+    let release = |work: &Path| work.join("myrel/_build/default/rel/myrel");
+    let erl_files = files_under(&release(&erl_dir));
+    assert!(
+        erl_files.iter().any(|f| f.ends_with("start.boot")),
+        "{erl_files:?}"
+    );
+    for flavor in FLAVORS {
+        let work = dir.join(flavor);
+        let got = session(&work, Some(flavor));
+        for (n, (g, e)) in got.iter().zip(&erl).enumerate() {
+            assert_eq!(
+                untimed(g),
+                untimed(e),
+                "rebar3 step {n} on girder ({flavor}, left) differs from erl (right)"
+            );
+        }
+        assert_eq!(files_under(&release(&work)), erl_files, "{flavor}");
+        for f in erl_files.iter().filter(|f| !f.starts_with("lib")) {
+            assert!(
+                std::fs::read(release(&work).join(f)).unwrap()
+                    == std::fs::read(release(&erl_dir).join(f)).unwrap(),
+                "{} made on girder ({flavor}) differs from erl's",
+                f.display()
             );
         }
     }

@@ -161,6 +161,36 @@ fn malformed_files_give_clear_errors() {
     assert_clean_error(&missing, &["cannot read"]);
 }
 
+/// A module file on the code path that does not load leaves its functions undefined, as in
+/// erl (which logs "Loading of FILE failed: badfile"; girder says why on standard error):
+/// the VM goes on, on both engines.
+#[test]
+fn a_module_that_does_not_load_is_undefined() {
+    let dir = scratch_dir("cli-unloadable");
+    std::fs::write(dir.join("broken.beam"), b"FOR1\x00\x00\x00\x08BEAMjunk").unwrap();
+    let expr = "io:format(\"~p~n\", [catch broken:f()]), halt(3).";
+    let d = dir.to_str().unwrap();
+    let erl = Command::new("erl")
+        .args(["-noshell", "-pa", d, "-eval", expr])
+        .output()
+        .expect("run erl");
+    let want = stdout(&erl).lines().next().unwrap_or_default().to_owned();
+    assert!(
+        want.starts_with("{'EXIT',{undef,[{broken,f,[],[]}"),
+        "{want}"
+    );
+    for flavor in ["jit", "emu"] {
+        let out = girder(&["-emu_flavor", flavor, "-noshell", "-pa", d, "-eval", expr]);
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+        assert_eq!(stdout(&out).lines().next(), Some(want.as_str()));
+        assert!(
+            stderr(&out).contains("error loading module broken"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
 #[test]
 fn bifs_missing_lists_only_what_girder_lacks() {
     let out = girder(&["bifs", "--missing"]);

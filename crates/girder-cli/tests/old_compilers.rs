@@ -1,7 +1,7 @@
 //! Modules in the shape OTP 21-24's compilers emit: binary construction with `bs_init2`,
 //! `bs_put_*`, `bs_append`, `bs_add` and `bs_utf8_size` (OTP 25 still loads them; Elixir
-//! 1.14 as Debian packages it was compiled so). `tests/asm/old_bs.S` is assembled with
-//! `erlc +from_asm`, and erl and girder (both engines, the JIT compiling every function)
+//! 1.14 as Debian packages it was compiled so), and funs made by `make_fun2` (OTP 23 and
+//! older). `tests/asm/old_bs.S` and `old_fun.S` are assembled with `erlc +from_asm`, and erl and girder (both engines, the JIT compiling every function)
 //! must print the same results and errors.
 
 use std::path::Path;
@@ -22,6 +22,9 @@ const EXPR: &str = r#"
     P(fun() -> old_bs:utf(16#10FFFF) end),
     P(fun() -> old_bs:utf(-1) end),
     P(fun() -> old_bs:add(3, 4) end),
+    P(fun() -> F = old_fun:adder(5), {F(10), erlang:fun_info(F, arity)} end),
+    P(fun() -> G = old_fun:pair(a, [b]), {G(), erlang:fun_info(G, env)} end),
+    P(fun() -> (old_fun:adder(x))(1) end),
     halt()."#;
 
 #[test]
@@ -32,6 +35,7 @@ fn old_binary_construction_matches_erl() {
         .arg("-o")
         .arg(&dir)
         .arg(erlang_test_file("asm/old_bs.S"))
+        .arg(erlang_test_file("asm/old_fun.S"))
         .output()
         .expect("erlc (OTP) must be installed: tests compare girder with erl");
     assert!(

@@ -4,8 +4,9 @@
 //!
 //! The bytes are untrusted: a malformed archive is a [`ZipError`] named as `prim_zip`
 //! names it (`bad_eocd`, `bad_central_directory`...), never a panic, and an entry is never
-//! inflated past the size the central directory declares. Each entry's CRC-32 is checked
-//! (`prim_zip` skips this and hands out what it inflated).
+//! inflated past the size the central directory declares. As `prim_zip`, a reader gets
+//! what inflates (its CRC-32 is not checked, a shorter result is not refused): what uses
+//! the bytes (the loader) judges them, as in OTP. [`Archive::check`] compares the CRC.
 
 use std::io::Read;
 
@@ -24,7 +25,7 @@ pub enum ZipError {
     /// A compression method other than stored (0) and deflated (8).
     #[error("unsupported compression method {1} for {0}")]
     UnsupportedCompression(String, u16),
-    /// Deflated data that does not inflate, or to another size than declared.
+    /// Deflated data that does not inflate, or to more than the declared size.
     #[error("corrupt compressed data for {0}")]
     BadData(String),
     /// The entry's bytes do not have the CRC-32 the central directory records.
@@ -181,15 +182,26 @@ impl Archive {
             }
             m => return Err(ZipError::UnsupportedCompression(entry.name.clone(), m)),
         };
-        if bytes.len() != size {
+        if bytes.len() > size {
+            return Err(ZipError::BadData(entry.name.clone()));
+        }
+        Ok(bytes)
+    }
+}
+
+impl Archive {
+    /// Whether `bytes` (read from `entry`) have the size and CRC-32 the central directory
+    /// records.
+    pub fn check(entry: &Entry, bytes: &[u8]) -> Result<(), ZipError> {
+        if bytes.len() != entry.size as usize {
             return Err(ZipError::BadData(entry.name.clone()));
         }
         let mut crc = flate2::Crc::new();
-        crc.update(&bytes);
+        crc.update(bytes);
         if crc.sum() != entry.crc32 {
             return Err(ZipError::BadCrc(entry.name.clone()));
         }
-        Ok(bytes)
+        Ok(())
     }
 }
 
@@ -281,6 +293,9 @@ mod tests {
         assert_eq!(names, ["app/", "app/ebin/m.beam", "top.txt"]);
         assert!(a.find("app/").unwrap().is_dir());
         assert_eq!(a.read(a.find("top.txt").unwrap()).unwrap(), b"stored text");
+        for e in a.entries() {
+            Archive::check(e, &a.read(e).unwrap()).unwrap();
+        }
         let m = a.find("app/ebin/m.beam").unwrap();
         assert_eq!(m.method, 8);
         assert_eq!(a.read(m).unwrap().len(), 20000);
@@ -338,9 +353,16 @@ mod tests {
             a.read(&a.entries()[0]).unwrap_err().reason(),
             "unsupported_compression"
         );
-        // Declared larger than what inflates.
+        // Declared larger than what inflates: read as prim_zip reads it, and check fails.
         bytes[cd_offset + 10] = 8;
         bytes[cd_offset + 24] += 1;
+        let a = Archive::parse(bytes.clone()).unwrap();
+        let e = &a.entries()[0];
+        let read = a.read(e).unwrap();
+        assert_eq!(read, b"hello hello hello");
+        assert_eq!(Archive::check(e, &read).unwrap_err().reason(), "bad_data");
+        // Declared smaller: never inflated past it.
+        bytes[cd_offset + 24] -= 2;
         let a = Archive::parse(bytes).unwrap();
         assert_eq!(a.read(&a.entries()[0]).unwrap_err().reason(), "bad_data");
     }

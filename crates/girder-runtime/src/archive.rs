@@ -129,7 +129,8 @@ fn parts(name: &str) -> Vec<&str> {
     name.split('/').filter(|s| !s.is_empty()).collect()
 }
 
-/// The contents of the file `path`, inside an archive or not.
+/// The contents of the file `path`, inside an archive or not (as `prim_zip` reads an
+/// entry: what inflates, unchecked).
 pub fn read_file(path: &str) -> io::Result<Vec<u8>> {
     match place(path)? {
         Place::File => std::fs::read(path),
@@ -249,4 +250,31 @@ pub fn clear_primary() -> bool {
 /// Forget the `.ez` archives read (`erl_prim_loader:purge_archive_cache/0`).
 pub fn purge_cache() {
     *CACHE.lock().unwrap_or_else(|e| e.into_inner()) = None;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_resolve_as_erl_prim_loader_resolves_them() {
+        assert_eq!(absname("/a/./b/../c//d/"), "/a/c/d");
+        assert_eq!(absname("/.."), "/");
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(absname("x"), cwd.join("x").to_string_lossy());
+        assert_eq!(under("/x/y.ez/a/b", "/x/y.ez"), Some("a/b"));
+        assert_eq!(under("/x/y.ez", "/x/y.ez"), Some(""));
+        assert_eq!(under("/x/y.ezz/a", "/x/y.ez"), None);
+        assert_eq!(parts("a//b/"), ["a", "b"]);
+    }
+
+    #[test]
+    fn a_path_without_an_archive_is_a_plain_file() {
+        // No `.ez` component (and no primary archive in this test process).
+        assert!(matches!(place("/no/archive/here.beam"), Ok(Place::File)));
+        // An `.ez` component that is not there: not found, not a panic.
+        assert!(read_file("/nonexistent/app.ez/app/ebin/m.beam").is_err());
+        assert!(list_dir("/nonexistent/app.ez/app").is_err());
+        assert!(info("/nonexistent/app.ez").is_err());
+    }
 }

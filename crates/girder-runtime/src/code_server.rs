@@ -68,6 +68,8 @@ pub fn ensure_loaded(name: Atom) -> Result<Option<&'static Module>, LoadError> {
                 Source::Dir(dir) => {
                     let file = dir.join(format!("{}.beam", name.name()));
                     let file = file.display().to_string();
+                    // (An archive entry that does not inflate is not there, as for OTP's
+                    // erl_prim_loader; one that inflates to bad bytes fails to load.)
                     if let Ok(bytes) = crate::archive::read_file(&file) {
                         found = Some((file, bytes));
                         break;

@@ -807,7 +807,12 @@ fn call_export(
     let (target, live) = match resolve_call(p, export) {
         Ok(Some(t)) => t,
         Ok(None) => return Err(undef(p, export, matches!(link, Link::Tail(_)))),
-        Err(e) => return Err(Trap::Fault(e.to_string())),
+        // A module file that does not load: as erts, say so and leave the call undefined
+        // (erts logs "Loading of FILE failed: badfile" through the logger).
+        Err(e) => {
+            eprintln!("girder: error loading module {}: {e}", export.module.name());
+            return Err(undef(p, export, matches!(link, Link::Tail(_))));
+        }
     };
     match link {
         Link::Body => p.cp = Cp::new(module.code_index, *pc as Label),

@@ -1331,6 +1331,26 @@ impl<'a> Loader<'a> {
                 }
             }
 
+            // make_fun2 FunIndex (OTP 23 and older; OTP 25's loader still takes it, and
+            // Debian's OTP 25 ships modules that use it): the fun's free variables are in
+            // x0..x(N-1) and it goes to x0, so it is make_fun3 with those operands.
+            op::make_fun2 => {
+                let i = self.unsigned(&a[0])? as usize;
+                let fun: &'static FunEntry = self
+                    .funs
+                    .get(i)
+                    .copied()
+                    .ok_or_else(|| format!("fun {i} out of range"))?;
+                if fun.num_free >= MAX_X {
+                    return Err(format!("fun {i}: {} free variables", fun.num_free));
+                }
+                Instr::MakeFun3 {
+                    fun,
+                    dst: Dst::X(0),
+                    env: (0..fun.num_free).map(Src::x).collect(),
+                }
+            }
+
             op::nif_start => Instr::NifStart,
             // bs_add Fail Src1 Src2 Unit Dst (OTP 21-24: a construction's size).
             op::bs_add => Instr::BsAdd {

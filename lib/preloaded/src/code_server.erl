@@ -14,6 +14,8 @@
 -export([start_link/1, call/1]).
 -export([init/3]).
 
+-include_lib("kernel/include/file.hrl").
+
 start_link([Root, Mode]) ->
     Ref = make_ref(),
     _ = spawn_link(?MODULE, init, [self(), Ref, {Root, Mode}]),
@@ -144,18 +146,15 @@ handle({dir, root_dir}, #{root := Root}) ->
     Root;
 handle({dir, lib_dir}, #{root := Root}) ->
     filename:append(Root, "lib");
-handle({dir, {lib_dir, App}}, #{root := Root}) when is_atom(App); is_list(App) ->
-    lib_dir(Root, to_list(App));
-handle({dir, {lib_dir, App, Sub}}, #{root := Root}) when is_atom(App), is_atom(Sub) ->
-    case lib_dir(Root, to_list(App)) of
-        {error, _} = E -> E;
-        Dir -> filename:append(Dir, atom_to_list(Sub))
+handle({dir, {lib_dir, App}}, _) when is_atom(App); is_list(App) ->
+    case app_dir(to_list(App)) of
+        {Dir, _Base, _SubDirs} -> Dir;
+        Error -> Error
     end;
-handle({dir, {priv_dir, App}}, #{root := Root}) when is_atom(App); is_list(App) ->
-    case lib_dir(Root, to_list(App)) of
-        {error, _} = E -> E;
-        Dir -> filename:append(Dir, "priv")
-    end;
+handle({dir, {lib_dir, App, Sub}}, _) when is_atom(App), is_atom(Sub) ->
+    sub_dir(to_list(App), atom_to_list(Sub));
+handle({dir, {priv_dir, App}}, _) when is_atom(App); is_list(App) ->
+    sub_dir(to_list(App), "priv");
 handle({is_sticky, M}, #{sticky := Sticky}) when is_atom(M) ->
     erlang:module_loaded(M) andalso maps:is_key(M, Sticky);
 %% [{Module, File | preloaded}] of every loaded module (edlin_expand completes
@@ -263,7 +262,7 @@ loaded_from(M) ->
                                       {ok, Names} <- [erl_prim_loader:list_dir(D)],
                                       lists:member(File, Names)] of
         [] -> preloaded;
-        [Path | _] -> filename:absname(Path)
+        [Path | _] -> absname(Path)
     end.
 
 %% OTP's checks: every entry a directory, names normalised.
@@ -314,16 +313,100 @@ app_name(Dir) ->
 to_list(A) when is_atom(A) -> atom_to_list(A);
 to_list(L) -> L.
 
-%% Root/lib/App, or the Root/lib/App-Vsn with the highest version.
-lib_dir(Root, App) ->
-    Lib = filename:append(Root, "lib"),
-    case erl_prim_loader:list_dir(Lib) of
-        {ok, Names} ->
-            Prefix = App ++ "-",
-            case [N || N <- Names, N =:= App orelse lists:prefix(Prefix, N)] of
-                [] -> {error, bad_name};
-                Found -> filename:append(Lib, lists:last(lists:sort(Found)))
-            end;
-        error ->
+%% An application's directory, as OTP's code server finds it (its table of names):
+%% the first directory of the code path named after it (.../App[-Vsn][/ebin], the
+%% application directory without ebin; in an archive .../App.ez/App/ebin, the
+%% directory the archive stands for, .../App), with the subdirectories an archive
+%% App.ez beside it holds: {Dir, Base, ArchiveSubDirs} | {error, bad_name}.
+app_dir(Name) ->
+    case [D || D <- girder_code:get_path(), path_name(D) =:= Name] of
+        [D | _] ->
+            Dir = del_ebin(D),
+            {Base, SubDirs} = archive_subdirs(Dir),
+            {Dir, Base, SubDirs};
+        [] ->
             {error, bad_name}
+    end.
+
+%% A subdirectory of an application: inside its archive when the archive holds it.
+sub_dir(Name, Sub) ->
+    case app_dir(Name) of
+        {Dir, Base, SubDirs} ->
+            case lists:member(Sub, SubDirs) of
+                true -> filename:join([Dir ++ init:archive_extension(), Base, Sub]);
+                false -> filename:join([Dir, Sub])
+            end;
+        Error ->
+            Error
+    end.
+
+%% The application name a code path directory stands for.
+path_name(Dir) ->
+    case name_from(filename:split(Dir)) of
+        Name when Name =/= "ebin", Name =/= "." -> Name;
+        _ -> name_from(filename:split(absname(Dir)))
+    end.
+
+name_from([DirName, "ebin"]) -> before_hyphen(DirName);
+name_from([DirName]) -> before_hyphen(DirName);
+name_from([_ | T]) -> name_from(T);
+name_from([]) -> "".
+
+before_hyphen("-" ++ _) -> [];
+before_hyphen([H | T]) -> [H | before_hyphen(T)];
+before_hyphen([]) -> [].
+
+del_ebin(Dir) ->
+    filename:join(del_ebin_1(filename:split(Dir))).
+
+del_ebin_1([Parent, App, "ebin"]) ->
+    case filename:basename(Parent) of
+        [] ->
+            [Parent, App];
+        _ ->
+            case filename:basename(Parent, init:archive_extension()) of
+                Parent -> [Parent, App];
+                Archive -> [Archive]
+            end
+    end;
+del_ebin_1(Path = [_App, "ebin"]) ->
+    del_ebin_1(filename:split(absname(filename:join(Path))));
+del_ebin_1(["ebin"]) ->
+    del_ebin_1(filename:split(absname("ebin")));
+del_ebin_1([H | T]) ->
+    [H | del_ebin_1(T)];
+del_ebin_1([]) ->
+    [].
+
+archive_subdirs(AppDir) ->
+    Base = filename:basename(AppDir),
+    Dirs = case string:split(Base, "-", trailing) of
+               [Name, _Vsn] -> [Name, Base];
+               _ -> [Base]
+           end,
+    archive_subdirs(AppDir ++ init:archive_extension(), Base, Dirs).
+
+archive_subdirs(Archive, Base, [Dir | Dirs]) ->
+    ArchiveDir = filename:append(Archive, Dir),
+    case erl_prim_loader:list_dir(ArchiveDir) of
+        {ok, Files} ->
+            {Dir, [F || F <- Files,
+                        is_dir(filename:append(ArchiveDir, F))]};
+        _ ->
+            archive_subdirs(Archive, Base, Dirs)
+    end;
+archive_subdirs(_Archive, Base, []) ->
+    {Base, []}.
+
+is_dir(File) ->
+    case erl_prim_loader:read_file_info(File) of
+        {ok, #file_info{type = directory}} -> true;
+        _ -> false
+    end.
+
+%% filename:absname/1 without the file server (which starts after this server).
+absname(Name) ->
+    case erl_prim_loader:get_cwd() of
+        {ok, Cwd} -> filename:absname(Name, Cwd);
+        error -> Name
     end.

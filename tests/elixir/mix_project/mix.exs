@@ -2,7 +2,14 @@ defmodule Shelf.MixProject do
   use Mix.Project
 
   def project do
-    [app: :shelf, version: "0.1.0", elixir: "~> 1.14", start_permanent: true, deps: []]
+    [
+      app: :shelf,
+      version: "0.1.0",
+      elixir: "~> 1.14",
+      start_permanent: true,
+      deps: [],
+      escript: [main_module: Shelf.CLI]
+    ]
   end
 
   def application do

@@ -29,3 +29,14 @@ defmodule Shelf.Application do
     Supervisor.start_link(children, strategy: :one_for_one, name: Shelf.Supervisor)
   end
 end
+
+defmodule Shelf.CLI do
+  @moduledoc false
+  # The escript `mix escript.build` makes (an archive of this application and Elixir's).
+  def main(args) do
+    IO.inspect(args)
+    IO.puts(Shelf.title_case(Enum.join(args, " ")))
+    IO.inspect(Shelf.add("x"))
+    IO.inspect(:escript.script_name() |> Path.basename())
+  end
+end
