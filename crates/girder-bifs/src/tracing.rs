@@ -24,6 +24,18 @@ pub const BIFS: &[Entry] = &[
     ("erts_internal", "trace", 3, trace),
     ("erts_internal", "trace_pattern", 3, trace_pattern),
     ("erlang", "trace_info", 2, trace_info),
+    ("erlang", "match_spec_test", 3, match_spec_test),
+    ("girder_tracing", "skip_next", 0, |p, _| {
+        tracing::skip_next(p.id);
+        Ok(Term::atom(Atom::TRUE))
+    }),
+    ("girder_tracing", "return_from", 4, |p, a| {
+        let (Some(m), Some(f), Some(n)) = (a[0].as_atom(), a[1].as_atom(), a[2].as_small()) else {
+            return Err(BifError::BADARG);
+        };
+        tracing::return_from(p, m, f, n as u32, a[3]);
+        Ok(Term::atom(Atom::TRUE))
+    }),
 ];
 
 /// Called at start: the match specification engine and the clock for the runtime.
@@ -33,10 +45,11 @@ pub fn init() {
     sched::add_exit_hook(|p| tracing::process_exited(p.id));
 }
 
-fn run_ms(p: &mut Process, ms: Term, args: Term) -> bool {
-    match crate::ets::ms::MatchSpec::compile(ms) {
-        Ok(spec) => !matches!(spec.run(p, args), crate::ets::ms::Outcome::NoMatch),
-        Err(_) => false,
+fn run_ms(p: &mut Process, ms: Term, args: Term) -> Option<(bool, Option<Term>)> {
+    let spec = crate::ets::ms::MatchSpec::compile_trace(ms).ok()?;
+    match spec.run_actions(p, args) {
+        (crate::ets::ms::Outcome::NoMatch, _) => None,
+        (_, actions) => Some((actions.return_trace, actions.message)),
     }
 }
 
@@ -147,12 +160,17 @@ fn trace_pattern(_: &mut Process, a: &[Term]) -> BifResult {
     } else if ms == Term::atom(Atom::FALSE) {
         None
     } else {
-        crate::ets::ms::MatchSpec::compile(ms).map_err(|_| BifError::BADARG)?;
+        crate::ets::ms::MatchSpec::compile_trace(ms).map_err(|_| BifError::FailCause {
+            reason: Term::atom(Atom::BADARG),
+            cause: Atom::intern("match_spec"),
+        })?;
         Some(Some(ms))
     };
+    let mut local = false;
     for flag in obj::list_to_vec(a[2]).ok_or(BifError::BADARG)? {
         match flag.as_atom().map(|a| a.name()) {
-            Some("global" | "local") => {}
+            Some("global") => local = false,
+            Some("local") => local = true,
             _ => return Err(BifError::BADARG),
         }
     }
@@ -170,7 +188,7 @@ fn trace_pattern(_: &mut Process, a: &[Term]) -> BifResult {
                 continue;
             }
             let e = module::export(name, function, n);
-            tracing::set_pattern(e, pattern);
+            tracing::set_pattern(e, pattern, local);
             matched += 1;
         }
     }
@@ -221,10 +239,10 @@ fn trace_info(p: &mut Process, a: &[Term]) -> BifResult {
     let e = module::find_export(m, f, n).filter(|e| e.is_traced());
     let pattern = e.and_then(|_| tracing::pattern(m, f, n));
     let traced = |p: &mut Process| {
-        let v = if pattern.is_some() {
-            Term::atom(Atom::intern("global"))
-        } else {
-            Term::atom(Atom::FALSE)
+        let v = match &pattern {
+            Some(pat) if pat.local => Term::atom(Atom::intern("local")),
+            Some(_) => Term::atom(Atom::intern("global")),
+            None => Term::atom(Atom::FALSE),
         };
         pair(p, "traced", v)
     };
@@ -243,4 +261,61 @@ fn trace_info(p: &mut Process, a: &[Term]) -> BifResult {
         "match_spec" => match_spec(p),
         _ => return Err(BifError::BADARG),
     })
+}
+
+/// `erlang:match_spec_test(Term, MatchSpec, Type)` (`ets:test_ms/2`, `dbg`'s checks):
+/// `{ok, Result, Flags, []}` (`Result` `false` when no clause matches; for `trace`, a
+/// list of arguments, the `{message, X}` value or `true`, and `Flags` `[return_trace]`
+/// when asked), or `{error, [{error, Text}]}` for a specification that does not compile.
+/// erts explains what is wrong in `Text`; girder does so only for a specification that
+/// is not a non-empty list.
+fn match_spec_test(p: &mut Process, a: &[Term]) -> BifResult {
+    use crate::ets::ms::{MatchSpec, Outcome};
+    let trace = match a[2].as_atom().map(|t| t.name()) {
+        Some("table") => false,
+        Some("trace") => true,
+        _ => return Err(BifError::BADARG),
+    };
+    if trace && obj::list_to_vec(a[0]).is_none() {
+        return Err(BifError::BADARG);
+    }
+    let ms = a[1];
+    let compiled = if trace {
+        MatchSpec::compile_trace(ms)
+    } else {
+        MatchSpec::compile(ms)
+    };
+    let spec = match compiled {
+        Ok(spec) if ms != Term::NIL => spec,
+        _ => {
+            let text = if obj::list_to_vec(ms).is_none_or(|l| l.is_empty()) {
+                "Match programs are not in a list."
+            } else {
+                "Invalid match specification (girder does not say more)."
+            };
+            let text = crate::util::charlist(p, text);
+            let e = obj::tuple(&mut p.heap, &[Term::atom(Atom::ERROR), text]);
+            let list = obj::list_from_slice(&mut p.heap, &[e], Term::NIL);
+            return Ok(obj::tuple(&mut p.heap, &[Term::atom(Atom::ERROR), list]));
+        }
+    };
+    let (outcome, actions) = spec.run_actions(p, a[0]);
+    let (result, flags) = match outcome {
+        Outcome::NoMatch => (Term::atom(Atom::FALSE), Term::NIL),
+        Outcome::Result(v) if !trace => (v, Term::NIL),
+        Outcome::Result(_) => {
+            let result = actions.message.unwrap_or(Term::atom(Atom::TRUE));
+            let flags = if actions.return_trace {
+                let rt = [Term::atom(Atom::intern("return_trace"))];
+                obj::list_from_slice(&mut p.heap, &rt, Term::NIL)
+            } else {
+                Term::NIL
+            };
+            (result, flags)
+        }
+    };
+    Ok(obj::tuple(
+        &mut p.heap,
+        &[Term::atom(Atom::OK), result, flags, Term::NIL],
+    ))
 }

@@ -201,7 +201,22 @@ fn resolve_call(
         return Ok(Some((cp, export.arity)));
     }
     if let Some(cp) = export.traced_target() {
-        crate::tracing::call(p, export);
+        if crate::tracing::call(p, export) {
+            // `{return_trace}`: through `girder_trace:return_trace(M, F, Args)`.
+            let rt = module::export(
+                Atom::intern("girder_trace"),
+                Atom::intern("return_trace"),
+                3,
+            );
+            if let Some(rcp) = resolve(rt)? {
+                let arity = export.arity as usize;
+                let args = obj::list_from_slice(&mut p.heap, &p.x[..arity], Term::NIL);
+                p.x[0] = Term::atom(export.module);
+                p.x[1] = Term::atom(export.function);
+                p.x[2] = args;
+                return Ok(Some((rcp, 3)));
+            }
+        }
         return Ok(Some((cp, export.arity)));
     }
     if p.error_handler != Atom::intern("error_handler") {

@@ -85,6 +85,8 @@ pub fn process_exited(id: u64) {
 pub struct Pattern {
     /// The match specification as given (`None`: `true` or `[]`).
     pub ms: Option<Term>,
+    /// Set with the `local` flag (only calls through exports are traced all the same).
+    pub local: bool,
     _block: Option<TermBlock>,
 }
 
@@ -95,7 +97,7 @@ static PATTERNS: LazyLock<Mutex<Patterns>> = LazyLock::new(|| Mutex::new(HashMap
 
 /// Give `export` the call pattern `ms` (`None`: trace every call), or take its pattern
 /// away (`pattern == false`).
-pub fn set_pattern(export: &'static Export, pattern: Option<Option<Term>>) {
+pub fn set_pattern(export: &'static Export, pattern: Option<Option<Term>>, local: bool) {
     let key = (export.module, export.function, export.arity);
     let mut patterns = PATTERNS.lock().unwrap_or_else(|e| e.into_inner());
     match pattern {
@@ -107,7 +109,14 @@ pub fn set_pattern(export: &'static Export, pattern: Option<Option<Term>>) {
                 }
                 None => (None, None),
             };
-            patterns.insert(key, Arc::new(Pattern { ms, _block: block }));
+            patterns.insert(
+                key,
+                Arc::new(Pattern {
+                    ms,
+                    local,
+                    _block: block,
+                }),
+            );
             export.set_traced(true);
         }
         None => {
@@ -126,9 +135,11 @@ pub fn pattern(m: Atom, f: Atom, a: u32) -> Option<Arc<Pattern>> {
         .cloned()
 }
 
-/// Runs a match specification on a call's argument list for the caller `p`: `true` when
-/// the call is to be traced. Set by the BIFs (which own the match specification engine).
-pub type MsRunner = fn(&mut Process, Term, Term) -> bool;
+/// Runs a match specification on a call's argument list for the caller `p`: `None` when
+/// the call is not to be traced, else whether its body asked for `{return_trace}` and the
+/// `X` of its last `{message, X}`. Set by the BIFs (which own the match specification
+/// engine).
+pub type MsRunner = fn(&mut Process, Term, Term) -> Option<(bool, Option<Term>)>;
 
 /// The match specification engine (see [`MsRunner`]).
 pub static MS_RUNNER: OnceLock<MsRunner> = OnceLock::new();
@@ -136,54 +147,91 @@ pub static MS_RUNNER: OnceLock<MsRunner> = OnceLock::new();
 /// Timestamps of trace messages (`erlang:now/0`'s value); set by the BIFs.
 pub static NOW: OnceLock<fn(&mut Process) -> Term> = OnceLock::new();
 
+/// Processes whose next traced call is not traced (`girder_trace:return_trace/3` makes
+/// the call it traced already).
+static SKIP: LazyLock<Mutex<std::collections::HashSet<u64>>> =
+    LazyLock::new(|| Mutex::new(std::collections::HashSet::new()));
+
+/// Do not trace the next traced call of process `id`.
+pub fn skip_next(id: u64) {
+    SKIP.lock().unwrap_or_else(|e| e.into_inner()).insert(id);
+}
+
+/// Forget a [`skip_next`] of process `id`; whether there was one.
+pub fn take_skip(id: u64) -> bool {
+    SKIP.lock().unwrap_or_else(|e| e.into_inner()).remove(&id)
+}
+
+/// Send a trace message `{trace, Pid, What, Items...}` (or `trace_ts`, with the timestamp
+/// last) from `p` to its tracer.
+fn send_trace(p: &mut Process, t: ProcTrace, what: &str, items: &[Term]) {
+    let mut elems = vec![
+        Term::atom(Atom::intern(if t.flags & TIMESTAMP != 0 {
+            "trace_ts"
+        } else {
+            "trace"
+        })),
+        p.pid(),
+        Term::atom(Atom::intern(what)),
+    ];
+    elems.extend_from_slice(items);
+    if t.flags & TIMESTAMP != 0 {
+        elems.push(NOW.get().map_or(Term::NIL, |f| f(p)));
+    }
+    let msg = obj::tuple(&mut p.heap, &elems);
+    crate::sched::send(p, t.tracer, msg);
+}
+
 /// `p` calls `export` (arguments in x0..): send the `call` trace message to its tracer
-/// when it traces calls and the function's pattern accepts the arguments.
-pub fn call(p: &mut Process, export: &'static Export) {
+/// when it traces calls and the function's pattern accepts the arguments. True when the
+/// pattern asks for the return to be traced too (`{return_trace}`).
+pub fn call(p: &mut Process, export: &'static Export) -> bool {
+    let Some(t) = of(p.id) else {
+        return false;
+    };
+    if take_skip(p.id) || t.flags & CALL == 0 {
+        return false;
+    }
+    let Some(pattern) = pattern(export.module, export.function, export.arity) else {
+        return false;
+    };
+    let args = obj::list_from_slice(&mut p.heap, &p.x[..export.arity as usize], Term::NIL);
+    let (return_trace, message) = match pattern.ms {
+        None => (false, None),
+        Some(ms) => {
+            let Some(run) = MS_RUNNER.get() else {
+                return false;
+            };
+            match run(p, ms, args) {
+                None => return false,
+                Some(actions) => actions,
+            }
+        }
+    };
+    let mfa = obj::tuple(
+        &mut p.heap,
+        &[Term::atom(export.module), Term::atom(export.function), args],
+    );
+    match message {
+        Some(m) if m == Term::atom(Atom::FALSE) => {}
+        Some(m) if m != Term::atom(Atom::TRUE) => send_trace(p, t, "call", &[mfa, m]),
+        _ => send_trace(p, t, "call", &[mfa]),
+    }
+    return_trace
+}
+
+/// `girder_trace:return_trace/3`'s call returned `value`: the `return_from` trace message.
+pub fn return_from(p: &mut Process, m: Atom, f: Atom, arity: u32, value: Term) {
+    take_skip(p.id);
     let Some(t) = of(p.id) else {
         return;
     };
     if t.flags & CALL == 0 {
         return;
     }
-    let Some(pattern) = pattern(export.module, export.function, export.arity) else {
-        return;
-    };
-    let args = obj::list_from_slice(&mut p.heap, &p.x[..export.arity as usize], Term::NIL);
-    if let Some(ms) = pattern.ms {
-        let Some(run) = MS_RUNNER.get() else {
-            return;
-        };
-        if !run(p, ms, args) {
-            return;
-        }
-    }
     let mfa = obj::tuple(
         &mut p.heap,
-        &[Term::atom(export.module), Term::atom(export.function), args],
+        &[Term::atom(m), Term::atom(f), Term::small(i64::from(arity))],
     );
-    let pid = p.pid();
-    let msg = if t.flags & TIMESTAMP != 0 {
-        let now = NOW.get().map_or(Term::NIL, |f| f(p));
-        obj::tuple(
-            &mut p.heap,
-            &[
-                Term::atom(Atom::intern("trace_ts")),
-                pid,
-                Term::atom(Atom::intern("call")),
-                mfa,
-                now,
-            ],
-        )
-    } else {
-        obj::tuple(
-            &mut p.heap,
-            &[
-                Term::atom(Atom::intern("trace")),
-                pid,
-                Term::atom(Atom::intern("call")),
-                mfa,
-            ],
-        )
-    };
-    crate::sched::send(p, t.tracer, msg);
+    send_trace(p, t, "return_from", &[mfa, value]);
 }
