@@ -44,11 +44,18 @@ drain(W) ->
 show({trace_ts, P, What, MFA, {A, B, C}}, W)
   when is_integer(A), is_integer(B), is_integer(C) ->
     {trace_ts, who(P, W), What, MFA, timestamp};
+show({trace, P, Send, Msg, To}, W)
+  when Send =:= send; Send =:= send_to_non_existing_process ->
+    {trace, who(P, W), Send, plain(Msg, W), who(To, W)};
 show(T, W) when element(1, T) =:= trace -> setelement(2, T, who(element(2, T), W));
 show(Other, _) -> Other.
 
 error_info([{_, _, _, Info} | _]) -> proplists:get_value(error_info, Info).
 
+plain({W, done}, W) -> {worker, done};
+plain(Msg, _) -> Msg.
+
+who(A, _) when is_atom(A) -> A;
 who(W, W) -> worker;
 who(P, _) when P =:= self() -> self;
 who(_, _) -> other.
@@ -123,6 +130,21 @@ main() ->
     ok = run(W, fun() -> lists:reverse([e]) end),
     out("none", drain(W)),
     out("off lists", erlang:trace_pattern({lists, reverse, 1}, false, [])),
+
+    register(call_trace_main, self()),
+    out("send", erlang:trace(W, true, [send])),
+    out("flags", erlang:trace_info(W, flags)),
+    ok = run(W, fun() ->
+                        call_trace_main ! hi,
+                        self() ! me,
+                        receive me -> ok end,
+                        erlang:send(call_trace_main, via_bif),
+                        list_to_pid("<0.9999.0>") ! lost
+                end),
+    out("sends", drain(W)),
+    out("send off", erlang:trace(W, false, [send])),
+    ok = run(W, fun() -> call_trace_main ! quiet end),
+    out("no sends", drain(W)),
 
     out("bad pattern", try erlang:trace_pattern({?MODULE, double, 1}, [bad], [])
                        catch error:R1:S1 -> {R1, error_info(S1)} end),

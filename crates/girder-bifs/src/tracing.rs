@@ -14,7 +14,7 @@ use girder_runtime::Process;
 use girder_runtime::bif::{BifError, BifResult};
 use girder_runtime::module;
 use girder_runtime::sched;
-use girder_runtime::tracing::{self, CALL, TIMESTAMP};
+use girder_runtime::tracing::{self, CALL, SEND, TIMESTAMP};
 use girder_term::object as obj;
 use girder_term::{Atom, Term};
 
@@ -60,6 +60,7 @@ fn flags(list: Term, me: u64) -> Result<(u32, u64), BifError> {
     for f in items {
         match f.as_atom().map(|a| a.name()) {
             Some("call") => flags |= CALL,
+            Some("send") => flags |= SEND,
             Some("timestamp") => flags |= TIMESTAMP,
             _ if obj::is_tuple(f)
                 && obj::tuple_arity(f) == 2
@@ -213,6 +214,9 @@ fn trace_info(p: &mut Process, a: &[Term]) -> BifResult {
             if let Some(t) = t {
                 if t.flags & CALL != 0 {
                     names.push(Term::atom(Atom::intern("call")));
+                }
+                if t.flags & SEND != 0 {
+                    names.push(Term::atom(Atom::intern("send")));
                 }
                 if t.flags & TIMESTAMP != 0 {
                     names.push(Term::atom(Atom::intern("timestamp")));

@@ -1562,7 +1562,10 @@ pub(crate) fn step(
         Instr::Send => {
             let (to, msg) = (p.x[0], p.x[1]);
             match send_target(p, to) {
-                Some(id) => crate::sched::send(p, id, msg),
+                Some(id) => {
+                    crate::tracing::sent(p, to, id, msg);
+                    crate::sched::send(p, id, msg)
+                }
                 None if crate::dist::send(p, to, msg) => {}
                 None => {
                     let args = [to, msg];

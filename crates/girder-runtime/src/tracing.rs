@@ -23,6 +23,8 @@ use crate::process::Process;
 pub const CALL: u32 = 1;
 /// Trace flag: timestamps on trace messages (`timestamp`).
 pub const TIMESTAMP: u32 = 2;
+/// Trace flag: messages sent (`send`).
+pub const SEND: u32 = 4;
 
 /// A traced process's flags and tracer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,6 +182,25 @@ fn send_trace(p: &mut Process, t: ProcTrace, what: &str, items: &[Term]) {
     }
     let msg = obj::tuple(&mut p.heap, &elems);
     crate::sched::send(p, t.tracer, msg);
+}
+
+/// `p` sends `msg` to `to` (the destination as given: a pid, a port or a registered
+/// name), which is process or port `id`: the `send` trace message (or
+/// `send_to_non_existing_process`) when `p` traces sends. Call before the send.
+pub fn sent(p: &mut Process, to: Term, id: u64, msg: Term) {
+    let Some(t) = of(p.id) else {
+        return;
+    };
+    if t.flags & SEND == 0 {
+        return;
+    }
+    let exists = id == p.id || id & crate::port::PORT_BIT != 0 || crate::sched::is_alive(p, id);
+    let what = if exists {
+        "send"
+    } else {
+        "send_to_non_existing_process"
+    };
+    send_trace(p, t, what, &[msg, to]);
 }
 
 /// `p` calls `export` (arguments in x0..): send the `call` trace message to its tracer
