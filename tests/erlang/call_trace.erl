@@ -47,12 +47,14 @@ show({trace_ts, P, What, MFA, {A, B, C}}, W)
 show({trace, P, Send, Msg, To}, W)
   when Send =:= send; Send =:= send_to_non_existing_process ->
     {trace, who(P, W), Send, plain(Msg, W), who(To, W)};
+show({trace, P, 'receive', Msg}, W) -> {trace, who(P, W), 'receive', plain(Msg, W)};
 show(T, W) when element(1, T) =:= trace -> setelement(2, T, who(element(2, T), W));
 show(Other, _) -> Other.
 
 error_info([{_, _, _, Info} | _]) -> proplists:get_value(error_info, Info).
 
 plain({W, done}, W) -> {worker, done};
+plain({run, F}, _) when is_function(F) -> run;
 plain(Msg, _) -> Msg.
 
 who(A, _) when is_atom(A) -> A;
@@ -145,6 +147,17 @@ main() ->
     out("send off", erlang:trace(W, false, [send])),
     ok = run(W, fun() -> call_trace_main ! quiet end),
     out("no sends", drain(W)),
+
+    %% What the worker receives, traced to the collector.
+    out("receive", erlang:trace(W, true, ['receive', {tracer, C}])),
+    out("flags", erlang:trace_info(W, flags)),
+    ok = run(W, fun() -> self() ! me, receive me -> ok end end),
+    C ! {get, self()},
+    receive
+        {collected, Got2} -> out("received", [show(M, W) || M <- Got2])
+    after 5000 -> out("received", timeout)
+    end,
+    out("receive off", erlang:trace(W, false, ['receive'])),
 
     out("bad pattern", try erlang:trace_pattern({?MODULE, double, 1}, [bad], [])
                        catch error:R1:S1 -> {R1, error_info(S1)} end),

@@ -14,7 +14,7 @@ use girder_runtime::Process;
 use girder_runtime::bif::{BifError, BifResult};
 use girder_runtime::module;
 use girder_runtime::sched;
-use girder_runtime::tracing::{self, CALL, SEND, TIMESTAMP};
+use girder_runtime::tracing::{self, CALL, RECEIVE, SEND, TIMESTAMP};
 use girder_term::object as obj;
 use girder_term::{Atom, Term};
 
@@ -41,7 +41,7 @@ pub const BIFS: &[Entry] = &[
 /// Called at start: the match specification engine and the clock for the runtime.
 pub fn init() {
     let _ = tracing::MS_RUNNER.set(run_ms);
-    let _ = tracing::NOW.set(crate::misc::now_term);
+    let _ = tracing::NOW.set(crate::misc::now_triple);
     sched::add_exit_hook(|p| tracing::process_exited(p.id));
 }
 
@@ -61,6 +61,7 @@ fn flags(list: Term, me: u64) -> Result<(u32, u64), BifError> {
         match f.as_atom().map(|a| a.name()) {
             Some("call") => flags |= CALL,
             Some("send") => flags |= SEND,
+            Some("receive") => flags |= RECEIVE,
             Some("timestamp") => flags |= TIMESTAMP,
             _ if obj::is_tuple(f)
                 && obj::tuple_arity(f) == 2
@@ -214,6 +215,10 @@ fn trace_info(p: &mut Process, a: &[Term]) -> BifResult {
             if let Some(t) = t {
                 if t.flags & CALL != 0 {
                     names.push(Term::atom(Atom::intern("call")));
+                }
+                // erts' order.
+                if t.flags & RECEIVE != 0 {
+                    names.push(Term::atom(Atom::intern("receive")));
                 }
                 if t.flags & SEND != 0 {
                     names.push(Term::atom(Atom::intern("send")));

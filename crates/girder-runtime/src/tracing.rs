@@ -25,6 +25,8 @@ pub const CALL: u32 = 1;
 pub const TIMESTAMP: u32 = 2;
 /// Trace flag: messages sent (`send`).
 pub const SEND: u32 = 4;
+/// Trace flag: messages received (`'receive'`).
+pub const RECEIVE: u32 = 8;
 
 /// A traced process's flags and tracer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,8 +148,66 @@ pub type MsRunner = fn(&mut Process, Term, Term) -> Option<(bool, Option<Term>)>
 /// The match specification engine (see [`MsRunner`]).
 pub static MS_RUNNER: OnceLock<MsRunner> = OnceLock::new();
 
-/// Timestamps of trace messages (`erlang:now/0`'s value); set by the BIFs.
-pub static NOW: OnceLock<fn(&mut Process) -> Term> = OnceLock::new();
+/// Timestamps of trace messages (`erlang:now/0`'s value: mega, seconds, micro); set by the
+/// BIFs.
+pub static NOW: OnceLock<fn() -> [i64; 3]> = OnceLock::new();
+
+fn now_on(h: &mut impl girder_term::heap::Alloc) -> Term {
+    let [a, b, c] = NOW.get().map_or([0; 3], |f| f());
+    obj::tuple(h, &[Term::small(a), Term::small(b), Term::small(c)])
+}
+
+/// `'receive'` trace messages made where a slot lock may be held: delivered by [`flush`].
+static PENDING: Mutex<Vec<(u64, crate::sched::table::Owned)>> = Mutex::new(Vec::new());
+static HAS_PENDING: AtomicBool = AtomicBool::new(false);
+
+/// The message `msg` (a term of `p`'s heap) entered `p`'s queue: when `p` traces what it
+/// receives, its `'receive'` trace message, delivered by the next [`flush`] (the caller
+/// may hold a slot lock).
+pub fn received(p: &Process, msg: Term) {
+    let Some(t) = of(p.id) else {
+        return;
+    };
+    if t.flags & RECEIVE == 0 {
+        return;
+    }
+    let mut h = girder_term::heap::Heap::new(0);
+    let m = girder_term::copy::copy_term(msg, &mut h);
+    let ts = t.flags & TIMESTAMP != 0;
+    let mut elems = vec![
+        Term::atom(Atom::intern(if ts { "trace_ts" } else { "trace" })),
+        p.pid(),
+        Term::atom(Atom::intern("receive")),
+        m,
+    ];
+    if ts {
+        elems.push(now_on(&mut h));
+    }
+    let tuple = obj::tuple(&mut h, &elems);
+    let owned = crate::sched::table::Owned::copy(tuple);
+    PENDING
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((t.tracer, owned));
+    // Release: pairs with `flush`'s Acquire (the queue's lock orders the items).
+    HAS_PENDING.store(true, Ordering::Release);
+}
+
+/// Deliver the `'receive'` trace messages made so far. Call with no slot lock held.
+pub fn flush() {
+    // Acquire: see `received`.
+    if !HAS_PENDING.load(Ordering::Acquire) {
+        return;
+    }
+    let items = {
+        let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+        HAS_PENDING.store(false, Ordering::Release);
+        std::mem::take(&mut *pending)
+    };
+    for (to, msg) in items {
+        crate::sched::deliver_untraced(to, msg);
+    }
+}
 
 /// Processes whose next traced call is not traced (`girder_trace:return_trace/3` makes
 /// the call it traced already).
@@ -178,7 +238,7 @@ fn send_trace(p: &mut Process, t: ProcTrace, what: &str, items: &[Term]) {
     ];
     elems.extend_from_slice(items);
     if t.flags & TIMESTAMP != 0 {
-        elems.push(NOW.get().map_or(Term::NIL, |f| f(p)));
+        elems.push(now_on(&mut p.heap));
     }
     let msg = obj::tuple(&mut p.heap, &elems);
     crate::sched::send(p, t.tracer, msg);
