@@ -159,6 +159,30 @@ main() ->
     end,
     out("receive off", erlang:trace(W, false, ['receive'])),
 
+    %% Processes the worker spawns inherit its flags and tracer; so do new
+    %% processes after trace(new, ...).
+    out("pattern lists", erlang:trace_pattern({lists, reverse, 1}, true, [global])),
+    out("set_on_spawn", erlang:trace(W, true, [call, set_on_spawn, {tracer, C}])),
+    out("flags", erlang:trace_info(W, flags)),
+    ok = run(W, fun() ->
+                        Me = self(),
+                        spawn(fun() -> lists:reverse([child]), Me ! child_done end),
+                        receive child_done -> ok end
+                end),
+    out("spawn off", erlang:trace(W, false, [call, set_on_spawn])),
+    Main = self(),
+    out("new", erlang:trace(new, true, [call, {tracer, C}])),
+    spawn(fun() -> lists:reverse([fresh]), Main ! fresh_done end),
+    receive fresh_done -> ok end,
+    out("new off", erlang:trace(new, false, [call])),
+    out("new flags", erlang:trace_info(new, flags)),
+    C ! {get, self()},
+    receive
+        {collected, Got3} -> out("spawned", [show(M, W) || M <- Got3])
+    after 5000 -> out("spawned", timeout)
+    end,
+    out("off lists", erlang:trace_pattern({lists, reverse, 1}, false, [])),
+
     out("bad pattern", try erlang:trace_pattern({?MODULE, double, 1}, [bad], [])
                        catch error:R1:S1 -> {R1, error_info(S1)} end),
     out("bad message", try erlang:trace_pattern({?MODULE, double, 1},

@@ -14,7 +14,7 @@ use girder_runtime::Process;
 use girder_runtime::bif::{BifError, BifResult};
 use girder_runtime::module;
 use girder_runtime::sched;
-use girder_runtime::tracing::{self, CALL, RECEIVE, SEND, TIMESTAMP};
+use girder_runtime::tracing::{self, CALL, RECEIVE, SEND, SET_ON_SPAWN, TIMESTAMP};
 use girder_term::object as obj;
 use girder_term::{Atom, Term};
 
@@ -62,6 +62,7 @@ fn flags(list: Term, me: u64) -> Result<(u32, u64), BifError> {
             Some("call") => flags |= CALL,
             Some("send") => flags |= SEND,
             Some("receive") => flags |= RECEIVE,
+            Some("set_on_spawn") => flags |= SET_ON_SPAWN,
             Some("timestamp") => flags |= TIMESTAMP,
             _ if obj::is_tuple(f)
                 && obj::tuple_arity(f) == 2
@@ -95,11 +96,16 @@ fn trace(p: &mut Process, a: &[Term]) -> BifResult {
         }
         vec![id]
     } else {
-        match a[0].as_atom().map(|a| a.name()) {
+        let spec = a[0].as_atom().map(|a| a.name());
+        if let Some("new" | "all" | "new_processes" | "processes") = spec {
+            tracing::set_new(on, flags, tracer);
+        }
+        match spec {
             Some("existing" | "all" | "processes" | "existing_processes") => sched::processes(p)
                 .into_iter()
                 .filter(|&id| id != tracer)
                 .collect(),
+            Some("new" | "new_processes") => Vec::new(),
             _ => return Err(BifError::BADARG),
         }
     };
@@ -204,19 +210,30 @@ fn trace_info(p: &mut Process, a: &[Term]) -> BifResult {
     let pair = |p: &mut Process, k: &str, v: Term| {
         obj::tuple(&mut p.heap, &[Term::atom(Atom::intern(k)), v])
     };
-    if a[0].is_local_pid() {
-        let id = a[0].immediate_id();
-        if id != p.id && !sched::is_alive(p, id) {
-            return Ok(Term::atom(Atom::UNDEFINED));
-        }
-        let t = tracing::of(id);
+    let new = matches!(
+        a[0].as_atom().map(|a| a.name()),
+        Some("new" | "new_processes")
+    );
+    if a[0].is_local_pid() || new {
+        let t = if new {
+            tracing::new_processes()
+        } else {
+            let id = a[0].immediate_id();
+            if id != p.id && !sched::is_alive(p, id) {
+                return Ok(Term::atom(Atom::UNDEFINED));
+            }
+            tracing::of(id)
+        };
         let flag_list = |p: &mut Process| {
             let mut names = Vec::new();
             if let Some(t) = t {
+                // erts' order.
                 if t.flags & CALL != 0 {
                     names.push(Term::atom(Atom::intern("call")));
                 }
-                // erts' order.
+                if t.flags & SET_ON_SPAWN != 0 {
+                    names.push(Term::atom(Atom::intern("set_on_spawn")));
+                }
                 if t.flags & RECEIVE != 0 {
                     names.push(Term::atom(Atom::intern("receive")));
                 }

@@ -27,6 +27,51 @@ pub const TIMESTAMP: u32 = 2;
 pub const SEND: u32 = 4;
 /// Trace flag: messages received (`'receive'`).
 pub const RECEIVE: u32 = 8;
+/// Trace flag: processes this one spawns inherit its flags and tracer (`set_on_spawn`).
+pub const SET_ON_SPAWN: u32 = 16;
+
+/// The flags and tracer new processes get (`erlang:trace(new | all, true, ...)`).
+static NEW: Mutex<Option<ProcTrace>> = Mutex::new(None);
+static ANY_NEW: AtomicBool = AtomicBool::new(false);
+
+/// The flags and tracer of new processes, if any.
+pub fn new_processes() -> Option<ProcTrace> {
+    *NEW.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Set (`on`) or clear `flags` for processes spawned from now on.
+pub fn set_new(on: bool, flags: u32, tracer: u64) {
+    let mut new = NEW.lock().unwrap_or_else(|e| e.into_inner());
+    match (&mut *new, on) {
+        (Some(t), true) => {
+            t.flags |= flags;
+            t.tracer = tracer;
+        }
+        (None, true) => *new = Some(ProcTrace { flags, tracer }),
+        (Some(t), false) => {
+            t.flags &= !flags;
+            if t.flags == 0 {
+                *new = None;
+            }
+        }
+        (None, false) => {}
+    }
+    // Relaxed: a hint; the lock orders the rest.
+    ANY_NEW.store(new.is_some(), Ordering::Relaxed);
+}
+
+/// Process `parent` spawned `child` (not running yet): the child inherits the parent's
+/// flags and tracer under `set_on_spawn`, else takes those of new processes.
+pub fn on_spawn(parent: u64, child: u64) {
+    // Relaxed: see `of`.
+    if !ANY.load(Ordering::Relaxed) && !ANY_NEW.load(Ordering::Relaxed) {
+        return;
+    }
+    let inherited = of(parent).filter(|t| t.flags & SET_ON_SPAWN != 0);
+    if let Some(t) = inherited.or_else(new_processes) {
+        set(child, true, t.flags, t.tracer);
+    }
+}
 
 /// A traced process's flags and tracer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
