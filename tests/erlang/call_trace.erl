@@ -1,5 +1,5 @@
 -module(call_trace).
--export([main/0, double/1, add/2, fact/1, worker/1, collector/1]).
+-export([main/0, double/1, add/2, fact/1, boom/1, worker/1, collector/1]).
 
 %% Call tracing with erlang:trace/3 and erlang:trace_pattern/3: global
 %% patterns (fully qualified calls traced, local calls not), match
@@ -9,6 +9,9 @@
 double(X) -> 2 * X.
 
 add(X, Y) -> X + Y.
+
+boom(X) when X > 0 -> erlang:error({boom, X});
+boom(X) -> X.
 
 fact(0) -> 1;
 fact(N) -> N * ?MODULE:fact(N - 1).
@@ -101,6 +104,10 @@ main() ->
     ok = run(W, fun() -> ?MODULE:double(7) end),
     out("return only", drain(W)),
     out("match_spec", erlang:trace_info({?MODULE, double, 1}, match_spec)),
+    out("exception trace", erlang:trace_pattern({?MODULE, boom, 1},
+                                                 [{'_', [], [{exception_trace}]}], [global])),
+    ok = run(W, fun() -> catch ?MODULE:boom(1), ?MODULE:boom(0) end),
+    out("exceptions", drain(W)),
     out("local", erlang:trace_pattern({?MODULE, add, 2}, true, [local])),
     out("traced", erlang:trace_info({?MODULE, add, 2}, traced)),
     out("off module", erlang:trace_pattern({?MODULE, '_', '_'}, false, [])),

@@ -30,11 +30,10 @@ pub const BIFS: &[Entry] = &[
         Ok(Term::atom(Atom::TRUE))
     }),
     ("girder_tracing", "return_from", 4, |p, a| {
-        let (Some(m), Some(f), Some(n)) = (a[0].as_atom(), a[1].as_atom(), a[2].as_small()) else {
-            return Err(BifError::BADARG);
-        };
-        tracing::return_from(p, m, f, n as u32, a[3]);
-        Ok(Term::atom(Atom::TRUE))
+        return_from(p, a, "return_from")
+    }),
+    ("girder_tracing", "exception_from", 4, |p, a| {
+        return_from(p, a, "exception_from")
     }),
 ];
 
@@ -45,11 +44,29 @@ pub fn init() {
     sched::add_exit_hook(|p| tracing::process_exited(p.id));
 }
 
-fn run_ms(p: &mut Process, ms: Term, args: Term) -> Option<(bool, Option<Term>)> {
+/// `girder_tracing:return_from/4` and `exception_from/4` for `girder_trace`.
+fn return_from(p: &mut Process, a: &[Term], what: &str) -> BifResult {
+    let (Some(m), Some(f), Some(n)) = (a[0].as_atom(), a[1].as_atom(), a[2].as_small()) else {
+        return Err(BifError::BADARG);
+    };
+    tracing::return_from(p, what, m, f, n as u32, a[3]);
+    Ok(Term::atom(Atom::TRUE))
+}
+
+fn run_ms(p: &mut Process, ms: Term, args: Term) -> Option<(tracing::OnReturn, Option<Term>)> {
     let spec = crate::ets::ms::MatchSpec::compile_trace(ms).ok()?;
     match spec.run_actions(p, args) {
         (crate::ets::ms::Outcome::NoMatch, _) => None,
-        (_, actions) => Some((actions.return_trace, actions.message)),
+        (_, actions) => {
+            let on_return = if actions.exception_trace {
+                tracing::OnReturn::Exception
+            } else if actions.return_trace {
+                tracing::OnReturn::Return
+            } else {
+                tracing::OnReturn::Nothing
+            };
+            Some((on_return, actions.message))
+        }
     }
 }
 
@@ -331,12 +348,14 @@ fn match_spec_test(p: &mut Process, a: &[Term]) -> BifResult {
         Outcome::Result(v) if !trace => (v, Term::NIL),
         Outcome::Result(_) => {
             let result = actions.message.unwrap_or(Term::atom(Atom::TRUE));
-            let flags = if actions.return_trace {
-                let rt = [Term::atom(Atom::intern("return_trace"))];
-                obj::list_from_slice(&mut p.heap, &rt, Term::NIL)
-            } else {
-                Term::NIL
-            };
+            let mut names = Vec::new();
+            if actions.return_trace {
+                names.push(Term::atom(Atom::intern("return_trace")));
+            }
+            if actions.exception_trace {
+                names.push(Term::atom(Atom::intern("exception_trace")));
+            }
+            let flags = obj::list_from_slice(&mut p.heap, &names, Term::NIL);
             (result, flags)
         }
     };

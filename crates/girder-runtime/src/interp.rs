@@ -201,13 +201,15 @@ fn resolve_call(
         return Ok(Some((cp, export.arity)));
     }
     if let Some(cp) = export.traced_target() {
-        if crate::tracing::call(p, export) {
-            // `{return_trace}`: through `girder_trace:return_trace(M, F, Args)`.
-            let rt = module::export(
-                Atom::intern("girder_trace"),
-                Atom::intern("return_trace"),
-                3,
-            );
+        let wrapper = match crate::tracing::call(p, export) {
+            crate::tracing::OnReturn::Nothing => None,
+            crate::tracing::OnReturn::Return => Some("return_trace"),
+            crate::tracing::OnReturn::Exception => Some("exception_trace"),
+        };
+        if let Some(wrapper) = wrapper {
+            // `{return_trace}`, `{exception_trace}`: through
+            // `girder_trace:return_trace(M, F, Args)` or `exception_trace/3`.
+            let rt = module::export(Atom::intern("girder_trace"), Atom::intern(wrapper), 3);
             if let Some(rcp) = resolve(rt)? {
                 let arity = export.arity as usize;
                 let args = obj::list_from_slice(&mut p.heap, &p.x[..arity], Term::NIL);

@@ -184,11 +184,21 @@ pub fn pattern(m: Atom, f: Atom, a: u32) -> Option<Arc<Pattern>> {
         .cloned()
 }
 
+/// What a traced call's return needs: nothing, `{return_trace}` or `{exception_trace}`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OnReturn {
+    /// Nothing.
+    Nothing,
+    /// `return_from` when it returns.
+    Return,
+    /// `return_from` when it returns, `exception_from` when an exception leaves it.
+    Exception,
+}
+
 /// Runs a match specification on a call's argument list for the caller `p`: `None` when
-/// the call is not to be traced, else whether its body asked for `{return_trace}` and the
-/// `X` of its last `{message, X}`. Set by the BIFs (which own the match specification
-/// engine).
-pub type MsRunner = fn(&mut Process, Term, Term) -> Option<(bool, Option<Term>)>;
+/// the call is not to be traced, else what its body asked for the return and the `X` of
+/// its last `{message, X}`. Set by the BIFs (which own the match specification engine).
+pub type MsRunner = fn(&mut Process, Term, Term) -> Option<(OnReturn, Option<Term>)>;
 
 /// The match specification engine (see [`MsRunner`]).
 pub static MS_RUNNER: OnceLock<MsRunner> = OnceLock::new();
@@ -309,27 +319,27 @@ pub fn sent(p: &mut Process, to: Term, id: u64, msg: Term) {
 }
 
 /// `p` calls `export` (arguments in x0..): send the `call` trace message to its tracer
-/// when it traces calls and the function's pattern accepts the arguments. True when the
-/// pattern asks for the return to be traced too (`{return_trace}`).
-pub fn call(p: &mut Process, export: &'static Export) -> bool {
+/// when it traces calls and the function's pattern accepts the arguments; what the
+/// pattern asks for its return.
+pub fn call(p: &mut Process, export: &'static Export) -> OnReturn {
     let Some(t) = of(p.id) else {
-        return false;
+        return OnReturn::Nothing;
     };
     if take_skip(p.id) || t.flags & CALL == 0 {
-        return false;
+        return OnReturn::Nothing;
     }
     let Some(pattern) = pattern(export.module, export.function, export.arity) else {
-        return false;
+        return OnReturn::Nothing;
     };
     let args = obj::list_from_slice(&mut p.heap, &p.x[..export.arity as usize], Term::NIL);
-    let (return_trace, message) = match pattern.ms {
-        None => (false, None),
+    let (on_return, message) = match pattern.ms {
+        None => (OnReturn::Nothing, None),
         Some(ms) => {
             let Some(run) = MS_RUNNER.get() else {
-                return false;
+                return OnReturn::Nothing;
             };
             match run(p, ms, args) {
-                None => return false,
+                None => return OnReturn::Nothing,
                 Some(actions) => actions,
             }
         }
@@ -343,11 +353,13 @@ pub fn call(p: &mut Process, export: &'static Export) -> bool {
         Some(m) if m != Term::atom(Atom::TRUE) => send_trace(p, t, "call", &[mfa, m]),
         _ => send_trace(p, t, "call", &[mfa]),
     }
-    return_trace
+    on_return
 }
 
-/// `girder_trace:return_trace/3`'s call returned `value`: the `return_from` trace message.
-pub fn return_from(p: &mut Process, m: Atom, f: Atom, arity: u32, value: Term) {
+/// `girder_trace:return_trace/3`'s call returned `value` (`what`: `return_from`), or an
+/// exception left `girder_trace:exception_trace/3`'s (`exception_from`, `value`
+/// `{Class, Reason}`): the trace message.
+pub fn return_from(p: &mut Process, what: &str, m: Atom, f: Atom, arity: u32, value: Term) {
     take_skip(p.id);
     let Some(t) = of(p.id) else {
         return;
@@ -359,5 +371,5 @@ pub fn return_from(p: &mut Process, m: Atom, f: Atom, arity: u32, value: Term) {
         &mut p.heap,
         &[Term::atom(m), Term::atom(f), Term::small(i64::from(arity))],
     );
-    send_trace(p, t, "return_from", &[mfa, value]);
+    send_trace(p, t, what, &[mfa, value]);
 }

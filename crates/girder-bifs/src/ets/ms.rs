@@ -46,6 +46,8 @@ enum Expr {
     NodeOf(Box<Expr>),
     /// The trace dialect's `{return_trace}` (a body action; its value is `true`).
     ReturnTrace,
+    /// The trace dialect's `{exception_trace}` (a body action; its value is `true`).
+    ExceptionTrace,
     /// The trace dialect's `{message, Expr}` (a body action; its value is `true`).
     Message(Box<Expr>),
 }
@@ -55,6 +57,8 @@ enum Expr {
 pub struct Actions {
     /// `{return_trace}`.
     pub return_trace: bool,
+    /// `{exception_trace}`.
+    pub exception_trace: bool,
     /// `{message, X}`: the last one's `X` (`false`: no trace message at all; `true`: a
     /// message without extra term).
     pub message: Option<Term>,
@@ -318,6 +322,7 @@ fn expr(t: Term, vars: &Vars, depth: usize) -> Result<Expr, Invalid> {
         if vars.actions {
             match (f.name(), args.len()) {
                 ("return_trace", 0) => return Ok(Expr::ReturnTrace),
+                ("exception_trace", 0) => return Ok(Expr::ExceptionTrace),
                 ("message", 1) => return Ok(Expr::Message(Box::new(sub(args[0])?))),
                 _ => {}
             }
@@ -586,6 +591,10 @@ impl Env<'_> {
             }
             Expr::ReturnTrace => {
                 self.actions.return_trace = true;
+                Term::atom(Atom::TRUE)
+            }
+            Expr::ExceptionTrace => {
+                self.actions.exception_trace = true;
                 Term::atom(Atom::TRUE)
             }
             Expr::Message(e) => {
