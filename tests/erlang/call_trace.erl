@@ -1,5 +1,5 @@
 -module(call_trace).
--export([main/0, double/1, add/2, worker/1, collector/1]).
+-export([main/0, double/1, add/2, fact/1, boom/1, worker/1, collector/1]).
 
 %% Call tracing with erlang:trace/3 and erlang:trace_pattern/3: global
 %% patterns (fully qualified calls traced, local calls not), match
@@ -9,6 +9,12 @@
 double(X) -> 2 * X.
 
 add(X, Y) -> X + Y.
+
+boom(X) when X > 0 -> erlang:error({boom, X});
+boom(X) -> X.
+
+fact(0) -> 1;
+fact(N) -> N * ?MODULE:fact(N - 1).
 
 %% Runs the calls it is sent, then reports.
 worker(Parent) ->
@@ -38,12 +44,23 @@ drain(W) ->
     after 0 -> []
     end.
 
-show({trace, P, call, MFA}, W) -> {trace, who(P, W), call, MFA};
-show({trace_ts, P, call, MFA, {A, B, C}}, W)
+show({trace_ts, P, What, MFA, {A, B, C}}, W)
   when is_integer(A), is_integer(B), is_integer(C) ->
-    {trace_ts, who(P, W), call, MFA, timestamp};
+    {trace_ts, who(P, W), What, MFA, timestamp};
+show({trace, P, Send, Msg, To}, W)
+  when Send =:= send; Send =:= send_to_non_existing_process ->
+    {trace, who(P, W), Send, plain(Msg, W), who(To, W)};
+show({trace, P, 'receive', Msg}, W) -> {trace, who(P, W), 'receive', plain(Msg, W)};
+show(T, W) when element(1, T) =:= trace -> setelement(2, T, who(element(2, T), W));
 show(Other, _) -> Other.
 
+error_info([{_, _, _, Info} | _]) -> proplists:get_value(error_info, Info).
+
+plain({W, done}, W) -> {worker, done};
+plain({run, F}, _) when is_function(F) -> run;
+plain(Msg, _) -> Msg.
+
+who(A, _) when is_atom(A) -> A;
 who(W, W) -> worker;
 who(P, _) when P =:= self() -> self;
 who(_, _) -> other.
@@ -73,6 +90,26 @@ main() ->
     ok = run(W, fun() -> ?MODULE:add(1, 2), lists:reverse([1, 2]) end),
     out("module", drain(W)),
 
+    out("return trace", erlang:trace_pattern({?MODULE, fact, 1},
+                                              [{'_', [], [{return_trace}]}], [global])),
+    ok = run(W, fun() -> ?MODULE:fact(3) end),
+    out("returns", drain(W)),
+    out("message", erlang:trace_pattern({?MODULE, double, 1},
+                                         [{['$1'], [], [{message, {{arg, '$1'}}}]}], [global])),
+    ok = run(W, fun() -> ?MODULE:double(6) end),
+    out("with message", drain(W)),
+    out("no message", erlang:trace_pattern({?MODULE, double, 1},
+                                            [{'_', [], [{message, false}, {return_trace}]}],
+                                            [global])),
+    ok = run(W, fun() -> ?MODULE:double(7) end),
+    out("return only", drain(W)),
+    out("match_spec", erlang:trace_info({?MODULE, double, 1}, match_spec)),
+    out("exception trace", erlang:trace_pattern({?MODULE, boom, 1},
+                                                 [{'_', [], [{exception_trace}]}], [global])),
+    ok = run(W, fun() -> catch ?MODULE:boom(1), ?MODULE:boom(0) end),
+    out("exceptions", drain(W)),
+    out("local", erlang:trace_pattern({?MODULE, add, 2}, true, [local])),
+    out("traced", erlang:trace_info({?MODULE, add, 2}, traced)),
     out("off module", erlang:trace_pattern({?MODULE, '_', '_'}, false, [])),
     out("traced", erlang:trace_info({?MODULE, double, 1}, traced)),
     out("pattern lists", erlang:trace_pattern({lists, reverse, 1}, true, [global])),
@@ -103,10 +140,71 @@ main() ->
     out("none", drain(W)),
     out("off lists", erlang:trace_pattern({lists, reverse, 1}, false, [])),
 
+    register(call_trace_main, self()),
+    out("send", erlang:trace(W, true, [send])),
+    out("flags", erlang:trace_info(W, flags)),
+    ok = run(W, fun() ->
+                        call_trace_main ! hi,
+                        self() ! me,
+                        receive me -> ok end,
+                        erlang:send(call_trace_main, via_bif),
+                        list_to_pid("<0.9999.0>") ! lost
+                end),
+    out("sends", drain(W)),
+    out("send off", erlang:trace(W, false, [send])),
+    ok = run(W, fun() -> call_trace_main ! quiet end),
+    out("no sends", drain(W)),
+
+    %% What the worker receives, traced to the collector.
+    out("receive", erlang:trace(W, true, ['receive', {tracer, C}])),
+    out("flags", erlang:trace_info(W, flags)),
+    ok = run(W, fun() -> self() ! me, receive me -> ok end end),
+    C ! {get, self()},
+    receive
+        {collected, Got2} -> out("received", [show(M, W) || M <- Got2])
+    after 5000 -> out("received", timeout)
+    end,
+    out("receive off", erlang:trace(W, false, ['receive'])),
+
+    %% Processes the worker spawns inherit its flags and tracer; so do new
+    %% processes after trace(new, ...).
+    out("pattern lists", erlang:trace_pattern({lists, reverse, 1}, true, [global])),
+    out("set_on_spawn", erlang:trace(W, true, [call, set_on_spawn, {tracer, C}])),
+    out("flags", erlang:trace_info(W, flags)),
+    ok = run(W, fun() ->
+                        Me = self(),
+                        spawn(fun() -> lists:reverse([child]), Me ! child_done end),
+                        receive child_done -> ok end
+                end),
+    out("spawn off", erlang:trace(W, false, [call, set_on_spawn])),
+    Main = self(),
+    out("new", erlang:trace(new, true, [call, {tracer, C}])),
+    spawn(fun() -> lists:reverse([fresh]), Main ! fresh_done end),
+    receive fresh_done -> ok end,
+    out("new off", erlang:trace(new, false, [call])),
+    out("new flags", erlang:trace_info(new, flags)),
+    C ! {get, self()},
+    receive
+        {collected, Got3} -> out("spawned", [show(M, W) || M <- Got3])
+    after 5000 -> out("spawned", timeout)
+    end,
+    out("off lists", erlang:trace_pattern({lists, reverse, 1}, false, [])),
+
     out("bad pattern", try erlang:trace_pattern({?MODULE, double, 1}, [bad], [])
-                       catch error:R1 -> R1 end),
+                       catch error:R1:S1 -> {R1, error_info(S1)} end),
+    out("bad message", try erlang:trace_pattern({?MODULE, double, 1},
+                                                [{'_', [], [{message, {arg, 1}}]}], [])
+                       catch error:R3:S3 -> {R3, error_info(S3)} end),
     out("bad mfa", try erlang:trace_pattern({?MODULE, '_', 1}, true, [])
                    catch error:R2 -> R2 end),
+    out("test_ms", ets:test_ms({a, 1}, [{{a, '$1'}, [], ['$1']}])),
+    out("test_ms no match", ets:test_ms({b, 1}, [{{a, '$1'}, [], ['$1']}])),
+    out("test_ms not a list", ets:test_ms({b, 1}, bad)),
+    out("ms test trace", erlang:match_spec_test([a, b], [{['$1', b], [],
+                                                         [{message, '$1'}, {return_trace}]}],
+                                                trace)),
+    out("ms test plain", erlang:match_spec_test([a], [{'_', [], [true]}], trace)),
+    out("ms test bad type", try erlang:match_spec_test(a, [], foo) catch error:R4 -> R4 end),
     W ! stop,
     exit(C, kill),
     ok.

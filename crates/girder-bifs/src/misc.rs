@@ -325,9 +325,19 @@ fn now(p: &mut Process, _: &[Term]) -> BifResult {
     Ok(timestamp(p, us))
 }
 
-/// `erlang:now/0`'s value, for trace timestamps.
-pub(crate) fn now_term(p: &mut Process) -> Term {
-    now(p, &[]).unwrap_or(Term::NIL)
+/// `erlang:now/0`'s value (mega, seconds, micro), for trace timestamps.
+pub(crate) fn now_triple() -> [i64; 3] {
+    let mut us = now_us();
+    // Relaxed: see `now`.
+    let prev = LAST_NOW.fetch_max(us, Ordering::Relaxed);
+    if us <= prev {
+        us = LAST_NOW.fetch_add(1, Ordering::Relaxed) + 1;
+    }
+    [
+        us / 1_000_000_000_000,
+        us / 1_000_000 % 1_000_000,
+        us % 1_000_000,
+    ]
 }
 
 /// A calendar date and time: year, month, day, hour, minute, second.

@@ -698,7 +698,10 @@ fn is_process_alive(p: &mut Process, a: &[Term]) -> BifResult {
 
 fn send(p: &mut Process, a: &[Term]) -> BifResult {
     match interp::send_target(p, a[0]) {
-        Some(id) => sched::send(p, id, a[1]),
+        Some(id) => {
+            girder_runtime::tracing::sent(p, a[0], id, a[1]);
+            sched::send(p, id, a[1])
+        }
         None if girder_runtime::dist::send(p, a[0], a[1]) => {}
         None => return Err(BifError::BADARG),
     }

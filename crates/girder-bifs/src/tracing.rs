@@ -14,7 +14,7 @@ use girder_runtime::Process;
 use girder_runtime::bif::{BifError, BifResult};
 use girder_runtime::module;
 use girder_runtime::sched;
-use girder_runtime::tracing::{self, CALL, TIMESTAMP};
+use girder_runtime::tracing::{self, CALL, RECEIVE, SEND, SET_ON_SPAWN, TIMESTAMP};
 use girder_term::object as obj;
 use girder_term::{Atom, Term};
 
@@ -24,19 +24,49 @@ pub const BIFS: &[Entry] = &[
     ("erts_internal", "trace", 3, trace),
     ("erts_internal", "trace_pattern", 3, trace_pattern),
     ("erlang", "trace_info", 2, trace_info),
+    ("erlang", "match_spec_test", 3, match_spec_test),
+    ("girder_tracing", "skip_next", 0, |p, _| {
+        tracing::skip_next(p.id);
+        Ok(Term::atom(Atom::TRUE))
+    }),
+    ("girder_tracing", "return_from", 4, |p, a| {
+        return_from(p, a, "return_from")
+    }),
+    ("girder_tracing", "exception_from", 4, |p, a| {
+        return_from(p, a, "exception_from")
+    }),
 ];
 
 /// Called at start: the match specification engine and the clock for the runtime.
 pub fn init() {
     let _ = tracing::MS_RUNNER.set(run_ms);
-    let _ = tracing::NOW.set(crate::misc::now_term);
+    let _ = tracing::NOW.set(crate::misc::now_triple);
     sched::add_exit_hook(|p| tracing::process_exited(p.id));
 }
 
-fn run_ms(p: &mut Process, ms: Term, args: Term) -> bool {
-    match crate::ets::ms::MatchSpec::compile(ms) {
-        Ok(spec) => !matches!(spec.run(p, args), crate::ets::ms::Outcome::NoMatch),
-        Err(_) => false,
+/// `girder_tracing:return_from/4` and `exception_from/4` for `girder_trace`.
+fn return_from(p: &mut Process, a: &[Term], what: &str) -> BifResult {
+    let (Some(m), Some(f), Some(n)) = (a[0].as_atom(), a[1].as_atom(), a[2].as_small()) else {
+        return Err(BifError::BADARG);
+    };
+    tracing::return_from(p, what, m, f, n as u32, a[3]);
+    Ok(Term::atom(Atom::TRUE))
+}
+
+fn run_ms(p: &mut Process, ms: Term, args: Term) -> Option<(tracing::OnReturn, Option<Term>)> {
+    let spec = crate::ets::ms::MatchSpec::compile_trace(ms).ok()?;
+    match spec.run_actions(p, args) {
+        (crate::ets::ms::Outcome::NoMatch, _) => None,
+        (_, actions) => {
+            let on_return = if actions.exception_trace {
+                tracing::OnReturn::Exception
+            } else if actions.return_trace {
+                tracing::OnReturn::Return
+            } else {
+                tracing::OnReturn::Nothing
+            };
+            Some((on_return, actions.message))
+        }
     }
 }
 
@@ -47,6 +77,9 @@ fn flags(list: Term, me: u64) -> Result<(u32, u64), BifError> {
     for f in items {
         match f.as_atom().map(|a| a.name()) {
             Some("call") => flags |= CALL,
+            Some("send") => flags |= SEND,
+            Some("receive") => flags |= RECEIVE,
+            Some("set_on_spawn") => flags |= SET_ON_SPAWN,
             Some("timestamp") => flags |= TIMESTAMP,
             _ if obj::is_tuple(f)
                 && obj::tuple_arity(f) == 2
@@ -80,11 +113,16 @@ fn trace(p: &mut Process, a: &[Term]) -> BifResult {
         }
         vec![id]
     } else {
-        match a[0].as_atom().map(|a| a.name()) {
+        let spec = a[0].as_atom().map(|a| a.name());
+        if let Some("new" | "all" | "new_processes" | "processes") = spec {
+            tracing::set_new(on, flags, tracer);
+        }
+        match spec {
             Some("existing" | "all" | "processes" | "existing_processes") => sched::processes(p)
                 .into_iter()
                 .filter(|&id| id != tracer)
                 .collect(),
+            Some("new" | "new_processes") => Vec::new(),
             _ => return Err(BifError::BADARG),
         }
     };
@@ -147,12 +185,17 @@ fn trace_pattern(_: &mut Process, a: &[Term]) -> BifResult {
     } else if ms == Term::atom(Atom::FALSE) {
         None
     } else {
-        crate::ets::ms::MatchSpec::compile(ms).map_err(|_| BifError::BADARG)?;
+        crate::ets::ms::MatchSpec::compile_trace(ms).map_err(|_| BifError::FailCause {
+            reason: Term::atom(Atom::BADARG),
+            cause: Atom::intern("match_spec"),
+        })?;
         Some(Some(ms))
     };
+    let mut local = false;
     for flag in obj::list_to_vec(a[2]).ok_or(BifError::BADARG)? {
         match flag.as_atom().map(|a| a.name()) {
-            Some("global" | "local") => {}
+            Some("global") => local = false,
+            Some("local") => local = true,
             _ => return Err(BifError::BADARG),
         }
     }
@@ -170,7 +213,7 @@ fn trace_pattern(_: &mut Process, a: &[Term]) -> BifResult {
                 continue;
             }
             let e = module::export(name, function, n);
-            tracing::set_pattern(e, pattern);
+            tracing::set_pattern(e, pattern, local);
             matched += 1;
         }
     }
@@ -184,17 +227,35 @@ fn trace_info(p: &mut Process, a: &[Term]) -> BifResult {
     let pair = |p: &mut Process, k: &str, v: Term| {
         obj::tuple(&mut p.heap, &[Term::atom(Atom::intern(k)), v])
     };
-    if a[0].is_local_pid() {
-        let id = a[0].immediate_id();
-        if id != p.id && !sched::is_alive(p, id) {
-            return Ok(Term::atom(Atom::UNDEFINED));
-        }
-        let t = tracing::of(id);
+    let new = matches!(
+        a[0].as_atom().map(|a| a.name()),
+        Some("new" | "new_processes")
+    );
+    if a[0].is_local_pid() || new {
+        let t = if new {
+            tracing::new_processes()
+        } else {
+            let id = a[0].immediate_id();
+            if id != p.id && !sched::is_alive(p, id) {
+                return Ok(Term::atom(Atom::UNDEFINED));
+            }
+            tracing::of(id)
+        };
         let flag_list = |p: &mut Process| {
             let mut names = Vec::new();
             if let Some(t) = t {
+                // erts' order.
                 if t.flags & CALL != 0 {
                     names.push(Term::atom(Atom::intern("call")));
+                }
+                if t.flags & SET_ON_SPAWN != 0 {
+                    names.push(Term::atom(Atom::intern("set_on_spawn")));
+                }
+                if t.flags & RECEIVE != 0 {
+                    names.push(Term::atom(Atom::intern("receive")));
+                }
+                if t.flags & SEND != 0 {
+                    names.push(Term::atom(Atom::intern("send")));
                 }
                 if t.flags & TIMESTAMP != 0 {
                     names.push(Term::atom(Atom::intern("timestamp")));
@@ -221,10 +282,10 @@ fn trace_info(p: &mut Process, a: &[Term]) -> BifResult {
     let e = module::find_export(m, f, n).filter(|e| e.is_traced());
     let pattern = e.and_then(|_| tracing::pattern(m, f, n));
     let traced = |p: &mut Process| {
-        let v = if pattern.is_some() {
-            Term::atom(Atom::intern("global"))
-        } else {
-            Term::atom(Atom::FALSE)
+        let v = match &pattern {
+            Some(pat) if pat.local => Term::atom(Atom::intern("local")),
+            Some(_) => Term::atom(Atom::intern("global")),
+            None => Term::atom(Atom::FALSE),
         };
         pair(p, "traced", v)
     };
@@ -243,4 +304,63 @@ fn trace_info(p: &mut Process, a: &[Term]) -> BifResult {
         "match_spec" => match_spec(p),
         _ => return Err(BifError::BADARG),
     })
+}
+
+/// `erlang:match_spec_test(Term, MatchSpec, Type)` (`ets:test_ms/2`, `dbg`'s checks):
+/// `{ok, Result, Flags, []}` (`Result` `false` when no clause matches; for `trace`, a
+/// list of arguments, the `{message, X}` value or `true`, and `Flags` `[return_trace]`
+/// when asked), or `{error, [{error, Text}]}` for a specification that does not compile.
+/// erts explains what is wrong in `Text`; girder does so only for a specification that
+/// is not a non-empty list.
+fn match_spec_test(p: &mut Process, a: &[Term]) -> BifResult {
+    use crate::ets::ms::{MatchSpec, Outcome};
+    let trace = match a[2].as_atom().map(|t| t.name()) {
+        Some("table") => false,
+        Some("trace") => true,
+        _ => return Err(BifError::BADARG),
+    };
+    if trace && obj::list_to_vec(a[0]).is_none() {
+        return Err(BifError::BADARG);
+    }
+    let ms = a[1];
+    let compiled = if trace {
+        MatchSpec::compile_trace(ms)
+    } else {
+        MatchSpec::compile(ms)
+    };
+    let spec = match compiled {
+        Ok(spec) if ms != Term::NIL => spec,
+        _ => {
+            let text = if obj::list_to_vec(ms).is_none_or(|l| l.is_empty()) {
+                "Match programs are not in a list."
+            } else {
+                "Invalid match specification (girder does not say more)."
+            };
+            let text = crate::util::charlist(p, text);
+            let e = obj::tuple(&mut p.heap, &[Term::atom(Atom::ERROR), text]);
+            let list = obj::list_from_slice(&mut p.heap, &[e], Term::NIL);
+            return Ok(obj::tuple(&mut p.heap, &[Term::atom(Atom::ERROR), list]));
+        }
+    };
+    let (outcome, actions) = spec.run_actions(p, a[0]);
+    let (result, flags) = match outcome {
+        Outcome::NoMatch => (Term::atom(Atom::FALSE), Term::NIL),
+        Outcome::Result(v) if !trace => (v, Term::NIL),
+        Outcome::Result(_) => {
+            let result = actions.message.unwrap_or(Term::atom(Atom::TRUE));
+            let mut names = Vec::new();
+            if actions.return_trace {
+                names.push(Term::atom(Atom::intern("return_trace")));
+            }
+            if actions.exception_trace {
+                names.push(Term::atom(Atom::intern("exception_trace")));
+            }
+            let flags = obj::list_from_slice(&mut p.heap, &names, Term::NIL);
+            (result, flags)
+        }
+    };
+    Ok(obj::tuple(
+        &mut p.heap,
+        &[Term::atom(Atom::OK), result, flags, Term::NIL],
+    ))
 }

@@ -36,6 +36,10 @@ pub const MODULES: &[(&str, &[u8])] = &[
         include_bytes!("../../../lib/preloaded/ebin/user_sup.beam"),
     ),
     (
+        "girder_trace",
+        include_bytes!("../../../lib/preloaded/ebin/girder_trace.beam"),
+    ),
+    (
         "girder_on_load",
         include_bytes!("../../../lib/preloaded/ebin/girder_on_load.beam"),
     ),

@@ -201,7 +201,24 @@ fn resolve_call(
         return Ok(Some((cp, export.arity)));
     }
     if let Some(cp) = export.traced_target() {
-        crate::tracing::call(p, export);
+        let wrapper = match crate::tracing::call(p, export) {
+            crate::tracing::OnReturn::Nothing => None,
+            crate::tracing::OnReturn::Return => Some("return_trace"),
+            crate::tracing::OnReturn::Exception => Some("exception_trace"),
+        };
+        if let Some(wrapper) = wrapper {
+            // `{return_trace}`, `{exception_trace}`: through
+            // `girder_trace:return_trace(M, F, Args)` or `exception_trace/3`.
+            let rt = module::export(Atom::intern("girder_trace"), Atom::intern(wrapper), 3);
+            if let Some(rcp) = resolve(rt)? {
+                let arity = export.arity as usize;
+                let args = obj::list_from_slice(&mut p.heap, &p.x[..arity], Term::NIL);
+                p.x[0] = Term::atom(export.module);
+                p.x[1] = Term::atom(export.function);
+                p.x[2] = args;
+                return Ok(Some((rcp, 3)));
+            }
+        }
         return Ok(Some((cp, export.arity)));
     }
     if p.error_handler != Atom::intern("error_handler") {
@@ -1552,7 +1569,10 @@ pub(crate) fn step(
         Instr::Send => {
             let (to, msg) = (p.x[0], p.x[1]);
             match send_target(p, to) {
-                Some(id) => crate::sched::send(p, id, msg),
+                Some(id) => {
+                    crate::tracing::sent(p, to, id, msg);
+                    crate::sched::send(p, id, msg)
+                }
                 None if crate::dist::send(p, to, msg) => {}
                 None => {
                     let args = [to, msg];

@@ -23,6 +23,55 @@ use crate::process::Process;
 pub const CALL: u32 = 1;
 /// Trace flag: timestamps on trace messages (`timestamp`).
 pub const TIMESTAMP: u32 = 2;
+/// Trace flag: messages sent (`send`).
+pub const SEND: u32 = 4;
+/// Trace flag: messages received (`'receive'`).
+pub const RECEIVE: u32 = 8;
+/// Trace flag: processes this one spawns inherit its flags and tracer (`set_on_spawn`).
+pub const SET_ON_SPAWN: u32 = 16;
+
+/// The flags and tracer new processes get (`erlang:trace(new | all, true, ...)`).
+static NEW: Mutex<Option<ProcTrace>> = Mutex::new(None);
+static ANY_NEW: AtomicBool = AtomicBool::new(false);
+
+/// The flags and tracer of new processes, if any.
+pub fn new_processes() -> Option<ProcTrace> {
+    *NEW.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Set (`on`) or clear `flags` for processes spawned from now on.
+pub fn set_new(on: bool, flags: u32, tracer: u64) {
+    let mut new = NEW.lock().unwrap_or_else(|e| e.into_inner());
+    match (&mut *new, on) {
+        (Some(t), true) => {
+            t.flags |= flags;
+            t.tracer = tracer;
+        }
+        (None, true) => *new = Some(ProcTrace { flags, tracer }),
+        (Some(t), false) => {
+            t.flags &= !flags;
+            if t.flags == 0 {
+                *new = None;
+            }
+        }
+        (None, false) => {}
+    }
+    // Relaxed: a hint; the lock orders the rest.
+    ANY_NEW.store(new.is_some(), Ordering::Relaxed);
+}
+
+/// Process `parent` spawned `child` (not running yet): the child inherits the parent's
+/// flags and tracer under `set_on_spawn`, else takes those of new processes.
+pub fn on_spawn(parent: u64, child: u64) {
+    // Relaxed: see `of`.
+    if !ANY.load(Ordering::Relaxed) && !ANY_NEW.load(Ordering::Relaxed) {
+        return;
+    }
+    let inherited = of(parent).filter(|t| t.flags & SET_ON_SPAWN != 0);
+    if let Some(t) = inherited.or_else(new_processes) {
+        set(child, true, t.flags, t.tracer);
+    }
+}
 
 /// A traced process's flags and tracer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +134,8 @@ pub fn process_exited(id: u64) {
 pub struct Pattern {
     /// The match specification as given (`None`: `true` or `[]`).
     pub ms: Option<Term>,
+    /// Set with the `local` flag (only calls through exports are traced all the same).
+    pub local: bool,
     _block: Option<TermBlock>,
 }
 
@@ -95,7 +146,7 @@ static PATTERNS: LazyLock<Mutex<Patterns>> = LazyLock::new(|| Mutex::new(HashMap
 
 /// Give `export` the call pattern `ms` (`None`: trace every call), or take its pattern
 /// away (`pattern == false`).
-pub fn set_pattern(export: &'static Export, pattern: Option<Option<Term>>) {
+pub fn set_pattern(export: &'static Export, pattern: Option<Option<Term>>, local: bool) {
     let key = (export.module, export.function, export.arity);
     let mut patterns = PATTERNS.lock().unwrap_or_else(|e| e.into_inner());
     match pattern {
@@ -107,7 +158,14 @@ pub fn set_pattern(export: &'static Export, pattern: Option<Option<Term>>) {
                 }
                 None => (None, None),
             };
-            patterns.insert(key, Arc::new(Pattern { ms, _block: block }));
+            patterns.insert(
+                key,
+                Arc::new(Pattern {
+                    ms,
+                    local,
+                    _block: block,
+                }),
+            );
             export.set_traced(true);
         }
         None => {
@@ -126,64 +184,192 @@ pub fn pattern(m: Atom, f: Atom, a: u32) -> Option<Arc<Pattern>> {
         .cloned()
 }
 
-/// Runs a match specification on a call's argument list for the caller `p`: `true` when
-/// the call is to be traced. Set by the BIFs (which own the match specification engine).
-pub type MsRunner = fn(&mut Process, Term, Term) -> bool;
+/// What a traced call's return needs: nothing, `{return_trace}` or `{exception_trace}`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OnReturn {
+    /// Nothing.
+    Nothing,
+    /// `return_from` when it returns.
+    Return,
+    /// `return_from` when it returns, `exception_from` when an exception leaves it.
+    Exception,
+}
+
+/// Runs a match specification on a call's argument list for the caller `p`: `None` when
+/// the call is not to be traced, else what its body asked for the return and the `X` of
+/// its last `{message, X}`. Set by the BIFs (which own the match specification engine).
+pub type MsRunner = fn(&mut Process, Term, Term) -> Option<(OnReturn, Option<Term>)>;
 
 /// The match specification engine (see [`MsRunner`]).
 pub static MS_RUNNER: OnceLock<MsRunner> = OnceLock::new();
 
-/// Timestamps of trace messages (`erlang:now/0`'s value); set by the BIFs.
-pub static NOW: OnceLock<fn(&mut Process) -> Term> = OnceLock::new();
+/// Timestamps of trace messages (`erlang:now/0`'s value: mega, seconds, micro); set by the
+/// BIFs.
+pub static NOW: OnceLock<fn() -> [i64; 3]> = OnceLock::new();
+
+fn now_on(h: &mut impl girder_term::heap::Alloc) -> Term {
+    let [a, b, c] = NOW.get().map_or([0; 3], |f| f());
+    obj::tuple(h, &[Term::small(a), Term::small(b), Term::small(c)])
+}
+
+/// `'receive'` trace messages made where a slot lock may be held: delivered by [`flush`].
+static PENDING: Mutex<Vec<(u64, crate::sched::table::Owned)>> = Mutex::new(Vec::new());
+static HAS_PENDING: AtomicBool = AtomicBool::new(false);
+
+/// The message `msg` (a term of `p`'s heap) entered `p`'s queue: when `p` traces what it
+/// receives, its `'receive'` trace message, delivered by the next [`flush`] (the caller
+/// may hold a slot lock).
+pub fn received(p: &Process, msg: Term) {
+    let Some(t) = of(p.id) else {
+        return;
+    };
+    if t.flags & RECEIVE == 0 {
+        return;
+    }
+    let mut h = girder_term::heap::Heap::new(0);
+    let m = girder_term::copy::copy_term(msg, &mut h);
+    let ts = t.flags & TIMESTAMP != 0;
+    let mut elems = vec![
+        Term::atom(Atom::intern(if ts { "trace_ts" } else { "trace" })),
+        p.pid(),
+        Term::atom(Atom::intern("receive")),
+        m,
+    ];
+    if ts {
+        elems.push(now_on(&mut h));
+    }
+    let tuple = obj::tuple(&mut h, &elems);
+    let owned = crate::sched::table::Owned::copy(tuple);
+    PENDING
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push((t.tracer, owned));
+    // Release: pairs with `flush`'s Acquire (the queue's lock orders the items).
+    HAS_PENDING.store(true, Ordering::Release);
+}
+
+/// Deliver the `'receive'` trace messages made so far. Call with no slot lock held.
+pub fn flush() {
+    // Acquire: see `received`.
+    if !HAS_PENDING.load(Ordering::Acquire) {
+        return;
+    }
+    let items = {
+        let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+        HAS_PENDING.store(false, Ordering::Release);
+        std::mem::take(&mut *pending)
+    };
+    for (to, msg) in items {
+        crate::sched::deliver_untraced(to, msg);
+    }
+}
+
+/// Processes whose next traced call is not traced (`girder_trace:return_trace/3` makes
+/// the call it traced already).
+static SKIP: LazyLock<Mutex<std::collections::HashSet<u64>>> =
+    LazyLock::new(|| Mutex::new(std::collections::HashSet::new()));
+
+/// Do not trace the next traced call of process `id`.
+pub fn skip_next(id: u64) {
+    SKIP.lock().unwrap_or_else(|e| e.into_inner()).insert(id);
+}
+
+/// Forget a [`skip_next`] of process `id`; whether there was one.
+pub fn take_skip(id: u64) -> bool {
+    SKIP.lock().unwrap_or_else(|e| e.into_inner()).remove(&id)
+}
+
+/// Send a trace message `{trace, Pid, What, Items...}` (or `trace_ts`, with the timestamp
+/// last) from `p` to its tracer.
+fn send_trace(p: &mut Process, t: ProcTrace, what: &str, items: &[Term]) {
+    let mut elems = vec![
+        Term::atom(Atom::intern(if t.flags & TIMESTAMP != 0 {
+            "trace_ts"
+        } else {
+            "trace"
+        })),
+        p.pid(),
+        Term::atom(Atom::intern(what)),
+    ];
+    elems.extend_from_slice(items);
+    if t.flags & TIMESTAMP != 0 {
+        elems.push(now_on(&mut p.heap));
+    }
+    let msg = obj::tuple(&mut p.heap, &elems);
+    crate::sched::send(p, t.tracer, msg);
+}
+
+/// `p` sends `msg` to `to` (the destination as given: a pid, a port or a registered
+/// name), which is process or port `id`: the `send` trace message (or
+/// `send_to_non_existing_process`) when `p` traces sends. Call before the send.
+pub fn sent(p: &mut Process, to: Term, id: u64, msg: Term) {
+    let Some(t) = of(p.id) else {
+        return;
+    };
+    if t.flags & SEND == 0 {
+        return;
+    }
+    let exists = id == p.id || id & crate::port::PORT_BIT != 0 || crate::sched::is_alive(p, id);
+    let what = if exists {
+        "send"
+    } else {
+        "send_to_non_existing_process"
+    };
+    send_trace(p, t, what, &[msg, to]);
+}
 
 /// `p` calls `export` (arguments in x0..): send the `call` trace message to its tracer
-/// when it traces calls and the function's pattern accepts the arguments.
-pub fn call(p: &mut Process, export: &'static Export) {
+/// when it traces calls and the function's pattern accepts the arguments; what the
+/// pattern asks for its return.
+pub fn call(p: &mut Process, export: &'static Export) -> OnReturn {
+    let Some(t) = of(p.id) else {
+        return OnReturn::Nothing;
+    };
+    if take_skip(p.id) || t.flags & CALL == 0 {
+        return OnReturn::Nothing;
+    }
+    let Some(pattern) = pattern(export.module, export.function, export.arity) else {
+        return OnReturn::Nothing;
+    };
+    let args = obj::list_from_slice(&mut p.heap, &p.x[..export.arity as usize], Term::NIL);
+    let (on_return, message) = match pattern.ms {
+        None => (OnReturn::Nothing, None),
+        Some(ms) => {
+            let Some(run) = MS_RUNNER.get() else {
+                return OnReturn::Nothing;
+            };
+            match run(p, ms, args) {
+                None => return OnReturn::Nothing,
+                Some(actions) => actions,
+            }
+        }
+    };
+    let mfa = obj::tuple(
+        &mut p.heap,
+        &[Term::atom(export.module), Term::atom(export.function), args],
+    );
+    match message {
+        Some(m) if m == Term::atom(Atom::FALSE) => {}
+        Some(m) if m != Term::atom(Atom::TRUE) => send_trace(p, t, "call", &[mfa, m]),
+        _ => send_trace(p, t, "call", &[mfa]),
+    }
+    on_return
+}
+
+/// `girder_trace:return_trace/3`'s call returned `value` (`what`: `return_from`), or an
+/// exception left `girder_trace:exception_trace/3`'s (`exception_from`, `value`
+/// `{Class, Reason}`): the trace message.
+pub fn return_from(p: &mut Process, what: &str, m: Atom, f: Atom, arity: u32, value: Term) {
+    take_skip(p.id);
     let Some(t) = of(p.id) else {
         return;
     };
     if t.flags & CALL == 0 {
         return;
     }
-    let Some(pattern) = pattern(export.module, export.function, export.arity) else {
-        return;
-    };
-    let args = obj::list_from_slice(&mut p.heap, &p.x[..export.arity as usize], Term::NIL);
-    if let Some(ms) = pattern.ms {
-        let Some(run) = MS_RUNNER.get() else {
-            return;
-        };
-        if !run(p, ms, args) {
-            return;
-        }
-    }
     let mfa = obj::tuple(
         &mut p.heap,
-        &[Term::atom(export.module), Term::atom(export.function), args],
+        &[Term::atom(m), Term::atom(f), Term::small(i64::from(arity))],
     );
-    let pid = p.pid();
-    let msg = if t.flags & TIMESTAMP != 0 {
-        let now = NOW.get().map_or(Term::NIL, |f| f(p));
-        obj::tuple(
-            &mut p.heap,
-            &[
-                Term::atom(Atom::intern("trace_ts")),
-                pid,
-                Term::atom(Atom::intern("call")),
-                mfa,
-                now,
-            ],
-        )
-    } else {
-        obj::tuple(
-            &mut p.heap,
-            &[
-                Term::atom(Atom::intern("trace")),
-                pid,
-                Term::atom(Atom::intern("call")),
-                mfa,
-            ],
-        )
-    };
-    crate::sched::send(p, t.tracer, msg);
+    send_trace(p, t, what, &[mfa, value]);
 }

@@ -44,6 +44,24 @@ enum Expr {
     Node,
     /// `node/1`.
     NodeOf(Box<Expr>),
+    /// The trace dialect's `{return_trace}` (a body action; its value is `true`).
+    ReturnTrace,
+    /// The trace dialect's `{exception_trace}` (a body action; its value is `true`).
+    ExceptionTrace,
+    /// The trace dialect's `{message, Expr}` (a body action; its value is `true`).
+    Message(Box<Expr>),
+}
+
+/// What the trace dialect's body actions asked for.
+#[derive(Default, Clone, Copy)]
+pub struct Actions {
+    /// `{return_trace}`.
+    pub return_trace: bool,
+    /// `{exception_trace}`.
+    pub exception_trace: bool,
+    /// `{message, X}`: the last one's `X` (`false`: no trace message at all; `true`: a
+    /// message without extra term).
+    pub message: Option<Term>,
 }
 
 struct Clause {
@@ -155,9 +173,11 @@ fn guard_bifs() -> &'static HashMap<(&'static str, u32), BifFn> {
 }
 
 /// Variable numbers to slots, for one clause.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Vars {
     numbers: Vec<u32>,
+    /// Compiling the body of a trace-dialect clause: its actions are allowed.
+    actions: bool,
 }
 
 impl Vars {
@@ -299,6 +319,14 @@ fn expr(t: Term, vars: &Vars, depth: usize) -> Result<Expr, Invalid> {
         if f.name() == "const" && args.len() == 1 {
             return Ok(Expr::Const(args[0]));
         }
+        if vars.actions {
+            match (f.name(), args.len()) {
+                ("return_trace", 0) => return Ok(Expr::ReturnTrace),
+                ("exception_trace", 0) => return Ok(Expr::ExceptionTrace),
+                ("message", 1) => return Ok(Expr::Message(Box::new(sub(args[0])?))),
+                _ => {}
+            }
+        }
         let compiled = || -> Result<Vec<Expr>, Invalid> { args.iter().map(|&e| sub(e)).collect() };
         return match (f.name(), args.len()) {
             ("andalso", n) if n > 0 => Ok(Expr::AndAlso(compiled()?)),
@@ -332,6 +360,16 @@ fn expr(t: Term, vars: &Vars, depth: usize) -> Result<Expr, Invalid> {
 impl MatchSpec {
     /// Compile `ms`; `Err` for anything OTP rejects with `badarg`.
     pub fn compile(ms: Term) -> Result<MatchSpec, Invalid> {
+        Self::compile_dialect(ms, false)
+    }
+
+    /// Compile `ms` in the trace dialect: its bodies may hold `{return_trace}` and
+    /// `{message, X}`.
+    pub fn compile_trace(ms: Term) -> Result<MatchSpec, Invalid> {
+        Self::compile_dialect(ms, true)
+    }
+
+    fn compile_dialect(ms: Term, trace: bool) -> Result<MatchSpec, Invalid> {
         let clauses = obj::list_to_vec(ms).ok_or(Invalid::BadArg)?;
         let mut out = Vec::with_capacity(clauses.len());
         for c in clauses {
@@ -347,8 +385,15 @@ impl MatchSpec {
             collect_vars(head, &mut numbers);
             numbers.sort_unstable();
             numbers.dedup();
-            let vars = Vars { numbers };
+            let vars = Vars {
+                numbers,
+                actions: false,
+            };
             let head_pat = pattern(head, &vars, 0)?;
+            let body_vars = Vars {
+                actions: trace,
+                ..vars.clone()
+            };
             let guards = obj::list_to_vec(guards)
                 .ok_or(Invalid::BadArg)?
                 .into_iter()
@@ -357,7 +402,7 @@ impl MatchSpec {
             let body: Vec<Expr> = obj::list_to_vec(body)
                 .ok_or(Invalid::BadArg)?
                 .into_iter()
-                .map(|b| expr(b, &vars, 0))
+                .map(|b| expr(b, &body_vars, 0))
                 .collect::<Result<_, _>>()?;
             if body.is_empty() {
                 return Err(Invalid::BadArg);
@@ -374,6 +419,11 @@ impl MatchSpec {
 
     /// Run on `object`, building results on `p`'s heap.
     pub fn run(&self, p: &mut Process, object: Term) -> Outcome {
+        self.run_actions(p, object).0
+    }
+
+    /// Run on `object` (a trace-dialect specification), with the actions its body took.
+    pub fn run_actions(&self, p: &mut Process, object: Term) -> (Outcome, Actions) {
         // Bindings on the stack for the usual few variables.
         let mut small = [None; 16];
         let mut big: Vec<Option<Term>> = Vec::new();
@@ -389,7 +439,12 @@ impl MatchSpec {
             if !matches(&c.head, object, binds) {
                 continue;
             }
-            let mut env = Env { p, object, binds };
+            let mut env = Env {
+                p,
+                object,
+                binds,
+                actions: Actions::default(),
+            };
             let ok = c
                 .guards
                 .iter()
@@ -401,12 +456,14 @@ impl MatchSpec {
             for b in &c.body {
                 match env.eval(b) {
                     Ok(v) => value = v,
-                    Err(()) => return Outcome::Result(Term::atom(Atom::EXIT_UPPER)),
+                    Err(()) => {
+                        return (Outcome::Result(Term::atom(Atom::EXIT_UPPER)), env.actions);
+                    }
                 }
             }
-            return Outcome::Result(value);
+            return (Outcome::Result(value), env.actions);
         }
-        Outcome::NoMatch
+        (Outcome::NoMatch, Actions::default())
     }
 }
 
@@ -446,6 +503,7 @@ struct Env<'a> {
     p: &'a mut Process,
     object: Term,
     binds: &'a [Option<Term>],
+    actions: Actions,
 }
 
 impl Env<'_> {
@@ -530,6 +588,19 @@ impl Env<'_> {
             Expr::NodeOf(e) => {
                 let t = self.eval(e)?;
                 Term::atom(obj::ident(t).ok_or(())?.node)
+            }
+            Expr::ReturnTrace => {
+                self.actions.return_trace = true;
+                Term::atom(Atom::TRUE)
+            }
+            Expr::ExceptionTrace => {
+                self.actions.exception_trace = true;
+                Term::atom(Atom::TRUE)
+            }
+            Expr::Message(e) => {
+                let t = self.eval(e)?;
+                self.actions.message = Some(t);
+                Term::atom(Atom::TRUE)
             }
         })
     }

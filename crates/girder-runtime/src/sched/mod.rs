@@ -139,6 +139,7 @@ fn start(from: &mut Process, mut p: Box<Process>, opts: SpawnOpts) -> Term {
         p.monitored_by.insert(ref_key(copy), (copy, from.id));
         from.monitors.insert(ref_key(r), (r, p.id, None));
     }
+    crate::tracing::on_spawn(from.id, p.id);
     let pid = p.pid();
     add(p);
     pid
@@ -200,8 +201,18 @@ pub fn deliver(to: u64, msg: Owned) {
     deliver_owned(to, msg);
 }
 
+/// Deliver a trace message (not itself traced as received).
+pub(crate) fn deliver_untraced(to: u64, msg: Owned) {
+    deliver_inner(to, msg, false);
+}
+
 /// Deliver a message already copied out of its sender.
 fn deliver_owned(to: u64, msg: Owned) {
+    deliver_inner(to, msg, true);
+    crate::tracing::flush();
+}
+
+fn deliver_inner(to: u64, msg: Owned, traced: bool) {
     let Some(slot) = table::get(to) else {
         return;
     };
@@ -214,8 +225,13 @@ fn deliver_owned(to: u64, msg: Owned) {
     {
         let copy = copy_term(msg.term, &mut p.heap);
         p.msgs.push_back(copy);
-    } else {
+        if traced {
+            crate::tracing::received(p, copy);
+        }
+    } else if traced {
         g.inbox.push(Signal::Message(msg));
+    } else {
+        g.inbox.push(Signal::TraceMessage(msg));
     }
     make_runnable(&slot, &mut g);
 }
@@ -229,26 +245,33 @@ pub fn send(from: &mut Process, to: u64, msg: Term) {
     }
     if to == from.id {
         from.msgs.push_back(msg);
+        crate::tracing::received(from, msg);
+        crate::tracing::flush();
         return;
     }
     let Some(slot) = table::get(to) else {
         return;
     };
-    let mut g = slot.lock();
-    if g.state == State::Exited {
-        return;
-    }
-    // A process that is not running, with no signal ahead of this one, takes the message
-    // straight into its heap (allocation never collects, so its heap can grow under it).
-    if g.inbox.is_empty()
-        && let Some(p) = g.process.as_mut()
     {
-        let copy = copy_term(msg, &mut p.heap);
-        p.msgs.push_back(copy);
-    } else {
-        g.inbox.push(Signal::Message(Owned::copy(msg)));
+        let mut g = slot.lock();
+        if g.state == State::Exited {
+            return;
+        }
+        // A process that is not running, with no signal ahead of this one, takes the
+        // message straight into its heap (allocation never collects, so its heap can grow
+        // under it).
+        if g.inbox.is_empty()
+            && let Some(p) = g.process.as_mut()
+        {
+            let copy = copy_term(msg, &mut p.heap);
+            p.msgs.push_back(copy);
+            crate::tracing::received(p, copy);
+        } else {
+            g.inbox.push(Signal::Message(Owned::copy(msg)));
+        }
+        make_runnable(&slot, &mut g);
     }
-    make_runnable(&slot, &mut g);
+    crate::tracing::flush();
 }
 
 /// Make `leader` the group leader of process `id`; false if `id` is not alive.
@@ -429,6 +452,7 @@ pub fn monitor(current: &mut Process, other: u64, reference: Term, target: Term)
             deliver_owned(current.id, Owned::copy(down));
         } else {
             current.msgs.push_back(down);
+            crate::tracing::received(current, down);
         }
     }
 }
@@ -521,6 +545,7 @@ pub fn exit_to(current: &mut Process, to: u64, reason: Term) -> Option<Term> {
                 &[Term::atom(Atom::EXIT_UPPER), pid, reason],
             );
             current.msgs.push_back(msg);
+            crate::tracing::received(current, msg);
             return None;
         }
         return Some(reason);
@@ -616,6 +641,7 @@ static DEBUG: std::sync::LazyLock<bool> =
 fn sig_name(s: &Signal) -> &'static str {
     match s {
         Signal::Message(_) => "message",
+        Signal::TraceMessage(_) => "trace message",
         Signal::Exit { .. } => "exit",
         Signal::RemoteExit { .. } => "remote_exit",
         Signal::Link { .. } => "link",
@@ -635,6 +661,11 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
     }
     match sig {
         Signal::Message(m) => {
+            let copy = copy_term(m.term, &mut p.heap);
+            p.msgs.push_back(copy);
+            crate::tracing::received(p, copy);
+        }
+        Signal::TraceMessage(m) => {
             let copy = copy_term(m.term, &mut p.heap);
             p.msgs.push_back(copy);
         }
@@ -659,6 +690,7 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
                     ],
                 );
                 p.msgs.push_back(msg);
+                crate::tracing::received(p, msg);
             } else if exit_kills(reason.term, linked, p.trap_exit) {
                 let r = if kill {
                     Term::atom(Atom::KILLED)
@@ -679,6 +711,7 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
                 let f = copy_term(from.term, &mut p.heap);
                 let msg = obj::tuple(&mut p.heap, &[Term::atom(Atom::EXIT_UPPER), f, r]);
                 p.msgs.push_back(msg);
+                crate::tracing::received(p, msg);
             } else if exit_kills(reason.term, linked, p.trap_exit) {
                 let r = if kill {
                     Term::atom(Atom::KILLED)
@@ -723,6 +756,7 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
             };
             let msg = down_message(p, r, target, reason);
             p.msgs.push_back(msg);
+            crate::tracing::received(p, msg);
         }
         Signal::GroupLeader { leader } => p.group_leader = leader,
         Signal::DropMonitor { reference } => {
@@ -772,6 +806,7 @@ pub fn pull_messages(p: &mut Process) -> bool {
     for sig in taken {
         let _ = apply(p, sig);
     }
+    crate::tracing::flush();
     p.msgs.len() > before
 }
 
@@ -972,7 +1007,9 @@ fn run_slice(slot: &Arc<Slot>) {
         g.state = State::Running;
         (p, std::mem::take(&mut g.inbox))
     };
-    if let Some((reason, rest)) = apply_all(&mut p, inbox) {
+    let killed = apply_all(&mut p, inbox);
+    crate::tracing::flush();
+    if let Some((reason, rest)) = killed {
         exited(slot, p, reason, rest);
         return;
     }

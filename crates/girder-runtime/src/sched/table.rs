@@ -33,6 +33,8 @@ impl Owned {
 pub enum Signal {
     /// A message for the queue.
     Message(Owned),
+    /// A trace message for the queue (not itself traced as received).
+    TraceMessage(Owned),
     /// An exit signal from process `from`; `linked` when it comes through a link (the
     /// sender exited), not from `exit/2`.
     Exit {
