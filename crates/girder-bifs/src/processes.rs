@@ -97,14 +97,18 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "processes", 0, processes),
     ("erlang", "process_info", 2, process_info),
     ("erlang", "group_leader", 0, |p, _| {
-        Ok(Term::pid(p.group_leader))
+        Ok(sched::leader_term(&mut p.heap, p.group_leader))
     }),
     ("erlang", "group_leader", 2, group_leader2),
 ];
 
-/// `group_leader(Leader, Pid)`: both must be pids, `Pid` alive.
+/// `group_leader(Leader, Pid)`: both must be pids (`Leader` may be another node's),
+/// `Pid` alive.
 fn group_leader2(p: &mut Process, a: &[Term]) -> BifResult {
-    let leader = pid_arg(a[0])?;
+    if !obj::is_pid(a[0]) {
+        return Err(BifError::BADARG);
+    }
+    let leader = sched::leader_id(a[0]);
     let id = pid_arg(a[1])?;
     if sched::set_group_leader(p, id, leader) {
         Ok(Term::boolean(true))
@@ -1003,7 +1007,7 @@ fn info_item(
             list(h, &pairs)
         }
         "trap_exit" => Term::boolean(q.trap_exit),
-        "group_leader" => Term::pid(q.group_leader),
+        "group_leader" => sched::leader_term(h, q.group_leader),
         "error_handler" => Term::atom(q.error_handler),
         "priority" => Term::atom(q.priority.atom()),
         "heap_size" => Term::small(q.heap.young_capacity() as i64),
