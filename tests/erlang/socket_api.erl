@@ -6,6 +6,7 @@
 -define(LO, #{family => inet, addr => {127,0,0,1}, port => 0}).
 
 main() ->
+    registry(),
     tcp_echo(),
     tcp_nowait(),
     tcp_errors(),
@@ -13,6 +14,25 @@ main() ->
     options(),
     owner_exit(),
     ok.
+
+%% socket_registry: the sockets it knows and socket monitors (the first socket of the
+%% program: the registry must be up before it is used).
+registry() ->
+    {ok, S} = socket:open(inet, stream),
+    M = socket:monitor(S),
+    io:format("number_of: ~p~n", [socket:number_of()]),
+    io:format("which_sockets: ~p ~p~n", [socket:which_sockets() =:= [S], socket:which_sockets(tcp) =:= [S]]),
+    io:format("monitored_by: ~p~n", [length(socket:monitored_by(S))]),
+    socket:close(S),
+    receive {'DOWN', M, socket, S, R} -> io:format("down: ~p~n", [R]) after 2000 -> io:format("no down~n") end,
+    io:format("number_of: ~p~n", [socket:number_of()]),
+    M2 = socket:monitor(S),
+    receive {'DOWN', M2, socket, S, R2} -> io:format("monitor closed: ~p~n", [R2]) after 2000 -> io:format("no down~n") end,
+    {ok, U} = socket:open(inet, dgram),
+    M3 = socket:monitor(U),
+    io:format("cancel_monitor: ~p ~p~n", [socket:cancel_monitor(M3), socket:cancel_monitor(M3)]),
+    socket:close(U),
+    io:format("info: ~p~n", [maps:get(num_sockets, maps:get(counters, socket:info()))]).
 
 %% A socket is closed when its controlling process exits.
 owner_exit() ->

@@ -28,8 +28,12 @@ pub const BIFS: &[Entry] = &[
     ("erts_internal", "spawn_request", 4, spawn_request4),
     // erts makes a process init:restart/0 does not kill (`socket_registry`); girder
     // spawns an ordinary one, which its restart kills (sockets then report to nobody).
+    // erts spawns it at boot; girder at the first use of `prim_socket`, so the caller
+    // yields to let it register its name before the caller's next call needs it.
     ("erts_internal", "spawn_system_process", 3, |p, a| {
-        spawn_mfa(p, a, SpawnOpts::default())
+        let pid = spawn_mfa(p, a, SpawnOpts::default())?;
+        p.reductions = 0;
+        Ok(pid)
     }),
     ("erts_internal", "garbage_collect", 1, garbage_collect),
     ("erlang", "spawn_monitor", 1, spawn_monitor1),
