@@ -6,6 +6,7 @@
 
 mod cipher;
 mod crypto;
+mod net;
 mod resource;
 mod socket;
 mod util;
@@ -16,5 +17,6 @@ pub fn register_all() {
     girder_runtime::nif::register(&zlib::TABLE);
     girder_runtime::nif::register(&crypto::TABLE);
     girder_runtime::nif::register(&socket::TABLE);
+    girder_runtime::nif::register(&net::TABLE);
     girder_runtime::sched::add_exit_hook(socket::process_exited);
 }

@@ -302,7 +302,7 @@ fn fd_of(s: &Sock) -> Option<RawFd> {
 
 /// A `sockaddr` from prim_socket's encoded map (`#{family, addr, port[, flowinfo,
 /// scope_id]}`); `None` when it is not one.
-fn sockaddr(t: Term) -> Option<(libc::sockaddr_storage, libc::socklen_t)> {
+pub fn sockaddr(t: Term) -> Option<(libc::sockaddr_storage, libc::socklen_t)> {
     if !obj::is_map(t) {
         return None;
     }
@@ -379,7 +379,7 @@ fn sockaddr(t: Term) -> Option<(libc::sockaddr_storage, libc::socklen_t)> {
 }
 
 /// The map prim_socket decodes a `sockaddr` to.
-fn sockaddr_term(h: &mut impl Alloc, ss: &libc::sockaddr_storage) -> Term {
+pub fn sockaddr_term(h: &mut impl Alloc, ss: &libc::sockaddr_storage) -> Term {
     let mut pairs = Vec::new();
     match i32::from(ss.ss_family) {
         libc::AF_INET => {

@@ -70,6 +70,11 @@ fn table(module: Atom) -> Option<&'static NifTable> {
         .copied()
 }
 
+/// The NIF table girder provides for `module`, if any.
+pub fn registered(module: Atom) -> Option<&'static NifTable> {
+    table(module)
+}
+
 /// Whether girder runs `module:on_load/0` as the module's `on_load` function.
 pub fn runs_on_load_at_boot(module: Atom) -> bool {
     table(module).is_some_and(|t| t.on_load_at_boot)

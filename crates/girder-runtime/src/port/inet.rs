@@ -231,6 +231,8 @@ pub fn errno_name(code: i32) -> &'static str {
         libc::ENOENT => "enoent",
         libc::EINTR => "eintr",
         libc::EIO => "eio",
+        libc::ENXIO => "enxio",
+        libc::ENODEV => "enodev",
         libc::EBADF => "ebadf",
         libc::EAGAIN => "eagain",
         libc::ENOMEM => "enomem",
