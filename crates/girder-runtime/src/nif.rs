@@ -8,6 +8,8 @@
 //! in `-nifs` with `nif_start`; executing it ([`crate::interp`], so both engines: the JIT
 //! reaches it through its step helper) calls the bound NIF and returns to the caller, or,
 //! with none bound, does nothing, so the Erlang body (usually `erlang:nif_error/1`) runs.
+//! A module that predates `-nifs` (OTP's `prim_net`) gets a `nif_start` from the loader at
+//! the entry of each function its table names.
 //! A module without a table gets `{error, {load_failed, Text}}` as erl answers for a
 //! library it cannot open.
 //!
