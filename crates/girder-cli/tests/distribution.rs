@@ -9,6 +9,9 @@
 //! is the reference; girder driving an erl peer and erl driving a girder peer must print the
 //! same. Before the girder peer is driven, it gets a malformed handshake, which must only
 //! drop that connection.
+//!
+//! Also: a three-node cluster (below), and mnesia with tables replicated between an erl
+//! and a girder node, written on each and read on the other.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -542,4 +545,70 @@ fn three_node_cluster() {
         "the same with girder interpreting (-emu_flavor emu)\n{}",
         outputs[3].1
     );
+}
+
+/// The mnesia driver: one schema on both nodes, a `ram_copies` and a `disc_copies` table
+/// replicated on both, each written on one node and read on the other.
+fn mnesia_driver(peer: &str, dir: &str) -> String {
+    format!(
+        r#"
+P = '{peer}',
+Show = fun(Tag, T) -> io:format("~s: ~p~n", [Tag, T]) end,
+Show("ping", net_adm:ping(P)),
+ok = logger:set_primary_config(level, warning),
+ok = rpc:call(P, logger, set_primary_config, [level, warning]),
+ok = application:set_env(mnesia, dir, "{dir}/driver"),
+ok = rpc:call(P, application, set_env, [mnesia, dir, "{dir}/peer"]),
+Show("schema", mnesia:create_schema([node(), P])),
+Show("start", [rpc:call(N, mnesia, start, []) || N <- [node(), P]]),
+Show("ram table", mnesia:create_table(kv, [{{ram_copies, [node(), P]}}])),
+Show("disc table", mnesia:create_table(dk, [{{disc_copies, [node(), P]}}])),
+Show("wait", rpc:call(P, mnesia, wait_for_tables, [[kv, dk], 10000])),
+Show("write here", mnesia:sync_transaction(fun() -> mnesia:write({{kv, a, 1}}) end)),
+Show("read there", rpc:call(P, mnesia, dirty_read, [kv, a])),
+Show("write there", rpc:call(P, mnesia, sync_transaction, [fun() -> mnesia:write({{kv, b, 2}}) end])),
+Show("read here", mnesia:dirty_read(kv, b)),
+Show("disc there", rpc:call(P, mnesia, sync_transaction, [fun() -> mnesia:write({{dk, x, lists:seq(1, 100)}}) end])),
+Show("disc here", mnesia:dirty_read(dk, x) =:= [{{dk, x, lists:seq(1, 100)}}]),
+Show("both", [lists:sort(rpc:call(N, mnesia, dirty_all_keys, [kv])) || N <- [node(), P]]),
+Show("copies", lists:sort(mnesia:table_info(kv, ram_copies)) =:= lists:sort([node(), P])),
+Show("stop", [rpc:call(N, mnesia, stop, []) || N <- [P, node()]]),
+halt().
+"#
+    )
+}
+
+/// mnesia with one table replicated between two nodes, written on each and read on the
+/// other: erl with erl (the reference), a girder driver with an erl peer, and an erl
+/// driver with a girder peer.
+#[test]
+fn mnesia_replicated_between_erl_and_girder() {
+    let epmd = start_epmd();
+    let id = std::process::id();
+    let variants = [("e", false, false), ("g", true, false), ("p", false, true)];
+    let outputs: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = variants
+            .iter()
+            .map(|&(v, driver_girder, peer_girder)| {
+                let epmd = &epmd;
+                s.spawn(move || {
+                    let dir = girder_testkit::scratch_dir(&format!("mnesia-{v}"));
+                    let p = peer(peer_girder, epmd, &format!("{v}mn_peer{id}"));
+                    let script = mnesia_driver(&p.1, &dir.to_string_lossy());
+                    let d = node(driver_girder, epmd, &format!("{v}mn_drive{id}"), &script);
+                    let out = finish(d, 60);
+                    drop(p);
+                    out
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let reference = &outputs[0];
+    assert!(
+        reference.contains("read there: [{kv,a,1}]") && reference.contains("disc here: true"),
+        "erl's own run went wrong:\n{reference}"
+    );
+    assert_eq!(&outputs[1], reference, "a girder driver, an erl peer");
+    assert_eq!(&outputs[2], reference, "an erl driver, a girder peer");
 }
