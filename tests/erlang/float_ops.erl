@@ -11,7 +11,12 @@ main() ->
     io:format("~p~n", [try mix(a, 1) catch error:R1 -> R1 end]),
     io:format("~p~n", [try divide(1.0, 0.0) catch error:R2 -> R2 end]),
     io:format("~p~n", [[norm(X, Y) || {X, Y} <- [{3.0, 4.0}, {1.0, 1.0}, {0.5, 0.25}]]]),
+    io:format("~p~n", [[root(V) || V <- [16, 2, 0, 0.0, -0.0, 2.25, 1 bsl 59 - 1, 1 bsl 80,
+                                           (1 bsl 59) * 4, -1, -2.5, a, "4", 1.0e308]]]),
     ok.
+
+%% math:sqrt/1 called as a function (call_ext), not a guard BIF.
+root(V) -> try math:sqrt(V) catch C:R -> {C, R} end.
 
 poly(X) when is_float(X); is_integer(X) ->
     F = float(X),

@@ -36,7 +36,7 @@ pub const BIFS: &[Entry] = &[
     ("girder_code", "load_binary", 3, load_binary),
     ("girder_code", "delete", 1, |_, a| {
         let m = a[0].as_atom().ok_or(BifError::BADARG)?;
-        Ok(Term::boolean(module::delete(m)))
+        Ok(Term::boolean(module::delete(m) == module::Deleted::Done))
     }),
     ("girder_code", "on_load_end", 2, |_, a| {
         let m = a[0].as_atom().ok_or(BifError::BADARG)?;

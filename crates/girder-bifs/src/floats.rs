@@ -109,12 +109,26 @@ fn scientific(x: f64, precision: usize) -> Option<String> {
     if precision > MAX_TEXT {
         return None;
     }
-    let s = format!("{x:.precision$e}");
-    let (mantissa, exp) = s.split_once('e')?;
-    let exp: i32 = exp.parse().ok()?;
-    let sign = if exp < 0 { '-' } else { '+' };
-    let text = format!("{mantissa}e{sign}{:02}", exp.unsigned_abs());
-    (text.len() <= MAX_TEXT).then_some(text)
+    // C's own `%.*e`, as erts formats it: Rust's exact formatting of 20 digits falls
+    // back to bignum arithmetic for most values and took several times as long.
+    let mut buf = [0u8; MAX_TEXT + 64];
+    let prec = precision as libc::c_int;
+    // SAFETY: the format takes one int and one double, as passed; snprintf writes at most
+    // `buf.len()` bytes, NUL included, and returns the length it wanted.
+    let n = unsafe {
+        libc::snprintf(
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            c"%.*e".as_ptr(),
+            prec,
+            x,
+        )
+    };
+    let n = usize::try_from(n).ok()?;
+    if n > MAX_TEXT || n >= buf.len() {
+        return None;
+    }
+    String::from_utf8(buf[..n].to_vec()).ok()
 }
 
 /// Fixed notation as OTP's `sys_double_to_chars_fast` writes it.

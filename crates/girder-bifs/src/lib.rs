@@ -19,6 +19,7 @@ mod external;
 mod file;
 mod floats;
 mod hashing;
+mod hot_code;
 pub mod init;
 mod lists;
 mod maps;
@@ -35,6 +36,7 @@ mod re;
 pub mod stdio;
 mod system;
 mod time;
+mod tracing;
 mod tuples;
 mod types;
 mod unicode;
@@ -64,6 +66,7 @@ const TABLES: &[&[Entry]] = &[
     file::BIFS,
     floats::BIFS,
     hashing::BIFS,
+    hot_code::BIFS,
     init::BIFS,
     lists::BIFS,
     maps::BIFS,
@@ -81,6 +84,7 @@ const TABLES: &[&[Entry]] = &[
     stdio::BIFS,
     system::BIFS,
     time::BIFS,
+    tracing::BIFS,
     tuples::BIFS,
     unicode::BIFS,
     types::BIFS,
@@ -92,6 +96,7 @@ pub fn register_all() {
     time::start();
     girder_runtime::sched::add_exit_hook(ets::process_exited);
     girder_runtime::sched::add_exit_hook(file::process_exited);
+    tracing::init();
     girder_runtime::port::inet::set_packet_hooks(packet::inet_hooks());
     let _ = girder_runtime::dist::HOOKS.set(dist::hooks());
     // Other nodes' pids, ports and references print with the node name's atom index.

@@ -54,8 +54,7 @@ fn tl(_: &mut Process, a: &[Term]) -> BifResult {
 }
 
 fn append(p: &mut Process, a: &[Term]) -> BifResult {
-    let items = list_arg(a[0])?;
-    Ok(obj::list_from_slice(&mut p.heap, &items, a[1]))
+    obj::list::append_onto(&mut p.heap, a[0], a[1]).ok_or(BifError::BADARG)
 }
 
 fn subtract(p: &mut Process, a: &[Term]) -> BifResult {

@@ -213,10 +213,14 @@ fn request_system_task(p: &mut Process, a: &[Term]) -> BifResult {
         _ => return Err(BifError::BADARG),
     }
     let req = a[2];
-    if !obj::is_tuple(req)
-        || obj::tuple_arity(req) != 3
-        || obj::tuple_element(req, 0).as_atom() != Some(Atom::intern("garbage_collect"))
-    {
+    if !obj::is_tuple(req) || obj::tuple_arity(req) != 3 {
+        return Err(BifError::BADARG);
+    }
+    let kind = obj::tuple_element(req, 0).as_atom();
+    if kind == Some(Atom::intern("check_process_code")) {
+        return check_process_code_task(p, a[0].immediate_id(), req);
+    }
+    if kind != Some(Atom::intern("garbage_collect")) {
         return Err(BifError::BADARG);
     }
     let major = gc_type(obj::tuple_element(req, 2))?;
@@ -241,4 +245,35 @@ fn request_system_task(p: &mut Process, a: &[Term]) -> BifResult {
         p.gc_with(0, 0, major);
     }
     Ok(Term::boolean(true))
+}
+
+/// `{check_process_code, RequestId, Module}` for `request_system_task/3`: the answer
+/// `{check_process_code, RequestId, RunsOldCode}` comes to the caller at once (`false` for
+/// a process that is not alive), read from the target's state while it is not running, as
+/// erts has the target check itself.
+fn check_process_code_task(p: &mut Process, id: u64, req: Term) -> BifResult {
+    let m = obj::tuple_element(req, 2)
+        .as_atom()
+        .ok_or(BifError::BADARG)?;
+    let runs = if id == p.id {
+        crate::hot_code::runs_old_code(p, m)
+    } else {
+        match sched::inspect(id, |q, _| crate::hot_code::runs_old_code(q, m)) {
+            sched::Inspected::Seen(r) => r,
+            sched::Inspected::Dead => false,
+            // Running on another thread: asked again after a yield.
+            sched::Inspected::Busy => return Err(BifError::Retry),
+        }
+    };
+    let reply = obj::tuple(
+        &mut p.heap,
+        &[
+            Term::atom(Atom::intern("check_process_code")),
+            obj::tuple_element(req, 1),
+            Term::boolean(runs),
+        ],
+    );
+    let me = p.id;
+    sched::send(p, me, reply);
+    Ok(Term::atom(Atom::OK))
 }

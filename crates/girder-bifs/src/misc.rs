@@ -325,6 +325,11 @@ fn now(p: &mut Process, _: &[Term]) -> BifResult {
     Ok(timestamp(p, us))
 }
 
+/// `erlang:now/0`'s value, for trace timestamps.
+pub(crate) fn now_term(p: &mut Process) -> Term {
+    now(p, &[]).unwrap_or(Term::NIL)
+}
+
 /// A calendar date and time: year, month, day, hour, minute, second.
 type Civil = (i64, i64, i64, i64, i64, i64);
 

@@ -63,6 +63,8 @@ fn system_info(p: &mut Process, a: &[Term]) -> BifResult {
     Ok(match name {
         "schedulers" => Term::small(schedulers()),
         "schedulers_online" => Term::small(sched::schedulers_online() as i64),
+        // erts' default: twice the schedulers (`erts_code_purger` reads it).
+        "outstanding_system_requests_limit" => Term::small(2 * schedulers()),
         "schedulers_state" => obj::tuple(
             &mut p.heap,
             &[

@@ -96,8 +96,7 @@ pub fn string_arg(t: Term) -> Result<String, BifError> {
 
 /// A string as a list of code points.
 pub fn charlist(p: &mut girder_runtime::Process, s: &str) -> Term {
-    let chars: Vec<Term> = s.chars().map(|c| Term::small(c as i64)).collect();
-    obj::list_from_slice(&mut p.heap, &chars, Term::NIL)
+    obj::list::charlist(&mut p.heap, s)
 }
 
 /// A radix argument (2..=36), or `badarg`.

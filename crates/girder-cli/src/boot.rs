@@ -48,12 +48,39 @@ fn lib_ebins(lib: &Path) -> Vec<PathBuf> {
 
 /// The code path, in erl's order: `-pa` dirs, the current directory, OTP's kernel and
 /// stdlib, the applications of the `ERL_LIBS` directories, OTP's other `lib/*/ebin`,
-/// `-pz` dirs.
+/// `-pz` dirs. As OTP 25's code server adds them, each `-pa` directory goes in front of
+/// those before it (`-pa a b` searches `b` first), `-pz` ones go last in order, a
+/// directory given twice is kept once (where it was added last), and names that are not
+/// directories (in the file system or inside an archive) are left out. `.avm` packs are
+/// girder's own and keep their order.
 pub fn set_code_path(pa: &[PathBuf], pz: &[PathBuf]) {
+    let is_dir = |d: &Path| girder_runtime::archive::list_dir(&d.to_string_lossy()).is_ok();
+    let is_pack = |d: &Path| d.extension().is_some_and(|e| e == "avm");
+    let mut front: Vec<PathBuf> = Vec::new();
     for dir in pa {
-        add(dir);
+        if is_pack(dir) {
+            add(dir);
+        } else if is_dir(dir) {
+            front.retain(|d| d != dir);
+            front.insert(0, dir.clone());
+        }
     }
-    code_server::add_path_end(PathBuf::from("."));
+    if !front.iter().any(|d| d == Path::new(".")) {
+        front.push(PathBuf::from("."));
+    }
+    let mut back: Vec<PathBuf> = Vec::new();
+    for dir in pz {
+        if is_pack(dir) {
+            add(dir);
+        } else if is_dir(dir) {
+            front.retain(|d| d != dir);
+            back.retain(|d| d != dir);
+            back.push(dir.clone());
+        }
+    }
+    for dir in front {
+        code_server::add_path_end(dir);
+    }
     let otp = otp_root()
         .map(|root| lib_ebins(&root.join("lib")))
         .unwrap_or_default();
@@ -78,8 +105,8 @@ pub fn set_code_path(pa: &[PathBuf], pz: &[PathBuf]) {
     for dir in rest {
         code_server::add_path_end(dir);
     }
-    for dir in pz {
-        add(dir);
+    for dir in back {
+        code_server::add_path_end(dir);
     }
 }
 
@@ -266,6 +293,12 @@ fn start_io(boot: &mut Process) -> Result<(), String> {
         }
         boot.group_leader = id;
     }
+    // erts' code purger (OTP's `erts_code_purger`, registering itself), which
+    // `code:purge/1`, `soft_purge/1` and `erlang:purge_module/1` ask to purge old code.
+    let purger = module::export(Atom::intern("erts_code_purger"), Atom::intern("start"), 0);
+    let mut s = Box::new(Process::new(sched::new_id()));
+    s.start_call(purger, &[])?;
+    sched::add(s);
     Ok(())
 }
 

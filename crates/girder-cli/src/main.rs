@@ -431,27 +431,61 @@ fn exit(status: i32) -> ExitCode {
 
 /// Print the exported functions of OTP's `module` whose Erlang body is only a stub calling
 /// `erlang:nif_error` (OTP implements them in C) and that girder does not implement.
+///
+/// For `erlang`, also the functions written in Erlang over a stub of `erts_internal` that
+/// girder lacks (`erlang:trace/3` calls `erts_internal:trace/3`), each followed by that
+/// stub in parentheses.
 fn missing_bifs(module: &str) -> Result<()> {
     let root =
         boot::otp_root().context("cannot find OTP (set GIRDER_OTP_ROOT or put erl on the PATH)")?;
-    let file = std::fs::read_dir(root.join("lib"))?
-        .flatten()
-        .map(|e| e.path().join("ebin").join(format!("{module}.beam")))
-        .find(|p| p.is_file())
-        .with_context(|| format!("no {module}.beam under {}", root.display()))?;
-    let bytes = std::fs::read(&file)?;
-    let beam = BeamFile::parse_file(&bytes, &file.display().to_string())?;
-    let implemented: std::collections::HashSet<(String, u32)> = girder_bifs::all()
-        .into_iter()
-        .filter(|(m, _, _)| *m == module)
-        .map(|(_, f, a)| (f.to_owned(), a))
+    let read = |module: &str| -> Result<BeamFile> {
+        let file = std::fs::read_dir(root.join("lib"))?
+            .flatten()
+            .map(|e| e.path().join("ebin").join(format!("{module}.beam")))
+            .find(|p| p.is_file())
+            .with_context(|| format!("no {module}.beam under {}", root.display()))?;
+        let bytes = std::fs::read(&file)?;
+        Ok(BeamFile::parse_file(&bytes, &file.display().to_string())?)
+    };
+    let missing_stubs = |module: &str, beam: &BeamFile| -> Result<Vec<(String, u32)>> {
+        let implemented: std::collections::HashSet<(String, u32)> = girder_bifs::all()
+            .into_iter()
+            .filter(|(m, _, _)| *m == module)
+            .map(|(_, f, a)| (f.to_owned(), a))
+            .collect();
+        Ok(disasm::nif_stubs(beam)?
+            .into_iter()
+            .filter(|(f, a)| !implemented.contains(&(f.clone(), *a)))
+            .collect())
+    };
+    let name = |f: &str| girder_format::Term::Atom(f.to_owned());
+    let beam = read(module)?;
+    let own = missing_stubs(module, &beam)?;
+    let mut missing: Vec<String> = own
+        .iter()
+        .map(|(f, a)| format!("{module}:{}/{a}", name(f)))
         .collect();
-    let stubs = disasm::nif_stubs(&beam)?;
-    let mut missing: Vec<String> = stubs
-        .into_iter()
-        .filter(|(f, a)| !implemented.contains(&(f.clone(), *a)))
-        .map(|(f, a)| format!("{module}:{}/{a}", girder_format::Term::Atom(f)))
-        .collect();
+    if module == "erlang" {
+        let internal = read("erts_internal")?;
+        let lacking = missing_stubs("erts_internal", &internal)?;
+        let mut wrappers: Vec<String> = disasm::remote_calls(&beam, "erts_internal")?
+            .into_iter()
+            .filter(|(_, _, g, b)| lacking.contains(&(g.clone(), *b)))
+            .filter(|(f, a, _, _)| !own.contains(&(f.clone(), *a)))
+            // girder implements some of the wrappers natively.
+            .filter(|(f, a, _, _)| {
+                !girder_bifs::all()
+                    .into_iter()
+                    .any(|(m, g, b)| m == module && g == f && b == *a)
+            })
+            .map(|(f, a, g, b)| {
+                format!("{module}:{}/{a} (erts_internal:{}/{b})", name(&f), name(&g))
+            })
+            .collect();
+        wrappers.sort();
+        wrappers.dedup();
+        missing.extend(wrappers);
+    }
     missing.sort();
     for m in &missing {
         println!("{m}");

@@ -8,6 +8,10 @@ use girder_runtime::loader::LoadError;
 /// (module, `.beam` bytes).
 pub const MODULES: &[(&str, &[u8])] = &[
     (
+        "erl_prim_loader",
+        include_bytes!("../../../lib/preloaded/ebin/erl_prim_loader.beam"),
+    ),
+    (
         "girder_user",
         include_bytes!("../../../lib/preloaded/ebin/girder_user.beam"),
     ),

@@ -4,7 +4,8 @@
 //! `ERL_FLAGS`, `ERL_ZFLAGS`, `ERL_LIBS`, `-extra`, `-env`, `-config`, `-App Key Value`,
 //! `-boot_var`, `-hidden`, `-noinput`, `+` emulator flags), OTP's `init` API, `sasl`,
 //! `init:make_permanent/2` and `init:restart/0` (`tests/toolchain/init_api.erl`), and
-//! escripts in source and compiled form, with and without a shebang line. That girder (not
+//! escripts in source, compiled and archive form, with and without a shebang line, and
+//! `.ez` archives on the code path. That girder (not
 //! erl) ran is checked through `GIRDER_OPCODE_COVERAGE`, which only girder writes. Every
 //! girder run is made twice, on the JIT and on the interpreter (`-emu_flavor emu` put in
 //! front of `ERL_AFLAGS`, as a user would: the installed erl has one flavor only and
@@ -194,6 +195,96 @@ fn otp_escript_runs_girder() {
             cmd
         });
     }
+}
+
+/// Escripts whose body is a zip archive (`escript:create/2` with `{archive, Files, Opts}`,
+/// made under erl): modules load from the archive (the primary archive of
+/// `code:set_primary_archive/4`), at its top or in `App/ebin`, deflated or stored, the
+/// main module named by the script or by `-escript main`, with and without a shebang
+/// line; `tests/toolchain/archived.erl` reads the archive through `erl_prim_loader`. A
+/// script whose module the archive lacks fails as on erl, and `escript -s` checks one. An
+/// `.ez` archive's `App/ebin` on the code path (`-pa`) loads as on erl.
+#[test]
+fn otp_escript_runs_archives() {
+    let dir = scratch_dir("as-erl-escript-archive");
+    let path = shim(&dir);
+    erlc(
+        &[
+            &erlang_test_file("toolchain/archived.erl"),
+            &erlang_test_file("toolchain/archived_helper.erl"),
+        ],
+        &dir,
+    );
+    std::fs::create_dir_all(dir.join("plain")).unwrap();
+    let make = r#"{ok, M} = file:read_file("archived.beam"),
+        {ok, H} = file:read_file("archived_helper.beam"),
+        Top = [{"archived.beam", M}, {"archived_helper.beam", H},
+               {"data/greeting.txt", <<"hello from the archive
+">>}],
+        App = [{"archived/ebin/archived.beam", M},
+               {"archived/ebin/archived_helper.beam", H},
+               {"data/greeting.txt", <<"hello
+">>}],
+        ok = escript:create("archived", [shebang, {archive, Top, []}]),
+        ok = escript:create("arch_main", [shebang, comment,
+                                          {emu_args, "-escript main archived"},
+                                          {archive, App, []}]),
+        ok = escript:create("plain/archived.escript",
+                            [{archive, Top, [{compress, []}]}]),
+        ok = escript:create("arch_misnamed", [shebang, {archive, Top, []}]),
+        {ok, _} = zip:create("app.ez", App),
+        halt()."#;
+    let out = Command::new("erl")
+        .current_dir(&dir)
+        .args(["-noshell", "-eval", make])
+        .output()
+        .expect("run erl");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs: Vec<(&str, Vec<&str>, i32)> = vec![
+        ("archived", vec!["a", "b"], 0),
+        ("arch_main", vec!["x"], 0),
+        ("plain/archived.escript", vec![], 0),
+        ("arch_misnamed", vec![], 127),
+    ];
+    for (script, args, status) in &runs {
+        let out = same_on_both_engines(script, &dir, &path, || {
+            let mut cmd = Command::new("escript");
+            cmd.current_dir(&dir).arg(script).args(args);
+            cmd
+        });
+        assert_eq!(out.status.code(), Some(*status), "{script}");
+        if *status == 0 {
+            assert!(String::from_utf8_lossy(&out.stdout).contains("helper 42 from"));
+        }
+    }
+    same_on_both_engines("escript -s", &dir, &path, || {
+        let mut cmd = Command::new("escript");
+        cmd.current_dir(&dir).args(["-s", "arch_main"]);
+        cmd
+    });
+    // With erl 25's order of -pa and -pz directories (each -pa one before those given
+    // earlier; missing ones left out, repeated ones kept once).
+    for d in ["pa1", "pa2", "pz1", "pz2"] {
+        std::fs::create_dir_all(dir.join(d)).unwrap();
+    }
+    let ez = same_on_both_engines(".ez on the code path", &dir, &path, || {
+        let mut cmd = Command::new("erl");
+        cmd.current_dir(&dir)
+            .args("-noshell -pa pa1 pa2 -pa app.ez/archived/ebin missing pa1".split(' '))
+            .args("-pz pz1 pz2 -pz missing2 pz1 -eval".split(' '))
+            .arg(
+                "io:format(\"~p ~p~n~p~n~p~n\", [archived_helper:double(4), \
+                 code:which(archived_helper), erl_prim_loader:list_dir(\"app.ez/archived\"), \
+                 [D || D <- code:get_path(), filename:pathtype(D) =:= relative]]), \
+                 halt().",
+            );
+        cmd
+    });
+    assert!(String::from_utf8_lossy(&ez.stdout).starts_with("8 "));
 }
 
 /// `ERLC_EMULATOR=girder erlc +deterministic` writes erl's bytes: OTP's compiler run on

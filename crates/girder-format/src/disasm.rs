@@ -250,6 +250,43 @@ pub fn chunk_listing(beam: &BeamFile) -> String {
     out
 }
 
+/// The exported functions of `beam` that call a function of `module` (`call_ext`,
+/// `call_ext_last`, `call_ext_only`): `(name, arity, callee name, callee arity)`, one per
+/// call site's callee.
+pub fn remote_calls(beam: &BeamFile, module: &str) -> Result<Vec<(String, u32, String, u32)>> {
+    let exported: std::collections::HashSet<(u32, u32)> =
+        beam.exports.iter().map(|e| (e.function, e.arity)).collect();
+    let mut calls = Vec::new();
+    for f in beam.code.functions()? {
+        if !exported.contains(&(f.name, f.arity)) {
+            continue;
+        }
+        for ins in &beam.code.instructions[f.start..f.end] {
+            if !matches!(
+                ins.opcode,
+                op::call_ext | op::call_ext_last | op::call_ext_only
+            ) {
+                continue;
+            }
+            let Some(Operand::Unsigned(i)) = ins.args.get(1) else {
+                continue;
+            };
+            let Some(imp) = beam.imports.get(*i as usize) else {
+                continue;
+            };
+            if beam.atom(imp.module) == Some(module) {
+                calls.push((
+                    beam.atom(f.name).unwrap_or("?").to_owned(),
+                    f.arity,
+                    beam.atom(imp.function).unwrap_or("?").to_owned(),
+                    imp.arity,
+                ));
+            }
+        }
+    }
+    Ok(calls)
+}
+
 /// The exported functions whose body only calls `erlang:nif_error/1,2`: in OTP's own
 /// modules, the functions implemented in C.
 pub fn nif_stubs(beam: &BeamFile) -> Result<Vec<(String, u32)>> {

@@ -10,6 +10,7 @@
 //! - [`etf`] and [`term`]: the external term format and owned terms.
 //! - [`avm`]: AtomVM packs.
 //! - [`disasm`]: a readable listing of a module.
+//! - [`zip`]: zip archives (escript archives, `.ez` files).
 
 pub mod avm;
 pub mod beam;
@@ -25,6 +26,7 @@ pub mod reader;
 pub mod term;
 pub mod term_fmt;
 pub mod types;
+pub mod zip;
 
 pub use beam::BeamFile;
 pub use error::{ChunkId, Error, Result};

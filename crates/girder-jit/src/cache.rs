@@ -121,7 +121,8 @@ pub fn build_id() -> Option<&'static [u8; 32]> {
         for f in isa.isa_flags() {
             h.update(f.to_string().as_bytes());
         }
-        for var in ["GIRDER_JIT_OPT", "GIRDER_JIT_REGALLOC"] {
+        // GIRDER_GC_STRESS: code compiled without it leaves out the stress test.
+        for var in ["GIRDER_JIT_OPT", "GIRDER_JIT_REGALLOC", "GIRDER_GC_STRESS"] {
             h.update(var.as_bytes());
             h.update(std::env::var(var).unwrap_or_default().as_bytes());
         }

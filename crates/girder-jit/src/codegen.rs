@@ -124,6 +124,7 @@ pub fn compile(
         trampolines: Vec::new(),
         inline: 0,
         reserved: 0,
+        stack_known: 0,
         is_entry: {
             let mut v = vec![false; (end - start) as usize];
             for o in entries(module, start, end) {
@@ -276,6 +277,11 @@ struct Emitter<'a> {
     /// instruction control can reach other than by falling through, and after any
     /// instruction that may collect or allocate out of line (see [`reservation_kept`]).
     reserved: u32,
+    /// A length the stack is known to have at least at the point being emitted (set by
+    /// `allocate`, whose frame every later instruction up to the next entry is in;
+    /// forgotten where [`Self::reserved`] is and after anything not [`frame_kept`]): Y
+    /// register accesses within it need no test.
+    stack_known: u32,
     /// Whether each offset of the function is an entry (see [`entries`]).
     is_entry: Vec<bool>,
     /// The symbols the function refers to (relocation targets), by index.
@@ -293,7 +299,7 @@ const F: MemFlagsData = MemFlagsData::trusted();
 /// Byte offsets in a [`FunEntry`]: the fun's arity (`u32`) and its code (a CP word).
 const FUN_ARITY: i32 = (std::mem::offset_of!(FunEntry, id)
     + std::mem::offset_of!(girder_term::object::FunIdentity, arity)) as i32;
-const FUN_ENTRY: i32 = std::mem::offset_of!(FunEntry, entry) as i32;
+const FUN_ENTRY: i32 = girder_runtime::module::FUN_TARGET;
 
 /// Process fields native code keeps in variables (machine registers or spill slots) while
 /// it runs, with whether it writes them: the ones nearly every instruction touches (each
@@ -326,7 +332,7 @@ fn inline_bif(name: &str, arity: usize) -> bool {
         (name, arity),
         ("element", 2)
             | (
-                "tuple_size" | "hd" | "tl" | "not" | "is_atom" | "is_list" | "-",
+                "tuple_size" | "map_size" | "hd" | "tl" | "not" | "is_atom" | "is_list" | "-",
                 1
             )
             | ("and" | "or" | "=:=" | "=/=" | "<" | ">" | "=<" | ">=", 2)
@@ -375,6 +381,61 @@ fn reservation_kept(ins: &Instr) -> bool {
         }
         _ => false,
     }
+}
+
+/// The arity operand of `is_function2` when it is a literal fun arity (0..=255).
+fn literal_arity(s: Src) -> Option<i64> {
+    match s.kind() {
+        SrcKind::Term(t) => t.as_small().filter(|n| (0..256).contains(n)),
+        _ => None,
+    }
+}
+
+/// Whether `ins` leaves the stack's length as it is (the frame instructions, calls and
+/// returns do not; nor, to be safe, anything not listed).
+fn frame_kept(ins: &Instr) -> bool {
+    matches!(
+        ins,
+        Instr::Move { .. }
+            | Instr::Swap { .. }
+            | Instr::InitYregs { .. }
+            | Instr::TestHeap { .. }
+            | Instr::Test { .. }
+            | Instr::Cmp { .. }
+            | Instr::TestArity { .. }
+            | Instr::IsTaggedTuple { .. }
+            | Instr::IsFunction2 { .. }
+            | Instr::PutList { .. }
+            | Instr::GetList { .. }
+            | Instr::GetHd { .. }
+            | Instr::GetTl { .. }
+            | Instr::PutTuple2 { .. }
+            | Instr::GetTupleElement { .. }
+            | Instr::SetTupleElement { .. }
+            | Instr::Bif { .. }
+            | Instr::GcBif { .. }
+            | Instr::GetMapElements { .. }
+            | Instr::HasMapFields { .. }
+            | Instr::PutMap { .. }
+            | Instr::NewMap { .. }
+            | Instr::BsCreateBin { .. }
+            | Instr::BsStartMatch { .. }
+            | Instr::BsGetPosition { .. }
+            | Instr::BsSetPosition { .. }
+            | Instr::BsGetTail { .. }
+            | Instr::BsGet { .. }
+            | Instr::BsTestTail { .. }
+            | Instr::BsTestUnit { .. }
+            | Instr::BsMatchString { .. }
+            | Instr::UpdateRecord { .. }
+            | Instr::FLoad { .. }
+            | Instr::FStore { .. }
+            | Instr::FMove { .. }
+            | Instr::FConv { .. }
+            | Instr::FArith { .. }
+            | Instr::FNegate { .. }
+            | Instr::MakeFun3 { .. }
+    )
 }
 
 /// The size in bits of a bit-syntax field whose size operand is the literal `size` (in
@@ -554,6 +615,11 @@ impl Emitter<'_> {
         self.boxed_with_subtag(f, girder_term::header::subtag::FUN, slow);
         let payload = |i: i32| 8 * (i + 1) - tag::BOXED as i32;
         let entry = self.b.ins().load(I64, F, f, payload(0));
+        // The code, checked first: a fun whose code was purged (0) is the slow path's
+        // (`badfun`, or the error handler's `undefined_lambda`).
+        let target = self.b.ins().load(I64, F, entry, FUN_ENTRY);
+        let live_code = self.b.ins().icmp_imm_s(IntCC::NotEqual, target, 0);
+        self.guard(live_code, slow);
         let fun_arity = self.b.ins().uload32(F, entry, FUN_ARITY);
         let same = self
             .b
@@ -599,7 +665,6 @@ impl Emitter<'_> {
                 self.store_p(cp, po::CP);
             }
         }
-        let target = self.b.ins().load(I64, F, entry, FUN_ENTRY);
         let live = self.b.ins().iadd_imm_s(n, i64::from(arity));
         let live = self.b.ins().ireduce(I32, live);
         self.reduce_live(live, Resume::Cp(target));
@@ -976,11 +1041,7 @@ impl Emitter<'_> {
     /// The address of Y register `n`, checking it is inside the current frame.
     fn y_addr(&mut self, n: u32, slow: Block) -> (Value, Value) {
         let len = self.load_p(po::STACK_LEN);
-        let ok = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, len, i64::from(n) + 2);
-        self.guard(ok, slow);
+        self.stack_at_least(len, n + 2, slow);
         let ptr = self.load_p(po::STACK_PTR);
         let idx = self.b.ins().iadd_imm_s(len, -(i64::from(n) + 2));
         let off = self.b.ins().ishl_imm_s(idx, 3);
@@ -1047,14 +1108,25 @@ impl Emitter<'_> {
         self.b.switch_to_block(cont);
     }
 
-    /// Pop a frame of `n` Y registers, restoring CP (the interpreter's `deallocate`).
-    fn deallocate(&mut self, n: u32, slow: Block) {
-        let len = self.load_p(po::STACK_LEN);
+    /// Go on when the stack holds at least `words` words (`len` is its length), else to
+    /// `slow`: a test only when not already proven on every way here (see
+    /// [`Emitter::stack_known`]). A test proves nothing for later code: an instruction's
+    /// fast path may branch, and a test on one branch says nothing of the other.
+    fn stack_at_least(&mut self, len: Value, words: u32, slow: Block) {
+        if self.stack_known >= words {
+            return;
+        }
         let ok = self
             .b
             .ins()
-            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, len, i64::from(n) + 1);
+            .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, len, i64::from(words));
         self.guard(ok, slow);
+    }
+
+    /// Pop a frame of `n` Y registers, restoring CP (the interpreter's `deallocate`).
+    fn deallocate(&mut self, n: u32, slow: Block) {
+        let len = self.load_p(po::STACK_LEN);
+        self.stack_at_least(len, n + 1, slow);
         let ptr = self.load_p(po::STACK_PTR);
         let off = self.b.ins().ishl_imm_s(len, 3);
         let top = self.b.ins().iadd(ptr, off);
@@ -1071,13 +1143,18 @@ impl Emitter<'_> {
     /// `Heap::has_room` for the common case; anything else takes the slow path, which
     /// decides exactly).
     fn heap_room(&mut self, words: u32) -> Value {
-        let p = self.p();
-        let stress = self.b.ins().load(I8, F, p, po::GC_STRESS);
-        let calm = self.b.ins().icmp_imm_s(IntCC::Equal, stress, 0);
         let top = self.load_p(po::HEAP_TOP);
         let len = self.load_p(po::HEAP_LEN);
         let want = self.b.ins().iadd_imm_s(top, i64::from(words));
         let fits = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, want, len);
+        if !girder_runtime::process::gc_stress() {
+            // Processes never collect under stress in this VM (and the cache keys code by
+            // the setting).
+            return fits;
+        }
+        let p = self.p();
+        let stress = self.b.ins().load(I8, F, p, po::GC_STRESS);
+        let calm = self.b.ins().icmp_imm_s(IntCC::Equal, stress, 0);
         self.b.ins().band(calm, fits)
     }
 
@@ -1135,8 +1212,9 @@ impl Emitter<'_> {
         let module = self.module;
         let ins = &module.code[offset as usize];
         if self.is_entry[(offset - self.start) as usize] {
-            // Reached from elsewhere too: nothing is known of the heap.
+            // Reached from elsewhere too: nothing is known of the heap or the stack.
             self.reserved = 0;
+            self.stack_known = 0;
         }
         // The slow path: filled after the fast path (blocks are filled one at a time).
         let slow = self.b.create_block();
@@ -1152,6 +1230,12 @@ impl Emitter<'_> {
         self.reserved = match ins {
             Instr::TestHeap { heap, .. } | Instr::AllocateHeap { heap, .. } => *heap,
             _ if reservation_kept(ins) => self.reserved,
+            _ => 0,
+        };
+        // The same for the stack (`allocate`'s slow path makes the same frame).
+        self.stack_known = match ins {
+            Instr::Allocate { stack, .. } | Instr::AllocateHeap { stack, .. } => *stack + 1,
+            _ if frame_kept(ins) => self.stack_known,
             _ => 0,
         };
         self.b.switch_to_block(slow);
@@ -1226,6 +1310,23 @@ impl Emitter<'_> {
             } if *arity < MAX_X => {
                 let f = self.read(*fun, slow);
                 self.call_local_fun(offset, *arity, f, Some(*dealloc), slow);
+            }
+            Instr::CallExt { export, .. }
+                if export.arity == 1
+                    && export.module.name() == "math"
+                    && export.function.name() == "sqrt" =>
+            {
+                // A non-negative number's root; anything else (a bignum, a negative
+                // number: `badarith`, not a number: `badarg`) is the BIF's.
+                let v = self.read(Src::x(0), slow);
+                let f = self.number_f64(v, false, slow);
+                let zero = self.b.ins().f64const(0.0);
+                let ok = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, f, zero);
+                self.guard(ok, slow);
+                let r = self.b.ins().sqrt(f);
+                let t = self.box_float(r, slow);
+                self.write(Dst::X(0), t, slow);
+                self.goto(offset + 1);
             }
             Instr::CallExt { arity, export } if export.bif().is_none() => {
                 let target = self.export_target(export, slow);
@@ -1325,13 +1426,9 @@ impl Emitter<'_> {
             }
             Instr::Trim { n, .. } => {
                 // Drop the `n` youngest Y registers: CP moves down over them.
-                let n = i64::from(*n);
                 let len = self.load_p(po::STACK_LEN);
-                let ok = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, len, n + 1);
-                self.guard(ok, slow);
+                self.stack_at_least(len, *n + 1, slow);
+                let n = i64::from(*n);
                 let ptr = self.load_p(po::STACK_PTR);
                 let top = self.b.ins().ishl_imm_s(len, 3);
                 let top = self.b.ins().iadd(ptr, top);
@@ -1426,6 +1523,23 @@ impl Emitter<'_> {
                 let r = self.bif(export.function.name(), &vals, slow);
                 self.write(*dst, r, slow);
                 self.goto(offset + 1);
+            }
+            Instr::IsFunction2 { fail, arg, arity }
+                if *fail != NO_LABEL && literal_arity(*arity).is_some() =>
+            {
+                // A closure of that arity; anything not boxed fails; other boxed terms
+                // (export funs among them) are the slow path's.
+                let n = literal_arity(*arity).unwrap_or(0);
+                let v = self.read(*arg, slow);
+                let failb = self.target(*fail);
+                let boxed = self.is_primary(v, tag::BOXED);
+                self.guard(boxed, failb);
+                self.boxed_with_subtag(v, girder_term::header::subtag::FUN, slow);
+                let payload = |i: i32| 8 * (i + 1) - tag::BOXED as i32;
+                let entry = self.b.ins().load(I64, F, v, payload(0));
+                let fun_arity = self.b.ins().uload32(F, entry, FUN_ARITY);
+                let same = self.b.ins().icmp_imm_s(IntCC::Equal, fun_arity, n);
+                self.branch(offset, same, *fail, slow);
             }
             Instr::TestArity { fail, arg, arity } if *fail != NO_LABEL => {
                 let v = self.read(*arg, slow);
@@ -2231,6 +2345,16 @@ impl Emitter<'_> {
                 let arity = self.tuple_arity(t, slow);
                 let shifted = self.b.ins().ishl_imm_s(arity, 4);
                 self.b.ins().bor_imm_s(shifted, tag::SMALL as i64)
+            }
+            ("map_size", &[m]) => {
+                // A flat map's first payload word is its size; a hash-trie map's second.
+                self.boxed_with_subtag(m, girder_term::header::subtag::MAP, slow);
+                let payload = |i: i32| 8 * (i + 1) - tag::BOXED as i32;
+                let w0 = self.b.ins().load(I64, F, m, payload(0));
+                let w1 = self.b.ins().load(I64, F, m, payload(1));
+                let t = self.b.ins().band_imm_s(w0, tag::IMMED1_MASK as i64);
+                let flat = self.b.ins().icmp_imm_s(IntCC::Equal, t, tag::SMALL as i64);
+                self.b.ins().select(flat, w0, w1)
             }
             ("hd" | "tl", &[l]) => {
                 let list = self.is_primary(l, tag::LIST);

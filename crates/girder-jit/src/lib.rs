@@ -203,9 +203,8 @@ static COMPILING: Mutex<()> = Mutex::new(());
 
 /// The index in `module.functions` of the function holding `offset`.
 fn function_index(module: &Module, offset: u32) -> Option<usize> {
-    let i = module.functions.partition_point(|f| f.start <= offset);
-    let i = i.checked_sub(1)?;
-    (offset < module.functions[i].end).then_some(i)
+    let &i = module.function_of.get(offset as usize)?;
+    ((i as usize) < module.functions.len()).then_some(i as usize)
 }
 
 /// `codegen::compile`, with a panic in the code generator turned into a refusal (the

@@ -1,5 +1,6 @@
 //! Finding and loading modules on demand: the code path (`-pa` directories, the current
-//! directory) and `.avm` packs, searched in order, as `erl` searches its code path.
+//! directory, directories inside zip archives: [`crate::archive`]) and `.avm` packs,
+//! searched in order, as `erl` searches its code path.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -66,8 +67,9 @@ pub fn ensure_loaded(name: Atom) -> Result<Option<&'static Module>, LoadError> {
             match source {
                 Source::Dir(dir) => {
                     let file = dir.join(format!("{}.beam", name.name()));
-                    if let Ok(bytes) = std::fs::read(&file) {
-                        found = Some((file.display().to_string(), bytes));
+                    let file = file.display().to_string();
+                    if let Ok(bytes) = crate::archive::read_file(&file) {
+                        found = Some((file, bytes));
                         break;
                     }
                 }
@@ -92,13 +94,38 @@ pub fn ensure_loaded(name: Atom) -> Result<Option<&'static Module>, LoadError> {
 
 /// Parse and load a module from its bytes.
 pub fn load_bytes(file: &str, bytes: &[u8]) -> Result<&'static Module, LoadError> {
+    finish(prepare_bytes(file, bytes)?)
+}
+
+/// A module translated and not installed yet (`erlang:prepare_loading/2`).
+pub struct Prepared {
+    /// The module.
+    pub module: Module,
+    /// Its file.
+    pub file: String,
+    /// Its `.beam` bytes (for the native-code cache).
+    pub bytes: Vec<u8>,
+}
+
+/// Parse and translate a module from its bytes without installing it.
+pub fn prepare_bytes(file: &str, bytes: &[u8]) -> Result<Prepared, LoadError> {
     let beam = BeamFile::parse_file(bytes, file).map_err(|e| LoadError {
         file: file.to_owned(),
         what: e.to_string(),
     })?;
-    let module = loader::load(&beam, file)?;
+    let module = loader::prepare(&beam, file)?;
+    Ok(Prepared {
+        module,
+        file: file.to_owned(),
+        bytes: bytes.to_vec(),
+    })
+}
+
+/// Install a prepared module (see [`crate::module::install`]).
+pub fn finish(prepared: Prepared) -> Result<&'static Module, LoadError> {
+    let module = loader::install(prepared.module, &prepared.file)?;
     if let Some(engine) = crate::engine::native() {
-        engine.loaded(module, bytes);
+        engine.loaded(module, &prepared.bytes);
     }
     Ok(module)
 }

@@ -147,9 +147,29 @@ impl Process {
             if entry.arity != 0 {
                 return Err("spawned fun must take no arguments".into());
             }
+            if entry.entry().is_none() {
+                // Purged: as a call of it with no arguments would go (see
+                // `purged_fun_target`).
+                if self.x.len() < 3 {
+                    self.x = vec![Term::NIL; 3].into_boxed_slice();
+                }
+                return match purged_fun_target(self, entry, f, 0) {
+                    FunTarget::Code(cp) => {
+                        let free = obj::fun_free(f);
+                        self.set_live_x(free);
+                        self.resume = cp;
+                        Ok(())
+                    }
+                    FunTarget::BadFun => Err("badfun: the fun's code was purged".into()),
+                    FunTarget::Lambda(e) => {
+                        let regs = [self.x[0], self.x[1], self.x[2]];
+                        self.start_call(e, &regs)
+                    }
+                };
+            }
             let free = obj::fun_free(f);
             self.set_live_x(free);
-            self.resume = entry.entry;
+            self.resume = entry.entry().unwrap_or(Cp::NONE);
             Ok(())
         } else if obj::is_export(f) {
             let export = export_entry(f);
@@ -177,7 +197,11 @@ fn resolve_call(
     p: &mut Process,
     export: &'static Export,
 ) -> Result<Option<(Cp, u32)>, crate::loader::LoadError> {
-    if let Some(cp) = export.target() {
+    if let Some(cp) = export.call_target() {
+        return Ok(Some((cp, export.arity)));
+    }
+    if let Some(cp) = export.traced_target() {
+        crate::tracing::call(p, export);
         return Ok(Some((cp, export.arity)));
     }
     if p.error_handler != Atom::intern("error_handler") {
@@ -908,14 +932,25 @@ fn call_fun(
         if start + free.len() > p.x.len() {
             return Err(Trap::Fault("too many free variables".into()));
         }
-        p.x[start..start + free.len()].copy_from_slice(free);
+        let (target, live) = match purged_fun_target(p, entry, f, arity) {
+            FunTarget::Code(cp) => {
+                p.x[start..start + free.len()].copy_from_slice(free);
+                (cp, arity + free.len() as u32)
+            }
+            FunTarget::BadFun => {
+                let reason = tagged(p, Atom::BADFUN, f);
+                return Err(error(reason));
+            }
+            // `Handler:undefined_lambda(Module, Fun, Args)` (x0..x2 set): an export call.
+            FunTarget::Lambda(e) => return call_export(p, module, pc, e, link),
+        };
         match link {
             Link::Body => p.cp = Cp::new(module.code_index, *pc as Label),
             Link::Tail(Some(n)) => p.deallocate(n)?,
             Link::Tail(None) => {}
         }
-        jump(module, pc, entry.entry)?;
-        reduce(p, arity + free.len() as u32)
+        jump(module, pc, target)?;
+        reduce(p, live)
     } else if obj::is_export(f) {
         let export = export_entry(f);
         if export.arity != arity {
@@ -926,6 +961,51 @@ fn call_fun(
         let reason = tagged(p, Atom::BADFUN, f);
         Err(error(reason))
     }
+}
+
+/// Where a call of a local fun goes.
+enum FunTarget {
+    /// Its code.
+    Code(Cp),
+    /// Its code was purged and the module's current version does not define it.
+    BadFun,
+    /// Its code was purged and the module has no current version: the error handler's
+    /// `undefined_lambda(Module, Fun, Args)`, with x0..x2 set.
+    Lambda(&'static Export),
+}
+
+/// Where a call of the local fun `f` (entry `entry`, called with x0..x(arity-1)) goes. A
+/// fun whose code was purged (`module::purge`) runs the same fun of the module's current
+/// version when that defines it (the same index and uniq, as erts finds it in its fun
+/// table), is `badfun` when the current version does not, and, with no current version,
+/// becomes `Handler:undefined_lambda(Module, Fun, Args)` (OTP's loads the module and
+/// applies the fun again, or raises `undef` with `{Fun, Args, []}` on top), as in erts.
+#[inline]
+fn purged_fun_target(p: &mut Process, entry: &'static FunEntry, f: Term, arity: u32) -> FunTarget {
+    if let Some(cp) = entry.entry() {
+        return FunTarget::Code(cp);
+    }
+    if let Some(current) = module::loaded(entry.module) {
+        let same = current.funs.iter().find(|e| {
+            e.id.index == entry.id.index
+                && e.id.uniq == entry.id.uniq
+                && e.id.arity == entry.id.arity
+                && e.num_free == entry.num_free
+        });
+        return match same.and_then(|e| e.entry()) {
+            Some(cp) => FunTarget::Code(cp),
+            None => FunTarget::BadFun,
+        };
+    }
+    let args = obj::list_from_slice(&mut p.heap, &p.x[..arity as usize], Term::NIL);
+    p.x[0] = Term::atom(entry.module);
+    p.x[1] = f;
+    p.x[2] = args;
+    FunTarget::Lambda(module::export(
+        p.error_handler,
+        Atom::intern("undefined_lambda"),
+        3,
+    ))
 }
 
 fn badarity(p: &mut Process, f: Term, arity: u32) -> Trap {

@@ -6,6 +6,7 @@
 //! [`process::Process`] runs in [`interp::run`], which returns to its caller whenever the
 //! process finishes, raises uncaught, halts the VM or yields.
 
+pub mod archive;
 pub mod bif;
 pub mod bits;
 pub mod code_server;
@@ -27,6 +28,7 @@ pub mod reactor;
 pub mod receive;
 pub mod sched;
 pub mod trace;
+pub mod tracing;
 
 pub use exception::Class;
 pub use interp::{Outcome, run};

@@ -144,6 +144,11 @@ fn is_old_build(opcode: u8) -> bool {
 
 /// Load a parsed module and install it: its exports then point at its code.
 pub fn load(beam: &BeamFile, file: &str) -> Result<&'static Module, LoadError> {
+    install(prepare(beam, file)?, file)
+}
+
+/// Translate a parsed module without installing it (`erlang:prepare_loading/2`).
+pub fn prepare(beam: &BeamFile, file: &str) -> Result<Module, LoadError> {
     let err = |what: String| LoadError {
         file: file.to_owned(),
         what,
@@ -151,10 +156,26 @@ pub fn load(beam: &BeamFile, file: &str) -> Result<&'static Module, LoadError> {
     let code_index = module::reserve_code_index()
         .ok_or_else(|| err("too many module versions loaded".into()))?;
     let mut loader = Loader::new(beam, code_index).map_err(err)?;
-    let module = loader.translate().map_err(err)?;
-    let module = module::install(module);
-    module::set_loaded(module);
-    Ok(module)
+    loader.translate().map_err(err)
+}
+
+/// Install a translated module (see [`module::install`]); a module with old code is
+/// refused with [`LoadError::NOT_PURGED`].
+pub fn install(module: Module, file: &str) -> Result<&'static Module, LoadError> {
+    module::install(module).map_err(|module::InstallError::NotPurged| LoadError {
+        file: file.to_owned(),
+        what: LoadError::NOT_PURGED.to_owned(),
+    })
+}
+
+impl LoadError {
+    /// What a load refused because the module has old code says.
+    pub const NOT_PURGED: &'static str = "not_purged";
+
+    /// Whether the module was refused because it has old code.
+    pub fn is_not_purged(&self) -> bool {
+        self.what == Self::NOT_PURGED
+    }
 }
 
 impl<'a> Loader<'a> {
@@ -551,8 +572,8 @@ impl<'a> Loader<'a> {
         let module_name = self.atom(1)?;
         for (i, l) in beam.lambdas.iter().enumerate() {
             let entry = self.label(&Operand::Label(l.label))?;
-            let fun = FunEntry {
-                id: FunIdentity {
+            let fun = FunEntry::new(
+                FunIdentity {
                     module: module_name,
                     arity: l
                         .arity
@@ -563,10 +584,10 @@ impl<'a> Loader<'a> {
                     old_uniq: l.old_uniq,
                     uniq: beam.md5,
                 },
-                function: self.atom(l.function)?,
-                num_free: l.num_free,
-                entry: Cp::new(self.code_index, entry),
-            };
+                self.atom(l.function)?,
+                l.num_free,
+                Cp::new(self.code_index, entry),
+            );
             self.funs.push(Box::leak(Box::new(fun)));
         }
 

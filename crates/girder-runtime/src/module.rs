@@ -75,7 +75,15 @@ pub struct Export {
     target: AtomicU64,
     /// The BIF implementing it, if it is one.
     bif: OnceLock<BifFn>,
+    /// Whether calls through it are traced (see [`crate::tracing`]): then `target` is 0,
+    /// so that both engines take their slow path, and the code is here.
+    traced: std::sync::atomic::AtomicBool,
+    /// The target while traced.
+    traced_target: AtomicU64,
 }
+
+/// Orders changes of an export's tracing with changes of its target.
+static TARGETS: Mutex<()> = Mutex::new(());
 
 impl std::fmt::Debug for Export {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -98,8 +106,71 @@ impl Export {
         // Acquire: pairs with the Release store in `install`, which comes after the
         // module's Release store in `CODE`: whoever sees the target also sees the module.
         match self.target.load(Ordering::Acquire) {
+            0 => self.traced_target(),
+            t => Some(Cp(t)),
+        }
+    }
+
+    /// The code a call goes to directly: `None` while not loaded, and while traced (the
+    /// caller then goes through [`crate::tracing::call`] and [`Self::traced_target`]).
+    #[inline]
+    pub fn call_target(&self) -> Option<Cp> {
+        // Acquire: see `target`.
+        match self.target.load(Ordering::Acquire) {
             0 => None,
             t => Some(Cp(t)),
+        }
+    }
+
+    /// The code of a traced function (`None` when not traced or not loaded).
+    #[inline]
+    pub fn traced_target(&self) -> Option<Cp> {
+        // Acquire: see `target`; the traced flag is read after the word.
+        if !self.traced.load(Ordering::Acquire) {
+            return None;
+        }
+        match self.traced_target.load(Ordering::Acquire) {
+            0 => None,
+            t => Some(Cp(t)),
+        }
+    }
+
+    /// Whether calls through this entry are traced.
+    pub fn is_traced(&self) -> bool {
+        self.traced.load(Ordering::Acquire)
+    }
+
+    /// Trace calls through this entry, or stop.
+    pub(crate) fn set_traced(&self, on: bool) {
+        let _g = TARGETS.lock().unwrap_or_else(|e| e.into_inner());
+        if on == self.traced.load(Ordering::Acquire) {
+            return;
+        }
+        // Release (all): pairs with the Acquire loads above.
+        if on {
+            self.traced_target
+                .store(self.target.load(Ordering::Acquire), Ordering::Release);
+            self.traced.store(true, Ordering::Release);
+            self.target.store(0, Ordering::Release);
+        } else {
+            self.target.store(
+                self.traced_target.load(Ordering::Acquire),
+                Ordering::Release,
+            );
+            self.traced.store(false, Ordering::Release);
+            self.traced_target.store(0, Ordering::Release);
+        }
+    }
+
+    /// Point this entry at `word` (a [`Cp`] word, or 0 for nowhere), or its traced
+    /// target while traced.
+    fn store_target(&self, word: u64) {
+        let _g = TARGETS.lock().unwrap_or_else(|e| e.into_inner());
+        // Release: see `target`.
+        if self.traced.load(Ordering::Acquire) {
+            self.traced_target.store(word, Ordering::Release);
+        } else {
+            self.target.store(word, Ordering::Release);
         }
     }
 
@@ -113,8 +184,7 @@ impl Export {
 /// Point `export` at `target` (the hidden entry through which `girder_on_load` calls a
 /// module's `on_load` function: see [`crate::nif`]).
 pub(crate) fn set_target(export: &Export, target: Cp) {
-    // Release: see `Export::target`.
-    export.target.store(target.0, Ordering::Release);
+    export.store_target(target.0);
 }
 
 /// The byte offset of an export's target word, for native code.
@@ -136,6 +206,8 @@ pub fn export(module: Atom, function: Atom, arity: u32) -> &'static Export {
             },
             target: AtomicU64::new(0),
             bif: OnceLock::new(),
+            traced: std::sync::atomic::AtomicBool::new(false),
+            traced_target: AtomicU64::new(0),
         }))
     })
 }
@@ -166,9 +238,35 @@ pub struct FunEntry {
     pub function: Atom,
     /// Number of free variables.
     pub num_free: u32,
-    /// Where its code starts.
-    pub entry: Cp,
+    /// Where its code starts (a [`Cp`] word), or 0 once its module version is purged
+    /// (native code reads it at [`FUN_TARGET`]).
+    entry: AtomicU64,
 }
+
+impl FunEntry {
+    /// A new entry for code at `entry`.
+    pub(crate) fn new(id: FunIdentity, function: Atom, num_free: u32, entry: Cp) -> FunEntry {
+        FunEntry {
+            id,
+            function,
+            num_free,
+            entry: AtomicU64::new(entry.0),
+        }
+    }
+
+    /// Where its code starts; `None` once the module version defining it is purged.
+    #[inline]
+    pub fn entry(&self) -> Option<Cp> {
+        // Acquire: pairs with `install`'s Release stores, as `Export::target`.
+        match self.entry.load(Ordering::Acquire) {
+            0 => None,
+            t => Some(Cp(t)),
+        }
+    }
+}
+
+/// The byte offset of a fun entry's code word, for native code.
+pub const FUN_TARGET: i32 = std::mem::offset_of!(FunEntry, entry) as i32;
 
 impl std::ops::Deref for FunEntry {
     type Target = FunIdentity;
@@ -247,10 +345,8 @@ pub struct Module {
 impl Module {
     /// The function containing `offset`.
     pub fn function_at(&self, offset: Label) -> Option<&FunctionRange> {
-        let i = self.functions.partition_point(|f| f.start <= offset);
-        self.functions
-            .get(i.checked_sub(1)?)
-            .filter(|f| offset < f.end)
+        let &i = self.function_of.get(offset as usize)?;
+        self.functions.get(i as usize)
     }
 
     /// `(file, line)` of the instruction at `offset`, if the module has line information;
@@ -291,29 +387,54 @@ pub const ON_LOAD_RUNNING: u8 = 2;
 /// [`Module::on_load_state`]: the `on_load` function failed; the module is unloaded.
 pub const ON_LOAD_FAILED: u8 = 3;
 
+/// Why a module version could not be installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstallError {
+    /// The module has old code that must be purged first (erts' `not_purged`).
+    NotPurged,
+}
+
 /// Publish a module under its code index and point its exports at it (unless its
 /// `on_load` function must run first: then [`publish_exports`] does that when it returns
-/// `ok`).
-pub(crate) fn install(module: Module) -> &'static Module {
+/// `ok`). A current version of the module becomes its old code (processes running in it
+/// go on; its exports the new version lacks point nowhere); when old code exists already,
+/// nothing is installed ([`InstallError::NotPurged`]), as in erts.
+pub(crate) fn install(module: Module) -> Result<&'static Module, InstallError> {
+    let mut versions = VERSIONS.lock().unwrap_or_else(|e| e.into_inner());
+    let slot = versions.entry(module.name).or_default();
+    if slot.current.is_some() && slot.old.is_some() {
+        return Err(InstallError::NotPurged);
+    }
     let index = module.code_index as usize;
     let module: &'static Module = Box::leak(Box::new(module));
     // Release: publishes the module's contents to `code`'s Acquire load; before the
     // exports point at it (below), so a target never leads to a missing module.
     CODE[index].store(module as *const Module as *mut Module, Ordering::Release);
     crate::engine::link(module);
+    if let Some(previous) = slot.current.take() {
+        for &(function, arity, _) in previous.exports.iter() {
+            let kept = module
+                .exports
+                .iter()
+                .any(|&(f, a, _)| f == function && a == arity);
+            if !kept && let Some(e) = find_export(previous.name, function, arity) {
+                e.store_target(0);
+            }
+        }
+        slot.old = Some(previous);
+    }
+    slot.current = Some(module);
     if module.on_load.is_none() {
         publish_exports(module);
     }
-    module
+    Ok(module)
 }
 
 /// Point the module's export entries at its code.
 pub(crate) fn publish_exports(module: &'static Module) {
     for &(function, arity, offset) in module.exports.iter() {
         let e = export(module.name, function, arity);
-        e.target
-            // Release: see `Export::target`.
-            .store(Cp::new(module.code_index, offset).0, Ordering::Release);
+        e.store_target(Cp::new(module.code_index, offset).0);
     }
 }
 
@@ -326,61 +447,105 @@ pub fn code(index: u32) -> Option<&'static Module> {
     (!p.is_null()).then(|| unsafe { &*p })
 }
 
-static LOADED: LazyLock<Mutex<HashMap<Atom, &'static Module>>> =
+/// The current and old versions of one module name.
+#[derive(Default, Clone, Copy)]
+struct Versions {
+    current: Option<&'static Module>,
+    old: Option<&'static Module>,
+}
+
+static VERSIONS: LazyLock<Mutex<HashMap<Atom, Versions>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
 /// The current version of a loaded module.
 pub fn loaded(name: Atom) -> Option<&'static Module> {
-    LOADED
+    VERSIONS
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .get(&name)
-        .copied()
+        .and_then(|v| v.current)
 }
 
-/// The names of every loaded module.
-pub fn loaded_modules() -> Vec<Atom> {
-    LOADED
+/// The old version of a module, if it has one (`erlang:check_old_code/1`).
+pub fn old(name: Atom) -> Option<&'static Module> {
+    VERSIONS
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .keys()
-        .copied()
+        .get(&name)
+        .and_then(|v| v.old)
+}
+
+/// The names of every module with current or old code (`erlang:loaded/0`).
+pub fn loaded_modules() -> Vec<Atom> {
+    VERSIONS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|(_, v)| v.current.is_some() || v.old.is_some())
+        .map(|(&name, _)| name)
         .collect()
 }
 
-/// `code:delete/1`: the current version of `name` becomes old code: its exports point
-/// nowhere (the next call loads the module again, or is `undef`), while processes running
-/// in it go on. False when it is not loaded. (girder does not keep old versions apart yet:
-/// the code stays in memory, and `purge` has nothing to do.)
-pub fn delete(name: Atom) -> bool {
-    let Some(module) = loaded(name) else {
-        return false;
+/// What [`delete`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deleted {
+    /// The current version became old code.
+    Done,
+    /// The module was never loaded.
+    NotLoaded,
+    /// Old code exists and must be purged first.
+    NotPurged,
+}
+
+/// `erlang:delete_module/1`: the current version of `name` becomes old code: its exports
+/// point nowhere (the next call loads the module again, or is `undef`), while processes
+/// running in it go on.
+pub fn delete(name: Atom) -> Deleted {
+    let mut versions = VERSIONS.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(slot) = versions.get_mut(&name) else {
+        return Deleted::NotLoaded;
+    };
+    if slot.old.is_some() {
+        return Deleted::NotPurged;
+    }
+    // A module loaded once and deleted or purged since is still known: deleting it again
+    // succeeds, as in erts (whose module entries stay).
+    let Some(module) = slot.current else {
+        return Deleted::Done;
     };
     for &(function, arity, _) in module.exports.iter() {
         if let Some(e) = find_export(module.name, function, arity) {
-            // Release: see `Export::target`.
-            e.target.store(0, Ordering::Release);
+            e.store_target(0);
         }
     }
-    unset_loaded(module);
+    slot.current = None;
+    slot.old = Some(module);
+    Deleted::Done
+}
+
+/// Purge the old code of `name`: it is forgotten, and its funs point nowhere (calling one
+/// is `badfun`, or goes through the error handler, as in erts). The instructions stay in
+/// memory (loaded code is never freed), so a process still running them is not harmed,
+/// but the code server kills every such process first. False when there is no old code.
+pub fn purge(name: Atom) -> bool {
+    let mut versions = VERSIONS.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(old) = versions.get_mut(&name).and_then(|v| v.old.take()) else {
+        return false;
+    };
+    for f in old.funs.iter() {
+        // Release: see `FunEntry::entry`.
+        f.entry.store(0, Ordering::Release);
+    }
     true
 }
 
 /// Forget `module` as the current version of its name (its `on_load` function failed, so
 /// OTP unloads it: the next call loads it again).
 pub(crate) fn unset_loaded(module: &'static Module) {
-    let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
-    if loaded
-        .get(&module.name)
-        .is_some_and(|m| m.code_index == module.code_index)
+    let mut versions = VERSIONS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(v) = versions.get_mut(&module.name)
+        && v.current.is_some_and(|m| m.code_index == module.code_index)
     {
-        loaded.remove(&module.name);
+        v.current = None;
     }
-}
-
-pub(crate) fn set_loaded(module: &'static Module) {
-    LOADED
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(module.name, module);
 }

@@ -110,6 +110,14 @@ pub fn gc_totals() -> (u64, u64) {
     )
 }
 
+/// Whether every process collects at every heap test (`GIRDER_GC_STRESS` set and not `0`),
+/// read once: the JIT leaves the test out of code compiled without it.
+pub fn gc_stress() -> bool {
+    static ON: std::sync::LazyLock<bool> =
+        std::sync::LazyLock::new(|| std::env::var_os("GIRDER_GC_STRESS").is_some_and(|v| v != "0"));
+    *ON
+}
+
 impl Process {
     /// A fresh process with an empty stack.
     pub fn new(id: u64) -> Process {
@@ -119,7 +127,7 @@ impl Process {
     /// A fresh process whose heap starts with `words` words (`min_heap_size`).
     pub fn with_heap(id: u64, words: usize) -> Process {
         let mut heap = Heap::new(words);
-        if std::env::var_os("GIRDER_GC_STRESS").is_some_and(|v| v != "0") {
+        if gc_stress() {
             heap.set_gc_stress(true);
         }
         Process {

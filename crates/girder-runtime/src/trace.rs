@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use girder_term::heap::Heap;
+use girder_term::heap::{Heap, LiteralArea};
 use girder_term::object as obj;
 use girder_term::{Atom, Term};
 
@@ -134,6 +134,37 @@ fn caller_frame(h: &mut Heap, cp: Cp) -> Option<Term> {
     frame(h, module, cp.offset().checked_sub(1)?)
 }
 
+/// Frames built once per code position, as literals (`{M, F, A, Location}` depends on
+/// the position only), shared by every trace that shows the position: a trace then costs
+/// a cons cell per frame. Keyed by code index and offset: code indexes are never reused
+/// (each loaded version of a module has its own), so an entry never goes stale. The areas
+/// are leaked, as loaded modules are.
+static FRAMES: std::sync::LazyLock<std::sync::Mutex<rustc_hash::FxHashMap<(u32, Label), Term>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Frames cached at most (past it, frames are built on the heap each time).
+const FRAMES_CACHED: usize = 1 << 16;
+
+/// [`caller_frame`] through [`FRAMES`].
+fn caller_frame_cached(
+    h: &mut Heap,
+    cache: &mut rustc_hash::FxHashMap<(u32, Label), Term>,
+    cp: Cp,
+) -> Option<Term> {
+    let key = (cp.code(), cp.offset());
+    if let Some(&t) = cache.get(&key) {
+        return Some(t);
+    }
+    let t = caller_frame(h, cp)?;
+    if cache.len() >= FRAMES_CACHED {
+        return Some(t);
+    }
+    let (literal, area) = LiteralArea::holding(t);
+    std::mem::forget(area);
+    cache.insert(key, literal);
+    Some(literal)
+}
+
 /// The first frame(s) of a trace, with everything that must be decided at the raise
 /// (the BIF's `error_info` formatter) already decided: what [`capture`] keeps.
 enum Head {
@@ -190,7 +221,10 @@ fn head_frames(p: &mut Process, module: Option<&Module>, offset: Label, head: He
     let mut frames = Vec::new();
     let here = |p: &mut Process, frames: &mut Vec<Term>| {
         if let Some(m) = module {
-            frames.extend(frame(&mut p.heap, m, offset));
+            // The frame at `offset` is the caller frame of the position after it.
+            let mut cache = FRAMES.lock().unwrap_or_else(|e| e.into_inner());
+            let cp = Cp::new(m.code_index, offset + 1);
+            frames.extend(caller_frame_cached(&mut p.heap, &mut cache, cp));
         }
     };
     match head {
@@ -312,16 +346,22 @@ fn stack_cps(p: &Process, depth: usize) -> CpList {
     };
     let depth = depth.min(MAX_DEPTH);
     let words = std::iter::once(p.cp.to_term()).chain(p.stack.iter().rev().copied());
+    // The count and the last one in locals: the loop runs over every stack word.
+    let (mut len, mut last) = (0, Cp::NONE);
     for w in words {
-        if cps.len >= depth {
+        if len >= depth {
             break;
         }
-        let cp = Cp::from_term(w);
-        if w.is_header() && cp != Cp::NONE && cps.as_slice().last() != Some(&cp) {
-            cps.cps[cps.len] = cp;
-            cps.len += 1;
+        if w.is_header() {
+            let cp = Cp::from_term(w);
+            if cp != Cp::NONE && cp != last {
+                cps.cps[len] = cp;
+                len += 1;
+                last = cp;
+            }
         }
     }
+    cps.len = len;
     cps
 }
 
@@ -341,12 +381,14 @@ impl CpList {
 /// The faulting function shows even with a depth of 0, as in OTP.
 fn finish(p: &mut Process, mut frames: Vec<Term>, cps: &[Cp], depth: usize) -> Term {
     let take = depth.saturating_sub(frames.len()).min(cps.len());
+    let mut cache = FRAMES.lock().unwrap_or_else(|e| e.into_inner());
     for &cp in &cps[..take] {
         if frames.len() >= depth {
             break;
         }
-        frames.extend(caller_frame(&mut p.heap, cp));
+        frames.extend(caller_frame_cached(&mut p.heap, &mut cache, cp));
     }
+    drop(cache);
     frames.truncate(depth);
     obj::list_from_slice(&mut p.heap, &frames, Term::NIL)
 }
@@ -487,13 +529,16 @@ fn error_info_parts(module: Atom, cause: Option<Atom>) -> (Atom, Option<Atom>) {
     match ERROR_INFO.with(|c| c.take()) {
         Some((m, c)) => (m, c),
         None => {
+            static FORMATTERS: std::sync::LazyLock<[Atom; 3]> = std::sync::LazyLock::new(|| {
+                ["erl_stdlib_errors", "erl_kernel_errors", "erl_erts_errors"].map(Atom::intern)
+            });
             let m = match module.name() {
                 "lists" | "maps" | "binary" | "math" | "unicode" | "string" | "ets" | "io"
-                | "re" => "erl_stdlib_errors",
-                "os" | "code" | "file" | "net_kernel" => "erl_kernel_errors",
-                _ => "erl_erts_errors",
+                | "re" => 0,
+                "os" | "code" | "file" | "net_kernel" => 1,
+                _ => 2,
             };
-            (Atom::intern(m), cause)
+            (FORMATTERS[m], cause)
         }
     }
 }

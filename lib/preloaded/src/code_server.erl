@@ -2,11 +2,14 @@
 %% `code_server`, with OTP's protocol (`call/1`: {code_call, From, Request} ->
 %% {code_server, Reply}). Loading is native in girder (modules load from the code
 %% path on first call), so this server answers from that: the code path, loading
-%% a module (from the path, or a new one from a binary), deleting one (its
-%% exports go; old code is not kept apart), the directories of the OTP
+%% a module (from the path, or from a binary) through erlang:load_module/2 as
+%% OTP's does (the current code becomes old; a module with old code is refused
+%% with not_purged), deleting one, purging through OTP's erts_code_purger (which
+%% kills the processes still running old code), sticky directories and modules
+%% (a sticky module is not replaced: sticky_directory), the directories of the OTP
 %% installation, changing the code path (set_path, add_path(s), del_path,
-%% replace_path, as OTP's). Requests to replace loaded code raise
-%% `{notsup, {code_server, Request}}` in the caller: girder cannot do it yet.
+%% replace_path, as OTP's), an escript's primary archive. Other requests raise
+%% `{notsup, {code_server, Request}}` in the caller.
 -module(code_server).
 -export([start_link/1, call/1]).
 -export([init/3]).
@@ -18,17 +21,18 @@ start_link([Root, Mode]) ->
         {Ref, Res} -> Res
     end.
 
-init(Parent, Ref, State) ->
+init(Parent, Ref, {Root, Mode}) ->
     register(?MODULE, self()),
     process_flag(trap_exit, true),
     Parent ! {Ref, {ok, self()}},
-    loop(Parent, State).
+    loop(Parent, #{root => Root, mode => Mode, sticky => #{}}).
 
 loop(Parent, State) ->
     receive
         {code_call, From, Req} ->
-            From ! {?MODULE, handle(Req, State)},
-            loop(Parent, State);
+            {Reply, State1} = request(Req, State),
+            From ! {?MODULE, Reply},
+            loop(Parent, State1);
         {'EXIT', Parent, Reason} ->
             exit(Reason);
         _Other ->
@@ -84,77 +88,76 @@ handle({replace_path, Name, Dir}, _) when is_atom(Name); is_list(Name) ->
         _ ->
             {error, bad_directory}
     end;
-handle(get_mode, {_, Mode}) ->
+handle(get_mode, #{mode := Mode}) ->
     Mode;
+%% code:set_primary_archive/4 (escript, for an archive body): the archive's
+%% directories go on the code path (code.erl adds them).
+handle({set_primary_archive, File, Bin, FileInfo, ParserFun}, #{mode := Mode}) ->
+    case erl_prim_loader:set_primary_archive(File, Bin, FileInfo, ParserFun) of
+        {ok, Dirs} -> {ok, Mode, Dirs};
+        {error, _} = Error -> Error
+    end;
 handle({ensure_loaded, M}, _) when is_atom(M) ->
     load(M);
-handle({load_file, M}, _) when is_atom(M) ->
-    case erlang:module_loaded(M) of
-        true -> {notsup, reload};
-        false -> load(M)
-    end;
-handle({load_binary, M, File, Bin}, _) when is_atom(M), is_binary(Bin) ->
-    case erlang:module_loaded(M) of
-        true -> {notsup, reload};
-        false -> girder_code:load_binary(M, File, Bin)
-    end;
-%% code:load_abs/1,2 (c:c/1 loads what it compiled so), for a module not loaded yet.
-handle({load_abs, File, M}, _) when is_list(File), is_atom(M) ->
+handle({load_file, M}, State) when is_atom(M) ->
     case erlang:module_loaded(M) of
         true ->
-            {notsup, reload};
-        false ->
-            Path = File ++ ".beam",
-            case erl_prim_loader:get_file(Path) of
-                {ok, Bin, _} -> girder_code:load_binary(M, Path, Bin);
+            case get_object_code(M) of
+                {M, Bin, File} -> try_load(M, File, Bin, State);
                 error -> {error, nofile}
-            end
+            end;
+        false ->
+            load(M)
+    end;
+%% As OTP's: loading a binary over a loaded module purges its old code first.
+handle({load_binary, M, File, Bin}, State) when is_atom(M), is_binary(Bin) ->
+    case erlang:module_loaded(M) of
+        true -> _ = erts_code_purger:purge(M);
+        false -> ok
+    end,
+    try_load(M, File, Bin, State);
+%% code:load_abs/1,2 (c:c/1 loads what it compiled so).
+handle({load_abs, File, M}, State) when is_list(File), is_atom(M) ->
+    Path = File ++ ".beam",
+    case erl_prim_loader:get_file(Path) of
+        {ok, Bin, _} -> try_load(M, Path, Bin, State);
+        error -> {error, nofile}
     end;
 handle({delete, M}, _) when is_atom(M) ->
-    girder_code:delete(M);
-%% Old code is not kept apart from the current (see `delete`), so there is none
-%% to purge: no process is found running it, so none is killed (`false`), and a
-%% soft purge always succeeds. A process still running deleted code goes on.
-handle({purge, M}, _) when is_atom(M) ->
-    false;
-handle({soft_purge, M}, _) when is_atom(M) ->
-    true;
-handle({get_object_code, M}, _) when is_atom(M) ->
-    case loaded_from(M) of
-        preloaded ->
-            error;
-        Path ->
-            case erl_prim_loader:get_file(Path) of
-                {ok, Bin, _} -> {M, Bin, Path};
-                error -> error
-            end
+    case catch erlang:delete_module(M) of
+        true -> true;
+        _ -> false
     end;
+handle({purge, M}, _) when is_atom(M) ->
+    {_WasOld, DidKill} = erts_code_purger:purge(M),
+    DidKill;
+handle({soft_purge, M}, _) when is_atom(M) ->
+    erts_code_purger:soft_purge(M);
+handle({get_object_code, M}, _) when is_atom(M) ->
+    get_object_code(M);
 handle({is_loaded, M}, _) when is_atom(M) ->
     case erlang:module_loaded(M) of
         true -> {file, loaded_from(M)};
         false -> false
     end;
-handle({dir, root_dir}, {Root, _}) ->
+handle({dir, root_dir}, #{root := Root}) ->
     Root;
-handle({dir, lib_dir}, {Root, _}) ->
+handle({dir, lib_dir}, #{root := Root}) ->
     filename:append(Root, "lib");
-handle({dir, {lib_dir, App}}, {Root, _}) when is_atom(App); is_list(App) ->
+handle({dir, {lib_dir, App}}, #{root := Root}) when is_atom(App); is_list(App) ->
     lib_dir(Root, to_list(App));
-handle({dir, {lib_dir, App, Sub}}, {Root, _}) when is_atom(App), is_atom(Sub) ->
+handle({dir, {lib_dir, App, Sub}}, #{root := Root}) when is_atom(App), is_atom(Sub) ->
     case lib_dir(Root, to_list(App)) of
         {error, _} = E -> E;
         Dir -> filename:append(Dir, atom_to_list(Sub))
     end;
-handle({dir, {priv_dir, App}}, {Root, _}) when is_atom(App); is_list(App) ->
+handle({dir, {priv_dir, App}}, #{root := Root}) when is_atom(App); is_list(App) ->
     case lib_dir(Root, to_list(App)) of
         {error, _} = E -> E;
         Dir -> filename:append(Dir, "priv")
     end;
-%% girder never replaces loaded code, so every directory is as good as sticky.
-handle({stick_dir, _}, _) ->
-    ok;
-handle({is_sticky, M}, _) when is_atom(M) ->
-    erlang:module_loaded(M);
+handle({is_sticky, M}, #{sticky := Sticky}) when is_atom(M) ->
+    erlang:module_loaded(M) andalso maps:is_key(M, Sticky);
 %% [{Module, File | preloaded}] of every loaded module (edlin_expand completes
 %% module names from it): the path's directories listed once for them all.
 handle(all_loaded, _) ->
@@ -174,13 +177,85 @@ handle(all_loaded, _) ->
 handle(_Req, _) ->
     {notsup, request}.
 
+%% The requests that change the server's state; the others answer from it.
+request({stick_dir, Dir}, State) when is_list(Dir) ->
+    stick_dir(Dir, true, State);
+request({unstick_dir, Dir}, State) when is_list(Dir) ->
+    stick_dir(Dir, false, State);
+request({stick_mod, M}, #{sticky := Sticky} = State) when is_atom(M) ->
+    {true, State#{sticky := Sticky#{M => true}}};
+request({unstick_mod, M}, #{sticky := Sticky} = State) when is_atom(M) ->
+    {true, State#{sticky := maps:remove(M, Sticky)}};
+request(Req, State) ->
+    {handle(Req, State), State}.
+
+%% OTP's: every module file of Dir becomes sticky (or not): once loaded, it is
+%% not replaced.
+stick_dir(Dir, Stick, #{sticky := Sticky} = State) ->
+    case erl_prim_loader:list_dir(Dir) of
+        {ok, Names} ->
+            Mods = [list_to_atom(filename:basename(N, ".beam"))
+                    || N <- Names, filename:extension(N) =:= ".beam"],
+            Sticky1 = case Stick of
+                          true -> maps:merge(Sticky, maps:from_keys(Mods, true));
+                          false -> maps:without(Mods, Sticky)
+                      end,
+            {ok, State#{sticky := Sticky1}};
+        error ->
+            {error, State}
+    end.
+
+%% OTP's try_load_module: a sticky module is refused, anything else goes
+%% through erlang:load_module/2; failures are logged as OTP's code server logs
+%% them.
+try_load(M, File, Bin, #{sticky := Sticky}) ->
+    case erlang:module_loaded(M) andalso maps:is_key(M, Sticky) of
+        true ->
+            error_msg("Can't load module '~w' that resides in sticky dir\n", [M]),
+            {error, sticky_directory};
+        false ->
+            case erlang:load_module(M, Bin) of
+                {module, M} = Loaded ->
+                    Loaded;
+                {error, What} = Error ->
+                    error_msg("Loading of ~ts failed: ~p\n", [File, What]),
+                    Error
+            end
+    end.
+
+%% As OTP's code server logs (not through logger:error/3, which it avoids).
+error_msg(Format, Args) ->
+    _ = try
+            logger ! {log, error, Format, Args,
+                      #{pid => self(),
+                        gl => group_leader(),
+                        time => os:system_time(microsecond),
+                        error_logger => #{tag => error}}}
+        catch _:_ ->
+                erlang:display({?MODULE, error}),
+                erlang:display({Format, Args})
+        end,
+    ok.
+
+get_object_code(M) ->
+    case loaded_from(M) of
+        preloaded ->
+            error;
+        Path ->
+            case erl_prim_loader:get_file(Path) of
+                {ok, Bin, _} -> {M, Bin, Path};
+                error -> error
+            end
+    end.
+
 load(M) ->
     case code:ensure_modules_loaded([M]) of
         ok -> {module, M};
         {error, [{M, Reason}]} -> {error, Reason}
     end.
 
-%% Where a loaded module came from: its file on the code path, else `preloaded`.
+%% Where a loaded module came from: its file on the code path (absolute, as OTP's
+%% code server records the file it loads), else `preloaded`.
 loaded_from(M) ->
     File = atom_to_list(M) ++ ".beam",
     %% (code:where_is_file/1 would call this server: search the path here.)
@@ -188,7 +263,7 @@ loaded_from(M) ->
                                       {ok, Names} <- [erl_prim_loader:list_dir(D)],
                                       lists:member(File, Names)] of
         [] -> preloaded;
-        [Path | _] -> Path
+        [Path | _] -> filename:absname(Path)
     end.
 
 %% OTP's checks: every entry a directory, names normalised.

@@ -451,7 +451,8 @@ restart_io() ->
     group_leader(whereis(user), self()).
 
 kill_all_pids(Keep0) ->
-    Keep = [self() | [P || P <- [whereis(user), whereis(standard_error) | Keep0],
+    Keep = [self() | [P || P <- [whereis(user), whereis(standard_error),
+                           whereis(erts_code_purger) | Keep0],
                            is_pid(P)]],
     case [P || P <- processes(), not lists:member(P, Keep)] of
         [] -> ok;

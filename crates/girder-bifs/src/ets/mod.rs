@@ -10,7 +10,7 @@
 
 mod admin;
 mod basic;
-mod ms;
+pub(crate) mod ms;
 mod object;
 mod select;
 mod table;

@@ -77,6 +77,57 @@ pub fn reverse_onto(h: &mut impl Alloc, list: Term, tail: Term) -> Option<Term> 
     Some(acc)
 }
 
+/// A copy of the proper list `list` ending in `tail` instead of `[]` (`erlang:'++'/2`);
+/// `None` when `list` is improper. One allocation, no copy of the elements elsewhere first.
+pub fn append_onto(h: &mut impl Alloc, list: Term, tail: Term) -> Option<Term> {
+    let n = list_length(list)?;
+    if n == 0 {
+        return Some(tail);
+    }
+    let p = h.alloc(2 * n);
+    for (i, item) in list_iter(list).enumerate() {
+        let next = if i + 1 < n {
+            Term::list_ptr(p.wrapping_add(2 * i + 2))
+        } else {
+            tail
+        };
+        // SAFETY: the list has exactly `n` elements, so cell `i` (words `2i`, `2i+1`) lies
+        // inside the `2n` words just allocated.
+        unsafe {
+            p.add(2 * i).write(item.0);
+            p.add(2 * i + 1).write(next.0);
+        }
+    }
+    Some(Term::list_ptr(p))
+}
+
+/// The code points of `s` as a proper list, in one allocation.
+pub fn charlist(h: &mut impl Alloc, s: &str) -> Term {
+    let n = if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    };
+    if n == 0 {
+        return Term::NIL;
+    }
+    let p = h.alloc(2 * n);
+    for (i, c) in s.chars().enumerate() {
+        let next = if i + 1 < n {
+            Term::list_ptr(p.wrapping_add(2 * i + 2))
+        } else {
+            Term::NIL
+        };
+        // SAFETY: `s` has exactly `n` characters, so cell `i` lies inside the `2n` words
+        // just allocated.
+        unsafe {
+            p.add(2 * i).write(Term::small(i64::from(u32::from(c))).0);
+            p.add(2 * i + 1).write(next.0);
+        }
+    }
+    Term::list_ptr(p)
+}
+
 /// Iterates over a list's elements. After it returns `None`, [`ListIter::tail`] is the term
 /// that ended the list: `[]` for a proper list, anything else for an improper one.
 #[derive(Clone, Copy, Debug)]
@@ -157,5 +208,29 @@ mod tests {
         assert_eq!(list_from_slice(&mut h, &[], Term::NIL), Term::NIL);
         let p = list_from_slice(&mut h, &items, Term::NIL);
         assert_eq!(list_to_vec(p), Some(items));
+    }
+
+    #[test]
+    fn append_and_charlist() {
+        let mut h = Heap::new(64);
+        let items: Vec<Term> = (0..5).map(Term::small).collect();
+        let a = list_from_slice(&mut h, &items, Term::NIL);
+        let b = list_from_slice(&mut h, &items[..2], Term::NIL);
+        let ab = append_onto(&mut h, a, b).expect("proper");
+        let want: Vec<Term> = items.iter().chain(&items[..2]).copied().collect();
+        assert_eq!(list_to_vec(ab), Some(want));
+        assert_eq!(
+            append_onto(&mut h, Term::NIL, Term::small(7)),
+            Some(Term::small(7))
+        );
+        let improper = cons(&mut h, Term::small(1), Term::small(2));
+        assert_eq!(append_onto(&mut h, improper, Term::NIL), None);
+        assert_eq!(append_onto(&mut h, Term::small(1), Term::NIL), None);
+
+        for s in ["", "abc", "h\u{e9}llo \u{20ac}"] {
+            let l = charlist(&mut h, s);
+            let want: Vec<Term> = s.chars().map(|c| Term::small(c as i64)).collect();
+            assert_eq!(list_to_vec(l), Some(want));
+        }
     }
 }
