@@ -13,7 +13,29 @@ main() ->
     udp(),
     options(),
     owner_exit(),
+    inet6(),
     ok.
+
+%% IPv6 on ::1, where the host has it (erl and girder run on the same host).
+inet6() ->
+    Lo6 = #{family => inet6, addr => {0,0,0,0,0,0,0,1}, port => 0},
+    {ok, L} = socket:open(inet6, stream, tcp),
+    case socket:bind(L, Lo6) of
+        ok ->
+            ok = socket:listen(L),
+            {ok, #{port := Port, family := F}} = socket:sockname(L),
+            {ok, C} = socket:open(inet6, stream),
+            ok = socket:connect(C, Lo6#{port => Port}),
+            {ok, S} = socket:accept(L, 5000),
+            ok = socket:send(C, <<"v6">>),
+            {ok, #{addr := PeerAddr}} = socket:peername(S),
+            io:format("inet6: ~p ~p ~p~n", [F, socket:recv(S, 2, 5000), PeerAddr]),
+            io:format("v6only: ~p~n", [socket:getopt(L, {ipv6, v6only})]),
+            [socket:close(X) || X <- [C, S]];
+        Error ->
+            io:format("no ipv6: ~p~n", [Error])
+    end,
+    socket:close(L).
 
 %% socket_registry: the sockets it knows and socket monitors (the first socket of the
 %% program: the registry must be up before it is used).
