@@ -6,13 +6,55 @@
 -define(LO, #{family => inet, addr => {127,0,0,1}, port => 0}).
 
 main() ->
+    registry(),
     tcp_echo(),
     tcp_nowait(),
     tcp_errors(),
     udp(),
     options(),
     owner_exit(),
+    inet6(),
     ok.
+
+%% IPv6 on ::1, where the host has it (erl and girder run on the same host).
+inet6() ->
+    Lo6 = #{family => inet6, addr => {0,0,0,0,0,0,0,1}, port => 0},
+    {ok, L} = socket:open(inet6, stream, tcp),
+    case socket:bind(L, Lo6) of
+        ok ->
+            ok = socket:listen(L),
+            {ok, #{port := Port, family := F}} = socket:sockname(L),
+            {ok, C} = socket:open(inet6, stream),
+            ok = socket:connect(C, Lo6#{port => Port}),
+            {ok, S} = socket:accept(L, 5000),
+            ok = socket:send(C, <<"v6">>),
+            {ok, #{addr := PeerAddr}} = socket:peername(S),
+            io:format("inet6: ~p ~p ~p~n", [F, socket:recv(S, 2, 5000), PeerAddr]),
+            io:format("v6only: ~p~n", [socket:getopt(L, {ipv6, v6only})]),
+            [socket:close(X) || X <- [C, S]];
+        Error ->
+            io:format("no ipv6: ~p~n", [Error])
+    end,
+    socket:close(L).
+
+%% socket_registry: the sockets it knows and socket monitors (the first socket of the
+%% program: the registry must be up before it is used).
+registry() ->
+    {ok, S} = socket:open(inet, stream),
+    M = socket:monitor(S),
+    io:format("number_of: ~p~n", [socket:number_of()]),
+    io:format("which_sockets: ~p ~p~n", [socket:which_sockets() =:= [S], socket:which_sockets(tcp) =:= [S]]),
+    io:format("monitored_by: ~p~n", [length(socket:monitored_by(S))]),
+    socket:close(S),
+    receive {'DOWN', M, socket, S, R} -> io:format("down: ~p~n", [R]) after 2000 -> io:format("no down~n") end,
+    io:format("number_of: ~p~n", [socket:number_of()]),
+    M2 = socket:monitor(S),
+    receive {'DOWN', M2, socket, S, R2} -> io:format("monitor closed: ~p~n", [R2]) after 2000 -> io:format("no down~n") end,
+    {ok, U} = socket:open(inet, dgram),
+    M3 = socket:monitor(U),
+    io:format("cancel_monitor: ~p ~p~n", [socket:cancel_monitor(M3), socket:cancel_monitor(M3)]),
+    socket:close(U),
+    io:format("info: ~p~n", [maps:get(num_sockets, maps:get(counters, socket:info()))]).
 
 %% A socket is closed when its controlling process exits.
 owner_exit() ->

@@ -63,7 +63,7 @@ fn load_nif(p: &mut Process, a: &[Term]) -> BifResult {
             "load_nif/2 must be explicitly called from the NIF module. It cannot be called through apply/3.",
         );
     };
-    match girder_runtime::nif::load(caller, &path) {
+    match girder_runtime::nif::load(caller, &path, p, a[1]) {
         Ok(()) => Ok(Term::atom(Atom::OK)),
         Err((kind, why)) => text(p, kind, &why),
     }

@@ -1008,11 +1008,12 @@ fn dist_spawn_request(p: &mut Process, a: &[Term]) -> BifResult {
     }
     let r = obj::make_ref(&mut p.heap);
     let reference = convert::to_format(r);
+    let leader = sched::leader_term(&mut p.heap, p.group_leader);
     let ctrl = F::Tuple(vec![
         F::Int(SPAWN_REQUEST),
         reference.clone(),
         this_pid(p.id),
-        this_pid(p.group_leader),
+        convert::to_format(leader),
         F::Tuple(vec![
             convert::to_format(m),
             convert::to_format(f),
@@ -1322,7 +1323,7 @@ fn monitor_p(node: Atom, watcher: &F, target: &F, reference: &F) -> Option<()> {
 }
 
 fn spawn_request_in(node: Atom, ctrl: &[F], args: F) -> Option<()> {
-    let (reference, from, _gl, mfa, opts) = (&ctrl[1], &ctrl[2], &ctrl[3], &ctrl[4], &ctrl[5]);
+    let (reference, from, gl, mfa, opts) = (&ctrl[1], &ctrl[2], &ctrl[3], &ctrl[4], &ctrl[5]);
     let F::Tuple(mfa) = mfa else {
         return None;
     };
@@ -1374,10 +1375,22 @@ fn spawn_request_in(node: Atom, ctrl: &[F], args: F) -> Option<()> {
         p.start_call(apply, &call).ok()?;
     }
     p.initial_call = (export.module, export.function, export.arity);
-    // The group leader of a process spawned for another node is this node's `user` (OTP
-    // uses the requester's group leader, a process of the other node).
-    if let Some(user) = sched::registered_id(Atom::intern("user")) {
-        p.group_leader = user;
+    // The requester's group leader, as in erts: the new process's output goes to the
+    // requesting node. (This node's `user` if the request names no pid.)
+    let leader = convert::from_format_with(
+        &mut p.heap,
+        gl,
+        &mut crate::external::Resolver { safe: false },
+    )
+    .ok()
+    .filter(|t| obj::is_pid(*t));
+    match leader {
+        Some(t) => p.group_leader = sched::leader_id(t),
+        None => {
+            if let Some(user) = sched::registered_id(Atom::intern("user")) {
+                p.group_leader = user;
+            }
+        }
     }
     let id = p.id;
     let pid = this_pid(id);

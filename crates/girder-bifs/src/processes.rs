@@ -28,8 +28,12 @@ pub const BIFS: &[Entry] = &[
     ("erts_internal", "spawn_request", 4, spawn_request4),
     // erts makes a process init:restart/0 does not kill (`socket_registry`); girder
     // spawns an ordinary one, which its restart kills (sockets then report to nobody).
+    // erts spawns it at boot; girder at the first use of `prim_socket`, so the caller
+    // yields to let it register its name before the caller's next call needs it.
     ("erts_internal", "spawn_system_process", 3, |p, a| {
-        spawn_mfa(p, a, SpawnOpts::default())
+        let pid = spawn_mfa(p, a, SpawnOpts::default())?;
+        p.reductions = 0;
+        Ok(pid)
     }),
     ("erts_internal", "garbage_collect", 1, garbage_collect),
     ("erlang", "spawn_monitor", 1, spawn_monitor1),
@@ -97,14 +101,18 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "processes", 0, processes),
     ("erlang", "process_info", 2, process_info),
     ("erlang", "group_leader", 0, |p, _| {
-        Ok(Term::pid(p.group_leader))
+        Ok(sched::leader_term(&mut p.heap, p.group_leader))
     }),
     ("erlang", "group_leader", 2, group_leader2),
 ];
 
-/// `group_leader(Leader, Pid)`: both must be pids, `Pid` alive.
+/// `group_leader(Leader, Pid)`: both must be pids (`Leader` may be another node's),
+/// `Pid` alive.
 fn group_leader2(p: &mut Process, a: &[Term]) -> BifResult {
-    let leader = pid_arg(a[0])?;
+    if !obj::is_pid(a[0]) {
+        return Err(BifError::BADARG);
+    }
+    let leader = sched::leader_id(a[0]);
     let id = pid_arg(a[1])?;
     if sched::set_group_leader(p, id, leader) {
         Ok(Term::boolean(true))
@@ -1006,7 +1014,7 @@ fn info_item(
             list(h, &pairs)
         }
         "trap_exit" => Term::boolean(q.trap_exit),
-        "group_leader" => Term::pid(q.group_leader),
+        "group_leader" => sched::leader_term(h, q.group_leader),
         "error_handler" => Term::atom(q.error_handler),
         "priority" => Term::atom(q.priority.atom()),
         "heap_size" => Term::small(q.heap.young_capacity() as i64),

@@ -3,8 +3,12 @@
 //! chunks as they arrive (as OTP's `{fd, 0, 1}` port delivers them). Everything else about I/O (the I/O protocol, encodings, formatting) is Erlang:
 //! OTP's own `io` and `io_lib`, and the preloaded server.
 //!
-//! Reading standard input blocks the scheduler thread until data (or end of file) arrives:
-//! with one scheduler thread, every other process waits meanwhile.
+//! Standard input is read by a thread of its own (`girder_io:read_start/0` asks it for the
+//! next chunk, which comes as a message), so no scheduler thread waits for input. A thread
+//! rather than the poller: standard input may be a regular file, which epoll cannot
+//! watch, and making a terminal or pipe non-blocking would change it for the processes
+//! sharing it. While a read is pending it counts as a live source of input (as a
+//! registration on the poller does), so the VM does not stop for want of work.
 
 use std::io::{Read, Write};
 
@@ -18,7 +22,7 @@ use crate::binaries::iolist_bytes;
 
 pub const BIFS: &[Entry] = &[
     ("girder_io", "write", 2, write),
-    ("girder_io", "read", 0, read),
+    ("girder_io", "read_start", 0, read_start),
     // Every local I/O server speaks the unicode-aware protocol (R13 and later).
     ("net_kernel", "dflag_unicode_io", 1, |_, a| {
         if obj::is_pid(a[0]) {
@@ -69,24 +73,77 @@ fn write(p: &mut Process, a: &[Term]) -> BifResult {
     }
 }
 
-/// The most `girder_io:read/0` returns at once (OTP's fd driver reads this much too).
+/// The most one read of standard input returns (OTP's fd driver reads this much too).
 const READ_CHUNK: usize = 64 * 1024;
 
-/// `girder_io:read()`: the bytes standard input has for us (at least one: blocks the
-/// calling thread until some arrive) as a binary, `eof`, or `{error, Reason}`.
-fn read(p: &mut Process, _: &[Term]) -> BifResult {
+/// `girder_io:read_start()`: read the next chunk of standard input for the caller, who
+/// gets `{girder_io, stdin, Data}` (a binary of at least one byte), `{girder_io, stdin,
+/// eof}` or `{girder_io, stdin, {error, Reason}}`. `ok` at once.
+fn read_start(p: &mut Process, _: &[Term]) -> BifResult {
     // Output written so far appears before the program waits for input (a prompt).
     let _ = std::io::stdout().flush();
-    let mut buf = vec![0u8; READ_CHUNK];
-    loop {
-        match std::io::stdin().lock().read(&mut buf) {
-            Ok(0) => return Ok(Term::atom(Atom::intern("eof"))),
-            Ok(n) => {
-                girder_runtime::port::count_io(n as u64, 0);
-                return Ok(obj::binary_from_bytes(&mut p.heap, &buf[..n]));
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Ok(error_reason(p, &e)),
-        }
+    girder_runtime::reactor::hold_live();
+    let sent = reader()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .send(p.id);
+    if sent.is_err() {
+        girder_runtime::reactor::release_live();
+        return Err(BifError::BADARG);
     }
+    Ok(Term::atom(Atom::OK))
+}
+
+/// The standard input thread's queue of readers (started on first use).
+fn reader() -> &'static std::sync::Mutex<std::sync::mpsc::Sender<u64>> {
+    static READER: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<u64>>> =
+        std::sync::OnceLock::new();
+    READER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<u64>();
+        let _ = std::thread::Builder::new()
+            .name("stdin".into())
+            .spawn(move || {
+                while let Ok(pid) = rx.recv() {
+                    let msg = read_chunk();
+                    // Delivered before the pending read stops counting as live: the
+                    // reader is runnable by then.
+                    girder_runtime::sched::deliver(pid, msg);
+                    girder_runtime::reactor::release_live();
+                }
+            });
+        std::sync::Mutex::new(tx)
+    })
+}
+
+/// One read of standard input, as the message `read_start/0` promises.
+fn read_chunk() -> girder_runtime::sched::table::Owned {
+    let mut buf = vec![0u8; READ_CHUNK];
+    let result = loop {
+        match std::io::stdin().lock().read(&mut buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            r => break r,
+        }
+    };
+    let mut area = girder_term::heap::LiteralArea::new();
+    let data = match result {
+        Ok(0) => Term::atom(Atom::intern("eof")),
+        Ok(n) => {
+            girder_runtime::port::count_io(n as u64, 0);
+            obj::binary_from_bytes(&mut area, &buf[..n])
+        }
+        Err(e) => {
+            let reason = match e.kind() {
+                std::io::ErrorKind::WouldBlock => "eagain",
+                _ => "eio",
+            };
+            obj::tuple(
+                &mut area,
+                &[Term::atom(Atom::ERROR), Term::atom(Atom::intern(reason))],
+            )
+        }
+    };
+    let tag = Term::atom(Atom::intern("girder_io"));
+    let stdin = Term::atom(Atom::intern("stdin"));
+    let term = obj::tuple(&mut area, &[tag, stdin, data]);
+    girder_runtime::sched::table::Owned { term, area }
 }

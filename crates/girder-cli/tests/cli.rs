@@ -494,6 +494,46 @@ fn input_from_stdin_matches_erl() {
     );
 }
 
+/// While the I/O server waits for standard input, other processes run, even on one
+/// scheduler thread: the test writes the input only after another process has printed
+/// (bounded waits; with a scheduler thread blocked in the read, that line never comes).
+#[test]
+fn waiting_for_stdin_blocks_no_scheduler_thread() {
+    use std::io::{BufRead, BufReader, Write};
+    for flavor in ["jit", "emu"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_girder"))
+            .args(["+S", "1", "-emu_flavor", flavor, "-noshell", "-eval"])
+            .arg(
+                "spawn(fun() -> timer:sleep(100), io:format(standard_error, \"other ran~n\", []) end), \
+                 io:format(\"~p~n\", [io:get_line(\"\")]), halt().",
+            )
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run girder");
+        let mut stdin = child.stdin.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stderr).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx.recv_timeout(std::time::Duration::from_secs(20));
+        // Whatever happened, the input goes in (so girder ends).
+        let _ = stdin.write_all(b"typed\n");
+        drop(stdin);
+        let out = child.wait_with_output().expect("wait for girder");
+        assert_eq!(
+            line.as_deref().ok(),
+            Some("other ran\n"),
+            "{flavor}: no other process ran while waiting for input"
+        );
+        assert_eq!(stdout(&out), "\"typed\\n\"\n", "{flavor}");
+    }
+}
+
 /// erl's logger header `=ERROR REPORT==== 22-Nov-2026::05:15:42.079971 ===`, checked and
 /// replaced by `HEADER`; pids replaced by `PID` (girder numbers its processes differently).
 fn normalise_reports(out: &[u8]) -> String {

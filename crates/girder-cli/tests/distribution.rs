@@ -3,11 +3,15 @@
 //!
 //! A *peer* node answers `{From, Msg}` with `{echo, Msg}` under the name `peer`; a *driver*
 //! node runs a script against it (wrong cookie, ping, small and large messages, `rpc:call`,
-//! `erpc:call`, remote `spawn`, monitors, links, and finally kills the peer's OS process and
+//! `erpc:call`, remote `spawn` (its output, through the caller's group leader, printed by
+//! the caller's node), monitors, links, and finally kills the peer's OS process and
 //! prints the `noconnection`/`nodedown` it sees). The driver's output with erl on both sides
 //! is the reference; girder driving an erl peer and erl driving a girder peer must print the
 //! same. Before the girder peer is driven, it gets a malformed handshake, which must only
 //! drop that connection.
+//!
+//! Also: a three-node cluster (below), and mnesia with tables replicated between an erl
+//! and a girder node, written on each and read on the other.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -60,6 +64,8 @@ Show("list_to_pid", list_to_pid(pid_to_list(RP)) =:= RP),
 Show("node of", [node(RP), node(RR), node(RPort)] =:= [P, P, P]),
 Show("rpc", rpc:call(P, lists, reverse, [[1, 2, 3]])),
 Show("rpc error", rpc:call(P, erlang, error, [boom])),
+Show("remote group leader", rpc:call(P, erlang, group_leader, []) =:= group_leader()),
+Show("remote io", rpc:call(P, io, format, ["printed by ~w~n", [a_process_of_the_peer]])),
 Show("erpc exit", catch erpc:call(P, erlang, exit, [bye])),
 Show("multicall", erpc:multicall([P], erlang, length, [[a, b]])),
 Self = self(),
@@ -155,11 +161,29 @@ fn start_epmd() -> Epmd {
     panic!("epmd did not start on port {port}");
 }
 
+/// Which VM runs a node.
+#[derive(Clone, Copy)]
+enum Vm {
+    Erl,
+    /// girder with its default engine (the JIT).
+    Girder,
+    /// girder interpreting (`-emu_flavor emu`).
+    GirderEmu,
+}
+
 fn node(girder: bool, epmd: &Epmd, name: &str, expr: &str) -> Child {
-    let mut cmd = if girder {
-        Command::new(env!("CARGO_BIN_EXE_girder"))
-    } else {
-        Command::new("erl")
+    node_on(if girder { Vm::Girder } else { Vm::Erl }, epmd, name, expr)
+}
+
+fn node_on(vm: Vm, epmd: &Epmd, name: &str, expr: &str) -> Child {
+    let mut cmd = match vm {
+        Vm::Erl => Command::new("erl"),
+        Vm::Girder => Command::new(env!("CARGO_BIN_EXE_girder")),
+        Vm::GirderEmu => {
+            let mut c = Command::new(env!("CARGO_BIN_EXE_girder"));
+            c.args(["-emu_flavor", "emu"]);
+            c
+        }
     };
     cmd.env("ERL_EPMD_PORT", epmd.port.to_string())
         .args(["-noshell", "-start_epmd", "false", "-sname", name])
@@ -210,7 +234,17 @@ fn peer(girder: bool, epmd: &Epmd, name: &str) -> Peer {
 
 /// A node running `script`, which first prints its node name and distribution port.
 fn peer_running(girder: bool, epmd: &Epmd, name: &str, script: &str) -> Peer {
-    let mut child = node(girder, epmd, name, script);
+    peer_on(
+        if girder { Vm::Girder } else { Vm::Erl },
+        epmd,
+        name,
+        script,
+    )
+}
+
+/// [`peer_running`] on the VM given.
+fn peer_on(vm: Vm, epmd: &Epmd, name: &str, script: &str) -> Peer {
+    let mut child = node_on(vm, epmd, name, script);
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
@@ -447,16 +481,18 @@ fn without_overlap_warnings(output: &str) -> String {
 /// clash resolved both ways), `pg` (members on every node), an `erpc:multicall` job, and a
 /// node going down seen through `monitor/2`, `monitor_node/2`, `net_kernel:monitor_nodes/2`
 /// and `pg:monitor_scope/0`. The driver's output with three erl nodes is the reference; three
-/// girder nodes, and a girder driver with an erl and a girder peer, must print the same.
+/// girder nodes, and a girder driver with an erl and a girder peer (with the JIT, and
+/// interpreting: `-emu_flavor emu`), must print the same.
 #[test]
 fn three_node_cluster() {
     let epmd = start_epmd();
     let id = std::process::id();
-    // (driver, b, c): whether each is girder.
+    // (driver, b, c): the VM of each.
     let variants = [
-        ("e", [false, false, false]),
-        ("g", [true, true, true]),
-        ("m", [true, false, true]),
+        ("e", [Vm::Erl, Vm::Erl, Vm::Erl]),
+        ("g", [Vm::Girder, Vm::Girder, Vm::Girder]),
+        ("m", [Vm::Girder, Vm::Erl, Vm::Girder]),
+        ("i", [Vm::GirderEmu, Vm::Erl, Vm::GirderEmu]),
     ];
     let outputs: Vec<(String, String)> = std::thread::scope(|s| {
         let handles: Vec<_> = variants
@@ -466,12 +502,12 @@ fn three_node_cluster() {
                 s.spawn(move || {
                     let (bn, cn) = (format!("{v}b_peer{id}"), format!("{v}c_peer{id}"));
                     let (pb, pc) = std::thread::scope(|s| {
-                        let pb = s.spawn(|| peer_running(b, epmd, &bn, CLUSTER_PEER));
-                        let pc = s.spawn(|| peer_running(c, epmd, &cn, CLUSTER_PEER));
+                        let pb = s.spawn(|| peer_on(b, epmd, &bn, CLUSTER_PEER));
+                        let pc = s.spawn(|| peer_on(c, epmd, &cn, CLUSTER_PEER));
                         (pb.join().unwrap(), pc.join().unwrap())
                     });
                     let dname = format!("{v}a_drive{id}");
-                    let d = node(a, epmd, &dname, &cluster_driver(&pb.1, &pc.1));
+                    let d = node_on(a, epmd, &dname, &cluster_driver(&pb.1, &pc.1));
                     let host = pb.1.split('@').nth(1).unwrap_or_default().to_string();
                     let out = without_overlap_warnings(&finish(d, 60))
                         .replace(&pb.1, "B")
@@ -504,4 +540,75 @@ fn three_node_cluster() {
         "a girder driver, an erl and a girder peer\n{}",
         outputs[2].1
     );
+    assert_eq!(
+        &outputs[3].0, reference,
+        "the same with girder interpreting (-emu_flavor emu)\n{}",
+        outputs[3].1
+    );
+}
+
+/// The mnesia driver: one schema on both nodes, a `ram_copies` and a `disc_copies` table
+/// replicated on both, each written on one node and read on the other.
+fn mnesia_driver(peer: &str, dir: &str) -> String {
+    format!(
+        r#"
+P = '{peer}',
+Show = fun(Tag, T) -> io:format("~s: ~p~n", [Tag, T]) end,
+Show("ping", net_adm:ping(P)),
+ok = logger:set_primary_config(level, warning),
+ok = rpc:call(P, logger, set_primary_config, [level, warning]),
+ok = application:set_env(mnesia, dir, "{dir}/driver"),
+ok = rpc:call(P, application, set_env, [mnesia, dir, "{dir}/peer"]),
+Show("schema", mnesia:create_schema([node(), P])),
+Show("start", [rpc:call(N, mnesia, start, []) || N <- [node(), P]]),
+Show("ram table", mnesia:create_table(kv, [{{ram_copies, [node(), P]}}])),
+Show("disc table", mnesia:create_table(dk, [{{disc_copies, [node(), P]}}])),
+Show("wait", rpc:call(P, mnesia, wait_for_tables, [[kv, dk], 10000])),
+Show("write here", mnesia:sync_transaction(fun() -> mnesia:write({{kv, a, 1}}) end)),
+Show("read there", rpc:call(P, mnesia, dirty_read, [kv, a])),
+Show("write there", rpc:call(P, mnesia, sync_transaction, [fun() -> mnesia:write({{kv, b, 2}}) end])),
+Show("read here", mnesia:dirty_read(kv, b)),
+Show("disc there", rpc:call(P, mnesia, sync_transaction, [fun() -> mnesia:write({{dk, x, lists:seq(1, 100)}}) end])),
+Show("disc here", mnesia:dirty_read(dk, x) =:= [{{dk, x, lists:seq(1, 100)}}]),
+Show("both", [lists:sort(rpc:call(N, mnesia, dirty_all_keys, [kv])) || N <- [node(), P]]),
+Show("copies", lists:sort(mnesia:table_info(kv, ram_copies)) =:= lists:sort([node(), P])),
+Show("stop", [rpc:call(N, mnesia, stop, []) || N <- [P, node()]]),
+halt().
+"#
+    )
+}
+
+/// mnesia with one table replicated between two nodes, written on each and read on the
+/// other: erl with erl (the reference), a girder driver with an erl peer, and an erl
+/// driver with a girder peer.
+#[test]
+fn mnesia_replicated_between_erl_and_girder() {
+    let epmd = start_epmd();
+    let id = std::process::id();
+    let variants = [("e", false, false), ("g", true, false), ("p", false, true)];
+    let outputs: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = variants
+            .iter()
+            .map(|&(v, driver_girder, peer_girder)| {
+                let epmd = &epmd;
+                s.spawn(move || {
+                    let dir = girder_testkit::scratch_dir(&format!("mnesia-{v}"));
+                    let p = peer(peer_girder, epmd, &format!("{v}mn_peer{id}"));
+                    let script = mnesia_driver(&p.1, &dir.to_string_lossy());
+                    let d = node(driver_girder, epmd, &format!("{v}mn_drive{id}"), &script);
+                    let out = finish(d, 60);
+                    drop(p);
+                    out
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let reference = &outputs[0];
+    assert!(
+        reference.contains("read there: [{kv,a,1}]") && reference.contains("disc here: true"),
+        "erl's own run went wrong:\n{reference}"
+    );
+    assert_eq!(&outputs[1], reference, "a girder driver, an erl peer");
+    assert_eq!(&outputs[2], reference, "an erl driver, a girder peer");
 }

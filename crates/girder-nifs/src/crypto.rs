@@ -27,6 +27,7 @@ use crate::util::{atom, bin, iolist, raise};
 pub static TABLE: NifTable = NifTable {
     module: "crypto",
     on_load_at_boot: false,
+    load: None,
     functions: &[
         ("info_lib", 0, info_lib),
         ("info_nif", 0, info_nif),

@@ -45,6 +45,7 @@ use crate::util::{atom, iolist};
 pub static TABLE: NifTable = NifTable {
     module: "prim_socket",
     on_load_at_boot: true,
+    load: Some(load),
     functions: &[
         ("nif_info", 0, |p, _| info0(p)),
         ("nif_info", 1, info1),
@@ -76,6 +77,11 @@ const REF_TAG: u32 = 0x736f_636b;
 
 /// esock's default read buffer (`{otp, rcvbuf}`).
 const DEFAULT_RCVBUF: usize = 8192;
+
+/// The most one read asks of the kernel. A larger `recv` length is read in parts (each
+/// part short of the length answers `{select, Part}`, and the next comes with the select
+/// message), so a huge length cannot exhaust memory: erl's esock aborts the VM there.
+const MAX_READ: usize = 1 << 24;
 
 // The `otp` level's options, as prim_socket.erl numbers them.
 const OTP_DEBUG: i64 = 1001;
@@ -296,7 +302,7 @@ fn fd_of(s: &Sock) -> Option<RawFd> {
 
 /// A `sockaddr` from prim_socket's encoded map (`#{family, addr, port[, flowinfo,
 /// scope_id]}`); `None` when it is not one.
-fn sockaddr(t: Term) -> Option<(libc::sockaddr_storage, libc::socklen_t)> {
+pub fn sockaddr(t: Term) -> Option<(libc::sockaddr_storage, libc::socklen_t)> {
     if !obj::is_map(t) {
         return None;
     }
@@ -373,7 +379,7 @@ fn sockaddr(t: Term) -> Option<(libc::sockaddr_storage, libc::socklen_t)> {
 }
 
 /// The map prim_socket decodes a `sockaddr` to.
-fn sockaddr_term(h: &mut impl Alloc, ss: &libc::sockaddr_storage) -> Term {
+pub fn sockaddr_term(h: &mut impl Alloc, ss: &libc::sockaddr_storage) -> Term {
     let mut pairs = Vec::new();
     match i32::from(ss.ss_family) {
         libc::AF_INET => {
@@ -436,9 +442,28 @@ fn type_name(t: i32) -> &'static str {
     }
 }
 
+/// The `socket_registry` process `prim_socket:on_load/1` spawned (its pid number; 0 before).
+static REGISTRY: AtomicU64 = AtomicU64::new(0);
+
+/// The library's load callback: remember the registry the load info names (`#{registry
+/// => Pid}`), which may not have registered its name yet.
+fn load(_p: &mut Process, info: Term) -> Result<(), String> {
+    if obj::is_map(info)
+        && let Some(pid) = obj::map_get(info, atom("registry"))
+        && pid.is_local_pid()
+    {
+        REGISTRY.store(pid.immediate_id(), Ordering::Relaxed);
+    }
+    Ok(())
+}
+
 /// Report a new or closed socket to `socket_registry` (`add` or `del`).
 fn tell_registry(p: &Process, id: u64, what: &str) {
-    if let Some(reg) = sched::whereis(p, Atom::intern("socket_registry")) {
+    let reg = match REGISTRY.load(Ordering::Relaxed) {
+        0 => sched::whereis(p, Atom::intern("socket_registry")),
+        n => Some(n),
+    };
+    if let Some(reg) = reg {
         let mut area = LiteralArea::new();
         let r = sock_ref(&mut area, id);
         let socket = obj::tuple(&mut area, &[atom("$socket"), r]);
@@ -814,7 +839,7 @@ fn recv(p: &mut Process, a: &[Term]) -> BifResult {
     let Some(fd) = fd_of(&s) else {
         return closed(p);
     };
-    let size = if length == 0 { s.rcvbuf.max(1) } else { length };
+    let size = if length == 0 { s.rcvbuf } else { length }.clamp(1, MAX_READ);
     let mut buf = vec![0u8; size];
     s.counters.read_tries += 1;
     // SAFETY: `buf` is writable for `size` bytes.
@@ -876,7 +901,7 @@ fn recvfrom(p: &mut Process, a: &[Term]) -> BifResult {
     let Some(fd) = fd_of(&s) else {
         return closed(p);
     };
-    let size = if bufsz == 0 { s.rcvbuf.max(1) } else { bufsz };
+    let size = if bufsz == 0 { s.rcvbuf } else { bufsz }.clamp(1, MAX_READ);
     let mut buf = vec![0u8; size];
     // SAFETY: sockaddr_storage is plain data.
     let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };

@@ -31,6 +31,7 @@ use crate::util::{atom, bin, int, iolist, pair, raise};
 pub static TABLE: NifTable = NifTable {
     module: "zlib",
     on_load_at_boot: true,
+    load: None,
     functions: &[
         ("close_nif", 1, close),
         ("open_nif", 0, open),

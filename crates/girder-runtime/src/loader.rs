@@ -513,8 +513,34 @@ impl<'a> Loader<'a> {
         let beam = self.beam;
         let generic = &beam.code.instructions;
 
+        // A module whose NIFs girder provides but which predates `-nifs` (no `nif_start`:
+        // OTP's `prim_net`) gets a `nif_start` at the entry of each function its table
+        // names, as `-nifs` would have put there.
+        let module_atom = self.atom(1)?;
+        let implicit: Vec<(&str, u32)> = match crate::nif::registered(module_atom) {
+            Some(t) if !generic.iter().any(|i| i.opcode == op::nif_start) => {
+                t.functions.iter().map(|f| (f.0, f.1)).collect()
+            }
+            _ => Vec::new(),
+        };
+        let implicit_nif = |this: &Self, ins: &Instruction| -> bool {
+            if implicit.is_empty() || ins.opcode != op::func_info {
+                return false;
+            }
+            let (Some(Operand::Atom(f)), Some(a)) = (ins.args.get(1), ins.args.get(2)) else {
+                return false;
+            };
+            let name = this.atom(*f).ok();
+            let arity = this.unsigned(a).ok();
+            implicit
+                .iter()
+                .any(|(n, ar)| Some(*n) == name.map(|x| x.name()) && Some(*ar) == arity)
+        };
+
         // Pass 1: where each label lands once labels and lines are dropped.
         let mut emitted: Label = 0;
+        // The next label is the entry of a function that gets an implicit `nif_start`.
+        let mut nif_entry = false;
         // Inside an OTP 21-24 binary construction (`bs_init2` and the `bs_put_*` after it),
         // which pass 2 makes one `bs_create_bin`.
         let mut in_build = false;
@@ -529,10 +555,16 @@ impl<'a> Loader<'a> {
                 op::label => {
                     let l = self.unsigned(&ins.args[0])?;
                     self.labels.insert(l, emitted);
+                    if std::mem::take(&mut nif_entry) {
+                        emitted += 1;
+                    }
                 }
                 // `on_load` only marks its function (see pass 2).
                 op::line | op::executable_line | op::on_load => {}
-                _ => emitted += 1,
+                _ => {
+                    nif_entry = implicit_nif(self, ins);
+                    emitted += 1;
+                }
             }
         }
 
@@ -593,7 +625,12 @@ impl<'a> Loader<'a> {
                 continue;
             }
             match ins.opcode {
-                op::label => continue,
+                op::label => {
+                    if std::mem::take(&mut nif_entry) {
+                        code.push(Instr::NifStart);
+                    }
+                    continue;
+                }
                 op::line => {
                     if let Operand::Unsigned(item) = ins.args[0] {
                         lines.push((code.len() as Label, item as u32));
@@ -629,6 +666,7 @@ impl<'a> Loader<'a> {
                 }
                 _ => {}
             }
+            nif_entry = implicit_nif(self, ins);
             let translated = self
                 .instruction(ins)
                 .map_err(|e| format!("{} at byte {}: {e}", ins.name(), ins.offset))?;

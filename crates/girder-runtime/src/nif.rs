@@ -8,6 +8,8 @@
 //! in `-nifs` with `nif_start`; executing it ([`crate::interp`], so both engines: the JIT
 //! reaches it through its step helper) calls the bound NIF and returns to the caller, or,
 //! with none bound, does nothing, so the Erlang body (usually `erlang:nif_error/1`) runs.
+//! A module that predates `-nifs` (OTP's `prim_net`) gets a `nif_start` from the loader at
+//! the entry of each function its table names.
 //! A module without a table gets `{error, {load_failed, Text}}` as erl answers for a
 //! library it cannot open.
 //!
@@ -34,7 +36,13 @@ pub struct NifTable {
     pub on_load_at_boot: bool,
     /// `(function, arity, implementation)`.
     pub functions: &'static [(&'static str, u32, BifFn)],
+    /// Called with `load_nif/2`'s load info once the functions are bound (a C library's
+    /// `load` callback): `Err(Text)` fails the load as `{error, {load, Text}}`.
+    pub load: Option<LoadFn>,
 }
+
+/// A NIF library's `load` callback: the loading process and the load info.
+pub type LoadFn = fn(&mut crate::process::Process, girder_term::Term) -> Result<(), String>;
 
 /// A bound NIF: its implementation and the export entry naming it (for stack traces).
 #[derive(Clone, Copy)]
@@ -64,6 +72,11 @@ fn table(module: Atom) -> Option<&'static NifTable> {
         .copied()
 }
 
+/// The NIF table girder provides for `module`, if any.
+pub fn registered(module: Atom) -> Option<&'static NifTable> {
+    table(module)
+}
+
 /// Whether girder runs `module:on_load/0` as the module's `on_load` function.
 pub fn runs_on_load_at_boot(module: Atom) -> bool {
     table(module).is_some_and(|t| t.on_load_at_boot)
@@ -73,8 +86,14 @@ pub fn runs_on_load_at_boot(module: Atom) -> bool {
 /// and its text.
 pub type LoadNifError = (&'static str, String);
 
-/// `erlang:load_nif(Path, _)` called from `module`: bind the module's NIFs.
-pub fn load(module: &'static Module, path: &str) -> Result<(), LoadNifError> {
+/// `erlang:load_nif(Path, LoadInfo)` called by `p` from `module`: bind the module's NIFs,
+/// then run the table's `load` callback with `info`.
+pub fn load(
+    module: &'static Module,
+    path: &str,
+    p: &mut crate::process::Process,
+    info: girder_term::Term,
+) -> Result<(), LoadNifError> {
     let Some(table) = table(module.name) else {
         let file = format!("{path}.so");
         let why = if std::path::Path::new(&file).exists() {
@@ -130,7 +149,11 @@ pub fn load(module: &'static Module, path: &str) -> Result<(), LoadNifError> {
     module
         .nifs
         .set(nifs.into_boxed_slice())
-        .map_err(|_| ("reload", "NIF library already loaded".to_owned()))
+        .map_err(|_| ("reload", "NIF library already loaded".to_owned()))?;
+    match table.load {
+        Some(f) => f(p, info).map_err(|why| ("load", why)),
+        None => Ok(()),
+    }
 }
 
 /// The NIF bound to the function holding instruction `offset`, if any.

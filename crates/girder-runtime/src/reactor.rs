@@ -8,11 +8,19 @@
 //! with [`rearm`]. `ready` runs on the reactor thread: it does the non-blocking I/O and
 //! hands results to processes as signals (`sched::deliver`), never runs Erlang code, and
 //! must not block. The owner keeps the descriptor open until it has called [`deregister`].
+//!
+//! Timers: a source may also ask for a call at a given instant ([`add_timer`],
+//! [`arm_timer`]): the reactor thread waits until the earliest armed one and calls
+//! [`Source::ready`] with the timer's key (readable). One heap of deadlines serves every
+//! timer, so a socket's timeouts cost no descriptor (a timerfd each would double the
+//! descriptors a busy server needs).
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::os::fd::{BorrowedFd, RawFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Instant;
 
 use polling::{Event, Events, Poller};
 
@@ -48,6 +56,29 @@ struct Reactor {
     /// Each registration's source, and whether it is live (see [`register`]).
     sources: Mutex<HashMap<usize, Registration>>,
     next_key: AtomicUsize,
+    timers: Mutex<Timers>,
+}
+
+/// Armed timers: the deadlines, earliest first (entries whose generation is no longer the
+/// timer's are stale and skipped), and each armed timer's current generation.
+#[derive(Default)]
+struct Timers {
+    heap: BinaryHeap<Reverse<(Instant, usize, u64)>>,
+    armed: HashMap<usize, u64>,
+    next_gen: u64,
+}
+
+impl Timers {
+    /// The earliest live deadline, dropping stale entries on the way.
+    fn earliest(&mut self) -> Option<Instant> {
+        while let Some(Reverse((when, key, generation))) = self.heap.peek().copied() {
+            if self.armed.get(&key) == Some(&generation) {
+                return Some(when);
+            }
+            self.heap.pop();
+        }
+        None
+    }
 }
 
 /// Registrations that may still bring input (see [`registered`]).
@@ -59,6 +90,7 @@ static REACTOR: LazyLock<Option<Arc<Reactor>>> = LazyLock::new(|| {
         poller,
         sources: Mutex::new(HashMap::new()),
         next_key: AtomicUsize::new(1),
+        timers: Mutex::new(Timers::default()),
     });
     let thread_r = r.clone();
     std::thread::Builder::new()
@@ -78,10 +110,15 @@ fn poll_loop(r: &Reactor) {
     let mut events = Events::new();
     loop {
         events.clear();
-        if r.poller.wait(&mut events, None).is_err() {
-            // EINTR and the like: wait again.
-            continue;
-        }
+        let next = r
+            .timers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .earliest();
+        let timeout = next.map(|t| t.saturating_duration_since(Instant::now()));
+        // EINTR and the like: the timers are looked at, then it waits again.
+        let _ = r.poller.wait(&mut events, timeout);
+        fire_timers(r);
         for ev in events.iter() {
             let source = r
                 .sources
@@ -94,6 +131,87 @@ fn poll_loop(r: &Reactor) {
             }
         }
     }
+}
+
+/// Call the sources of the timers that are due.
+fn fire_timers(r: &Reactor) {
+    let now = Instant::now();
+    let mut due = Vec::new();
+    {
+        let mut t = r.timers.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some(when) = t.earliest() {
+            if when > now {
+                break;
+            }
+            if let Some(Reverse((_, key, _))) = t.heap.pop() {
+                t.armed.remove(&key);
+                due.push(key);
+            }
+        }
+    }
+    for key in due {
+        let source = r
+            .sources
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .map(|(s, _)| s.clone());
+        if let Some(s) = source {
+            s.ready(key, true, false);
+        }
+    }
+}
+
+/// A new timer for `source`, not armed yet; its key.
+pub fn add_timer(source: Arc<dyn Source>) -> std::io::Result<usize> {
+    let r = reactor()?;
+    let key = r.next_key.fetch_add(1, Ordering::Relaxed);
+    r.sources
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, (source, false));
+    Ok(key)
+}
+
+/// Arm timer `key` for `when` (once: it is disarmed when it fires), or disarm it.
+pub fn arm_timer(key: usize, when: Option<Instant>) {
+    let Ok(r) = reactor() else {
+        return;
+    };
+    let wake = {
+        let mut t = r.timers.lock().unwrap_or_else(|e| e.into_inner());
+        match when {
+            None => {
+                t.armed.remove(&key);
+                false
+            }
+            Some(when) => {
+                let before = t.earliest();
+                t.next_gen += 1;
+                let generation = t.next_gen;
+                t.armed.insert(key, generation);
+                t.heap.push(Reverse((when, key, generation)));
+                before.is_none_or(|b| when < b)
+            }
+        }
+    };
+    // The reactor thread may be waiting for a later deadline, or for none.
+    if wake {
+        let _ = r.poller.notify();
+    }
+}
+
+/// Forget timer `key`.
+pub fn remove_timer(key: usize) {
+    let Ok(r) = reactor() else {
+        return;
+    };
+    r.timers
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .armed
+        .remove(&key);
+    forget(r, key);
 }
 
 fn event(key: usize, i: Interest) -> Event {

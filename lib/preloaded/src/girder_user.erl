@@ -6,8 +6,9 @@
 %%
 %% The device encoding starts as latin1 (characters above 255 are written as
 %% \x{...}), as OTP 25's -noshell device does. The bytes go out through
-%% girder_io:write/2 and come in through girder_io:read/0 (native), in chunks as
-%% they arrive. Reading blocks the scheduler thread while it waits for input.
+%% girder_io:write/2 and come in through girder_io:read_start/0 (native), in chunks
+%% as they arrive, each as a message from girder's standard input thread (no
+%% scheduler thread waits for input; other requests wait in the queue meanwhile).
 -module(girder_user).
 -export([server/1]).
 
@@ -172,9 +173,12 @@ get_chars(Prompt, M, F, Xa, In, Enc) ->
     end.
 
 collect(State, M, F, Xa, {[], false}, Enc) ->
-    case girder_io:read() of
-        Bin when is_binary(Bin) -> collect(State, M, F, Xa, {Bin, false}, Enc);
-        _EofOrError -> collect(State, M, F, Xa, {eof, true}, Enc)
+    ok = girder_io:read_start(),
+    receive
+        {girder_io, stdin, Bin} when is_binary(Bin) ->
+            collect(State, M, F, Xa, {Bin, false}, Enc);
+        {girder_io, stdin, _EofOrError} ->
+            collect(State, M, F, Xa, {eof, true}, Enc)
     end;
 collect(State, M, F, Xa, {[], true}, Enc) ->
     collect(State, M, F, Xa, {eof, true}, Enc);

@@ -11,7 +11,8 @@
          read_file_info/1, read_file_info/2, read_link_info/1, read_link_info/2,
          write_file_info/2, write_file_info/3, read_link/1, read_link_all/1,
          make_link/2, make_symlink/2, altname/1, is_translatable/1,
-         internal_name2native/1, internal_native2name/1, internal_normalize_utf8/1]).
+         internal_name2native/1, internal_native2name/1, internal_normalize_utf8/1,
+         ipread_s32bu_p32bu/3]).
 
 -include_lib("kernel/include/file.hrl").
 
@@ -238,6 +239,29 @@ pread(Fd, Pos, Size) when is_integer(Size), Size >= 0 ->
                         end
                 end);
 pread(_Fd, _Pos, _Size) -> {error, badarg}.
+
+%% dets' indirect read: a 32-bit size and a 32-bit position (both big-endian) at Offset,
+%% then that many bytes at that position: {ok, {Size, Pos, Data | eof}}, eof when the
+%% header is not all there, {error, einval} when Size exceeds MaxSize.
+ipread_s32bu_p32bu(Fd, Offset, Infinity) when is_atom(Infinity) ->
+    ipread_s32bu_p32bu(Fd, Offset, (1 bsl 31) - 1);
+ipread_s32bu_p32bu(Fd, Offset, MaxSize) when is_integer(Offset), is_integer(MaxSize) ->
+    case pread(Fd, Offset, 8) of
+        {ok, Header} ->
+            case iolist_to_binary(Header) of
+                <<Size:32, _:32>> when Size > MaxSize -> {error, einval};
+                <<0:32, Pos:32>> -> {ok, {0, Pos, eof}};
+                <<Size:32, Pos:32>> ->
+                    case pread(Fd, Pos, Size) of
+                        {ok, Data} -> {ok, {Size, Pos, iolist_to_binary(Data)}};
+                        eof -> {ok, {Size, Pos, eof}};
+                        Error -> Error
+                    end;
+                _Short -> eof
+            end;
+        Other -> Other
+    end;
+ipread_s32bu_p32bu(_Fd, _Offset, _MaxSize) -> {error, badarg}.
 
 pread(Fd, LocNums) when is_list(LocNums) ->
     pread_list(Fd, LocNums, []);

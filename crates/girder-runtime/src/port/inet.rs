@@ -8,7 +8,7 @@
 //! Status}`), and waits for `{inet_async, S, Ref, Status}` after the asynchronous
 //! requests (connect, accept, recv). The socket is a non-blocking descriptor registered
 //! with the [`crate::reactor`]: no request ever blocks a scheduler thread. Its timeouts are
-//! a timerfd registered with the same reactor.
+//! a deadline on the same reactor's timers.
 //!
 //! Framing (`{packet, raw | 1 | 2 | 4 | line}`) and the active modes (`true`, `false`,
 //! `once`, `N`) are the driver's, as in `inet_drv`: data arrives as `{tcp, S, Data}`,
@@ -136,7 +136,7 @@ pub struct Desc {
     recv: Option<(u64, u16, usize, Option<Instant>)>,
     accepts: VecDeque<(u64, u16, Option<Instant>)>,
     connect: Option<(u64, u16, Option<Instant>)>,
-    timer: Option<(OwnedFd, usize)>,
+    timer: Option<usize>,
     /// A `closed` answer owed to the next recv after the peer closed.
     delayed_closed: bool,
     pending_shutdown: Option<i32>,
@@ -212,8 +212,8 @@ impl Desc {
     }
 
     fn drop_timer(&mut self) {
-        if let Some((fd, key)) = self.timer.take() {
-            reactor::deregister(key, fd.as_raw_fd());
+        if let Some(key) = self.timer.take() {
+            reactor::remove_timer(key);
         }
     }
 
@@ -231,6 +231,8 @@ pub fn errno_name(code: i32) -> &'static str {
         libc::ENOENT => "enoent",
         libc::EINTR => "eintr",
         libc::EIO => "eio",
+        libc::ENXIO => "enxio",
+        libc::ENODEV => "enodev",
         libc::EBADF => "ebadf",
         libc::EAGAIN => "eagain",
         libc::ENOMEM => "enomem",
@@ -719,34 +721,19 @@ impl Port {
             .chain(d.accepts.iter().filter_map(|a| a.2))
             .min();
         let Some(when) = earliest else {
-            if let Some((fd, _)) = &d.timer {
-                set_timerfd(fd.as_raw_fd(), None);
+            if let Some(key) = d.timer {
+                reactor::arm_timer(key, None);
             }
             return;
         };
         if d.timer.is_none() {
-            // SAFETY: plain timerfd_create call.
-            let fd = unsafe {
-                libc::timerfd_create(
-                    libc::CLOCK_MONOTONIC,
-                    libc::TFD_NONBLOCK | libc::TFD_CLOEXEC,
-                )
-            };
-            if fd < 0 {
-                return;
-            }
-            // SAFETY: `fd` was just created and is owned by nobody else.
-            let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-            let Ok(key) = reactor::register(fd.as_raw_fd(), Interest::READ, self.clone(), false)
-            else {
+            let Ok(key) = reactor::add_timer(self.clone()) else {
                 return;
             };
-            d.timer = Some((fd, key));
+            d.timer = Some(key);
         }
-        if let Some((fd, key)) = &d.timer {
-            let left = when.saturating_duration_since(Instant::now());
-            set_timerfd(fd.as_raw_fd(), Some(left.max(Duration::from_nanos(1))));
-            let _ = reactor::rearm(*key, fd.as_raw_fd(), Interest::READ);
+        if let Some(key) = d.timer {
+            reactor::arm_timer(key, Some(when));
         }
     }
 
@@ -1553,7 +1540,7 @@ impl Port {
         self.connected_cache
             .store(g.connected, std::sync::atomic::Ordering::Relaxed);
         let d = Self::desc(g);
-        if d.timer.as_ref().is_some_and(|(_, k)| *k == key) {
+        if d.timer == Some(key) {
             self.expire(d);
             return true;
         }
@@ -1591,11 +1578,6 @@ impl Port {
 
     /// The timer fired: time out what waited too long.
     fn expire(self: &Arc<Self>, d: &mut Desc) {
-        if let Some((fd, _)) = &d.timer {
-            let mut v = 0u64;
-            // SAFETY: reads the 8-byte expiration count of the timerfd.
-            unsafe { libc::read(fd.as_raw_fd(), (&mut v as *mut u64).cast(), 8) };
-        }
         let now = Instant::now();
         let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
         if d.recv.is_some_and(|r| due(r.3))
@@ -1636,22 +1618,6 @@ fn ip_term(a: &mut LiteralArea, addr: &[u8]) -> Term {
             .collect();
         obj::tuple(a, &parts)
     }
-}
-
-fn set_timerfd(fd: RawFd, after: Option<Duration>) {
-    let d = after.unwrap_or_default();
-    let spec = libc::itimerspec {
-        it_interval: libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        },
-        it_value: libc::timespec {
-            tv_sec: d.as_secs() as libc::time_t,
-            tv_nsec: libc::c_long::from(d.subsec_nanos() as i32),
-        },
-    };
-    // SAFETY: arms the timerfd with a valid itimerspec.
-    unsafe { libc::timerfd_settime(fd, 0, &spec, std::ptr::null_mut()) };
 }
 
 /// `INET_REQ_GETIFADDRS`' answer, as inet_drv encodes getifaddrs(3): per entry the name,

@@ -274,6 +274,45 @@ pub fn send(from: &mut Process, to: u64, msg: Term) {
     crate::tracing::flush();
 }
 
+/// A process's `group_leader` with this bit is a process of another node: the rest is
+/// its index in [`REMOTE_LEADERS`] (a process spawned for another node has the
+/// requester's group leader, as in erts, so its output goes to that node).
+pub const REMOTE_LEADER: u64 = 1 << 62;
+
+/// The other nodes' processes that are group leaders here, each once (a node's few
+/// group leaders lead every process it spawns here).
+static REMOTE_LEADERS: Mutex<Vec<Owned>> = Mutex::new(Vec::new());
+
+/// The `group_leader` value naming `pid`: its number if local, else a [`REMOTE_LEADER`].
+pub fn leader_id(pid: Term) -> u64 {
+    if pid.is_local_pid() {
+        return pid.immediate_id();
+    }
+    let mut t = REMOTE_LEADERS.lock().unwrap_or_else(|e| e.into_inner());
+    let i = match t
+        .iter()
+        .position(|o| girder_term::compare::eq_exact(o.term, pid))
+    {
+        Some(i) => i,
+        None => {
+            t.push(Owned::copy(pid));
+            t.len() - 1
+        }
+    };
+    REMOTE_LEADER | i as u64
+}
+
+/// The pid a `group_leader` value names, built on `h`.
+pub fn leader_term(h: &mut impl girder_term::heap::Alloc, leader: u64) -> Term {
+    if leader & REMOTE_LEADER != 0 {
+        let t = REMOTE_LEADERS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(o) = t.get((leader & !REMOTE_LEADER) as usize) {
+            return copy_term(o.term, h);
+        }
+    }
+    Term::pid(leader)
+}
+
 /// Make `leader` the group leader of process `id`; false if `id` is not alive.
 pub fn set_group_leader(current: &mut Process, id: u64, leader: u64) -> bool {
     if id == current.id {
