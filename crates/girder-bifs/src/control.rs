@@ -59,7 +59,6 @@ pub const BIFS: &[Entry] = &[
         write_stderr(b"\r\n");
         Ok(Term::boolean(true))
     }),
-    ("erlang", "bump_reductions", 1, bump_reductions),
 ];
 
 /// `erlang:raise/3`: with a bad class or stack trace it *returns* `badarg`, as OTP's does.
@@ -216,15 +215,5 @@ fn display_string(_: &mut Process, a: &[Term]) -> BifResult {
         text.push(c);
     }
     write_stderr(text.as_bytes());
-    Ok(Term::boolean(true))
-}
-
-/// `erlang:bump_reductions/1`: use up that many more reductions of the time slice.
-fn bump_reductions(p: &mut Process, a: &[Term]) -> BifResult {
-    let n = a[0]
-        .as_small()
-        .filter(|n| *n >= 0)
-        .ok_or(BifError::BADARG)?;
-    p.reductions = p.reductions.saturating_sub(n);
     Ok(Term::boolean(true))
 }

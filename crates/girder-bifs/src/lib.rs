@@ -115,3 +115,18 @@ pub fn all() -> Vec<(&'static str, &'static str, u32)> {
         .map(|&(m, f, a, _)| (m, f, a))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    /// Each BIF is registered once: the first registration of a name wins, so a second
+    /// one would be dead code that looks alive.
+    #[test]
+    fn every_bif_is_registered_once() {
+        let mut seen = std::collections::HashSet::new();
+        let dups: Vec<_> = super::all()
+            .into_iter()
+            .filter(|b| !seen.insert(*b))
+            .collect();
+        assert!(dups.is_empty(), "registered more than once: {dups:?}");
+    }
+}

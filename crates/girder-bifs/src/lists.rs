@@ -23,7 +23,6 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "list_to_integer", 1, list_to_integer),
     ("erlang", "integer_to_list", 2, integer_to_list2),
     ("erlang", "list_to_integer", 2, list_to_integer2),
-    ("string", "list_to_integer", 1, string_list_to_integer),
     ("lists", "reverse", 2, reverse),
     ("lists", "member", 2, member),
     ("lists", "keyfind", 3, keyfind),
@@ -111,48 +110,6 @@ fn list_to_integer2(p: &mut Process, a: &[Term]) -> BifResult {
     let base = radix(a[1])?;
     let s = string_arg(a[0])?;
     parse_integer(p, &s, base)
-}
-
-/// `string:list_to_integer/1`: the integer at the start of a string and the rest,
-/// `{error, no_integer}` or `{error, not_a_list}`.
-fn string_list_to_integer(p: &mut Process, a: &[Term]) -> BifResult {
-    let error = |p: &mut Process, why: &str| {
-        let e = Term::atom(Atom::ERROR);
-        Ok(obj::tuple(&mut p.heap, &[e, Term::atom(Atom::intern(why))]))
-    };
-    let Some(items) = obj::list_to_vec(a[0]) else {
-        return error(p, "not_a_list");
-    };
-    let mut i = 0;
-    let neg = match items.first().and_then(|c| c.as_small()) {
-        Some(45) => {
-            i = 1;
-            true
-        }
-        Some(43) => {
-            i = 1;
-            false
-        }
-        _ => false,
-    };
-    let start = i;
-    while i < items.len() && items[i].as_small().is_some_and(|c| (48..=57).contains(&c)) {
-        i += 1;
-    }
-    if i == start {
-        return error(p, "no_integer");
-    }
-    let digits: String = items[start..i]
-        .iter()
-        .map(|c| c.as_small().unwrap() as u8 as char)
-        .collect();
-    let mut n: num_bigint::BigInt = digits.parse().map_err(|_| BifError::BADARG)?;
-    if neg {
-        n = -n;
-    }
-    let n = obj::integer_from_big(&mut p.heap, &n);
-    let rest = obj::list_from_slice(&mut p.heap, &items[i..], Term::NIL);
-    Ok(obj::tuple(&mut p.heap, &[n, rest]))
 }
 
 fn reverse(p: &mut Process, a: &[Term]) -> BifResult {

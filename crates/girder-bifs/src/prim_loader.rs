@@ -39,7 +39,6 @@ pub const BIFS: &[Entry] = &[
     ),
     ("girder_code", "get_path", 0, get_path),
     ("girder_code", "set_path", 1, set_path),
-    ("girder_code", "load_binary", 3, load_binary),
 ];
 
 /// A file name: a string or an atom, as `erl_prim_loader` takes them.
@@ -175,30 +174,4 @@ fn set_path(_: &mut Process, a: &[Term]) -> BifResult {
         .collect::<Result<Vec<_>, _>>()?;
     girder_runtime::code_server::set_dirs(dirs);
     Ok(Term::atom(Atom::TRUE))
-}
-
-/// `girder_code:load_binary(Module, File, Binary)`: load a module that is not loaded yet
-/// from its `.beam` bytes (what `code:load_binary/3` asks girder's `code_server` for):
-/// `{module, Module}`, or `{error, badfile}` when the bytes do not load or name another
-/// module. (Replacing loaded code is for girder's `code_server` to refuse.)
-fn load_binary(p: &mut Process, a: &[Term]) -> BifResult {
-    let module = a[0].as_atom().ok_or(BifError::BADARG)?;
-    let file = string_arg(a[1])?;
-    let bytes = obj::binary_bytes(a[2]).ok_or(BifError::BADARG)?.to_vec();
-    let named = girder_format::BeamFile::parse_file(&bytes, &file)
-        .ok()
-        .map(|beam| beam.module_name() == module.name());
-    if named == Some(true)
-        && girder_runtime::module::loaded(module).is_none()
-        && girder_runtime::code_server::load_bytes(&file, &bytes).is_ok()
-    {
-        return Ok(obj::tuple(
-            &mut p.heap,
-            &[Term::atom(Atom::intern("module")), Term::atom(module)],
-        ));
-    }
-    Ok(obj::tuple(
-        &mut p.heap,
-        &[Term::atom(Atom::ERROR), Term::atom(Atom::intern("badfile"))],
-    ))
 }

@@ -35,7 +35,6 @@ pub const BIFS: &[Entry] = &[
         p.reductions = 0;
         Ok(pid)
     }),
-    ("erts_internal", "garbage_collect", 1, garbage_collect),
     ("erlang", "spawn_monitor", 1, spawn_monitor1),
     ("erlang", "spawn_monitor", 3, spawn_monitor3),
     ("erlang", "link", 1, link),
@@ -87,13 +86,6 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "yield", 0, |p, _| {
         // The rest of the time slice goes: the next call or return yields.
         p.reductions = 0;
-        Ok(Term::boolean(true))
-    }),
-    ("erlang", "bump_reductions", 1, |p, a| {
-        let n = obj::integer_to_i64(a[0])
-            .filter(|n| *n >= 0)
-            .ok_or(BifError::BADARG)?;
-        p.reductions = p.reductions.saturating_sub(n);
         Ok(Term::boolean(true))
     }),
     ("erlang", "process_info", 1, process_info1),
@@ -597,18 +589,6 @@ fn max_heap_size_map(h: &mut impl girder_term::heap::Alloc, m: MaxHeapSize) -> T
         (Term::atom(Atom::intern("size")), Term::small(m.size as i64)),
     ];
     obj::map_from_pairs(h, &mut pairs)
-}
-
-/// `erts_internal:garbage_collect(major | minor)`, what `erlang:garbage_collect/0` calls: a
-/// collection of the calling process now (its argument, an atom, is the only live
-/// register). `true`.
-fn garbage_collect(p: &mut Process, a: &[Term]) -> BifResult {
-    let major = Term::atom(Atom::intern("major"));
-    if a[0] != major && a[0] != Term::atom(Atom::intern("minor")) {
-        return Err(BifError::BADARG);
-    }
-    p.gc_major(1);
-    Ok(Term::boolean(true))
 }
 
 fn process_flag(p: &mut Process, a: &[Term]) -> BifResult {

@@ -26,10 +26,6 @@ pub const BIFS: &[Entry] = &[
     ("erlang", "system_time", 1, |p, a| {
         Ok(int(p, convert(system_ns(), unit(a[0])?)))
     }),
-    ("os", "system_time", 0, |p, _| Ok(int(p, os_ns()))),
-    ("os", "system_time", 1, |p, a| {
-        Ok(int(p, convert(os_ns(), unit(a[0])?)))
-    }),
     ("erlang", "convert_time_unit", 3, convert_time_unit),
     ("erlang", "time_offset", 0, |p, _| Ok(int(p, offset_ns()))),
     ("erlang", "time_offset", 1, |p, a| {
@@ -55,14 +51,6 @@ pub(crate) fn start() {
 
 pub(crate) fn monotonic_ns() -> i128 {
     START.0.elapsed().as_nanos() as i128 + START_MONOTONIC
-}
-
-/// The OS clock now (ns since the epoch): `os:system_time/0,1`, which, unlike Erlang system
-/// time, follows the clock when it is set.
-fn os_ns() -> i128 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i128)
 }
 
 /// Erlang system time minus monotonic time, fixed at start.

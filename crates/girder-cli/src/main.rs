@@ -184,12 +184,18 @@ fn main() -> ExitCode {
         Command::Aot { out, paths } => aot(&paths, out.as_deref()),
         Command::Shim { dir } => shim(&dir),
         Command::Bifs { missing: false, .. } => {
+            use std::io::Write;
             let mut all = girder_bifs::all();
             all.sort();
-            for (m, f, a) in all {
-                println!("{m}:{f}/{a}");
-            }
-            Ok(())
+            let mut out = std::io::stdout().lock();
+            // Written, not printed: a closed pipe (`girder bifs | head`) ends it quietly.
+            (|| -> std::io::Result<()> {
+                for (m, f, a) in all {
+                    writeln!(out, "{m}:{f}/{a}")?;
+                }
+                out.flush()
+            })()
+            .map_err(anyhow::Error::from)
         }
         Command::Bifs {
             missing: true,
