@@ -637,25 +637,7 @@ impl Emitter<'_> {
         let x = self.x();
         let src = self.b.ins().iadd_imm_s(f, i64::from(payload(3)));
         let dst = self.b.ins().iadd_imm_s(x, i64::from(arity) * 8);
-        let head = self.b.create_block();
-        self.b.append_block_param(head, I64);
-        let body = self.b.create_block();
-        let done = self.b.create_block();
-        let zero = self.b.ins().iconst(I64, 0);
-        self.b.ins().jump(head, &[BlockArg::Value(zero)]);
-        self.b.switch_to_block(head);
-        let i = self.b.block_params(head)[0];
-        let more = self.b.ins().icmp(IntCC::UnsignedLessThan, i, n);
-        self.b.ins().brif(more, body, &[], done, &[]);
-        self.b.switch_to_block(body);
-        let off = self.b.ins().ishl_imm_s(i, 3);
-        let from = self.b.ins().iadd(src, off);
-        let v = self.b.ins().load(I64, F, from, 0);
-        let to = self.b.ins().iadd(dst, off);
-        self.b.ins().store(F, v, to, 0);
-        let next = self.b.ins().iadd_imm_s(i, 1);
-        self.b.ins().jump(head, &[BlockArg::Value(next)]);
-        self.b.switch_to_block(done);
+        self.copy_words(src, dst, n);
         match dealloc {
             // A tail call: the frame goes (its guard comes before any change the slow
             // path would repeat; the free variables copied above are only X registers).

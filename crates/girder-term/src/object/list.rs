@@ -37,20 +37,29 @@ pub fn list_from_slice(h: &mut impl Alloc, items: &[Term], tail: Term) -> Term {
     if items.is_empty() {
         return tail;
     }
-    let n = items.len();
+    fill_cells(h, items.len(), items.iter().copied(), tail)
+}
+
+/// A list of the `n` terms `items` yields (exactly `n`) ending in `tail`, in one allocation
+/// of `2n` cells laid out in order (`n` > 0).
+fn fill_cells(h: &mut impl Alloc, n: usize, items: impl Iterator<Item = Term>, tail: Term) -> Term {
     let p = h.alloc(2 * n);
-    for (i, item) in items.iter().enumerate() {
+    let mut written = 0;
+    for (i, item) in items.take(n).enumerate() {
         let next = if i + 1 < n {
             Term::list_ptr(p.wrapping_add(2 * i + 2))
         } else {
             tail
         };
-        // SAFETY: cell `i` (words `2i`, `2i+1`) lies inside the `2n` words just allocated.
+        // SAFETY: `i < n`, so cell `i` (words `2i`, `2i+1`) lies inside the `2n` words just
+        // allocated.
         unsafe {
             p.add(2 * i).write(item.0);
             p.add(2 * i + 1).write(next.0);
         }
+        written += 1;
     }
+    assert_eq!(written, n, "fill_cells: fewer items than promised");
     Term::list_ptr(p)
 }
 
@@ -84,21 +93,7 @@ pub fn append_onto(h: &mut impl Alloc, list: Term, tail: Term) -> Option<Term> {
     if n == 0 {
         return Some(tail);
     }
-    let p = h.alloc(2 * n);
-    for (i, item) in list_iter(list).enumerate() {
-        let next = if i + 1 < n {
-            Term::list_ptr(p.wrapping_add(2 * i + 2))
-        } else {
-            tail
-        };
-        // SAFETY: the list has exactly `n` elements, so cell `i` (words `2i`, `2i+1`) lies
-        // inside the `2n` words just allocated.
-        unsafe {
-            p.add(2 * i).write(item.0);
-            p.add(2 * i + 1).write(next.0);
-        }
-    }
-    Some(Term::list_ptr(p))
+    Some(fill_cells(h, n, list_iter(list), tail))
 }
 
 /// The code points of `s` as a proper list, in one allocation.
@@ -111,21 +106,8 @@ pub fn charlist(h: &mut impl Alloc, s: &str) -> Term {
     if n == 0 {
         return Term::NIL;
     }
-    let p = h.alloc(2 * n);
-    for (i, c) in s.chars().enumerate() {
-        let next = if i + 1 < n {
-            Term::list_ptr(p.wrapping_add(2 * i + 2))
-        } else {
-            Term::NIL
-        };
-        // SAFETY: `s` has exactly `n` characters, so cell `i` lies inside the `2n` words
-        // just allocated.
-        unsafe {
-            p.add(2 * i).write(Term::small(i64::from(u32::from(c))).0);
-            p.add(2 * i + 1).write(next.0);
-        }
-    }
-    Term::list_ptr(p)
+    let chars = s.chars().map(|c| Term::small(i64::from(u32::from(c))));
+    fill_cells(h, n, chars, Term::NIL)
 }
 
 /// Iterates over a list's elements. After it returns `None`, [`ListIter::tail`] is the term
