@@ -822,19 +822,26 @@ fn sendto(p: &mut Process, a: &[Term]) -> BifResult {
     send_common(p, &c, &data, flags, Some(to), a[4], Op::SendTo)
 }
 
-/// `nif_recv(SockRef, Length, Flags, Handle)`: `{ok, Bin}` (what was asked for, or with
-/// `Length` 0 whatever was there), `{more, Bin}` (a full buffer with `Length` 0: there may
-/// be more), `{select, Bin}` (less than `Length`: the rest comes with a select message),
-/// `select` (nothing yet), `ok` (nothing, with the handle `zero`), `{error, Reason}`.
-fn recv(p: &mut Process, a: &[Term]) -> BifResult {
+/// The arguments `nif_recv` and `nif_recvfrom` share: `(SockRef, Size, Flags, Handle)` as
+/// the socket, the size, the flags, the handle and whether the handle is `zero`.
+fn recv_args(a: &[Term]) -> Result<(Arc<SockCell>, usize, i32, Term, bool), BifError> {
     let c = get(a[0])?;
-    let length = a[1]
+    let size = a[1]
         .as_small()
         .and_then(|n| usize::try_from(n).ok())
         .ok_or(BifError::BADARG)?;
     let flags = flags_arg(a[2])?;
     let handle = a[3];
     let zero = handle.as_atom() == Some(Atom::intern("zero"));
+    Ok((c, size, flags, handle, zero))
+}
+
+/// `nif_recv(SockRef, Length, Flags, Handle)`: `{ok, Bin}` (what was asked for, or with
+/// `Length` 0 whatever was there), `{more, Bin}` (a full buffer with `Length` 0: there may
+/// be more), `{select, Bin}` (less than `Length`: the rest comes with a select message),
+/// `select` (nothing yet), `ok` (nothing, with the handle `zero`), `{error, Reason}`.
+fn recv(p: &mut Process, a: &[Term]) -> BifResult {
+    let (c, length, flags, handle, zero) = recv_args(a)?;
     let mut s = c.lock();
     let Some(fd) = fd_of(&s) else {
         return closed(p);
@@ -889,14 +896,7 @@ fn recv(p: &mut Process, a: &[Term]) -> BifResult {
 /// `nif_recvfrom(SockRef, BufSz, Flags, Handle)`: `{ok, {Source, Bin}}`, `select`, `ok`
 /// (nothing, with the handle `zero`) or `{error, Reason}`.
 fn recvfrom(p: &mut Process, a: &[Term]) -> BifResult {
-    let c = get(a[0])?;
-    let bufsz = a[1]
-        .as_small()
-        .and_then(|n| usize::try_from(n).ok())
-        .ok_or(BifError::BADARG)?;
-    let flags = flags_arg(a[2])?;
-    let handle = a[3];
-    let zero = handle.as_atom() == Some(Atom::intern("zero"));
+    let (c, bufsz, flags, handle, zero) = recv_args(a)?;
     let mut s = c.lock();
     let Some(fd) = fd_of(&s) else {
         return closed(p);
