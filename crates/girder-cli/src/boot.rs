@@ -256,8 +256,12 @@ pub fn select_engine(flavor: Option<&str>, perf_map: bool, perf_dump: bool) {
     if flavor == Some("emu") {
         return;
     }
-    if std::env::var_os("GIRDER_JIT_STATS").is_some_and(|v| v == "2") {
-        girder_runtime::engine::step_profile::ON.store(true, std::sync::atomic::Ordering::Relaxed);
+    let stats = std::env::var_os("GIRDER_JIT_STATS");
+    if stats.as_ref().is_some_and(|v| v == "2" || v == "3") {
+        use girder_runtime::engine::step_profile;
+        use std::sync::atomic::Ordering;
+        step_profile::ON.store(true, Ordering::Relaxed);
+        step_profile::WHOLE.store(stats.is_some_and(|v| v == "3"), Ordering::Relaxed);
     }
     #[cfg(feature = "jit")]
     {

@@ -177,10 +177,21 @@ pub mod step_profile {
 
     /// Whether the step helper counts (set once at start-up).
     pub static ON: AtomicBool = AtomicBool::new(false);
+    /// Whether it counts each instruction whole, with its function (`GIRDER_JIT_STATS=3`),
+    /// rather than by kind.
+    pub static WHOLE: AtomicBool = AtomicBool::new(false);
     static COUNTS: Mutex<Option<HashMap<String, u64>>> = Mutex::new(None);
 
-    pub(super) fn count(ins: &crate::instr::Instr) {
+    pub(super) fn count(module: &crate::module::Module, offset: usize, ins: &crate::instr::Instr) {
         let name = format!("{ins:?}");
+        if WHOLE.load(Ordering::Relaxed) {
+            let f = module.function_at(offset as u32);
+            let at = f.map_or(String::new(), |f| {
+                format!("{}:{}/{} ", module.name, f.function, f.arity)
+            });
+            bump(format!("{at}{name}"));
+            return;
+        }
         let kind = name
             .split(|c: char| !c.is_alphanumeric() && c != '_')
             .next()
@@ -199,6 +210,10 @@ pub mod step_profile {
             }
             _ => kind,
         };
+        bump(kind);
+    }
+
+    fn bump(kind: String) {
         let mut counts = COUNTS.lock().unwrap_or_else(|e| e.into_inner());
         *counts
             .get_or_insert_with(HashMap::new)
@@ -226,7 +241,7 @@ unsafe extern "C" fn step_at(ctx: *mut NativeCtx, offset: u64, _: u64) -> i64 {
     if step_profile::ON.load(std::sync::atomic::Ordering::Relaxed)
         && let Some(ins) = module.code.get(offset as usize)
     {
-        step_profile::count(ins);
+        step_profile::count(module, offset as usize, ins);
     }
     match interp::step_one(p, module, offset as usize) {
         Ok(next) => next as i64,
