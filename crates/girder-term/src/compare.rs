@@ -103,6 +103,14 @@ fn class(t: Term) -> u8 {
 
 /// Compares `a` and `b`; pairs still to compare wait on a stack, innermost last.
 fn compare(a: Term, b: Term, exact: bool) -> Ordering {
+    // Two atoms (map keys, mostly): their names, without the class dispatch.
+    if let (Some(x), Some(y)) = (a.as_atom(), b.as_atom()) {
+        return if x == y {
+            Ordering::Equal
+        } else {
+            x.name().as_bytes().cmp(y.name().as_bytes())
+        };
+    }
     let mut stack: Vec<(Term, Term, bool)> = Vec::new();
     let mut pair = (a, b, exact);
     loop {
