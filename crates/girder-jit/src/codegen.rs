@@ -41,6 +41,8 @@ use girder_runtime::instr::{
 };
 use girder_runtime::loader::MAX_X;
 use girder_runtime::module::{Export, FunEntry, FunctionRange, Module};
+use girder_term::compare::cmp_exact;
+use girder_term::header;
 use girder_term::object::match_offsets;
 use girder_term::word::tag;
 use girder_term::{Atom, Term};
@@ -132,6 +134,10 @@ pub fn compile(
             }
             v
         },
+        return_frame: return_points_only(module, start, end)
+            .into_iter()
+            .map(|only| if only { Some(0) } else { None })
+            .collect(),
         syms: Vec::new(),
         sym_values: std::collections::HashMap::new(),
         constant_index: None,
@@ -284,6 +290,11 @@ struct Emitter<'a> {
     stack_known: u32,
     /// Whether each offset of the function is an entry (see [`entries`]).
     is_entry: Vec<bool>,
+    /// For each offset reached from outside straight-line code only as the return point of
+    /// the body call before it: the stack length known at that call (`Some(0)` until the
+    /// call is emitted). The callee returns with the caller's frame as it was, so Y
+    /// registers within it need no test there either. `None` elsewhere.
+    return_frame: Vec<Option<u32>>,
     /// The symbols the function refers to (relocation targets), by index.
     syms: Vec<Sym>,
     /// The global value made for each (symbol, addend).
@@ -346,6 +357,34 @@ const RELOC_NAMESPACE: u32 = 1;
 /// Longest `select_val` over run-dependent atoms done as a chain of comparisons; longer
 /// ones take the step helper (a jump table needs its values when compiling).
 const SELECT_CHAIN: usize = 16;
+
+/// The most keys `get_map_elements` and `put_map_*` look up inline (io_lib_format reads
+/// eight at once; the lookup reads a flat map's keys once, whatever their number).
+const MAP_KEYS_INLINE: usize = 8;
+
+/// A map key the inline lookups take: a constant immediate (compared as one word).
+fn is_constant_key(k: Src) -> bool {
+    matches!(k.kind(), SrcKind::Term(t) if t.is_immediate())
+}
+
+/// The constant of a key [`is_constant_key`] accepted.
+fn constant_key(k: Src) -> Term {
+    match k.kind() {
+        SrcKind::Term(t) => t,
+        _ => Term::NIL,
+    }
+}
+
+/// Constant immediate keys, none repeated (a repeated key's last value wins: the
+/// helper's business).
+fn distinct_constant_keys(keys: impl Iterator<Item = Src> + Clone) -> bool {
+    keys.clone().all(is_constant_key)
+        && keys.clone().enumerate().all(|(i, a)| {
+            keys.clone()
+                .skip(i + 1)
+                .all(|b| constant_key(a) != constant_key(b))
+        })
+}
 
 /// Whether `ins` leaves what a `test_heap` reserved in place for the instructions after it:
 /// it neither collects nor allocates except through [`Emitter::alloc`] (which counts what
@@ -952,6 +991,25 @@ impl Emitter<'_> {
     }
 
     /// Continue in a new block when `ok`, else go to `slow`.
+    /// Go on when `bad` is false; else to `slow`.
+    fn guard_not(&mut self, bad: Value, slow: Block) {
+        let cont = self.b.create_block();
+        self.b.ins().brif(bad, slow, &[], cont, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// Whether `v` is a small integer.
+    fn is_small(&mut self, v: Value) -> Value {
+        let t = self.b.ins().band_imm_s(v, tag::IMMED1_MASK as i64);
+        self.b.ins().icmp_imm_s(IntCC::Equal, t, tag::SMALL as i64)
+    }
+
+    /// Whether `v` is an atom.
+    fn is_atom(&mut self, v: Value) -> Value {
+        let t = self.b.ins().band_imm_s(v, tag::IMMED2_MASK as i64);
+        self.b.ins().icmp_imm_s(IntCC::Equal, t, tag::ATOM as i64)
+    }
+
     fn guard(&mut self, ok: Value, slow: Block) {
         let cont = self.b.create_block();
         self.b.ins().brif(ok, cont, &[], slow, &[]);
@@ -1231,10 +1289,17 @@ impl Emitter<'_> {
     fn instruction(&mut self, offset: Label) {
         let module = self.module;
         let ins = &module.code[offset as usize];
-        if self.is_entry[(offset - self.start) as usize] {
-            // Reached from elsewhere too: nothing is known of the heap or the stack.
+        let at = (offset - self.start) as usize;
+        if self.is_entry[at] {
+            // Reached from elsewhere too: nothing is known of the heap or the stack, except
+            // at a return point: the frame of the call before it.
             self.reserved = 0;
-            self.stack_known = 0;
+            self.stack_known = self.return_frame[at].unwrap_or(0);
+        }
+        if ins.resumes().1
+            && let Some(Some(known)) = self.return_frame.get_mut(at + 1)
+        {
+            *known = self.stack_known;
         }
         // The slow path: filled after the fast path (blocks are filled one at a time).
         let slow = self.b.create_block();
@@ -1255,6 +1320,8 @@ impl Emitter<'_> {
         // The same for the stack (`allocate`'s slow path makes the same frame).
         self.stack_known = match ins {
             Instr::Allocate { stack, .. } | Instr::AllocateHeap { stack, .. } => *stack + 1,
+            // Trim's slow path makes the same frame.
+            Instr::Trim { n, .. } if self.stack_known > *n => self.stack_known - *n,
             _ if frame_kept(ins) => self.stack_known,
             _ => 0,
         };
@@ -1444,13 +1511,38 @@ impl Emitter<'_> {
             }
             Instr::GetMapElements { fail, src, pairs }
                 if *fail != NO_LABEL
-                    && pairs.len() <= 4
-                    && pairs.iter().all(|(k, d)| {
-                        matches!(k.kind(), SrcKind::Term(t) if t.is_immediate())
-                            && matches!(d, Dst::X(_))
-                    }) =>
+                    && pairs.len() <= MAP_KEYS_INLINE
+                    && distinct_constant_keys(pairs.iter().map(|(k, _)| *k))
+                    && pairs.iter().all(|(_, d)| matches!(d, Dst::X(_))) =>
             {
                 self.get_map_elements(offset, *fail, *src, pairs, slow);
+            }
+            Instr::NewMap { dst, keys, values } => {
+                // Header, size, the loader's sorted keys tuple (a literal), the values.
+                let vals: Vec<Value> = values.iter().map(|v| self.read(*v, slow)).collect();
+                let n = vals.len() as u32;
+                let to = self.alloc(n + 3, slow);
+                let h = (u64::from(n + 2) << 6) | (header::subtag::MAP << 2);
+                let h = self.b.ins().iconst(I64, h as i64);
+                self.b.ins().store(F, h, to, 0);
+                let size = self.b.ins().iconst(I64, Term::small(i64::from(n)).0 as i64);
+                self.b.ins().store(F, size, to, 8);
+                let k = self.term_const(*keys);
+                self.b.ins().store(F, k, to, 16);
+                for (i, v) in vals.into_iter().enumerate() {
+                    self.b.ins().store(F, v, to, 24 + 8 * i as i32);
+                }
+                let t = self.b.ins().bor_imm_s(to, tag::BOXED as i64);
+                self.write(*dst, t, slow);
+                self.goto(offset + 1);
+            }
+            Instr::PutMap {
+                src, dst, pairs, ..
+            } if !pairs.is_empty()
+                && pairs.len() <= MAP_KEYS_INLINE
+                && distinct_constant_keys(pairs.iter().map(|(k, _)| *k)) =>
+            {
+                self.put_map_existing(offset, *src, *dst, pairs, slow);
             }
             Instr::LoopRecEnd { target } => {
                 let p = self.p();
@@ -2325,39 +2417,12 @@ impl Emitter<'_> {
         slow: Block,
     ) {
         let m = self.read(src, slow);
-        self.boxed_with_subtag(m, girder_term::header::subtag::MAP, slow);
-        let payload = |i: i32| 8 * (i + 1) - tag::BOXED as i32;
-        let size = self.b.ins().load(I64, F, m, payload(0));
-        let t = self.b.ins().band_imm_s(size, tag::IMMED1_MASK as i64);
-        let flat = self.b.ins().icmp_imm_s(IntCC::Equal, t, tag::SMALL as i64);
-        self.guard(flat, slow);
-        let n = self.b.ins().sshr_imm_s(size, 4);
-        let keys = self.load_keys(m, payload(1));
         let missing = self.target(fail);
+        let keys: Vec<Src> = pairs.iter().map(|(k, _)| *k).collect();
+        let at = self.find_flat_keys(m, &keys, missing, slow);
+        let payload = |i: i32| 8 * (i + 1) - tag::BOXED as i32;
         let mut found = Vec::with_capacity(pairs.len());
-        for (k, _) in pairs {
-            let key = self.read(*k, slow);
-            let head = self.b.create_block();
-            self.b.append_block_param(head, I64);
-            let test = self.b.create_block();
-            let next = self.b.create_block();
-            let hit = self.b.create_block();
-            let zero = self.b.ins().iconst(I64, 0);
-            self.b.ins().jump(head, &[BlockArg::Value(zero)]);
-            self.b.switch_to_block(head);
-            let i = self.b.block_params(head)[0];
-            let more = self.b.ins().icmp(IntCC::SignedLessThan, i, n);
-            self.b.ins().brif(more, test, &[], missing, &[]);
-            self.b.switch_to_block(test);
-            let off = self.b.ins().ishl_imm_s(i, 3);
-            let at = self.b.ins().iadd(keys, off);
-            let word = self.b.ins().load(I64, F, at, 0);
-            let same = self.b.ins().icmp(IntCC::Equal, word, key);
-            self.b.ins().brif(same, hit, &[], next, &[]);
-            self.b.switch_to_block(next);
-            let i1 = self.b.ins().iadd_imm_s(i, 1);
-            self.b.ins().jump(head, &[BlockArg::Value(i1)]);
-            self.b.switch_to_block(hit);
+        for off in at {
             let vat = self.b.ins().iadd(m, off);
             found.push(self.b.ins().load(I64, F, vat, payload(2)));
         }
@@ -2365,6 +2430,90 @@ impl Emitter<'_> {
             self.write(*d, v, slow);
         }
         self.goto(offset + 1);
+    }
+
+    /// `put_map_assoc`/`put_map_exact` of constant immediate keys that are all in the flat
+    /// map `src` already: a copy of the map (sharing its keys tuple) with those values
+    /// replaced. A missing key (added, or `badkey`), another kind of map, or no room on the
+    /// young block is the slow path's.
+    fn put_map_existing(
+        &mut self,
+        offset: Label,
+        src: Src,
+        dst: Dst,
+        pairs: &[(Src, Src)],
+        slow: Block,
+    ) {
+        let m = self.read(src, slow);
+        let keys: Vec<Src> = pairs.iter().map(|(k, _)| *k).collect();
+        let at = self.find_flat_keys(m, &keys, slow, slow);
+        let values: Vec<Value> = pairs.iter().map(|(_, v)| self.read(*v, slow)).collect();
+        // Header, size, keys tuple, then one word per value.
+        let h = self.header(m);
+        let arity = self.b.ins().ushr_imm_s(h, 6);
+        let words = self.b.ins().iadd_imm_s(arity, 1);
+        let to = self.alloc_dynamic(words, slow);
+        let from = self.b.ins().iadd_imm_s(m, -(tag::BOXED as i64));
+        self.copy_words(from, to, words);
+        for (off, v) in at.into_iter().zip(values) {
+            let slot = self.b.ins().iadd(to, off);
+            self.b.ins().store(F, v, slot, 24);
+        }
+        let t = self.b.ins().bor_imm_s(to, tag::BOXED as i64);
+        self.write(dst, t, slow);
+        self.goto(offset + 1);
+    }
+
+    /// Where the constant immediate `keys` are in the flat map `m`: for each key, in order,
+    /// its index times 8 (the byte offset of its value from the first value). A key not in
+    /// the map goes to `missing`; a term that is not a flat map goes to `slow`. The keys
+    /// are looked for in the map's own order (term order), each search going on from the
+    /// last key found, so the whole lookup reads the map's keys at most once.
+    fn find_flat_keys(
+        &mut self,
+        m: Value,
+        keys: &[Src],
+        missing: Block,
+        slow: Block,
+    ) -> Vec<Value> {
+        self.boxed_with_subtag(m, girder_term::header::subtag::MAP, slow);
+        let payload = |i: i32| 8 * (i + 1) - tag::BOXED as i32;
+        let size = self.b.ins().load(I64, F, m, payload(0));
+        let t = self.b.ins().band_imm_s(size, tag::IMMED1_MASK as i64);
+        let flat = self.b.ins().icmp_imm_s(IntCC::Equal, t, tag::SMALL as i64);
+        self.guard(flat, slow);
+        let n = self.b.ins().sshr_imm_s(size, 4);
+        let key_words = self.load_keys(m, payload(1));
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by(|&a, &b| cmp_exact(constant_key(keys[a]), constant_key(keys[b])));
+        let mut at = vec![None; keys.len()];
+        let mut from = self.b.ins().iconst(I64, 0);
+        for &j in &order {
+            let key = self.read(keys[j], slow);
+            let head = self.b.create_block();
+            self.b.append_block_param(head, I64);
+            let test = self.b.create_block();
+            let next = self.b.create_block();
+            let hit = self.b.create_block();
+            self.b.ins().jump(head, &[BlockArg::Value(from)]);
+            self.b.switch_to_block(head);
+            let i = self.b.block_params(head)[0];
+            let more = self.b.ins().icmp(IntCC::SignedLessThan, i, n);
+            self.b.ins().brif(more, test, &[], missing, &[]);
+            self.b.switch_to_block(test);
+            let off = self.b.ins().ishl_imm_s(i, 3);
+            let word_at = self.b.ins().iadd(key_words, off);
+            let word = self.b.ins().load(I64, F, word_at, 0);
+            let same = self.b.ins().icmp(IntCC::Equal, word, key);
+            self.b.ins().brif(same, hit, &[], next, &[]);
+            self.b.switch_to_block(next);
+            let i1 = self.b.ins().iadd_imm_s(i, 1);
+            self.b.ins().jump(head, &[BlockArg::Value(i1)]);
+            self.b.switch_to_block(hit);
+            at[j] = Some(off);
+            from = self.b.ins().iadd_imm_s(i, 1);
+        }
+        at.into_iter().flatten().collect()
     }
 
     /// The address of the first element of the tuple in the word at `m + at`.
@@ -2637,21 +2786,64 @@ impl Emitter<'_> {
                 // except `1.0 == 1`, so `==` needs both immediate).
                 let ia = self.is_primary(a, tag::IMMED1);
                 let ib = self.is_primary(bv, tag::IMMED1);
-                let decided = if matches!(op, CmpOp::EqExact | CmpOp::NeExact) {
+                let exact = matches!(op, CmpOp::EqExact | CmpOp::NeExact);
+                let decided = if exact {
                     self.b.ins().bor(ia, ib)
                 } else {
                     self.b.ins().band(ia, ib)
                 };
-                self.b.ins().brif(decided, no, &[], slow, &[]);
+                let more = self.b.create_block();
+                self.b.ins().brif(decided, no, &[], more, &[]);
+                self.b.switch_to_block(more);
+                if !exact {
+                    // `1 == 1.0`: one immediate is the helper's (numbers of two kinds).
+                    let either = self.b.ins().bor(ia, ib);
+                    self.guard_not(either, slow);
+                }
+                // Neither is an immediate (or `=:=`, where an immediate never equals a
+                // boxed term): a list and a boxed term differ, and a tuple differs from
+                // anything whose header is not its own (what else, even `==` on numbers,
+                // needs the helper).
+                let ta = self.b.ins().band_imm_s(a, tag::PRIMARY_MASK as i64);
+                let tb = self.b.ins().band_imm_s(bv, tag::PRIMARY_MASK as i64);
+                let kinds = self.b.ins().icmp(IntCC::NotEqual, ta, tb);
+                let same_kind = self.b.create_block();
+                self.b.ins().brif(kinds, no, &[], same_kind, &[]);
+                self.b.switch_to_block(same_kind);
+                let boxed = self.is_primary(a, tag::BOXED);
+                self.guard(boxed, slow);
+                let (ha, hb) = (self.header(a), self.header(bv));
+                let diff = self.b.ins().icmp(IntCC::NotEqual, ha, hb);
+                self.guard(diff, slow);
+                let sa = self.b.ins().band_imm_s(ha, 0x3c);
+                let sb = self.b.ins().band_imm_s(hb, 0x3c);
+                let tuple = (header::subtag::TUPLE << 2) as i64;
+                let a_tuple = self.b.ins().icmp_imm_s(IntCC::Equal, sa, tuple);
+                let b_tuple = self.b.ins().icmp_imm_s(IntCC::Equal, sb, tuple);
+                let some_tuple = self.b.ins().bor(a_tuple, b_tuple);
+                self.b.ins().brif(some_tuple, no, &[], slow, &[]);
             }
             CmpOp::Lt | CmpOp::Ge => {
                 let small = self.both_small(a, bv);
                 let fast = self.b.create_block();
+                let mixed = self.b.create_block();
                 let other = if floats { self.b.create_block() } else { slow };
-                self.b.ins().brif(small, fast, &[], other, &[]);
+                self.b.ins().brif(small, fast, &[], mixed, &[]);
                 self.b.switch_to_block(fast);
                 let lt = self.b.ins().icmp(IntCC::SignedLessThan, a, bv);
                 self.b.ins().brif(lt, yes, &[], no, &[]);
+                // A small integer and an atom (`none < 0`): numbers sort before atoms.
+                self.b.switch_to_block(mixed);
+                let sa = self.is_small(a);
+                let ab = self.is_atom(bv);
+                let below = self.b.ins().band(sa, ab);
+                let not_below = self.b.create_block();
+                self.b.ins().brif(below, yes, &[], not_below, &[]);
+                self.b.switch_to_block(not_below);
+                let aa = self.is_atom(a);
+                let sb = self.is_small(bv);
+                let above = self.b.ins().band(aa, sb);
+                self.b.ins().brif(above, no, &[], other, &[]);
                 if !floats {
                     return;
                 }
@@ -2686,6 +2878,34 @@ fn entries(module: &Module, start: Label, end: Label) -> Vec<Label> {
     e.sort_unstable();
     e.dedup();
     e
+}
+
+/// For each offset of function `start..end`: whether it is an entry (see [`entries`]) only
+/// as the return point of the body call just before it (no label names it, and no call
+/// is retried there).
+fn return_points_only(module: &Module, start: Label, end: Label) -> Vec<bool> {
+    let len = (end - start) as usize;
+    let mut only = vec![false; len];
+    let mut other = vec![false; len];
+    other[0] = true;
+    if len > 1 {
+        other[1] = true;
+    }
+    for (o, ins) in module.code[start as usize..end as usize].iter().enumerate() {
+        for l in ins.labels() {
+            if l >= start && l < end {
+                other[(l - start) as usize] = true;
+            }
+        }
+        let (again, after) = ins.resumes();
+        if again {
+            other[o] = true;
+        }
+        if after && o + 1 < len {
+            only[o + 1] = true;
+        }
+    }
+    only.iter().zip(&other).map(|(a, b)| *a && !*b).collect()
 }
 
 enum Resume {
