@@ -212,7 +212,8 @@ fn now_on(h: &mut impl girder_term::heap::Alloc) -> Term {
     obj::tuple(h, &[Term::small(a), Term::small(b), Term::small(c)])
 }
 
-/// `'receive'` trace messages made where a slot lock may be held: delivered by [`flush`].
+/// Trace messages (`'receive'`) and system monitor messages made where a slot lock may be
+/// held: delivered by [`flush`].
 static PENDING: Mutex<Vec<(u64, crate::sched::table::Owned)>> = Mutex::new(Vec::new());
 static HAS_PENDING: AtomicBool = AtomicBool::new(false);
 
@@ -239,16 +240,21 @@ pub fn received(p: &Process, msg: Term) {
         elems.push(now_on(&mut h));
     }
     let tuple = obj::tuple(&mut h, &elems);
-    let owned = crate::sched::table::Owned::copy(tuple);
+    queue(t.tracer, crate::sched::table::Owned::copy(tuple));
+}
+
+/// Queue the trace or monitor message `msg` for process `to`, delivered by the next
+/// [`flush`] (the caller may hold a slot lock, or be in a collection).
+pub(crate) fn queue(to: u64, msg: crate::sched::table::Owned) {
     PENDING
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .push((t.tracer, owned));
+        .push((to, msg));
     // Release: pairs with `flush`'s Acquire (the queue's lock orders the items).
     HAS_PENDING.store(true, Ordering::Release);
 }
 
-/// Deliver the `'receive'` trace messages made so far. Call with no slot lock held.
+/// Deliver the queued trace and monitor messages made so far. Call with no slot lock held.
 pub fn flush() {
     // Acquire: see `received`.
     if !HAS_PENDING.load(Ordering::Acquire) {

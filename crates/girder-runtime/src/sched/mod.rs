@@ -1056,7 +1056,14 @@ fn run_slice(slot: &Arc<Slot>) {
         eprintln!("run {} on {:?}", p.id, std::thread::current().name());
     }
     lend_x(&mut p);
+    let timed = crate::sysmon::times_slices()
+        .then(|| (crate::sysmon::location(&p), std::time::Instant::now()));
     let outcome = interp::run(&mut p);
+    if let Some((in_at, started)) = timed {
+        crate::sysmon::after_slice(&p, in_at, started.elapsed());
+    }
+    // Monitor messages of the slice's collections, and its own `'receive'` events.
+    crate::tracing::flush();
     if *DEBUG {
         eprintln!("ran {}: {:?}", p.id, std::mem::discriminant(&outcome));
     }
