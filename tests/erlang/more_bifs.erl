@@ -28,6 +28,9 @@ main() ->
     {W, _} = statistics(wall_clock),
     {R, _} = statistics(runtime),
     io:format("~p~n", [{is_integer(W), is_integer(R), W >= 0, R >= 0, is_integer(statistics(run_queue))}]),
+    %% A stub erts has no C function for either: its Erlang body runs.
+    io:format("~p~n", [try erlang:garbage_collect_message_area()
+                       catch C:E:St -> {C, E, [{M, F} || {M, F, _, _} <- lists:sublist(St, 2)]} end]),
     ok.
 
 id(X) -> X.
