@@ -9,7 +9,7 @@
 //! through the export entry (local calls, `local` patterns) are not traced.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, RwLock};
 
 use girder_term::object as obj;
@@ -267,6 +267,23 @@ pub fn flush() {
     };
     for (to, msg) in items {
         crate::sched::deliver_untraced(to, msg);
+    }
+}
+
+/// The code index of `girder_trace` once a traced call went through it; `u32::MAX` before.
+static WRAPPER_CODE: AtomicU32 = AtomicU32::new(u32::MAX);
+
+/// The code index of `girder_trace`, whose frames stack traces leave out (erts' return-trace
+/// frames do not show either); `u32::MAX` while no call went through it.
+pub fn wrapper_code() -> u32 {
+    // Relaxed: set once, before the first frame of that code can be on any stack.
+    WRAPPER_CODE.load(Ordering::Relaxed)
+}
+
+/// A traced call is entering `girder_trace`'s code (index `code`).
+pub(crate) fn entering_wrapper(code: u32) {
+    if wrapper_code() != code {
+        WRAPPER_CODE.store(code, Ordering::Relaxed);
     }
 }
 
