@@ -108,6 +108,17 @@ main() ->
                                                  [{'_', [], [{exception_trace}]}], [global])),
     ok = run(W, fun() -> catch ?MODULE:boom(1), ?MODULE:boom(0) end),
     out("exceptions", drain(W)),
+    %% The traced call's stack trace shows no frame of the tracing machinery.
+    Main = self(),
+    ok = run(W, fun() -> try ?MODULE:boom(2)
+                         catch error:_:St -> Main ! {stack, [{M, F, A} || {M, F, A, _} <- St]}
+                         end end),
+    out("stack under exception_trace", drain(W)),
+    out("return trace", erlang:trace_pattern({?MODULE, boom, 1}, [{'_', [], [{return_trace}]}], [global])),
+    ok = run(W, fun() -> try ?MODULE:boom(3)
+                         catch error:_:St -> Main ! {stack, [{M, F, A} || {M, F, A, _} <- St]}
+                         end end),
+    out("stack under return_trace", drain(W)),
     out("local", erlang:trace_pattern({?MODULE, add, 2}, true, [local])),
     out("traced", erlang:trace_info({?MODULE, add, 2}, traced)),
     out("off module", erlang:trace_pattern({?MODULE, '_', '_'}, false, [])),

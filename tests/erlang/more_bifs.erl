@@ -28,6 +28,20 @@ main() ->
     {W, _} = statistics(wall_clock),
     {R, _} = statistics(runtime),
     io:format("~p~n", [{is_integer(W), is_integer(R), W >= 0, R >= 0, is_integer(statistics(run_queue))}]),
+    %% The system task under garbage_collect/2: ok, then the answer.
+    GcRef = make_ref(),
+    GcDead = spawn(fun() -> ok end),
+    GcMon = monitor(process, GcDead),
+    receive {'DOWN', GcMon, _, _, _} -> ok end,
+    io:format("~p~n", [[erts_internal:request_system_task(self(), normal, {garbage_collect, GcRef, major}),
+                        receive {garbage_collect, GcRef, A1} -> A1 end,
+                        erts_internal:request_system_task(GcDead, normal, {garbage_collect, GcRef, minor}),
+                        receive {garbage_collect, GcRef, A2} -> A2 end,
+                        garbage_collect(GcDead, [{async, x}]),
+                        receive {garbage_collect, x, A3} -> A3 end]]),
+    %% A stub erts has no C function for either: its Erlang body runs.
+    io:format("~p~n", [try erlang:garbage_collect_message_area()
+                       catch C:E:St -> {C, E, [{M, F} || {M, F, _, _} <- lists:sublist(St, 2)]} end]),
     ok.
 
 id(X) -> X.

@@ -14,6 +14,7 @@ main() ->
     info(),
     timers(),
     exits(),
+    exit_signals(),
     registry(),
     priorities(),
     chains(),
@@ -22,6 +23,31 @@ main() ->
     stats(),
     mutual_info(),
     ok.
+
+%% erlang:exit_signal/2 is exit/2 except to the caller itself: there it is an ordinary
+%% signal, handled when the caller next looks at its signals (exit/2 acts at once).
+exit_signals() ->
+    S = self(),
+    W = fun(F) ->
+                {P, R} = spawn_monitor(fun() -> F(), S ! {self(), after_call},
+                                                timer_sleep(20), S ! {self(), after_sleep} end),
+                io:format("exit_signal ~p~n", [collect_until_down(P, R)])
+        end,
+    W(fun() -> erlang:exit_signal(self(), normal) end),
+    W(fun() -> erlang:exit_signal(self(), foo) end),
+    W(fun() -> erlang:exit_signal(self(), kill) end),
+    W(fun() -> process_flag(trap_exit, true), erlang:exit_signal(self(), kill) end),
+    W(fun() -> process_flag(trap_exit, true), erlang:exit_signal(self(), foo),
+               receive M -> S ! {self(), element(3, M)} end end),
+    W(fun() -> exit(self(), normal) end),
+    W(fun() -> erlang:exit_signal(spawn(fun() -> ok end), foo) end),
+    io:format("exit_signal ~p~n", [?R(erlang:exit_signal(foo, x))]).
+
+collect_until_down(P, R) ->
+    receive
+        {P, X} -> [X | collect_until_down(P, R)];
+        {'DOWN', R, _, _, Why} -> [{down, Why}]
+    end.
 
 %% Two busy processes reading each other's process_info (with two scheduler threads both
 %% run at once: neither may wait for the other forever).

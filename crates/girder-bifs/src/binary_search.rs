@@ -178,6 +178,9 @@ fn scope(options: Term, size: usize) -> Result<(usize, usize), BifError> {
 }
 
 /// The scope and which of the atom options `flags` are present (others are `badarg`).
+/// As in erts, the options are read while they are list cells: the tail of an improper
+/// list is not looked at (`[global|foo]` is `[global]`), but options that are not a list
+/// at all are `badarg`.
 fn scope_and(
     options: Term,
     size: usize,
@@ -185,7 +188,10 @@ fn scope_and(
 ) -> Result<((usize, usize), Vec<bool>), BifError> {
     let mut range = (0, size);
     let mut seen = vec![false; flags.len()];
-    for o in crate::util::list_arg(options)? {
+    if !(options.is_list() || options.is_nil()) {
+        return Err(BifError::BADARG);
+    }
+    for o in obj::list_iter(options) {
         if let Some(i) = o
             .as_atom()
             .and_then(|a| flags.iter().position(|f| *f == a.name()))

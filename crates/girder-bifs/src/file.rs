@@ -56,7 +56,7 @@ pub const BIFS: &[Entry] = &[
     ("file", "native_name_encoding", 0, |_, _| {
         Ok(Term::atom(Atom::intern("utf8")))
     }),
-    // Without DTrace/SystemTap probes, OTP's tag BIFs only answer `true`.
+    // Without DTrace/SystemTap probes, OTP's tag spreading BIFs only answer `true`.
     ("erlang", "dt_spread_tag", 1, |_, a| {
         if a[0]
             .as_atom()
@@ -67,9 +67,26 @@ pub const BIFS: &[Entry] = &[
             Err(BifError::BADARG)
         }
     }),
-    ("erlang", "dt_restore_tag", 1, |_, _| {
-        Ok(Term::boolean(true))
+    // It takes back only what `dt_spread_tag/1` gave.
+    ("erlang", "dt_restore_tag", 1, |_, a| {
+        if a[0] == Term::atom(Atom::TRUE) {
+            Ok(Term::boolean(true))
+        } else {
+            Err(BifError::BADARG)
+        }
     }),
+    // Nor is a tag kept: there is none to read, and vm tag data passes through.
+    ("erlang", "dt_get_tag", 0, |_, _| {
+        Ok(Term::atom(Atom::UNDEFINED))
+    }),
+    ("erlang", "dt_get_tag_data", 0, |_, _| {
+        Ok(Term::atom(Atom::UNDEFINED))
+    }),
+    ("erlang", "dt_put_tag", 1, |_, _| {
+        Ok(Term::atom(Atom::UNDEFINED))
+    }),
+    ("erlang", "dt_prepend_vm_tag_data", 1, |_, a| Ok(a[0])),
+    ("erlang", "dt_append_vm_tag_data", 1, |_, a| Ok(a[0])),
 ];
 
 struct Open {

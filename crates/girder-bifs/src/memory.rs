@@ -200,8 +200,8 @@ fn memory1(p: &mut Process, a: &[Term]) -> BifResult {
 }
 
 /// `erts_internal:request_system_task(Pid, Priority, Request)`: only
-/// `{garbage_collect, RequestId, Type}`. The answer `{garbage_collect, RequestId, Alive}`
-/// comes back at once: `false` when `Pid` is not alive. The caller's own heap is collected
+/// `{garbage_collect, RequestId, Type}` (and `check_process_code`), answering `ok`. The
+/// answer `{garbage_collect, RequestId, Alive}` comes back at once: `false` when `Pid` is not alive. The caller's own heap is collected
 /// at once; another process's is left to its own next collection (girder does not yet
 /// interrupt a process to collect it).
 fn request_system_task(p: &mut Process, a: &[Term]) -> BifResult {
@@ -244,7 +244,7 @@ fn request_system_task(p: &mut Process, a: &[Term]) -> BifResult {
         // The reply is queued; collecting keeps it (the queue is a root).
         p.gc_with(0, 0, major);
     }
-    Ok(Term::boolean(true))
+    Ok(Term::atom(Atom::OK))
 }
 
 /// `{check_process_code, RequestId, Module}` for `request_system_task/3`: the answer

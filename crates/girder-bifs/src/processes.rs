@@ -53,7 +53,8 @@ pub const BIFS: &[Entry] = &[
         demonitor(p, a[0], Term::NIL)
     }),
     ("erlang", "demonitor", 2, |p, a| demonitor(p, a[0], a[1])),
-    ("erlang", "exit", 2, exit2),
+    ("erlang", "exit", 2, |p, a| exit2(p, a, true)),
+    ("erlang", "exit_signal", 2, |p, a| exit2(p, a, false)),
     ("erlang", "process_flag", 2, process_flag),
     ("erlang", "register", 2, register),
     ("erlang", "unregister", 1, unregister),
@@ -528,13 +529,15 @@ fn demonitor(p: &mut Process, r: Term, opts: Term) -> BifResult {
     Ok(Term::boolean(if has("info") { was_active } else { true }))
 }
 
-fn exit2(p: &mut Process, a: &[Term]) -> BifResult {
+/// `exit/2` (`exit2`) and `erlang:exit_signal/2`, which differ only for the caller itself
+/// (see [`sched::exit_signal_to`]).
+fn exit2(p: &mut Process, a: &[Term], exit2: bool) -> BifResult {
     if crate::dist::is_remote_pid(a[0]) {
         crate::dist::exit2(p, a[0], a[1]);
         return Ok(Term::boolean(true));
     }
     let id = pid_or_port_arg(a[0])?;
-    match sched::exit_to(p, id, a[1]) {
+    match sched::exit_signal_to(p, id, a[1], exit2) {
         Some(reason) => Err(BifError::Raise {
             class: Class::Exit,
             reason,

@@ -14,6 +14,7 @@ use girder_runtime::Process;
 use girder_runtime::bif::{BifError, BifResult};
 use girder_runtime::module;
 use girder_runtime::sched;
+use girder_runtime::sysmon;
 use girder_runtime::tracing::{self, CALL, RECEIVE, SEND, SET_ON_SPAWN, TIMESTAMP};
 use girder_term::object as obj;
 use girder_term::{Atom, Term};
@@ -25,6 +26,23 @@ pub const BIFS: &[Entry] = &[
     ("erts_internal", "trace_pattern", 3, trace_pattern),
     ("erlang", "trace_info", 2, trace_info),
     ("erlang", "match_spec_test", 3, match_spec_test),
+    ("erlang", "trace_delivered", 1, trace_delivered),
+    ("erlang", "system_monitor", 0, |p, _| {
+        Ok(monitor_term(p, sysmon::get()))
+    }),
+    ("erlang", "system_monitor", 1, |p, a| {
+        if a[0] == Term::atom(Atom::UNDEFINED) {
+            let old = sysmon::set(None);
+            return Ok(monitor_term(p, old));
+        }
+        if !(obj::is_tuple(a[0]) && obj::tuple_arity(a[0]) == 2) {
+            return Err(BifError::BADARG);
+        }
+        system_monitor(p, obj::tuple_element(a[0], 0), obj::tuple_element(a[0], 1))
+    }),
+    ("erlang", "system_monitor", 2, |p, a| {
+        system_monitor(p, a[0], a[1])
+    }),
     ("girder_tracing", "skip_next", 0, |p, _| {
         tracing::skip_next(p.id);
         Ok(Term::atom(Atom::TRUE))
@@ -41,7 +59,104 @@ pub const BIFS: &[Entry] = &[
 pub fn init() {
     let _ = tracing::MS_RUNNER.set(run_ms);
     let _ = tracing::NOW.set(crate::misc::now_triple);
-    sched::add_exit_hook(|p| tracing::process_exited(p.id));
+    sched::add_exit_hook(|p| {
+        tracing::process_exited(p.id);
+        sysmon::process_exited(p.id);
+    });
+}
+
+/// `erlang:trace_delivered(Tracee)`: a reference `Ref`, and the message
+/// `{trace_delivered, Tracee, Ref}` to the caller once every trace message `Tracee` (a
+/// pid, or `all`) generated so far is in its tracer's queue. girder sends most trace
+/// messages as they happen; the rest wait in the queue [`tracing::flush`] empties, so
+/// after a flush they are all delivered.
+fn trace_delivered(p: &mut Process, a: &[Term]) -> BifResult {
+    if !(obj::is_pid(a[0]) || a[0] == Term::atom(Atom::intern("all"))) {
+        return Err(BifError::BADARG);
+    }
+    tracing::flush();
+    let r = obj::make_ref(&mut p.heap);
+    let msg = obj::tuple(
+        &mut p.heap,
+        &[Term::atom(Atom::intern("trace_delivered")), a[0], r],
+    );
+    sched::send(p, p.id, msg);
+    Ok(r)
+}
+
+/// `{MonitorPid, Options}` (in erts' order), or `undefined`.
+fn monitor_term(p: &mut Process, s: Option<sysmon::Settings>) -> Term {
+    let Some(s) = s else {
+        return Term::atom(Atom::UNDEFINED);
+    };
+    let mut opts = Vec::new();
+    let pair = |p: &mut Process, k: &str, v: u64| {
+        obj::tuple(
+            &mut p.heap,
+            &[Term::atom(Atom::intern(k)), Term::small(v as i64)],
+        )
+    };
+    if s.busy_dist_port {
+        opts.push(Term::atom(Atom::intern("busy_dist_port")));
+    }
+    if s.busy_port {
+        opts.push(Term::atom(Atom::intern("busy_port")));
+    }
+    if let Some(n) = s.large_heap {
+        opts.push(pair(p, "large_heap", n));
+    }
+    if let Some(n) = s.long_gc {
+        opts.push(pair(p, "long_gc", n));
+    }
+    if let Some(n) = s.long_schedule {
+        opts.push(pair(p, "long_schedule", n));
+    }
+    let list = obj::list_from_slice(&mut p.heap, &opts, Term::NIL);
+    obj::tuple(&mut p.heap, &[Term::pid(s.pid), list])
+}
+
+/// The smallest `large_heap` limit erts keeps (smaller ones are raised to it).
+const MIN_LARGE_HEAP: u64 = 16384;
+
+/// `erlang:system_monitor(MonitorPid, Options)`: the previous settings. An empty option
+/// list turns monitoring off.
+fn system_monitor(p: &mut Process, pid: Term, options: Term) -> BifResult {
+    if !pid.is_local_pid() {
+        return Err(BifError::BADARG);
+    }
+    let id = pid.immediate_id();
+    if id != p.id && !sched::is_alive(p, id) {
+        return Err(BifError::BADARG);
+    }
+    let items = obj::list_to_vec(options).ok_or(BifError::BADARG)?;
+    let mut s = sysmon::Settings {
+        pid: id,
+        ..Default::default()
+    };
+    for o in &items {
+        match o.as_atom().map(|a| a.name()) {
+            Some("busy_port") => s.busy_port = true,
+            Some("busy_dist_port") => s.busy_dist_port = true,
+            Some(_) => return Err(BifError::BADARG),
+            None => {
+                if !(obj::is_tuple(*o) && obj::tuple_arity(*o) == 2) {
+                    return Err(BifError::BADARG);
+                }
+                let n = obj::tuple_element(*o, 1)
+                    .as_small()
+                    .and_then(|n| u64::try_from(n).ok())
+                    .ok_or(BifError::BADARG)?;
+                match obj::tuple_element(*o, 0).as_atom().map(|a| a.name()) {
+                    Some("long_gc") => s.long_gc = Some(n.max(1)),
+                    Some("long_schedule") => s.long_schedule = Some(n.max(1)),
+                    Some("large_heap") => s.large_heap = Some(n.max(MIN_LARGE_HEAP)),
+                    _ => return Err(BifError::BADARG),
+                }
+            }
+        }
+    }
+    let old = sysmon::set((!items.is_empty()).then_some(s));
+    Ok(monitor_term(p, old))
 }
 
 /// `girder_tracing:return_from/4` and `exception_from/4` for `girder_trace`.

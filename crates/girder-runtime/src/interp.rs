@@ -211,6 +211,7 @@ fn resolve_call(
             // `girder_trace:return_trace(M, F, Args)` or `exception_trace/3`.
             let rt = module::export(Atom::intern("girder_trace"), Atom::intern(wrapper), 3);
             if let Some(rcp) = resolve(rt)? {
+                crate::tracing::entering_wrapper(rcp.code());
                 let arity = export.arity as usize;
                 let args = obj::list_from_slice(&mut p.heap, &p.x[..arity], Term::NIL);
                 p.x[0] = Term::atom(export.module);

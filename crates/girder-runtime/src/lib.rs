@@ -27,6 +27,7 @@ pub mod process;
 pub mod reactor;
 pub mod receive;
 pub mod sched;
+pub mod sysmon;
 pub mod trace;
 pub mod tracing;
 

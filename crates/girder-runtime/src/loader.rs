@@ -106,6 +106,11 @@ fn bif_frame(export: &Export, args: &[Src]) -> bool {
     }
 }
 
+/// Stubs that call `erlang:nif_error/1,2` for which erts has no C function either: erts
+/// runs their Erlang body (`erlang:garbage_collect_message_area/0` raises `undefined`),
+/// and so does girder.
+pub const STUBS_ERTS_RUNS: &[(&str, &str, u32)] = &[("erlang", "garbage_collect_message_area", 0)];
+
 /// Whether the function body at `entry` only calls `erlang:nif_error/1,2`.
 fn is_nif_stub(code: &[Instr], entry: Label) -> bool {
     let is_nif_error = |i: &Instr| {
@@ -718,7 +723,11 @@ impl<'a> Loader<'a> {
         let mut bif_stubs = Vec::new();
         for e in &beam.exports {
             let entry = self.label(&Operand::Label(e.label))?;
-            if !nif_module && is_nif_stub(&code, entry) {
+            let function = self.atom(e.function)?;
+            let erts_runs = STUBS_ERTS_RUNS
+                .iter()
+                .any(|&(m, f, a)| m == module_name.name() && f == function.name() && a == e.arity);
+            if !nif_module && !erts_runs && is_nif_stub(&code, entry) {
                 bif_stubs.push((self.atom(e.function)?, e.arity));
                 continue;
             }

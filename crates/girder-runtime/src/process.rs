@@ -183,6 +183,7 @@ impl Process {
     /// [`Process::gc`] decides, keeping X registers `0..live`.
     pub fn gc_with(&mut self, need: usize, live: usize, major: bool) {
         let before = self.heap.used_words();
+        let started = crate::sysmon::on().then(std::time::Instant::now);
         let live = live.min(self.x.len());
         // Monitor references live on this heap too: roots, moved with everything else.
         let mut refs: Vec<Term> = self.monitors.iter().map(|m| m.0).collect();
@@ -213,6 +214,9 @@ impl Process {
         let reclaimed = before.saturating_sub(self.heap.used_words());
         GC_COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         GC_RECLAIMED.fetch_add(reclaimed as u64, std::sync::atomic::Ordering::Relaxed);
+        if let Some(started) = started {
+            crate::sysmon::after_gc(self, started.elapsed());
+        }
     }
 
     /// The index in `stack` of Y register `n`, if the current frame has it.

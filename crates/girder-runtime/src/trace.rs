@@ -348,13 +348,15 @@ fn stack_cps(p: &Process, depth: usize) -> CpList {
     let words = std::iter::once(p.cp.to_term()).chain(p.stack.iter().rev().copied());
     // The count and the last one in locals: the loop runs over every stack word.
     let (mut len, mut last) = (0, Cp::NONE);
+    // Frames of call tracing's `girder_trace` do not show, as erts' return-trace frames.
+    let hidden = crate::tracing::wrapper_code();
     for w in words {
         if len >= depth {
             break;
         }
         if w.is_header() {
             let cp = Cp::from_term(w);
-            if cp != Cp::NONE && cp != last {
+            if cp != Cp::NONE && cp != last && cp.code() != hidden {
                 cps.cps[len] = cp;
                 len += 1;
                 last = cp;

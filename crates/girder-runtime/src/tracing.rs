@@ -9,7 +9,7 @@
 //! through the export entry (local calls, `local` patterns) are not traced.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock, RwLock};
 
 use girder_term::object as obj;
@@ -212,7 +212,8 @@ fn now_on(h: &mut impl girder_term::heap::Alloc) -> Term {
     obj::tuple(h, &[Term::small(a), Term::small(b), Term::small(c)])
 }
 
-/// `'receive'` trace messages made where a slot lock may be held: delivered by [`flush`].
+/// Trace messages (`'receive'`) and system monitor messages made where a slot lock may be
+/// held: delivered by [`flush`].
 static PENDING: Mutex<Vec<(u64, crate::sched::table::Owned)>> = Mutex::new(Vec::new());
 static HAS_PENDING: AtomicBool = AtomicBool::new(false);
 
@@ -239,16 +240,21 @@ pub fn received(p: &Process, msg: Term) {
         elems.push(now_on(&mut h));
     }
     let tuple = obj::tuple(&mut h, &elems);
-    let owned = crate::sched::table::Owned::copy(tuple);
+    queue(t.tracer, crate::sched::table::Owned::copy(tuple));
+}
+
+/// Queue the trace or monitor message `msg` for process `to`, delivered by the next
+/// [`flush`] (the caller may hold a slot lock, or be in a collection).
+pub(crate) fn queue(to: u64, msg: crate::sched::table::Owned) {
     PENDING
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .push((t.tracer, owned));
+        .push((to, msg));
     // Release: pairs with `flush`'s Acquire (the queue's lock orders the items).
     HAS_PENDING.store(true, Ordering::Release);
 }
 
-/// Deliver the `'receive'` trace messages made so far. Call with no slot lock held.
+/// Deliver the queued trace and monitor messages made so far. Call with no slot lock held.
 pub fn flush() {
     // Acquire: see `received`.
     if !HAS_PENDING.load(Ordering::Acquire) {
@@ -261,6 +267,23 @@ pub fn flush() {
     };
     for (to, msg) in items {
         crate::sched::deliver_untraced(to, msg);
+    }
+}
+
+/// The code index of `girder_trace` once a traced call went through it; `u32::MAX` before.
+static WRAPPER_CODE: AtomicU32 = AtomicU32::new(u32::MAX);
+
+/// The code index of `girder_trace`, whose frames stack traces leave out (erts' return-trace
+/// frames do not show either); `u32::MAX` while no call went through it.
+pub fn wrapper_code() -> u32 {
+    // Relaxed: set once, before the first frame of that code can be on any stack.
+    WRAPPER_CODE.load(Ordering::Relaxed)
+}
+
+/// A traced call is entering `girder_trace`'s code (index `code`).
+pub(crate) fn entering_wrapper(code: u32) {
+    if wrapper_code() != code {
+        WRAPPER_CODE.store(code, Ordering::Relaxed);
     }
 }
 

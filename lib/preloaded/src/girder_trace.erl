@@ -3,7 +3,8 @@
 %% call M:F(Args) a call of return_trace(M, F, Args), which makes the call
 %% (untraced: its call message went already), sends the return_from trace
 %% message with its value, and returns it. (erts pushes a return-trace frame
-%% instead, which stack traces do not show; this function's frame shows.)
+%% instead, which stack traces do not show; girder's stack traces leave out
+%% this module's frames: girder_runtime::trace::stack_cps.)
 -module(girder_trace).
 -export([return_trace/3, exception_trace/3]).
 

@@ -573,7 +573,14 @@ pub fn read_timer(id: u64) -> Option<u64> {
 /// Send an exit signal from the running process to `to` (`exit/2`). When the target is the
 /// caller itself and it must exit, the reason it exits with.
 pub fn exit_to(current: &mut Process, to: u64, reason: Term) -> Option<Term> {
-    if to == current.id {
+    exit_signal_to(current, to, reason, true)
+}
+
+/// `exit/2` (`exit2`) or `erlang:exit_signal/2`: the same signal, but `exit/2` to the
+/// caller itself takes effect before it returns (see [`exit_to`]), where `exit_signal/2`
+/// sends it as any other signal, handled when the caller next looks at its signals.
+pub fn exit_signal_to(current: &mut Process, to: u64, reason: Term, exit2: bool) -> Option<Term> {
+    if to == current.id && exit2 {
         if reason.as_atom() == Some(Atom::KILL) {
             return Some(Term::atom(Atom::KILLED));
         }
@@ -1056,7 +1063,14 @@ fn run_slice(slot: &Arc<Slot>) {
         eprintln!("run {} on {:?}", p.id, std::thread::current().name());
     }
     lend_x(&mut p);
+    let timed = crate::sysmon::times_slices()
+        .then(|| (crate::sysmon::location(&p), std::time::Instant::now()));
     let outcome = interp::run(&mut p);
+    if let Some((in_at, started)) = timed {
+        crate::sysmon::after_slice(&p, in_at, started.elapsed());
+    }
+    // Monitor messages of the slice's collections, and its own `'receive'` events.
+    crate::tracing::flush();
     if *DEBUG {
         eprintln!("ran {}: {:?}", p.id, std::mem::discriminant(&outcome));
     }
