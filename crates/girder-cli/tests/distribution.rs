@@ -176,6 +176,11 @@ fn node(girder: bool, epmd: &Epmd, name: &str, expr: &str) -> Child {
 }
 
 fn node_on(vm: Vm, epmd: &Epmd, name: &str, expr: &str) -> Child {
+    node_with(vm, epmd, name, expr, &[])
+}
+
+/// [`node_on`] with more command-line arguments (`extra`).
+fn node_with(vm: Vm, epmd: &Epmd, name: &str, expr: &str, extra: &[&str]) -> Child {
     let mut cmd = match vm {
         Vm::Erl => Command::new("erl"),
         Vm::Girder => Command::new(env!("CARGO_BIN_EXE_girder")),
@@ -189,6 +194,7 @@ fn node_on(vm: Vm, epmd: &Epmd, name: &str, expr: &str) -> Child {
         .args(["-noshell", "-start_epmd", "false", "-sname", name])
         .args(["-setcookie", COOKIE])
         .args(["-kernel", "inet_dist_use_interface", "{127,0,0,1}"])
+        .args(extra)
         .args(["-eval", expr])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -244,7 +250,12 @@ fn peer_running(girder: bool, epmd: &Epmd, name: &str, script: &str) -> Peer {
 
 /// [`peer_running`] on the VM given.
 fn peer_on(vm: Vm, epmd: &Epmd, name: &str, script: &str) -> Peer {
-    let mut child = node_on(vm, epmd, name, script);
+    peer_with(vm, epmd, name, script, &[])
+}
+
+/// [`peer_on`] with more command-line arguments (`extra`).
+fn peer_with(vm: Vm, epmd: &Epmd, name: &str, script: &str, extra: &[&str]) -> Peer {
+    let mut child = node_with(vm, epmd, name, script, extra);
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
@@ -341,6 +352,88 @@ fn girder_and_erl_in_one_cluster() {
             "the {who} peer did not log the refused cookie:\n{log}"
         );
     }
+}
+
+/// OTP's example of another distribution carrier, `gen_tcp_dist` (in kernel's `examples`),
+/// whose connections are run by processes through the `erlang:dist_ctrl_*` BIFs: the
+/// whole driver script above, over `-proto_dist gen_tcp`, erl with erl (the reference),
+/// girder driving an erl peer, erl driving a girder peer, and girder with girder. The
+/// driver also sends the peer a malformed packet through its controller (`gen_tcp_dist`'s
+/// `{send, ...}`), which must drop that connection only; the nodes then connect again.
+#[test]
+fn process_controllers_carry_the_distribution() {
+    let src = girder_testkit::otp_root()
+        .join("lib")
+        .read_dir()
+        .expect("OTP's lib")
+        .flatten()
+        .map(|e| e.path().join("examples/gen_tcp_dist/src/gen_tcp_dist.erl"))
+        .find(|p| p.is_file())
+        .expect("OTP's kernel examples (gen_tcp_dist.erl)");
+    let dir = girder_testkit::scratch_dir("gen_tcp_dist");
+    let status = Command::new("erlc")
+        .arg("-o")
+        .arg(&dir)
+        .arg(&src)
+        .status()
+        .expect("run erlc");
+    assert!(status.success(), "erlc {}", src.display());
+    let dir = dir.to_string_lossy().to_string();
+    let extra = ["-proto_dist", "gen_tcp", "-pa", &dir];
+    let epmd = start_epmd();
+    let id = std::process::id();
+    let variants = [
+        ("e", Vm::Erl, Vm::Erl),
+        ("g", Vm::Girder, Vm::Erl),
+        ("p", Vm::Erl, Vm::Girder),
+        ("b", Vm::Girder, Vm::GirderEmu),
+    ];
+    let outputs: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = variants
+            .iter()
+            .map(|&(v, dvm, pvm)| {
+                let (epmd, extra) = (&epmd, &extra);
+                s.spawn(move || {
+                    let p = peer_with(pvm, epmd, &format!("{v}gt_peer{id}"), PEER, extra);
+                    let dname = format!("{v}gt_drive{id}");
+                    // Each side's connection is run by a process.
+                    let script = driver(&p.1).replace(
+                        "Show(\"nodes\", nodes() =:= [P]),",
+                        "Show(\"nodes\", nodes() =:= [P]),\n\
+                         Show(\"controllers\", {[is_pid(C) || {N, C} <- erlang:system_info(dist_ctrl), N =:= P], \
+                         [is_pid(C) || {_, C} <- rpc:call(P, erlang, system_info, [dist_ctrl])]}),\n\
+                         true = monitor_node(P, true),\n\
+                         [Ctl] = [C || {N, C} <- erlang:system_info(dist_ctrl), N =:= P],\n\
+                         GRef = make_ref(),\n\
+                         Ctl ! {send, self(), GRef, <<112, 255, 1, 2, 3>>},\n\
+                         receive {GRef, ok} -> ok after 5000 -> Show(\"garbage sent\", timeout) end,\n\
+                         receive {nodedown, P} -> Show(\"garbage\", nodedown) after 10000 -> Show(\"garbage\", timeout) end,\n\
+                         Show(\"ping again\", net_adm:ping(P)),",
+                    );
+                    let d = node_with(dvm, epmd, &dname, &script, extra);
+                    let host = p.1.split('@').nth(1).unwrap_or_default().to_string();
+                    let out = mask(&finish(d, 60), &p.1, &format!("{dname}@{host}"));
+                    drop(p);
+                    out
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let reference = &outputs[0];
+    assert!(
+        reference.contains("ping: pong")
+            && reference.contains("controllers: {[true],[true]}")
+            && reference.contains("garbage: nodedown")
+            && reference.contains("down lost: noconnection"),
+        "erl's own run went wrong:\n{reference}"
+    );
+    assert_eq!(&outputs[1], reference, "girder driving an erl peer");
+    assert_eq!(&outputs[2], reference, "erl driving a girder peer");
+    assert_eq!(
+        &outputs[3], reference,
+        "girder driving a girder peer (interpreting)"
+    );
 }
 
 /// A member of the three-node cluster: registers a global name of its own, holds two
