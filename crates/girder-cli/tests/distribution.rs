@@ -354,14 +354,9 @@ fn girder_and_erl_in_one_cluster() {
     }
 }
 
-/// OTP's example of another distribution carrier, `gen_tcp_dist` (in kernel's `examples`),
-/// whose connections are run by processes through the `erlang:dist_ctrl_*` BIFs: the
-/// whole driver script above, over `-proto_dist gen_tcp`, erl with erl (the reference),
-/// girder driving an erl peer, erl driving a girder peer, and girder with girder. The
-/// driver also sends the peer a malformed packet through its controller (`gen_tcp_dist`'s
-/// `{send, ...}`), which must drop that connection only; the nodes then connect again.
-#[test]
-fn process_controllers_carry_the_distribution() {
+/// OTP's example carrier `gen_tcp_dist` (kernel's `examples`), compiled by erlc into a
+/// scratch directory, which is returned.
+fn gen_tcp_dist_dir() -> String {
     let src = girder_testkit::otp_root()
         .join("lib")
         .read_dir()
@@ -378,7 +373,152 @@ fn process_controllers_carry_the_distribution() {
         .status()
         .expect("run erlc");
     assert!(status.success(), "erlc {}", src.display());
-    let dir = dir.to_string_lossy().to_string();
+    dir.to_string_lossy().to_string()
+}
+
+/// The fuzzing driver: `N` packets made from seeded random choices (random bytes after
+/// the pass-through byte, control tuples of any operation with arguments drawn from a pool
+/// of terms, with and without a payload, valid packets cut short or with a byte changed),
+/// each written to the peer through the driver's controller process (`gen_tcp_dist`'s
+/// `{send, ...}`), reconnecting whenever the peer dropped the connection; then the peer
+/// must still answer.
+fn fuzz_driver(peer: &str, n: u32) -> String {
+    format!(
+        r#"
+P = '{peer}',
+Show = fun(Tag, T) -> io:format("~s: ~p~n", [Tag, T]) end,
+rand:seed(exsss, {{1, 2, 3}}),
+Pool = [self(), make_ref(), peer, nobody, '', undefined, 0, -1, 1 bsl 70, 1.5, [], [a | b],
+        "str", <<>>, <<1, 2, 3>>, <<1:3>>, {{}}, {{self()}}, {{peer, P}}, #{{a => 1}}, [self()],
+        {{erlang, node, []}}, {{lists, seq, [1, 3]}}, fun() -> ok end, P, list_to_atom("x@y")],
+Pick = fun(L) -> lists:nth(rand:uniform(length(L)), L) end,
+Ctrl = fun() ->
+    Op = rand:uniform(40) - 1,
+    Args = [Pick(Pool) || _ <- lists:seq(1, rand:uniform(7) - 1)],
+    term_to_binary(list_to_tuple([Op | Args]))
+end,
+Valid = fun() ->
+    Pick([<<112, (term_to_binary({{6, self(), '', peer}}))/binary, (term_to_binary({{self(), x}}))/binary>>,
+          <<112, (term_to_binary({{22, self(), self()}}))/binary, (term_to_binary(hello))/binary>>,
+          <<112, (term_to_binary({{19, self(), peer, make_ref()}}))/binary>>])
+end,
+Gen = fun() ->
+    case rand:uniform(5) of
+        1 -> <<112, (rand:bytes(rand:uniform(40)))/binary>>;
+        2 -> <<112, (Ctrl())/binary>>;
+        3 -> <<112, (Ctrl())/binary, (term_to_binary(Pick(Pool)))/binary>>;
+        4 -> V = Valid(), binary:part(V, 0, rand:uniform(byte_size(V) - 1));
+        5 -> V = Valid(), I = rand:uniform(byte_size(V)) - 1,
+             <<A:I/binary, B, C/binary>> = V, <<A/binary, (B bxor rand:uniform(255)), C/binary>>
+    end
+end,
+Send = fun(Pkt) ->
+    case net_adm:ping(P) of
+        pong ->
+            %% The connection may be going down already (dropped for an earlier packet).
+            case [C || {{N, C}} <- erlang:system_info(dist_ctrl), N =:= P] of
+                [Ctl] ->
+                    M = monitor(process, Ctl),
+                    R = make_ref(),
+                    Ctl ! {{send, self(), R, Pkt}},
+                    receive
+                        {{R, ok}} -> demonitor(M, [flush]), ok;
+                        {{'DOWN', M, _, _, _}} -> ok
+                    after 5000 -> timeout
+                    end;
+                [] -> ok
+            end;
+        pang -> pang
+    end
+end,
+Results = [Send(Gen()) || _ <- lists:seq(1, {n})],
+Show("not sent", lists:usort(Results) -- [ok, pang]),
+Show("ping after", net_adm:ping(P)),
+{{peer, P}} ! {{self(), still_there}},
+receive {{echo, still_there}} -> Show("echo", still_there) after 10000 -> Show("echo", timeout) end,
+Show("rpc", rpc:call(P, lists, reverse, [[1, 2, 3]])),
+halt().
+"#
+    )
+}
+
+/// Malformed and odd control messages (seeded random ones, see [`fuzz_driver`]) sent to a
+/// girder node over each kind of controller: a port (`inet_tcp_dist`, the default) and a
+/// process (`gen_tcp_dist`). Each may drop its connection, never the node, which must answer
+/// afterwards as an erl node does.
+#[test]
+fn fuzzed_control_messages_drop_only_their_connection() {
+    let dir = gen_tcp_dist_dir();
+    let carrier = ["-proto_dist", "gen_tcp", "-pa", dir.as_str()];
+    let epmd = start_epmd();
+    let id = std::process::id();
+    // (peer VM, the peer's carrier).
+    let variants: [(&str, Vm, &[&str]); 3] = [
+        ("e", Vm::Erl, &[]),
+        ("p", Vm::Girder, &[]),
+        ("c", Vm::Girder, &carrier),
+    ];
+    let outputs: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = variants
+            .iter()
+            .map(|&(v, pvm, pextra)| {
+                let (epmd, carrier) = (&epmd, &carrier);
+                s.spawn(move || {
+                    let p = peer_with(pvm, epmd, &format!("{v}fz_peer{id}"), PEER, pextra);
+                    let dname = format!("{v}fz_drive{id}");
+                    let d = node_with(Vm::Erl, epmd, &dname, &fuzz_driver(&p.1, 150), carrier);
+                    let out = finish(d, 120);
+                    let (child, _, _, mut rest) = p;
+                    drop(child);
+                    let mut log = String::new();
+                    let _ = rest.read_to_string(&mut log);
+                    (out, log)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                let (out, log) = h.join().unwrap();
+                format!("{out}--- peer log ---\n{log}")
+            })
+            .collect()
+    });
+    let summary = |o: &str| {
+        o.split("--- peer log ---")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let reference = summary(&outputs[0]);
+    assert!(
+        reference.contains("echo: still_there") && reference.contains("rpc: [3,2,1]"),
+        "erl's own run went wrong:\n{}",
+        outputs[0]
+    );
+    assert_eq!(
+        summary(&outputs[1]),
+        reference,
+        "a girder peer on inet_tcp_dist:\n{}",
+        outputs[1]
+    );
+    assert_eq!(
+        summary(&outputs[2]),
+        reference,
+        "a girder peer on gen_tcp_dist:\n{}",
+        outputs[2]
+    );
+}
+
+/// OTP's example of another distribution carrier, `gen_tcp_dist` (in kernel's `examples`),
+/// whose connections are run by processes through the `erlang:dist_ctrl_*` BIFs: the
+/// whole driver script above, over `-proto_dist gen_tcp`, erl with erl (the reference),
+/// girder driving an erl peer, erl driving a girder peer, and girder with girder. The
+/// driver also sends the peer a malformed packet through its controller (`gen_tcp_dist`'s
+/// `{send, ...}`), which must drop that connection only; the nodes then connect again.
+#[test]
+fn process_controllers_carry_the_distribution() {
+    let dir = gen_tcp_dist_dir();
     let extra = ["-proto_dist", "gen_tcp", "-pa", &dir];
     let epmd = start_epmd();
     let id = std::process::id();
