@@ -354,6 +354,89 @@ fn girder_and_erl_in_one_cluster() {
     }
 }
 
+/// The tick driver: a connection left idle for longer than `net_ticktime` (4 s here) stays
+/// up (both sides tick), and a peer that stops answering (SIGSTOP: its socket stays open)
+/// is dropped with `net_tick_timeout`.
+fn tick_driver(peer: &str) -> String {
+    format!(
+        r#"
+P = '{peer}',
+Show = fun(Tag, T) -> io:format("~s: ~p~n", [Tag, T]) end,
+Show("ticktime", net_kernel:get_net_ticktime()),
+Show("ping", net_adm:ping(P)),
+ok = net_kernel:monitor_nodes(true, #{{nodedown_reason => true}}),
+OsPid = rpc:call(P, os, getpid, []),
+timer:sleep(7000),
+Show("idle, still connected", lists:member(P, nodes())),
+receive {{nodedown, P, I0}} -> Show("dropped while idle", I0) after 0 -> ok end,
+_ = os:cmd("kill -STOP " ++ OsPid),
+receive {{nodedown, P, I}} -> Show("stopped peer", I) after 30000 -> Show("stopped peer", timeout) end,
+_ = os:cmd("kill -CONT " ++ OsPid),
+halt().
+"#
+    )
+}
+
+/// `net_ticktime`: an idle connection between girder and erl stays up, and a peer that
+/// stops is detected by the ticks (erl with erl is the reference).
+#[test]
+fn ticks_keep_idle_connections_and_detect_stopped_nodes() {
+    let epmd = start_epmd();
+    let id = std::process::id();
+    let ticktime = ["-kernel", "net_ticktime", "4"];
+    let variants = [
+        ("e", Vm::Erl, Vm::Erl),
+        ("g", Vm::Girder, Vm::Erl),
+        ("p", Vm::Erl, Vm::Girder),
+    ];
+    let outputs: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = variants
+            .iter()
+            .map(|&(v, dvm, pvm)| {
+                let (epmd, ticktime) = (&epmd, &ticktime);
+                s.spawn(move || {
+                    let p = peer_with(pvm, epmd, &format!("{v}tk_peer{id}"), PEER, ticktime);
+                    let dname = format!("{v}tk_drive{id}");
+                    let d = node_with(dvm, epmd, &dname, &tick_driver(&p.1), ticktime);
+                    let host = p.1.split('@').nth(1).unwrap_or_default().to_string();
+                    let out = mask(&finish(d, 60), &p.1, &format!("{dname}@{host}"));
+                    drop(p);
+                    // dist_util's report that the node does not respond is logged while
+                    // the driver prints: its lines apart, without the time stamp.
+                    let (mut report, mut shown) = (Vec::new(), Vec::new());
+                    let mut in_report = false;
+                    for line in out.lines() {
+                        if line.starts_with("=ERROR REPORT====") {
+                            in_report = true;
+                            report.push("=ERROR REPORT====");
+                        } else if in_report {
+                            in_report = !line.is_empty();
+                            report.push(line);
+                        } else {
+                            shown.push(line);
+                        }
+                    }
+                    format!(
+                        "{}\n--- logged ---\n{}",
+                        shown.join("\n"),
+                        report.join("\n")
+                    )
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let reference = &outputs[0];
+    assert!(
+        reference.contains("** Node PEER not responding **")
+            && reference.contains("idle, still connected: true")
+            && reference.contains("nodedown_reason => net_tick_timeout"),
+        "erl's own run went wrong:\n{reference}"
+    );
+    assert_eq!(&outputs[1], reference, "a girder node watching an erl node");
+    assert_eq!(&outputs[2], reference, "an erl node watching a girder node");
+}
+
 /// OTP's example carrier `gen_tcp_dist` (kernel's `examples`), compiled by erlc into a
 /// scratch directory, which is returned.
 fn gen_tcp_dist_dir() -> String {
