@@ -29,4 +29,22 @@ main() ->
     io:format("getnameinfo: ~p~n", [net:getnameinfo(#{family => inet, addr => {127,0,0,1}, port => 80})]),
     io:format("numeric: ~p~n", [net:getnameinfo(#{family => inet, addr => {127,0,0,1}, port => 80}, [numerichost, numericserv])]),
     io:format("info: ~p~n", [net:info()]),
+    %% Lookups from many processes at once (each waits for its own answer), a process
+    %% killed while it looks names up, and messages that arrive while a lookup runs.
+    Self = self(),
+    First = net:getaddrinfo("localhost", "80"),
+    Ps = [spawn(fun() -> Self ! {self(), [net:getaddrinfo("localhost", "80") || _ <- lists:seq(1, 5)],
+                                          net:getnameinfo(#{family => inet, addr => {127,0,0,1}, port => 80})} end)
+          || _ <- lists:seq(1, 20)],
+    io:format("concurrent: ~p~n", [lists:usort([receive {P, As, N} -> {lists:usort(As) =:= [First], N} end || P <- Ps])]),
+    Looper = spawn(fun Loop() -> _ = net:getaddrinfo("localhost"), Loop() end),
+    timer:sleep(20),
+    exit(Looper, kill),
+    Noisy = spawn(fun() -> receive go -> ok end, R = net:getaddrinfo("localhost"),
+                           Self ! {noisy, R, length(element(2, process_info(self(), messages)))} end),
+    [Noisy ! {noise, I} || I <- lists:seq(1, 100)],
+    Noisy ! go,
+    [Noisy ! {noise, I} || I <- lists:seq(101, 200)],
+    io:format("with messages: ~p~n", [receive {noisy, R, N} -> {R =:= net:getaddrinfo("localhost"), N >= 100} end]),
+    io:format("after: ~p~n", [net:getaddrinfo("localhost", "80") =:= First]),
     ok.

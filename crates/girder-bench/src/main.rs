@@ -87,6 +87,8 @@ const ORDER: &[&str] = &[
     "ring",
     "selective",
     "etsops",
+    "tcp_echo",
+    "dist_msgs",
     "parallel",
 ];
 

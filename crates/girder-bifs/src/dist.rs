@@ -25,7 +25,7 @@
 //! [`port_closed`] with its own lock held); packets are written through the connection's
 //! `Out`, whose lock orders them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 
@@ -58,6 +58,26 @@ pub const BIFS: &[Entry] = &[
         monitor_node(p, a[0], a[1])
     }),
     ("erlang", "dist_get_stat", 1, dist_get_stat),
+    ("erlang", "dist_ctrl_put_data", 2, dist_ctrl_put_data),
+    ("erlang", "dist_ctrl_get_data", 1, dist_ctrl_get_data),
+    (
+        "erlang",
+        "dist_ctrl_get_data_notification",
+        1,
+        dist_ctrl_get_data_notification,
+    ),
+    (
+        "erlang",
+        "dist_ctrl_input_handler",
+        2,
+        dist_ctrl_input_handler,
+    ),
+    ("erlang", "dist_ctrl_get_opt", 2, |p, a| {
+        dist_ctrl_opt(p, a[0], a[1], None)
+    }),
+    ("erlang", "dist_ctrl_set_opt", 3, |p, a| {
+        dist_ctrl_opt(p, a[0], a[1], Some(a[2]))
+    }),
     ("erts_internal", "get_dflags", 0, get_dflags),
     ("erts_internal", "get_creation", 0, |_, _| {
         Ok(Term::small(i64::from(obj::this_node().1)))
@@ -181,7 +201,17 @@ struct Out {
 #[derive(Default)]
 struct OutQueue {
     port: Option<u64>,
-    queue: Vec<Vec<u8>>,
+    /// A process controller (`erlang:setnode/3` with a pid): packets wait in `queue` until
+    /// it takes them with `dist_ctrl_get_data/1`.
+    ctrl: Option<u64>,
+    /// The controller asked to be told when a packet is queued
+    /// (`dist_ctrl_get_data_notification/1`): it then gets `dist_data`, once.
+    notify: bool,
+    queue: VecDeque<Vec<u8>>,
+    /// The bytes in `queue` (what `dist_get_stat/1` reports as pending).
+    bytes: usize,
+    /// Packets the controller process took (what `dist_get_stat/1` reports as written).
+    taken: u64,
 }
 
 impl Out {
@@ -230,6 +260,12 @@ struct Conn {
     id: u64,
     up: bool,
     port: Option<u64>,
+    /// The controller process, when the controller is not a port.
+    ctrl: Option<u64>,
+    /// Who may call `dist_ctrl_put_data/2` (the controller unless it named another).
+    input_handler: u64,
+    /// `dist_ctrl_get_data/1` answers `{Size, Data}` (`dist_ctrl_set_opt/3`'s `get_size`).
+    get_size: bool,
     flags: u64,
     /// The other node's creation (from the handshake).
     creation: u32,
@@ -245,6 +281,9 @@ impl Conn {
             id: NEXT_CONN.fetch_add(1, Ordering::Relaxed),
             up: false,
             port: None,
+            ctrl: None,
+            input_handler: 0,
+            get_size: false,
             flags: 0,
             creation: 0,
             out: Arc::new(Out::default()),
@@ -258,6 +297,8 @@ impl Conn {
 struct State {
     conns: HashMap<Atom, Conn>,
     by_port: HashMap<u64, Atom>,
+    /// Controller processes and the node each serves.
+    by_ctrl: HashMap<u64, Atom>,
     /// By the encoded reference.
     out_monitors: HashMap<Vec<u8>, OutMonitor>,
     /// By the local process monitored.
@@ -396,11 +437,18 @@ fn write(out: &Out, bytes: Vec<u8>) {
         return;
     }
     let mut o = out.lock();
-    match o.port {
-        Some(port) => {
-            inet::dist_write(port, &bytes);
-        }
-        None => o.queue.push(bytes),
+    if let Some(port) = o.port {
+        inet::dist_write(port, &bytes);
+        return;
+    }
+    o.bytes += bytes.len();
+    o.queue.push_back(bytes);
+    if let Some(ctrl) = o.ctrl
+        && o.notify
+    {
+        o.notify = false;
+        drop(o);
+        deliver(ctrl, &atom("dist_data"));
     }
 }
 
@@ -576,6 +624,33 @@ fn listed(kinds: &[Kind]) -> Vec<(Atom, Option<(u64, bool)>)> {
     out
 }
 
+/// `erlang:system_info(dist_ctrl)`: `{Node, Controller}` for each connected node, the
+/// controller a port or a pid, visible nodes before hidden ones, each oldest first (as
+/// erts lists them).
+pub fn controllers(p: &mut Process) -> Term {
+    let mut up: Vec<(Atom, u64, bool, Term)> = {
+        let s = state();
+        s.conns
+            .iter()
+            .filter(|(_, c)| c.up)
+            .filter_map(|(n, c)| {
+                let ctrl = match (c.port, c.ctrl) {
+                    (Some(port), _) => Term::port(port),
+                    (None, Some(pid)) => Term::pid(pid),
+                    (None, None) => return None,
+                };
+                Some((*n, c.id, c.flags & DFLAG_PUBLISHED == 0, ctrl))
+            })
+            .collect()
+    };
+    up.sort_by_key(|&(_, id, hidden, _)| (hidden, id));
+    let items: Vec<Term> = up
+        .into_iter()
+        .map(|(n, _, _, ctrl)| obj::tuple(&mut p.heap, &[Term::atom(n), ctrl]))
+        .collect();
+    obj::list_from_slice(&mut p.heap, &items, Term::NIL)
+}
+
 /// The connected node whose channel number (its name's atom index, as `pid_to_list/1`
 /// prints it) is `channel`, and its creation.
 pub fn connected_by_channel(channel: u32) -> Option<(Atom, u32)> {
@@ -652,6 +727,8 @@ fn monitor_node(p: &mut Process, node: Term, flag: Term) -> BifResult {
     Ok(Term::boolean(true))
 }
 
+/// `erlang:dist_get_stat/1`: packets received and sent on the connection, and the bytes
+/// queued for a process controller to take.
 fn dist_get_stat(p: &mut Process, a: &[Term]) -> BifResult {
     let id = a[0].as_small().ok_or(BifError::BADARG)?;
     let s = state();
@@ -660,17 +737,162 @@ fn dist_get_stat(p: &mut Process, a: &[Term]) -> BifResult {
         .values()
         .find(|c| c.id as i64 == id && c.up)
         .ok_or(BifError::BADARG)?;
-    let (r, w) = (c.received as i64, c.sent as i64);
+    let (r, mut w, out, by_process) = (c.received, c.sent, c.out.clone(), c.ctrl.is_some());
     drop(s);
+    let o = out.lock();
+    let pending = o.bytes as i64;
+    if by_process {
+        w = o.taken;
+    }
+    drop(o);
+    let (r, w) = (r as i64, w as i64);
     Ok(obj::tuple(
         &mut p.heap,
         &[
             Term::atom(Atom::OK),
             Term::small(r),
             Term::small(w),
-            Term::boolean(false),
+            Term::small(pending),
         ],
     ))
+}
+
+/// The connection of distribution handle `handle`, if it is up.
+fn by_handle(s: &mut State, handle: Term) -> Option<(Atom, &mut Conn)> {
+    let id = handle.as_small()?;
+    s.conns
+        .iter_mut()
+        .find(|(_, c)| c.id as i64 == id && c.up)
+        .map(|(n, c)| (*n, c))
+}
+
+/// The connection `p` controls, named by `handle`: `notsup` when `p` controls none,
+/// `badarg` when `handle` names another (as erts checks them).
+fn controlled(p: &Process, handle: Term) -> Result<(Atom, Arc<Out>), BifError> {
+    let mut s = state();
+    let Some(&node) = s.by_ctrl.get(&p.id) else {
+        return Err(BifError::Fail(Term::atom(Atom::intern("notsup"))));
+    };
+    match by_handle(&mut s, handle) {
+        Some((n, c)) if n == node && c.ctrl == Some(p.id) => Ok((node, c.out.clone())),
+        _ => Err(BifError::BADARG),
+    }
+}
+
+/// `erlang:dist_ctrl_put_data/2`: a packet the controller received from the other node (an
+/// empty one is a tick). A packet that does not decode takes the connection down: its
+/// controller is killed, as erts kills it.
+fn dist_ctrl_put_data(p: &mut Process, a: &[Term]) -> BifResult {
+    let data = a[1];
+    let mut bytes = Vec::new();
+    if !(obj::is_binary(data) || data.is_list() || data.is_nil()) {
+        return Err(BifError::BADARG);
+    }
+    crate::binaries::iolist_bytes(data, &mut bytes)?;
+    let (node, ctrl) = {
+        let mut s = state();
+        let Some((node, c)) = by_handle(&mut s, a[0]) else {
+            return Err(BifError::BADARG);
+        };
+        if c.ctrl.is_none() || c.input_handler != p.id {
+            return Err(BifError::Fail(Term::atom(Atom::intern("notsup"))));
+        }
+        c.received += 1;
+        (node, c.ctrl)
+    };
+    if !bytes.is_empty()
+        && handle(node, &bytes).is_none()
+        && let Some(ctrl) = ctrl
+    {
+        let _ = sched::send_signal(
+            ctrl,
+            girder_runtime::sched::table::Signal::Exit {
+                from: ctrl,
+                reason: Owned::copy(Term::atom(Atom::intern("kill"))),
+                linked: false,
+            },
+        );
+    }
+    Ok(Term::atom(Atom::OK))
+}
+
+/// `erlang:dist_ctrl_get_data/1`: the next packet for the controller to send (without
+/// its length), `{Size, Packet}` with `get_size`, or `none`.
+fn dist_ctrl_get_data(p: &mut Process, a: &[Term]) -> BifResult {
+    let (node, out) = controlled(p, a[0])?;
+    let Some(bytes) = ({
+        let mut o = out.lock();
+        let b = o.queue.pop_front();
+        if let Some(b) = &b {
+            o.bytes -= b.len();
+            o.taken += 1;
+        }
+        b
+    }) else {
+        return Ok(Term::atom(Atom::intern("none")));
+    };
+    let get_size = state().conns.get(&node).is_some_and(|c| c.get_size);
+    let bin = obj::binary_from_bytes(&mut p.heap, &bytes);
+    if get_size {
+        let size = Term::small(bytes.len() as i64);
+        return Ok(obj::tuple(&mut p.heap, &[size, bin]));
+    }
+    Ok(bin)
+}
+
+/// `erlang:dist_ctrl_get_data_notification/1`: `dist_data` to the controller once a
+/// packet waits (at once if one does already).
+fn dist_ctrl_get_data_notification(p: &mut Process, a: &[Term]) -> BifResult {
+    let (_, out) = controlled(p, a[0])?;
+    let now = {
+        let mut o = out.lock();
+        if o.queue.is_empty() {
+            o.notify = true;
+            false
+        } else {
+            o.notify = false;
+            true
+        }
+    };
+    if now {
+        let msg = Term::atom(Atom::intern("dist_data"));
+        sched::send(p, p.id, msg);
+    }
+    Ok(Term::atom(Atom::OK))
+}
+
+/// `erlang:dist_ctrl_input_handler/2`: who may put the connection's received packets.
+fn dist_ctrl_input_handler(p: &mut Process, a: &[Term]) -> BifResult {
+    let (node, _) = controlled(p, a[0])?;
+    if !a[1].is_local_pid() {
+        return Err(BifError::BADARG);
+    }
+    if let Some(c) = state().conns.get_mut(&node) {
+        c.input_handler = a[1].immediate_id();
+    }
+    Ok(Term::atom(Atom::OK))
+}
+
+/// `erlang:dist_ctrl_get_opt/2` and `dist_ctrl_set_opt/3` (with `set`): `get_size`, the
+/// only option; both answer its value before the call.
+fn dist_ctrl_opt(p: &mut Process, handle: Term, opt: Term, set: Option<Term>) -> BifResult {
+    let (node, _) = controlled(p, handle)?;
+    if opt.as_atom() != Some(Atom::intern("get_size")) {
+        return Err(BifError::BADARG);
+    }
+    let new = match set {
+        None => None,
+        Some(v) if v.as_atom() == Some(Atom::TRUE) => Some(true),
+        Some(v) if v.as_atom() == Some(Atom::FALSE) => Some(false),
+        Some(_) => return Err(BifError::BADARG),
+    };
+    let mut s = state();
+    let c = s.conns.get_mut(&node).ok_or(BifError::BADARG)?;
+    let old = c.get_size;
+    if let Some(v) = new {
+        c.get_size = v;
+    }
+    Ok(Term::boolean(old))
 }
 
 fn get_dflags(p: &mut Process, _: &[Term]) -> BifResult {
@@ -715,35 +937,56 @@ fn abort_pending(_: &mut Process, a: &[Term]) -> BifResult {
 fn create_dist_channel(p: &mut Process, a: &[Term]) -> BifResult {
     let node = a[0].as_atom().ok_or(BifError::BADARG)?;
     let opts = a[2];
-    if !a[1].is_local_port() || !obj::is_tuple(opts) || obj::tuple_arity(opts) != 2 {
+    let is_port = a[1].is_local_port();
+    if !(is_port || a[1].is_local_pid()) || !obj::is_tuple(opts) || obj::tuple_arity(opts) != 2 {
         return Err(BifError::BADARG);
     }
     let flags = obj::integer_to_i64(obj::tuple_element(opts, 0)).ok_or(BifError::BADARG)? as u64;
     let creation = obj::integer_to_i64(obj::tuple_element(opts, 1))
         .and_then(|c| u32::try_from(c).ok())
         .ok_or(BifError::BADARG)?;
-    let port = a[1].immediate_id();
-    if !inet::set_dist(port) {
+    let ctrlr = a[1].immediate_id();
+    if is_port && !inet::set_dist(ctrlr) {
         return Ok(Term::atom(Atom::BADARG));
     }
     let (id, out) = {
         let mut s = state();
+        // A process serves one connection, and must be alive to serve it.
+        if !is_port && (s.by_ctrl.contains_key(&ctrlr) || !sched::exists(ctrlr)) {
+            return Ok(Term::atom(Atom::BADARG));
+        }
         USED.store(true, Ordering::Relaxed);
         let c = s.conns.entry(node).or_insert_with(Conn::pending);
         c.up = true;
-        c.port = Some(port);
+        if is_port {
+            c.port = Some(ctrlr);
+        } else {
+            c.ctrl = Some(ctrlr);
+            c.input_handler = ctrlr;
+        }
         c.flags = flags;
         c.creation = creation;
         let r = (c.id, c.out.clone());
-        s.by_port.insert(port, node);
+        if is_port {
+            s.by_port.insert(ctrlr, node);
+        } else {
+            s.by_ctrl.insert(ctrlr, node);
+        }
         r
     };
     {
         let mut o = out.lock();
-        for bytes in std::mem::take(&mut o.queue) {
-            inet::dist_write(port, &bytes);
+        if is_port {
+            for bytes in std::mem::take(&mut o.queue) {
+                inet::dist_write(ctrlr, &bytes);
+            }
+            o.bytes = 0;
+            o.port = Some(ctrlr);
+        } else {
+            // The packets queued so far wait for the controller's first
+            // `dist_ctrl_get_data/1`.
+            o.ctrl = Some(ctrlr);
         }
-        o.port = Some(port);
     }
     notify_nodes(true, node, flags & DFLAG_PUBLISHED != 0, id, F::Nil);
     // As erts: net_kernel learns the controller (and links to it) before the caller's
@@ -778,6 +1021,9 @@ fn node_down(node: Atom, reason: F) {
         let was_up = c.up.then_some((c.flags & DFLAG_PUBLISHED != 0, c.id));
         if let Some(port) = c.port {
             s.by_port.remove(&port);
+        }
+        if let Some(ctrl) = c.ctrl {
+            s.by_ctrl.remove(&ctrl);
         }
         c.out.closed.store(true, Ordering::Release);
         let keys: Vec<Vec<u8>> = s
@@ -1081,6 +1327,11 @@ fn list(items: Vec<F>) -> F {
 fn exited(p: &Process, reason: Term) {
     if !USED.load(Ordering::Relaxed) {
         return;
+    }
+    // A controller process that exits takes its connection down.
+    let served = state().by_ctrl.get(&p.id).copied();
+    if let Some(node) = served {
+        node_down(node, convert::to_format(reason));
     }
     let links: Vec<(Atom, F)>;
     let (ins, outs) = {

@@ -135,7 +135,8 @@ fn system_info(p: &mut Process, a: &[Term]) -> BifResult {
         "time_correction" => Term::boolean(true),
         "start_time" => obj::integer_from_i128(&mut p.heap, crate::time::START_MONOTONIC),
         "creation" => Term::small(0),
-        "dist_ctrl" | "taints" => Term::NIL,
+        "dist_ctrl" => crate::dist::controllers(p),
+        "taints" => Term::NIL,
         _ => return Err(BifError::BADARG),
     })
 }

@@ -176,6 +176,11 @@ fn node(girder: bool, epmd: &Epmd, name: &str, expr: &str) -> Child {
 }
 
 fn node_on(vm: Vm, epmd: &Epmd, name: &str, expr: &str) -> Child {
+    node_with(vm, epmd, name, expr, &[])
+}
+
+/// [`node_on`] with more command-line arguments (`extra`).
+fn node_with(vm: Vm, epmd: &Epmd, name: &str, expr: &str, extra: &[&str]) -> Child {
     let mut cmd = match vm {
         Vm::Erl => Command::new("erl"),
         Vm::Girder => Command::new(env!("CARGO_BIN_EXE_girder")),
@@ -189,6 +194,7 @@ fn node_on(vm: Vm, epmd: &Epmd, name: &str, expr: &str) -> Child {
         .args(["-noshell", "-start_epmd", "false", "-sname", name])
         .args(["-setcookie", COOKIE])
         .args(["-kernel", "inet_dist_use_interface", "{127,0,0,1}"])
+        .args(extra)
         .args(["-eval", expr])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -244,7 +250,12 @@ fn peer_running(girder: bool, epmd: &Epmd, name: &str, script: &str) -> Peer {
 
 /// [`peer_running`] on the VM given.
 fn peer_on(vm: Vm, epmd: &Epmd, name: &str, script: &str) -> Peer {
-    let mut child = node_on(vm, epmd, name, script);
+    peer_with(vm, epmd, name, script, &[])
+}
+
+/// [`peer_on`] with more command-line arguments (`extra`).
+fn peer_with(vm: Vm, epmd: &Epmd, name: &str, script: &str, extra: &[&str]) -> Peer {
+    let mut child = node_with(vm, epmd, name, script, extra);
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
@@ -341,6 +352,311 @@ fn girder_and_erl_in_one_cluster() {
             "the {who} peer did not log the refused cookie:\n{log}"
         );
     }
+}
+
+/// `out` split into the lines printed by the script and the logger's reports (each
+/// `=KIND REPORT====` block, its time stamp left out).
+fn split_reports(out: &str) -> (String, String) {
+    let (mut report, mut shown) = (Vec::new(), Vec::new());
+    let mut in_report = false;
+    for line in out.lines() {
+        if line.starts_with('=') && line.contains(" REPORT====") {
+            in_report = true;
+            report.push(line.split("====").next().unwrap_or_default());
+        } else if in_report {
+            in_report = !line.is_empty();
+            report.push(line);
+        } else {
+            shown.push(line);
+        }
+    }
+    (shown.join("\n"), report.join("\n"))
+}
+
+/// The tick driver: a connection left idle for longer than `net_ticktime` (4 s here) stays
+/// up (both sides tick), and a peer that stops answering (SIGSTOP: its socket stays open)
+/// is dropped with `net_tick_timeout`.
+fn tick_driver(peer: &str) -> String {
+    format!(
+        r#"
+P = '{peer}',
+Show = fun(Tag, T) -> io:format("~s: ~p~n", [Tag, T]) end,
+Show("ticktime", net_kernel:get_net_ticktime()),
+Show("ping", net_adm:ping(P)),
+ok = net_kernel:monitor_nodes(true, #{{nodedown_reason => true}}),
+OsPid = rpc:call(P, os, getpid, []),
+timer:sleep(7000),
+Show("idle, still connected", lists:member(P, nodes())),
+receive {{nodedown, P, I0}} -> Show("dropped while idle", I0) after 0 -> ok end,
+_ = os:cmd("kill -STOP " ++ OsPid),
+receive {{nodedown, P, I}} -> Show("stopped peer", I) after 30000 -> Show("stopped peer", timeout) end,
+_ = os:cmd("kill -CONT " ++ OsPid),
+halt().
+"#
+    )
+}
+
+/// `net_ticktime`: an idle connection between girder and erl stays up, and a peer that
+/// stops is detected by the ticks (erl with erl is the reference).
+#[test]
+fn ticks_keep_idle_connections_and_detect_stopped_nodes() {
+    let epmd = start_epmd();
+    let id = std::process::id();
+    let ticktime = ["-kernel", "net_ticktime", "4"];
+    let variants = [
+        ("e", Vm::Erl, Vm::Erl),
+        ("g", Vm::Girder, Vm::Erl),
+        ("p", Vm::Erl, Vm::Girder),
+    ];
+    let outputs: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = variants
+            .iter()
+            .map(|&(v, dvm, pvm)| {
+                let (epmd, ticktime) = (&epmd, &ticktime);
+                s.spawn(move || {
+                    let p = peer_with(pvm, epmd, &format!("{v}tk_peer{id}"), PEER, ticktime);
+                    let dname = format!("{v}tk_drive{id}");
+                    let d = node_with(dvm, epmd, &dname, &tick_driver(&p.1), ticktime);
+                    let host = p.1.split('@').nth(1).unwrap_or_default().to_string();
+                    let out = mask(&finish(d, 60), &p.1, &format!("{dname}@{host}"));
+                    drop(p);
+                    // dist_util's report that the node does not respond is logged while
+                    // the driver prints: its lines apart, without the time stamp.
+                    let (shown, report) = split_reports(&out);
+                    format!("{shown}\n--- logged ---\n{report}")
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let reference = &outputs[0];
+    assert!(
+        reference.contains("** Node PEER not responding **")
+            && reference.contains("idle, still connected: true")
+            && reference.contains("nodedown_reason => net_tick_timeout"),
+        "erl's own run went wrong:\n{reference}"
+    );
+    assert_eq!(&outputs[1], reference, "a girder node watching an erl node");
+    assert_eq!(&outputs[2], reference, "an erl node watching a girder node");
+}
+
+/// OTP's example carrier `gen_tcp_dist` (kernel's `examples`), compiled by erlc into a
+/// scratch directory, which is returned.
+fn gen_tcp_dist_dir() -> String {
+    let src = girder_testkit::otp_root()
+        .join("lib")
+        .read_dir()
+        .expect("OTP's lib")
+        .flatten()
+        .map(|e| e.path().join("examples/gen_tcp_dist/src/gen_tcp_dist.erl"))
+        .find(|p| p.is_file())
+        .expect("OTP's kernel examples (gen_tcp_dist.erl)");
+    let dir = girder_testkit::scratch_dir("gen_tcp_dist");
+    let status = Command::new("erlc")
+        .arg("-o")
+        .arg(&dir)
+        .arg(&src)
+        .status()
+        .expect("run erlc");
+    assert!(status.success(), "erlc {}", src.display());
+    dir.to_string_lossy().to_string()
+}
+
+/// The fuzzing driver: `N` packets made from seeded random choices (random bytes after
+/// the pass-through byte, control tuples of any operation with arguments drawn from a pool
+/// of terms, with and without a payload, valid packets cut short or with a byte changed),
+/// each written to the peer through the driver's controller process (`gen_tcp_dist`'s
+/// `{send, ...}`), reconnecting whenever the peer dropped the connection; then the peer
+/// must still answer.
+fn fuzz_driver(peer: &str, n: u32) -> String {
+    format!(
+        r#"
+P = '{peer}',
+Show = fun(Tag, T) -> io:format("~s: ~p~n", [Tag, T]) end,
+rand:seed(exsss, {{1, 2, 3}}),
+Pool = [self(), make_ref(), peer, nobody, '', undefined, 0, -1, 1 bsl 70, 1.5, [], [a | b],
+        "str", <<>>, <<1, 2, 3>>, <<1:3>>, {{}}, {{self()}}, {{peer, P}}, #{{a => 1}}, [self()],
+        {{erlang, node, []}}, {{lists, seq, [1, 3]}}, fun() -> ok end, P, list_to_atom("x@y")],
+Pick = fun(L) -> lists:nth(rand:uniform(length(L)), L) end,
+Ctrl = fun() ->
+    Op = rand:uniform(40) - 1,
+    Args = [Pick(Pool) || _ <- lists:seq(1, rand:uniform(7) - 1)],
+    term_to_binary(list_to_tuple([Op | Args]))
+end,
+Valid = fun() ->
+    Pick([<<112, (term_to_binary({{6, self(), '', peer}}))/binary, (term_to_binary({{self(), x}}))/binary>>,
+          <<112, (term_to_binary({{22, self(), self()}}))/binary, (term_to_binary(hello))/binary>>,
+          <<112, (term_to_binary({{19, self(), peer, make_ref()}}))/binary>>])
+end,
+Gen = fun() ->
+    case rand:uniform(5) of
+        1 -> <<112, (rand:bytes(rand:uniform(40)))/binary>>;
+        2 -> <<112, (Ctrl())/binary>>;
+        3 -> <<112, (Ctrl())/binary, (term_to_binary(Pick(Pool)))/binary>>;
+        4 -> V = Valid(), binary:part(V, 0, rand:uniform(byte_size(V) - 1));
+        5 -> V = Valid(), I = rand:uniform(byte_size(V)) - 1,
+             <<A:I/binary, B, C/binary>> = V, <<A/binary, (B bxor rand:uniform(255)), C/binary>>
+    end
+end,
+Send = fun(Pkt) ->
+    case net_adm:ping(P) of
+        pong ->
+            %% The connection may be going down already (dropped for an earlier packet).
+            case [C || {{N, C}} <- erlang:system_info(dist_ctrl), N =:= P] of
+                [Ctl] ->
+                    M = monitor(process, Ctl),
+                    R = make_ref(),
+                    Ctl ! {{send, self(), R, Pkt}},
+                    receive
+                        {{R, ok}} -> demonitor(M, [flush]), ok;
+                        {{'DOWN', M, _, _, _}} -> ok
+                    after 5000 -> timeout
+                    end;
+                [] -> ok
+            end;
+        pang -> pang
+    end
+end,
+Results = [Send(Gen()) || _ <- lists:seq(1, {n})],
+Show("not sent", lists:usort(Results) -- [ok, pang]),
+Show("ping after", net_adm:ping(P)),
+{{peer, P}} ! {{self(), still_there}},
+receive {{echo, still_there}} -> Show("echo", still_there) after 10000 -> Show("echo", timeout) end,
+Show("rpc", rpc:call(P, lists, reverse, [[1, 2, 3]])),
+halt().
+"#
+    )
+}
+
+/// Malformed and odd control messages (seeded random ones, see [`fuzz_driver`]) sent to a
+/// girder node over each kind of controller: a port (`inet_tcp_dist`, the default) and a
+/// process (`gen_tcp_dist`). Each may drop its connection, never the node, which must answer
+/// afterwards as an erl node does.
+#[test]
+fn fuzzed_control_messages_drop_only_their_connection() {
+    let dir = gen_tcp_dist_dir();
+    let carrier = ["-proto_dist", "gen_tcp", "-pa", dir.as_str()];
+    let epmd = start_epmd();
+    let id = std::process::id();
+    // (peer VM, the peer's carrier).
+    let variants: [(&str, Vm, &[&str]); 3] = [
+        ("e", Vm::Erl, &[]),
+        ("p", Vm::Girder, &[]),
+        ("c", Vm::Girder, &carrier),
+    ];
+    let outputs: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = variants
+            .iter()
+            .map(|&(v, pvm, pextra)| {
+                let (epmd, carrier) = (&epmd, &carrier);
+                s.spawn(move || {
+                    let p = peer_with(pvm, epmd, &format!("{v}fz_peer{id}"), PEER, pextra);
+                    let dname = format!("{v}fz_drive{id}");
+                    let d = node_with(Vm::Erl, epmd, &dname, &fuzz_driver(&p.1, 150), carrier);
+                    let out = finish(d, 120);
+                    let (child, _, _, mut rest) = p;
+                    drop(child);
+                    let mut log = String::new();
+                    let _ = rest.read_to_string(&mut log);
+                    (out, log)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                let (out, log) = h.join().unwrap();
+                format!("{out}--- peer log ---\n{log}")
+            })
+            .collect()
+    });
+    // Only what the driver printed: its own logger may report what the quick reconnections
+    // did to `global` (an erl node's as well).
+    let summary = |o: &str| split_reports(o.split("--- peer log ---").next().unwrap_or_default()).0;
+    let reference = summary(&outputs[0]);
+    assert!(
+        reference.contains("echo: still_there") && reference.contains("rpc: [3,2,1]"),
+        "erl's own run went wrong:\n{}",
+        outputs[0]
+    );
+    assert_eq!(
+        summary(&outputs[1]),
+        reference,
+        "a girder peer on inet_tcp_dist:\n{}",
+        outputs[1]
+    );
+    assert_eq!(
+        summary(&outputs[2]),
+        reference,
+        "a girder peer on gen_tcp_dist:\n{}",
+        outputs[2]
+    );
+}
+
+/// OTP's example of another distribution carrier, `gen_tcp_dist` (in kernel's `examples`),
+/// whose connections are run by processes through the `erlang:dist_ctrl_*` BIFs: the
+/// whole driver script above, over `-proto_dist gen_tcp`, erl with erl (the reference),
+/// girder driving an erl peer, erl driving a girder peer, and girder with girder. The
+/// driver also sends the peer a malformed packet through its controller (`gen_tcp_dist`'s
+/// `{send, ...}`), which must drop that connection only; the nodes then connect again.
+#[test]
+fn process_controllers_carry_the_distribution() {
+    let dir = gen_tcp_dist_dir();
+    let extra = ["-proto_dist", "gen_tcp", "-pa", &dir];
+    let epmd = start_epmd();
+    let id = std::process::id();
+    let variants = [
+        ("e", Vm::Erl, Vm::Erl),
+        ("g", Vm::Girder, Vm::Erl),
+        ("p", Vm::Erl, Vm::Girder),
+        ("b", Vm::Girder, Vm::GirderEmu),
+    ];
+    let outputs: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = variants
+            .iter()
+            .map(|&(v, dvm, pvm)| {
+                let (epmd, extra) = (&epmd, &extra);
+                s.spawn(move || {
+                    let p = peer_with(pvm, epmd, &format!("{v}gt_peer{id}"), PEER, extra);
+                    let dname = format!("{v}gt_drive{id}");
+                    // Each side's connection is run by a process.
+                    let script = driver(&p.1).replace(
+                        "Show(\"nodes\", nodes() =:= [P]),",
+                        "Show(\"nodes\", nodes() =:= [P]),\n\
+                         Show(\"controllers\", {[is_pid(C) || {N, C} <- erlang:system_info(dist_ctrl), N =:= P], \
+                         [is_pid(C) || {_, C} <- rpc:call(P, erlang, system_info, [dist_ctrl])]}),\n\
+                         true = monitor_node(P, true),\n\
+                         [Ctl] = [C || {N, C} <- erlang:system_info(dist_ctrl), N =:= P],\n\
+                         GRef = make_ref(),\n\
+                         Ctl ! {send, self(), GRef, <<112, 255, 1, 2, 3>>},\n\
+                         receive {GRef, ok} -> ok after 5000 -> Show(\"garbage sent\", timeout) end,\n\
+                         receive {nodedown, P} -> Show(\"garbage\", nodedown) after 10000 -> Show(\"garbage\", timeout) end,\n\
+                         Show(\"ping again\", net_adm:ping(P)),",
+                    );
+                    let d = node_with(dvm, epmd, &dname, &script, extra);
+                    let host = p.1.split('@').nth(1).unwrap_or_default().to_string();
+                    let out = mask(&finish(d, 60), &p.1, &format!("{dname}@{host}"));
+                    drop(p);
+                    out
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let reference = &outputs[0];
+    assert!(
+        reference.contains("ping: pong")
+            && reference.contains("controllers: {[true],[true]}")
+            && reference.contains("garbage: nodedown")
+            && reference.contains("down lost: noconnection"),
+        "erl's own run went wrong:\n{reference}"
+    );
+    assert_eq!(&outputs[1], reference, "girder driving an erl peer");
+    assert_eq!(&outputs[2], reference, "erl driving a girder peer");
+    assert_eq!(
+        &outputs[3], reference,
+        "girder driving a girder peer (interpreting)"
+    );
 }
 
 /// A member of the three-node cluster: registers a global name of its own, holds two

@@ -5,8 +5,9 @@
 //! sha256, sha384, sha512, sha3_224..sha3_512, blake2b, blake2s), HMAC over those
 //! (`mac/3,4`, `mac_init/update/final`, `macN`), `pbkdf2_hmac/5`, `strong_rand_bytes/1` (the
 //! kernel's `getrandom`), `rand_seed`, `exor/2`, `hash_equals/2`, and what `supports/0,1`,
-//! `info_lib/0`, `info/0` and `info_fips/0` report. Everything else (ciphers, public keys,
-//! CMAC, poly1305...) has no NIF here: those functions fail as erl's `crypto` fails without
+//! `info_lib/0`, `info/0` and `info_fips/0` report; ciphers in `cipher.rs`, X25519 and Ed25519
+//! in `pubkey.rs`. Everything else (other public-key algorithms, CMAC, poly1305...) has no
+//! NIF here: those functions fail as erl's `crypto` fails without
 //! its library (`nif_not_loaded`), and `supports/1` does not list them. Errors are raised
 //! in OTP's three-element form (`{badarg | notsup, #{c_file_name, c_file_line_num,
 //! c_function_arg_num}, Text}`), naming this file where OTP names its C files.
@@ -60,7 +61,13 @@ pub static TABLE: NifTable = NifTable {
             let names: Vec<Term> = HASHES.iter().rev().map(|h| atom(h.name)).collect();
             Ok(obj::list_from_slice(&mut p.heap, &names, Term::NIL))
         }),
-        ("pubkey_algorithms", 0, |_, _| Ok(Term::NIL)),
+        ("pubkey_algorithms", 0, |p, _| {
+            Ok(crate::pubkey::names(p, crate::pubkey::PUBLIC_KEYS))
+        }),
+        ("evp_generate_key_nif", 2, crate::pubkey::evp_generate_key),
+        ("evp_compute_key_nif", 3, crate::pubkey::evp_compute_key),
+        ("pkey_sign_nif", 5, crate::pubkey::pkey_sign),
+        ("pkey_verify_nif", 6, crate::pubkey::pkey_verify),
         ("cipher_algorithms", 0, crate::cipher::algorithms),
         ("ng_crypto_one_time_nif", 5, crate::cipher::one_time),
         ("ng_crypto_init_nif", 4, crate::cipher::init_nif),
@@ -75,7 +82,9 @@ pub static TABLE: NifTable = NifTable {
                 Term::NIL,
             ))
         }),
-        ("curve_algorithms", 0, |_, _| Ok(Term::NIL)),
+        ("curve_algorithms", 0, |p, _| {
+            Ok(crate::pubkey::names(p, crate::pubkey::CURVES))
+        }),
         ("rsa_opts_algorithms", 0, |_, _| Ok(Term::NIL)),
     ],
 };
@@ -542,7 +551,7 @@ fn strong_rand_bytes(p: &mut Process, a: &[Term]) -> BifResult {
 }
 
 /// Fill `buf` from the kernel's random number generator.
-fn fill_random(buf: &mut [u8]) -> std::io::Result<()> {
+pub(crate) fn fill_random(buf: &mut [u8]) -> std::io::Result<()> {
     let mut filled = 0;
     while filled < buf.len() {
         let rest = &mut buf[filled..];

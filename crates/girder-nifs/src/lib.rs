@@ -8,6 +8,7 @@
 mod cipher;
 mod crypto;
 mod net;
+mod pubkey;
 mod resource;
 mod socket;
 mod util;

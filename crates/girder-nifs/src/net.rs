@@ -5,9 +5,12 @@
 //! (`notsup` as on Unix).
 //!
 //! `getaddrinfo` and `getnameinfo` may wait on a name server: erts runs them on a dirty
-//! scheduler, girder on the calling process's scheduler thread.
+//! scheduler; girder runs each on a thread of its own while the calling process waits
+//! (`BifError::Wait`), so no scheduler thread waits for a name server.
 
+use std::collections::HashMap;
 use std::ffi::{CStr, CString};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use girder_runtime::Process;
 use girder_runtime::bif::{BifError, BifResult};
@@ -102,6 +105,83 @@ fn eai_name(code: i32) -> &'static str {
     }
 }
 
+/// A lookup running on a thread of its own for a waiting process.
+struct Lookup {
+    /// The call's arguments (encoded), so that a different call is a new lookup.
+    key: Vec<u8>,
+    result: Arc<Mutex<Option<Answer>>>,
+}
+
+/// What a lookup found: a `getaddrinfo`/`getnameinfo` error code, or its answer.
+enum Answer {
+    Failed(i32),
+    Addrs(Vec<(i32, i32, i32, libc::sockaddr_storage)>),
+    Name(String, String),
+}
+
+// SAFETY: sockaddr_storage is plain data.
+unsafe impl Send for Answer {}
+
+/// The lookups under way, by the waiting process.
+static LOOKUPS: LazyLock<Mutex<HashMap<u64, Lookup>>> = LazyLock::new(Default::default);
+
+/// The answer of `work` for the call of `p` whose arguments `key` tells apart: run on a
+/// thread of its own while `p` waits (`Err(BifError::Wait)`), given when `p` is called
+/// again.
+fn off_scheduler(
+    p: &Process,
+    key: Vec<u8>,
+    work: impl FnOnce() -> Answer + Send + 'static,
+) -> Result<Answer, BifError> {
+    let mut lookups = LOOKUPS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(l) = lookups.get(&p.id)
+        && l.key == key
+    {
+        let done = l.result.lock().unwrap_or_else(|e| e.into_inner()).take();
+        return match done {
+            Some(answer) => {
+                lookups.remove(&p.id);
+                Ok(answer)
+            }
+            None => Err(BifError::Wait),
+        };
+    }
+    let result = Arc::new(Mutex::new(None));
+    lookups.insert(
+        p.id,
+        Lookup {
+            key,
+            result: result.clone(),
+        },
+    );
+    drop(lookups);
+    let pid = p.id;
+    girder_runtime::reactor::hold_live();
+    let spawned = std::thread::Builder::new()
+        .name("lookup".into())
+        .spawn(move || {
+            let answer = work();
+            *result.lock().unwrap_or_else(|e| e.into_inner()) = Some(answer);
+            girder_runtime::sched::wake(pid);
+            if !girder_runtime::sched::exists(pid) {
+                LOOKUPS
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&pid);
+            }
+            girder_runtime::reactor::release_live();
+        });
+    if spawned.is_err() {
+        girder_runtime::reactor::release_live();
+        LOOKUPS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&pid);
+        return Err(BifError::Fail(atom("system_limit")));
+    }
+    Err(BifError::Wait)
+}
+
 /// `nif_getnameinfo(SockAddr, Flags)`: `{ok, #{host, service}}`.
 fn getnameinfo(p: &mut Process, a: &[Term]) -> BifResult {
     let Some((ss, len)) = sockaddr(a[0]) else {
@@ -120,13 +200,42 @@ fn getnameinfo(p: &mut Process, a: &[Term]) -> BifResult {
             };
         }
     }
+    // SAFETY: sockaddr_storage is plain data, readable as bytes.
+    let mut key =
+        unsafe { std::slice::from_raw_parts((&raw const ss).cast::<u8>(), len as usize).to_vec() };
+    key.extend(flags.to_ne_bytes());
+    key.push(b'n');
+    let ss = Sockaddr(ss);
+    let answer = off_scheduler(p, key, move || {
+        let ss = ss;
+        nameinfo(&ss.0, len, flags)
+    })?;
+    let (host, serv) = match answer {
+        Answer::Name(host, serv) => (host, serv),
+        Answer::Failed(r) => return Ok(error(p, eai_name(r))),
+        Answer::Addrs(_) => unreachable!("getnameinfo answers a name"),
+    };
+    let host = charlist(p, &host);
+    let serv = charlist(p, &serv);
+    let mut pairs = vec![(atom("host"), host), (atom("service"), serv)];
+    let m = obj::map_from_pairs(&mut p.heap, &mut pairs);
+    Ok(ok(p, m))
+}
+
+/// A socket address to hand to a lookup thread.
+struct Sockaddr(libc::sockaddr_storage);
+
+// SAFETY: sockaddr_storage is plain data.
+unsafe impl Send for Sockaddr {}
+
+fn nameinfo(ss: &libc::sockaddr_storage, len: libc::socklen_t, flags: i32) -> Answer {
     let mut host = [0u8; 1025];
     let mut serv = [0u8; 32];
     // SAFETY: `ss` holds a sockaddr of `len` bytes; the buffers are writable for their
     // lengths.
     let r = unsafe {
         libc::getnameinfo(
-            (&raw const ss).cast(),
+            (ss as *const libc::sockaddr_storage).cast(),
             len,
             host.as_mut_ptr().cast(),
             host.len() as libc::socklen_t,
@@ -136,18 +245,13 @@ fn getnameinfo(p: &mut Process, a: &[Term]) -> BifResult {
         )
     };
     if r != 0 {
-        return Ok(error(p, eai_name(r)));
+        return Answer::Failed(r);
     }
     let text = |b: &[u8]| {
         let end = b.iter().position(|c| *c == 0).unwrap_or(b.len());
         String::from_utf8_lossy(&b[..end]).into_owned()
     };
-    let (host, serv) = (text(&host), text(&serv));
-    let host = charlist(p, &host);
-    let serv = charlist(p, &serv);
-    let mut pairs = vec![(atom("host"), host), (atom("service"), serv)];
-    let m = obj::map_from_pairs(&mut p.heap, &mut pairs);
-    Ok(ok(p, m))
+    Answer::Name(text(&host), text(&serv))
 }
 
 /// `nif_getaddrinfo(Host, Service, Hints)`: `{ok, [#{family, type, protocol, addr}]}`
@@ -161,6 +265,48 @@ fn getaddrinfo(p: &mut Process, a: &[Term]) -> BifResult {
         }
     };
     let (host, service) = (arg(a[0])?, arg(a[1])?);
+    let mut key = Vec::new();
+    for part in [&host, &service] {
+        match part {
+            Some(s) => key.extend(s.as_bytes_with_nul()),
+            None => key.push(b'-'),
+        }
+    }
+    key.push(b'a');
+    let answer = off_scheduler(p, key, move || addrinfo(host, service))?;
+    let addrs = match answer {
+        Answer::Addrs(addrs) => addrs,
+        Answer::Failed(r) => return Ok(error(p, eai_name(r))),
+        Answer::Name(..) => unreachable!("getaddrinfo answers addresses"),
+    };
+    let mut items = Vec::new();
+    for (family, socktype, protocol, ss) in addrs {
+        let family = match family {
+            libc::AF_INET => atom("inet"),
+            libc::AF_INET6 => atom("inet6"),
+            n => Term::small(i64::from(n)),
+        };
+        let ty = match socktype {
+            libc::SOCK_STREAM => atom("stream"),
+            libc::SOCK_DGRAM => atom("dgram"),
+            libc::SOCK_RAW => atom("raw"),
+            libc::SOCK_SEQPACKET => atom("seqpacket"),
+            n => Term::small(i64::from(n)),
+        };
+        let addr = sockaddr_term(&mut p.heap, &ss);
+        let mut pairs = vec![
+            (atom("family"), family),
+            (atom("type"), ty),
+            (atom("protocol"), Term::small(i64::from(protocol))),
+            (atom("addr"), addr),
+        ];
+        items.push(obj::map_from_pairs(&mut p.heap, &mut pairs));
+    }
+    let list = obj::list_from_slice(&mut p.heap, &items, Term::NIL);
+    Ok(ok(p, list))
+}
+
+fn addrinfo(host: Option<CString>, service: Option<CString>) -> Answer {
     let mut res: *mut libc::addrinfo = std::ptr::null_mut();
     // SAFETY: the strings are NUL-terminated or null; `res` receives a list freed below.
     let r = unsafe {
@@ -172,9 +318,9 @@ fn getaddrinfo(p: &mut Process, a: &[Term]) -> BifResult {
         )
     };
     if r != 0 {
-        return Ok(error(p, eai_name(r)));
+        return Answer::Failed(r);
     }
-    let mut items = Vec::new();
+    let mut addrs = Vec::new();
     let mut cur = res;
     while !cur.is_null() {
         // SAFETY: `cur` is a node of the list getaddrinfo returned.
@@ -191,33 +337,13 @@ fn getaddrinfo(p: &mut Process, a: &[Term]) -> BifResult {
                     ai.ai_addrlen as usize,
                 );
             }
-            let family = match ai.ai_family {
-                libc::AF_INET => atom("inet"),
-                libc::AF_INET6 => atom("inet6"),
-                n => Term::small(i64::from(n)),
-            };
-            let ty = match ai.ai_socktype {
-                libc::SOCK_STREAM => atom("stream"),
-                libc::SOCK_DGRAM => atom("dgram"),
-                libc::SOCK_RAW => atom("raw"),
-                libc::SOCK_SEQPACKET => atom("seqpacket"),
-                n => Term::small(i64::from(n)),
-            };
-            let addr = sockaddr_term(&mut p.heap, &ss);
-            let mut pairs = vec![
-                (atom("family"), family),
-                (atom("type"), ty),
-                (atom("protocol"), Term::small(i64::from(ai.ai_protocol))),
-                (atom("addr"), addr),
-            ];
-            items.push(obj::map_from_pairs(&mut p.heap, &mut pairs));
+            addrs.push((ai.ai_family, ai.ai_socktype, ai.ai_protocol, ss));
         }
         cur = ai.ai_next;
     }
     // SAFETY: `res` came from getaddrinfo and is freed once.
     unsafe { libc::freeaddrinfo(res) };
-    let list = obj::list_from_slice(&mut p.heap, &items, Term::NIL);
-    Ok(ok(p, list))
+    Answer::Addrs(addrs)
 }
 
 /// The interface flags esock reports, in its order.

@@ -47,6 +47,11 @@ pub enum BifError {
     /// scheduler thread right now): call it again later. The interpreter re-executes the
     /// calling instruction after a yield.
     Retry,
+    /// A NIF handed its work to another thread, which signals the process when it is done
+    /// (any signal will do; [`crate::sched::wake`] sends one): the process waits, without a
+    /// scheduler thread, until a signal arrives, then the NIF is called again with the same
+    /// arguments. Only a NIF (`nif_start`) may answer this.
+    Wait,
     /// `erlang:hibernate(Module, Function, Args)`, its arguments already in the X
     /// registers: drop the call stack, compact the heap, wait for a message, then call.
     Hibernate {

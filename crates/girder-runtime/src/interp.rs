@@ -279,6 +279,12 @@ fn nif_start(p: &mut Process, module: &mut &'static Module, pc: &mut usize) -> R
             reduce(p, 1)
         }
         Err(BifError::Retry) => Err(Trap::Fault("a NIF asked to be called again".into())),
+        Err(BifError::Wait) => {
+            // Park; once signalled, `nif_start` runs again with the same arguments.
+            *pc -= 1;
+            p.live_x = nif.export.arity;
+            Err(Trap::Wait)
+        }
         // An exception a NIF raises (`enif_make_badarg`, `enif_raise_exception`) shows the
         // NIF's frame with its arguments and no location, then its caller's, as in OTP.
         Err(
@@ -679,6 +685,7 @@ fn bif_trap(p: &mut Process, export: &'static Export, args: &[Term], e: BifError
         },
         BifError::Halt(n) => Trap::Halt(n),
         BifError::Retry => Trap::Retry,
+        BifError::Wait => Trap::Fault("only a NIF may wait for its answer".into()),
         BifError::Hibernate {
             module,
             function,

@@ -7,11 +7,14 @@
 %% (init:archive_extension/0) is an entry of that archive, as in OTP. The reading is
 %% native (girder_prim_loader's BIFs); this module keeps OTP's API and results.
 %% Unlike OTP, a primary archive is not read again (through its parser fun) when
-%% its file changes.
+%% its file changes. The loader's path (set_path/1, get_path/0: what the boot
+%% script's path steps set) is kept in a persistent term: girder loads code
+%% through its own code path, which this path does not change.
 -module(erl_prim_loader).
 -export([get_file/1, list_dir/1, read_file_info/1, read_link_info/1,
          get_cwd/0, get_cwd/1, is_basename/1, set_primary_archive/4,
-         purge_archive_cache/0]).
+         purge_archive_cache/0, set_path/1, get_path/0,
+         get_modules/2, get_modules/3]).
 
 -include_lib("kernel/include/file.hrl").
 
@@ -95,3 +98,56 @@ set_primary_archive(File, ArchiveBin, FileInfo, _ParserFun)
 
 purge_archive_cache() ->
     girder_prim_loader:purge_archive_cache().
+
+set_path(Paths) when is_list(Paths) ->
+    persistent_term:put({?MODULE, path}, [to_str(P) || P <- Paths]),
+    ok.
+
+get_path() ->
+    {ok, persistent_term:get({?MODULE, path}, [])}.
+
+to_str(A) when is_atom(A) -> atom_to_list(A);
+to_str(S) -> S.
+
+%% Read each module's object file from the first directory of Paths (the
+%% loader's path by default) that has it and hand it to Fun(Module, File, Bin):
+%% {ok, {[{Module, Result}], [{Module, Reason}]}}, as OTP's loader answers
+%% (OTP reads them in parallel, so its lists come in any order; here the
+%% reverse of Modules').
+get_modules(Modules, Fun) ->
+    {ok, Paths} = get_path(),
+    get_modules(Modules, Fun, Paths).
+
+get_modules(Modules, Fun, Paths) ->
+    gm(Modules, Fun, [to_str(P) || P <- Paths], [], []).
+
+gm([M | Ms], Fun, Paths, Succ, Fail) ->
+    File = atom_to_list(M) ++ init:objfile_extension(),
+    case gm_find(Paths, File) of
+        {ok, Bin, Full} ->
+            case gm_process(M, Full, Bin, Fun) of
+                {ok, Res} -> gm(Ms, Fun, Paths, [{M, Res} | Succ], Fail);
+                {error, Res} -> gm(Ms, Fun, Paths, Succ, [{M, Res} | Fail])
+            end;
+        error ->
+            gm(Ms, Fun, Paths, Succ, [{M, enoent} | Fail])
+    end;
+gm([], _Fun, _Paths, Succ, Fail) ->
+    {ok, {Succ, Fail}}.
+
+gm_find([P | Ps], File) ->
+    case get_file(P ++ "/" ++ File) of
+        {ok, _, _} = Ok -> Ok;
+        error -> gm_find(Ps, File)
+    end;
+gm_find([], _File) ->
+    error.
+
+gm_process(Mod, File, Bin, Fun) ->
+    try Fun(Mod, File, Bin) of
+        {ok, _} = Res -> Res;
+        {error, _} = Res -> Res;
+        Other -> {error, {bad_return, Other}}
+    catch
+        _:Error -> {error, {crash, Error}}
+    end.

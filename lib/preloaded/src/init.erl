@@ -522,6 +522,7 @@ eval_boot_script(Init, Flags) ->
             case catch binary_to_term(Bin) of
                 {script, Id, Script} when is_list(Script) ->
                     Init ! {self(), {script_id, Id, File}},
+                    put(girder_boot_path, boot_path_args(Root, Flags)),
                     eval_script(Script, Init);
                 _ ->
                     exit({'bootfile format error', list_to_atom(File)})
@@ -529,6 +530,22 @@ eval_boot_script(Init, Flags) ->
         _ ->
             ok
     end.
+
+boot_path_args(Root, Flags) ->
+    Values = fun(F) -> [V || {G, V} <- Flags, G =:= F] end,
+    Vars = [{Var, Value} || [Var, Value | _] <- Values(boot_var)],
+    {Root, Vars, lists:append(lists:reverse(Values(pa))), lists:append(Values(pz))}.
+
+expand_var(Dir, Root, Vars) when is_atom(Dir) ->
+    expand_var(atom_to_list(Dir), Root, Vars);
+expand_var("$" ++ Dir, Root, Vars) ->
+    {Var, Rest} = lists:splitwith(fun(C) -> C =/= $/ end, Dir),
+    case lists:keyfind(Var, 1, [{"ROOT", Root} | Vars]) of
+        {_, Value} -> Value ++ Rest;
+        false -> exit(list_to_atom("cannot expand $" ++ Var ++ " in bootfile"))
+    end;
+expand_var(Dir, _Root, _Vars) ->
+    Dir.
 
 get_boot(Name, Root) ->
     BootFile = Name ++ ".boot",
@@ -547,6 +564,13 @@ get_boot(Name, Root) ->
             end
     end.
 
+%% A path step sets erl_prim_loader's path as OTP's init does: the -pa
+%% directories (the last flag's first), the step's ($ROOT and -boot_var
+%% variables expanded), the -pz directories. The code path is girder's own.
+eval_script([{path, Path} | T], Init) ->
+    {Root, Vars, Pa, Pz} = get(girder_boot_path),
+    erl_prim_loader:set_path(Pa ++ [expand_var(D, Root, Vars) || D <- Path] ++ Pz),
+    eval_script(T, Init);
 eval_script([{progress, Info} | T], Init) ->
     Init ! {self(), progress, Info},
     eval_script(T, Init);

@@ -195,6 +195,12 @@ pub fn send_signal(to: u64, sig: Signal) -> Result<(), Signal> {
     Ok(())
 }
 
+/// Make process `to` run again if it waits (a signal without effect): for a NIF whose work
+/// another thread finished (`BifError::Wait`).
+pub fn wake(to: u64) {
+    let _ = send_signal(to, Signal::Timeout);
+}
+
 /// Deliver a message built outside any process (by a port, from the reactor thread) to
 /// process `to`, after the signals sent to it before.
 pub fn deliver(to: u64, msg: Owned) {
