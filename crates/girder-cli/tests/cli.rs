@@ -773,6 +773,14 @@ impl Terminal {
         stdout(&out)
     }
 
+    /// The screen with the lines scrolled off its top before it.
+    fn history(&self) -> String {
+        let out = self
+            .tmux(&["capture-pane", "-p", "-S", "-"])
+            .expect("tmux capture-pane");
+        stdout(&out)
+    }
+
     /// Type `keys` (tmux key names); `["resize", "W"]` makes the window `W` columns wide.
     fn keys(&self, keys: &[&str]) {
         if let ["resize", width] = keys {
@@ -854,7 +862,7 @@ fn screens_match(
                         t.keys(keys);
                         t.wait_for(wait, *n);
                     }
-                    (*vm, t.screen())
+                    (*vm, t.history())
                 })
             })
             .collect();
@@ -1006,6 +1014,60 @@ fn shell_history_is_kept_across_runs() {
             (&["Up"], "1> q().", 1),
             (&["Up"], "1> lists:reverse(", 1),
             (&["Enter"], "2>", 1),
+        ],
+    );
+}
+
+/// The shell's commands and the rest of its line editing, as erl's: Ctrl-K, Ctrl-W,
+/// Ctrl-R (searching the history), `b()`, `f()`, `f(X)`, `h()`, `v(N)`, `rr/1` of a
+/// header, `rl()`, a record, Ctrl-G's `h`, `s`, `i` (interrupting a busy shell) and `k`,
+/// then `halt().`.
+#[test]
+fn shell_commands_match_erl() {
+    let dir = scratch_dir("cli-shell-commands");
+    let hrl = dir.join("point.hrl");
+    std::fs::write(&hrl, "-record(point, {x = 0, y = 0}).\n").unwrap();
+    let rr = format!("rr(\"{}\").", hrl.display());
+    shell_session_matches_erl(
+        "commands",
+        &[
+            (&[], "1>", 1),
+            (&["X = 1, Y = [a, b].", "Enter"], "2>", 1),
+            (&["b().", "Enter"], "3>", 1),
+            (&["junk", "C-a", "C-k", "tuple_size({}).", "Enter"], "4>", 1),
+            (
+                &["atom_to_list(foo bar", "C-w", "C-w", "baz).", "Enter"],
+                "5>",
+                1,
+            ),
+            (&["C-r", "atom"], "(search)`atom': atom_to_list(baz).", 1),
+            (&["Enter"], "6>", 1),
+            (&["f(X).", "Enter"], "7>", 1),
+            (&["b().", "Enter"], "8>", 1),
+            (&["f().", "Enter"], "9>", 1),
+            (&["b().", "Enter"], "10>", 1),
+            (&["v(4).", "Enter"], "11>", 1),
+            (&["h().", "Enter"], "12>", 1),
+            (&[&rr, "Enter"], "13>", 1),
+            (&["rl().", "Enter"], "14>", 1),
+            (&["#point{x = 3}.", "Enter"], "15>", 1),
+            (&["C-g"], " -->", 1),
+            (&["h", "Enter"], " -->", 2),
+            (&["s", "Enter"], " -->", 3),
+            (&["c 2", "Enter"], "1>", 2),
+            (
+                &["receive after infinity -> ok end.", "Enter"],
+                "ok end.",
+                1,
+            ),
+            (&["C-g"], " -->", 4),
+            (&["i 2", "Enter"], " -->", 5),
+            (&["c 2", "Enter"], "exit: killed", 1),
+            (&["C-g"], " -->", 6),
+            (&["k 2", "Enter"], " -->", 7),
+            (&["j", "Enter"], " -->", 8),
+            (&["c 1", "Enter"], " --> c 1", 1),
+            (&["halt().", "Enter"], "[mode restored]", 1),
         ],
     );
 }

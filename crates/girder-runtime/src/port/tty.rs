@@ -581,9 +581,18 @@ impl Tty {
                     }
                 }
                 if self.llen > self.lpos {
-                    let tail: Vec<u32> = (self.lpos..self.llen).map(|i| self.cell(i)).collect();
-                    for (k, &c) in tail.iter().enumerate() {
-                        self.set_cell(k as isize, c);
+                    // As ttsl_drv's `memcpy(lbuf, lbuf + lpos, llen - lpos)`, which counts
+                    // bytes of its 32-bit cells: only a quarter of the tail moves to the
+                    // line's start (the last cell in part, its low bytes first). Later
+                    // inserts redraw what the line then holds, so the screen shows it.
+                    let bytes: Vec<u8> = (self.lpos..self.llen)
+                        .flat_map(|i| self.cell(i).to_le_bytes())
+                        .take((self.llen - self.lpos) as usize)
+                        .collect();
+                    for (k, part) in bytes.chunks(4).enumerate() {
+                        let mut cell = self.cell(k as isize).to_le_bytes();
+                        cell[..part.len()].copy_from_slice(part);
+                        self.set_cell(k as isize, u32::from_le_bytes(cell));
                     }
                 }
                 self.llen -= self.lpos;
