@@ -737,12 +737,12 @@ struct Terminal {
 impl Terminal {
     /// Start `command` (a shell command line) in a 100x60 terminal (`name`: letters,
     /// digits and dashes). After it ends, the
-    /// pane shows `[exit N]` and whether the terminal's mode came back as it was.
+    /// pane shows `[exit N]`, whether the terminal's mode came back as it was, and `[end]`.
     fn start(name: &str, command: &str) -> Terminal {
         let socket = format!("girder-test-{}-{name}", std::process::id());
         let line = format!(
             "stty -g > {socket}.before; {command}; echo \"[exit $?]\"; stty -g > {socket}.after; \
-             cmp -s {socket}.before {socket}.after && echo '[mode restored]'; sleep 60"
+             cmp -s {socket}.before {socket}.after && echo '[mode restored]'; echo '[end]'; sleep 60"
         );
         let t = Terminal { socket };
         let out = t
@@ -917,7 +917,7 @@ fn iex_runs_on_girder_as_on_erl() {
             (&["Enum.ma", "Tab"], "max_by/2", 1),
             (&["C-u", "h Enum.map", "Enter"], "iex(3)>", 1),
             (&["C-c"], "BREAK: ", 1),
-            (&["a", "Enter"], "[mode restored]", 1),
+            (&["a", "Enter"], "[mode restored]\n[end]", 1),
         ],
     );
 }
@@ -961,7 +961,7 @@ fn shell_on_a_terminal_matches_erl() {
             (&["c", "Enter"], "\nc\n", 1),
             (&["2+2.", "Enter"], "13>", 1),
             (&["C-g"], " -->", 5),
-            (&["q", "Enter"], "[mode restored]", 1),
+            (&["q", "Enter"], "[mode restored]\n[end]", 1),
         ],
     );
 }
@@ -971,14 +971,17 @@ fn shell_on_a_terminal_matches_erl() {
 fn shell_quits_as_erl_does() {
     shell_session_matches_erl(
         "quit",
-        &[(&[], "1>", 1), (&["q().", "Enter"], "[mode restored]", 1)],
+        &[
+            (&[], "1>", 1),
+            (&["q().", "Enter"], "[mode restored]\n[end]", 1),
+        ],
     );
     shell_session_matches_erl(
         "abort",
         &[
             (&[], "1>", 1),
             (&["C-c"], "BREAK: ", 1),
-            (&["a", "Enter"], "[mode restored]", 1),
+            (&["a", "Enter"], "[mode restored]\n[end]", 1),
         ],
     );
 }
@@ -1003,7 +1006,7 @@ fn shell_history_is_kept_across_runs() {
         &[
             (&[], "1>", 1),
             (&["lists:reverse([kept, across, runs]).", "Enter"], "2>", 1),
-            (&["q().", "Enter"], "[mode restored]", 1),
+            (&["q().", "Enter"], "[mode restored]\n[end]", 1),
         ],
     );
     shell_session_with_matches_erl(
@@ -1067,7 +1070,34 @@ fn shell_commands_match_erl() {
             (&["k 2", "Enter"], " -->", 7),
             (&["j", "Enter"], " -->", 8),
             (&["c 1", "Enter"], " --> c 1", 1),
-            (&["halt().", "Enter"], "[mode restored]", 1),
+            (&["halt().", "Enter"], "[mode restored]\n[end]", 1),
         ],
     );
+}
+
+/// A signal that ends the VM leaves the terminal in the mode it found (erl leaves it raw
+/// after SIGHUP; here only girder is checked): each signal sent by the shell's own
+/// `os:cmd/1`, both engines.
+#[test]
+fn shell_signals_restore_the_terminal() {
+    let girder_bin = env!("CARGO_BIN_EXE_girder");
+    std::thread::scope(|s| {
+        for sig in ["TERM", "HUP", "QUIT", "ABRT", "USR1", "USR2", "ALRM"] {
+            for flavor in ["emu", "jit"] {
+                s.spawn(move || {
+                    let command = format!("env LANG=C.UTF-8 {girder_bin} -emu_flavor {flavor}");
+                    let t = Terminal::start(&format!("sig-{sig}-{flavor}"), &command);
+                    t.wait_for("1>", 1);
+                    let kill = format!("os:cmd(\"kill -{sig} \" ++ os:getpid()).");
+                    t.keys(&[&kill, "Enter"]);
+                    t.wait_for("[end]", 1);
+                    let screen = t.screen();
+                    assert!(
+                        screen.contains("[mode restored]"),
+                        "SIG{sig}, {flavor}: the terminal's mode changed:\n{screen}"
+                    );
+                });
+            }
+        }
+    });
 }

@@ -24,7 +24,8 @@
 //! post-processing (`-c -e`), signals left on, so Ctrl-C raises SIGINT, which opens
 //! the BREAK menu (see [`console_loop`]). The original mode comes back when the port
 //! closes, at exit (`atexit`), in a panic, and on the signals that end the VM (SIGTERM,
-//! SIGHUP, SIGQUIT, SIGABRT, SIGFPE, SIGILL, SIGSEGV, SIGBUS: the handler restores it,
+//! SIGHUP, SIGQUIT, SIGABRT, SIGFPE, SIGILL, SIGSEGV, SIGBUS, SIGUSR1, SIGUSR2, SIGALRM,
+//! SIGVTALRM, SIGXCPU, SIGXFSZ, SIGSYS: the handler restores it,
 //! then lets the signal do what it would have done, Rust's stack-overflow report
 //! included).
 
@@ -244,6 +245,13 @@ fn install_handlers() -> io::Result<()> {
         libc::SIGABRT,
         libc::SIGFPE,
         libc::SIGILL,
+        libc::SIGUSR1,
+        libc::SIGUSR2,
+        libc::SIGALRM,
+        libc::SIGVTALRM,
+        libc::SIGXCPU,
+        libc::SIGXFSZ,
+        libc::SIGSYS,
     ] {
         install(sig, on_fatal_signal);
     }
