@@ -746,7 +746,22 @@ impl Terminal {
         );
         let t = Terminal { socket };
         let out = t
-            .tmux(&["new-session", "-d", "-x", "100", "-y", "60", &line])
+            .tmux(&[
+                "start-server",
+                ";",
+                "set",
+                "-g",
+                "history-limit",
+                "100000",
+                ";",
+                "new-session",
+                "-d",
+                "-x",
+                "100",
+                "-y",
+                "60",
+                &line,
+            ])
             .expect("tmux (scripts/setup installs it)");
         assert!(out.status.success(), "tmux: {}", stderr(&out));
         t
@@ -808,6 +823,21 @@ impl Terminal {
                 "waited for {text:?} ({n} times); the screen:\n{screen}"
             );
             std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+impl Terminal {
+    /// Wait (at most 30 s) until the terminal has shown nothing new for 0.6 s: the end of
+    /// output whose last line is not known in advance.
+    fn wait_quiet(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let (mut last, mut same) = (self.history(), 0);
+        while same < 3 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let now = self.history();
+            same = if now == last { same + 1 } else { 0 };
+            last = now;
         }
     }
 }
@@ -1100,4 +1130,211 @@ fn shell_signals_restore_the_terminal() {
             }
         }
     });
+}
+
+/// What the terminal shows of a BREAK report: the lines after the menu's key, up to the
+/// expression typed after it (`"end_ok"`'s).
+fn break_report(history: &str) -> Vec<String> {
+    let lines: Vec<&str> = history.lines().map(str::trim_end).collect();
+    let menu = lines
+        .iter()
+        .rposition(|l| l.starts_with("BREAK: "))
+        .unwrap_or_else(|| panic!("no BREAK menu:\n{history}"));
+    let end = lines[menu..]
+        .iter()
+        .position(|l| l.starts_with("[$e,$n,$d]"))
+        .map_or(lines.len(), |i| menu + i);
+    // The menu's two lines and the key typed.
+    lines[menu + 3..end].iter().map(|l| l.to_string()).collect()
+}
+
+/// A report's blocks: each header line (`=proc:<0.1.0>`, `=memory`...) with its pids,
+/// ports, numbers and quoted atoms made placeholders, and the labels of its lines
+/// (`Reductions`, `State`...), the stack dump's lines aside.
+fn report_blocks(lines: &[String]) -> Vec<(String, Vec<String>)> {
+    let kind = |l: &str| {
+        let mut k = String::new();
+        let mut chars = l.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '<' => {
+                    while chars.next().is_some_and(|c| c != '>') {}
+                    k.push_str("ID");
+                }
+                '\'' => {
+                    while chars.next().is_some_and(|c| c != '\'') {}
+                    k.push_str("ATOM");
+                }
+                '0'..='9' => {
+                    while chars.peek().is_some_and(char::is_ascii_digit) {
+                        chars.next();
+                    }
+                    k.push('N');
+                }
+                c => k.push(c),
+            }
+        }
+        k
+    };
+    let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
+    let mut in_stack = false;
+    for l in lines {
+        if l.starts_with('=') {
+            blocks.push((kind(l), Vec::new()));
+            in_stack = false;
+            continue;
+        }
+        if l == "Stack dump:" {
+            in_stack = true;
+        }
+        if l.starts_with("Internal State:") {
+            in_stack = false;
+        }
+        if in_stack && l != "Stack dump:" {
+            continue;
+        }
+        let Some((label, _)) = l.split_once(": ") else {
+            continue;
+        };
+        if let Some(b) = blocks.last_mut() {
+            b.1.push(label.to_string());
+        }
+    }
+    blocks
+}
+
+/// girder's report has erl's shape: the same kinds of blocks, each block's lines in the
+/// order erl prints them, and every line erl prints in each block of a kind, except the
+/// labels in `absent` (what girder does not keep).
+fn same_report_shape(key: &str, ours: &[String], erl: &[String], absent: &[&str]) {
+    let (ours_b, erl_b) = (report_blocks(ours), report_blocks(erl));
+    assert!(!ours_b.is_empty(), "{key}: no report:\n{}", ours.join("\n"));
+    for (kind, labels) in &ours_b {
+        let theirs: Vec<&Vec<String>> = erl_b
+            .iter()
+            .filter(|(k, _)| k == kind)
+            .map(|(_, l)| l)
+            .collect();
+        assert!(
+            !theirs.is_empty(),
+            "{key}: erl has no block {kind}:\n{}",
+            erl.join("\n")
+        );
+        // Every label erl prints, and never in the other order in any of erl's blocks.
+        let mut order: Vec<&String> = Vec::new();
+        for l in theirs.iter().flat_map(|l| l.iter()) {
+            if !order.contains(&l) {
+                order.push(l);
+            }
+        }
+        for (i, a) in labels.iter().enumerate() {
+            assert!(
+                order.contains(&a),
+                "{key}: {kind}: erl prints no {a:?} ({order:?})"
+            );
+            for b in &labels[i + 1..] {
+                let reversed = theirs.iter().any(|t| {
+                    let pa = t.iter().position(|x| x == a);
+                    let pb = t.iter().position(|x| x == b);
+                    matches!((pa, pb), (Some(pa), Some(pb)) if pb < pa)
+                });
+                assert!(!reversed, "{key}: {kind}: erl prints {b:?} before {a:?}");
+            }
+        }
+        for l in &order {
+            if theirs.iter().all(|t| t.contains(l)) && !absent.contains(&l.as_str()) {
+                assert!(labels.contains(l), "{key}: {kind}: no {l:?} in {labels:?}");
+            }
+        }
+    }
+}
+
+/// The BREAK menu's reports, as erl prints them (their format; the numbers are each VM's
+/// own): `p` (processes, then ports), `o` (ports), `i` (memory and tables), `l` (loaded
+/// code), `D` (ETS tables), `d` (distribution: none here), both engines; after each the
+/// shell goes on.
+#[test]
+fn break_reports_match_erl() {
+    let girder_bin = env!("CARGO_BIN_EXE_girder");
+    let run = |vm: &str, command: String, key: &'static str| {
+        let t = Terminal::start(
+            &format!("break-{}-{vm}", if key == "D" { "tables" } else { key }),
+            &format!("env LANG=C.UTF-8 LC_ALL= {command}"),
+        );
+        t.wait_for("1>", 1);
+        // A port to an external process, for the port reports.
+        t.keys(&["open_port({spawn, \"cat\"}, []).", "Enter"]);
+        t.wait_for("2>", 1);
+        t.keys(&["C-c"]);
+        t.wait_for("BREAK: ", 1);
+        t.keys(&[key, "Enter"]);
+        // The terminal echoes what is typed at once: the report must be out first.
+        t.wait_quiet();
+        t.keys(&["[$e,$n,$d] ++ \"_ok\".", "Enter"]);
+        t.wait_for("\"end_ok\"", 1);
+        break_report(&t.history())
+    };
+    for key in ["p", "o", "i", "l", "D", "d"] {
+        let reports: Vec<Vec<String>> = std::thread::scope(|s| {
+            let runs: Vec<_> = [
+                ("erl", "erl".to_owned()),
+                ("emu", format!("{girder_bin} -emu_flavor emu")),
+                ("jit", format!("{girder_bin} -emu_flavor jit")),
+            ]
+            .into_iter()
+            .map(|(vm, command)| s.spawn(move || run(vm, command, key)))
+            .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        let erl = &reports[0];
+        for ours in &reports[1..] {
+            match key {
+                "d" => assert_eq!(ours, erl, "d: left girder, right erl"),
+                "l" => {
+                    let shape = |lines: &[String]| {
+                        assert!(lines[0].starts_with("Current code: "), "{lines:?}");
+                        assert!(lines[1].starts_with("Old code: "), "{lines:?}");
+                        for l in &lines[2..] {
+                            let (m, size) = l.split_once(' ').expect("module size");
+                            assert!(!m.is_empty() && size.parse::<u64>().is_ok(), "{l:?}");
+                        }
+                        lines[2..]
+                            .iter()
+                            .map(|l| l.split(' ').next().unwrap().to_string())
+                            .collect::<Vec<_>>()
+                    };
+                    let (ours_m, erl_m) = (shape(ours), shape(erl));
+                    for m in ["lists", "shell", "user_drv", "group", "edlin", "erl_eval"] {
+                        assert!(ours_m.iter().any(|x| x == m), "l: no {m}");
+                        assert!(erl_m.iter().any(|x| x == m), "l: erl: no {m}");
+                    }
+                }
+                "p" => same_report_shape(
+                    key,
+                    ours,
+                    erl,
+                    &[
+                        "BinVHeap",
+                        "OldBinVHeap",
+                        "BinVHeap unused",
+                        "OldBinVHeap unused",
+                    ],
+                ),
+                "D" => same_report_shape(
+                    key,
+                    ours,
+                    erl,
+                    &[
+                        "Buckets",
+                        "Chain Length Avg",
+                        "Chain Length Max",
+                        "Chain Length Min",
+                        "Chain Length Std Dev",
+                        "Chain Length Expected Std Dev",
+                    ],
+                ),
+                _ => same_report_shape(key, ours, erl, &["size", "limit", "used", "depth"]),
+            }
+        }
+    }
 }

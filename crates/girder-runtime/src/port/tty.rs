@@ -876,6 +876,19 @@ fn console_loop(wake: RawFd) {
     }
 }
 
+/// The BREAK menu's reports: `p` (processes, then ports), `o` (ports), `i` (memory and
+/// tables), `l` (loaded code), `d` (distribution), `D` (ETS tables) and `k` (a walk over the
+/// processes, offering to kill each: its answers read with the function given). Written
+/// where all of that is known (`girder-bifs`, which registers it at start).
+pub type BreakReport = fn(u8, &mut dyn Write, &mut dyn FnMut() -> u8);
+
+static BREAK_REPORT: OnceLock<BreakReport> = OnceLock::new();
+
+/// Register the BREAK menu's reports (once; later calls are ignored).
+pub fn set_break_report(report: BreakReport) {
+    let _ = BREAK_REPORT.set(report);
+}
+
 /// erts' BREAK menu, on SIGINT: the terminal in its own mode while it asks.
 fn break_menu() {
     let was_raw = RAW_ACTIVE.load(Ordering::SeqCst);
@@ -907,8 +920,16 @@ fn break_menu() {
                 break;
             }
             b'\n' => continue,
-            b'p' | b'i' | b'l' | b'k' | b'D' | b'd' | b'o' | b'm' => {
-                println!("girder: this BREAK report is not implemented");
+            b'm' => break,
+            b'p' | b'i' | b'l' | b'k' | b'D' | b'd' | b'o' => {
+                match BREAK_REPORT.get() {
+                    Some(report) => {
+                        let mut out = io::stdout().lock();
+                        report(key, &mut out, &mut || read_key().unwrap_or_else(|| halt(0)));
+                        let _ = out.flush();
+                    }
+                    None => println!("girder: no BREAK reports in this build"),
+                }
                 break;
             }
             _ => println!("Eh?\n"),
