@@ -828,6 +828,22 @@ impl Terminal {
 }
 
 impl Terminal {
+    /// As [`Terminal::wait_for`], counting the lines scrolled off the screen too.
+    fn wait_for_in_history(&self, text: &str, n: usize) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let history = self.history();
+            if history.matches(text).count() >= n {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "waited for {text:?} ({n} times); the terminal:\n{history}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
     /// Wait (at most 30 s) until the terminal has shown nothing new for 0.6 s: the end of
     /// output whose last line is not known in advance.
     fn wait_quiet(&self) {
@@ -1336,5 +1352,87 @@ fn break_reports_match_erl() {
                 _ => same_report_shape(key, ours, erl, &["size", "limit", "used", "depth"]),
             }
         }
+    }
+}
+
+/// The BREAK menu's `k`: the processes from the newest, each shown with erts' question;
+/// `n` passes on (over the shell's own), `k` kills the one shown (a waiting process
+/// registered as `victim`), `r` goes back to the shell, where `victim` is gone. As erl,
+/// both engines.
+#[test]
+fn break_kill_walk_matches_erl() {
+    let girder_bin = env!("CARGO_BIN_EXE_girder");
+    let question = "(k)ill (n)ext (r)eturn:";
+    let run = |vm: &str, command: String| {
+        let t = Terminal::start(
+            &format!("break-kill-{vm}"),
+            &format!("env LANG=C.UTF-8 LC_ALL= {command}"),
+        );
+        t.wait_for("1>", 1);
+        let spawn = "register(victim, spawn(fun() -> receive after infinity -> ok end end)).";
+        t.keys(&[spawn, "Enter"]);
+        t.wait_for("2>", 1);
+        t.keys(&["C-c"]);
+        t.wait_for("BREAK: ", 1);
+        t.keys(&["k", "Enter"]);
+        // `n` up to `victim` (the shell's processes come first), then `k`.
+        let mut nexts = 0;
+        for asked in 1..=6 {
+            t.wait_for_in_history(question, asked);
+            let history = t.history();
+            let shown = &history[history.rfind("=proc:").unwrap_or(0)..];
+            if shown.contains("\nName: victim\n") {
+                t.keys(&["k", "Enter"]);
+                t.wait_for_in_history(question, asked + 1);
+                break;
+            }
+            nexts += 1;
+            t.keys(&["n", "Enter"]);
+        }
+        t.keys(&["r", "Enter"]);
+        t.wait_quiet();
+        t.keys(&["{gone, whereis(victim)}.", "Enter"]);
+        t.wait_for_in_history("{gone,", 2);
+        let history = t.history();
+        let lines: Vec<&str> = history.lines().map(str::trim_end).collect();
+        let start = lines
+            .iter()
+            .position(|l| *l == "Process Information")
+            .unwrap_or_else(|| panic!("{vm}: no walk:\n{history}"));
+        let victim = lines[start..]
+            .iter()
+            .position(|l| *l == "Name: victim")
+            .map_or(start, |i| start + i);
+        // The state of `victim` as shown; then what the shell says of it.
+        let first: Vec<&str> = lines[victim - 1..=victim]
+            .iter()
+            .filter(|l| l.starts_with("Name: ") || l.starts_with("State: "))
+            .copied()
+            .collect();
+        let last = lines
+            .iter()
+            .rposition(|l| l.starts_with("{gone,"))
+            .unwrap_or_else(|| panic!("{vm}: no answer:\n{history}"));
+        (
+            format!("{} after {nexts} n", lines[start..start + 3].join("\n")),
+            first.join("\n"),
+            lines[last].to_owned(),
+        )
+    };
+    let results: Vec<(String, String, String)> = std::thread::scope(|s| {
+        let runs: Vec<_> = [
+            ("erl", "erl".to_owned()),
+            ("emu", format!("{girder_bin} -emu_flavor emu")),
+            ("jit", format!("{girder_bin} -emu_flavor jit")),
+        ]
+        .into_iter()
+        .map(|(vm, command)| s.spawn(move || run(vm, command)))
+        .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    assert_eq!(results[0].1, "State: Waiting\nName: victim", "erl's walk");
+    assert_eq!(results[0].2, "{gone,undefined}", "erl killed victim");
+    for r in &results[1..] {
+        assert_eq!(r, &results[0], "left girder, right erl");
     }
 }
