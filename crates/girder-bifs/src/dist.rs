@@ -1941,3 +1941,14 @@ pub fn exit2(p: &mut Process, pid: Term, reason: Term) {
     ]);
     send_to(node, &ctrl, None);
 }
+
+/// The nodes connected now, for the BREAK menu's `d`: name, whether visible, the port of
+/// the connection and the other node's creation, in connection order.
+pub fn connections() -> Vec<(Atom, bool, Option<u64>, u32)> {
+    let s = state();
+    let mut up: Vec<(&Atom, &Conn)> = s.conns.iter().filter(|(_, c)| c.up).collect();
+    up.sort_by_key(|(_, c)| c.id);
+    up.into_iter()
+        .map(|(n, c)| (*n, c.flags & DFLAG_PUBLISHED != 0, c.port, c.creation))
+        .collect()
+}

@@ -8,13 +8,14 @@ mod arith;
 mod atomics;
 mod binaries;
 mod binary_search;
+mod break_info;
 mod calendar;
 mod code;
 mod compare;
 mod control;
 pub mod display;
 mod dist;
-mod ets;
+pub(crate) mod ets;
 mod external;
 mod file;
 mod floats;
@@ -24,7 +25,7 @@ pub mod init;
 mod lists;
 mod maps;
 mod math;
-mod memory;
+pub(crate) mod memory;
 mod misc;
 mod os;
 mod packet;
@@ -99,6 +100,7 @@ pub fn register_all() {
     tracing::init();
     girder_runtime::port::inet::set_packet_hooks(packet::inet_hooks());
     let _ = girder_runtime::dist::HOOKS.set(dist::hooks());
+    girder_runtime::port::tty::set_break_report(break_info::report);
     // Other nodes' pids, ports and references print with the node name's atom index.
     girder_format::term_fmt::set_node_channel(|node| Atom::existing(node).map(Atom::index));
     for &(m, f, a, bif) in TABLES.iter().copied().flatten() {

@@ -24,7 +24,7 @@ use crate::Entry;
 
 pub const BIFS: &[Entry] = &[
     ("erlang", "memory", 0, |p, _| {
-        let m = Memory::measure(p);
+        let m = Memory::measure(Some(p));
         let items: Vec<Term> = KEYS
             .iter()
             .map(|k| pair(p, k, m.get(k).unwrap_or(0)))
@@ -92,10 +92,11 @@ fn process_bytes(p: &Process) -> (usize, usize) {
 }
 
 impl Memory {
-    fn measure(me: &Process) -> Memory {
-        let (mut processes, mut processes_used) = process_bytes(me);
-        for id in sched::processes(me) {
-            if id == me.id {
+    /// Everything, `me` (the caller, if a process asks) read directly.
+    fn measure(me: Option<&Process>) -> Memory {
+        let (mut processes, mut processes_used) = me.map_or((0, 0), process_bytes);
+        for id in sched::all_ids() {
+            if me.is_some_and(|me| id == me.id) {
                 continue;
             }
             match sched::inspect(id, |q, _| process_bytes(q)) {
@@ -180,7 +181,7 @@ fn memory1(p: &mut Process, a: &[Term]) -> BifResult {
         if !KEYS.contains(&k.name()) {
             return Err(BifError::BADARG);
         }
-        let m = Memory::measure(p);
+        let m = Memory::measure(Some(p));
         return Ok(Term::small(m.get(k.name()).unwrap_or(0) as i64));
     }
     let items = crate::util::list_arg(a[0])?;
@@ -191,7 +192,7 @@ fn memory1(p: &mut Process, a: &[Term]) -> BifResult {
             _ => return Err(BifError::BADARG),
         }
     }
-    let m = Memory::measure(p);
+    let m = Memory::measure(Some(p));
     let items: Vec<Term> = keys
         .iter()
         .map(|k| pair(p, k, m.get(k).unwrap_or(0)))
@@ -276,4 +277,11 @@ fn check_process_code_task(p: &mut Process, id: u64, req: Term) -> BifResult {
     let me = p.id;
     sched::send(p, me, reply);
     Ok(Term::atom(Atom::OK))
+}
+
+/// `erlang:memory/0`'s keys and values, measured from outside any process (the BREAK
+/// menu's `i`).
+pub fn totals() -> Vec<(&'static str, usize)> {
+    let m = Memory::measure(None);
+    KEYS.iter().map(|&k| (k, m.get(k).unwrap_or(0))).collect()
 }

@@ -737,16 +737,31 @@ struct Terminal {
 impl Terminal {
     /// Start `command` (a shell command line) in a 100x60 terminal (`name`: letters,
     /// digits and dashes). After it ends, the
-    /// pane shows `[exit N]` and whether the terminal's mode came back as it was.
+    /// pane shows `[exit N]`, whether the terminal's mode came back as it was, and `[end]`.
     fn start(name: &str, command: &str) -> Terminal {
         let socket = format!("girder-test-{}-{name}", std::process::id());
         let line = format!(
             "stty -g > {socket}.before; {command}; echo \"[exit $?]\"; stty -g > {socket}.after; \
-             cmp -s {socket}.before {socket}.after && echo '[mode restored]'; sleep 60"
+             cmp -s {socket}.before {socket}.after && echo '[mode restored]'; echo '[end]'; sleep 60"
         );
         let t = Terminal { socket };
         let out = t
-            .tmux(&["new-session", "-d", "-x", "100", "-y", "60", &line])
+            .tmux(&[
+                "start-server",
+                ";",
+                "set",
+                "-g",
+                "history-limit",
+                "100000",
+                ";",
+                "new-session",
+                "-d",
+                "-x",
+                "100",
+                "-y",
+                "60",
+                &line,
+            ])
             .expect("tmux (scripts/setup installs it)");
         assert!(out.status.success(), "tmux: {}", stderr(&out));
         t
@@ -769,6 +784,14 @@ impl Terminal {
     fn screen(&self) -> String {
         let out = self
             .tmux(&["capture-pane", "-p"])
+            .expect("tmux capture-pane");
+        stdout(&out)
+    }
+
+    /// The screen with the lines scrolled off its top before it.
+    fn history(&self) -> String {
+        let out = self
+            .tmux(&["capture-pane", "-p", "-S", "-"])
             .expect("tmux capture-pane");
         stdout(&out)
     }
@@ -800,6 +823,37 @@ impl Terminal {
                 "waited for {text:?} ({n} times); the screen:\n{screen}"
             );
             std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+impl Terminal {
+    /// As [`Terminal::wait_for`], counting the lines scrolled off the screen too.
+    fn wait_for_in_history(&self, text: &str, n: usize) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let history = self.history();
+            if history.matches(text).count() >= n {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "waited for {text:?} ({n} times); the terminal:\n{history}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Wait (at most 30 s) until the terminal has shown nothing new for 0.6 s: the end of
+    /// output whose last line is not known in advance.
+    fn wait_quiet(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let (mut last, mut same) = (self.history(), 0);
+        while same < 3 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let now = self.history();
+            same = if now == last { same + 1 } else { 0 };
+            last = now;
         }
     }
 }
@@ -854,7 +908,7 @@ fn screens_match(
                         t.keys(keys);
                         t.wait_for(wait, *n);
                     }
-                    (*vm, t.screen())
+                    (*vm, t.history())
                 })
             })
             .collect();
@@ -909,7 +963,7 @@ fn iex_runs_on_girder_as_on_erl() {
             (&["Enum.ma", "Tab"], "max_by/2", 1),
             (&["C-u", "h Enum.map", "Enter"], "iex(3)>", 1),
             (&["C-c"], "BREAK: ", 1),
-            (&["a", "Enter"], "[mode restored]", 1),
+            (&["a", "Enter"], "[mode restored]\n[end]", 1),
         ],
     );
 }
@@ -953,7 +1007,7 @@ fn shell_on_a_terminal_matches_erl() {
             (&["c", "Enter"], "\nc\n", 1),
             (&["2+2.", "Enter"], "13>", 1),
             (&["C-g"], " -->", 5),
-            (&["q", "Enter"], "[mode restored]", 1),
+            (&["q", "Enter"], "[mode restored]\n[end]", 1),
         ],
     );
 }
@@ -963,14 +1017,17 @@ fn shell_on_a_terminal_matches_erl() {
 fn shell_quits_as_erl_does() {
     shell_session_matches_erl(
         "quit",
-        &[(&[], "1>", 1), (&["q().", "Enter"], "[mode restored]", 1)],
+        &[
+            (&[], "1>", 1),
+            (&["q().", "Enter"], "[mode restored]\n[end]", 1),
+        ],
     );
     shell_session_matches_erl(
         "abort",
         &[
             (&[], "1>", 1),
             (&["C-c"], "BREAK: ", 1),
-            (&["a", "Enter"], "[mode restored]", 1),
+            (&["a", "Enter"], "[mode restored]\n[end]", 1),
         ],
     );
 }
@@ -995,7 +1052,7 @@ fn shell_history_is_kept_across_runs() {
         &[
             (&[], "1>", 1),
             (&["lists:reverse([kept, across, runs]).", "Enter"], "2>", 1),
-            (&["q().", "Enter"], "[mode restored]", 1),
+            (&["q().", "Enter"], "[mode restored]\n[end]", 1),
         ],
     );
     shell_session_with_matches_erl(
@@ -1008,4 +1065,374 @@ fn shell_history_is_kept_across_runs() {
             (&["Enter"], "2>", 1),
         ],
     );
+}
+
+/// The shell's commands and the rest of its line editing, as erl's: Ctrl-K, Ctrl-W,
+/// Ctrl-R (searching the history), `b()`, `f()`, `f(X)`, `h()`, `v(N)`, `rr/1` of a
+/// header, `rl()`, a record, Ctrl-G's `h`, `s`, `i` (interrupting a busy shell) and `k`,
+/// then `halt().`.
+#[test]
+fn shell_commands_match_erl() {
+    let dir = scratch_dir("cli-shell-commands");
+    let hrl = dir.join("point.hrl");
+    std::fs::write(&hrl, "-record(point, {x = 0, y = 0}).\n").unwrap();
+    let rr = format!("rr(\"{}\").", hrl.display());
+    shell_session_matches_erl(
+        "commands",
+        &[
+            (&[], "1>", 1),
+            (&["X = 1, Y = [a, b].", "Enter"], "2>", 1),
+            (&["b().", "Enter"], "3>", 1),
+            (&["junk", "C-a", "C-k", "tuple_size({}).", "Enter"], "4>", 1),
+            (
+                &["atom_to_list(foo bar", "C-w", "C-w", "baz).", "Enter"],
+                "5>",
+                1,
+            ),
+            (&["C-r", "atom"], "(search)`atom': atom_to_list(baz).", 1),
+            (&["Enter"], "6>", 1),
+            (&["f(X).", "Enter"], "7>", 1),
+            (&["b().", "Enter"], "8>", 1),
+            (&["f().", "Enter"], "9>", 1),
+            (&["b().", "Enter"], "10>", 1),
+            (&["v(4).", "Enter"], "11>", 1),
+            (&["h().", "Enter"], "12>", 1),
+            (&[&rr, "Enter"], "13>", 1),
+            (&["rl().", "Enter"], "14>", 1),
+            (&["#point{x = 3}.", "Enter"], "15>", 1),
+            (&["C-g"], " -->", 1),
+            (&["h", "Enter"], " -->", 2),
+            (&["s", "Enter"], " -->", 3),
+            (&["c 2", "Enter"], "1>", 2),
+            (
+                &["receive after infinity -> ok end.", "Enter"],
+                "ok end.",
+                1,
+            ),
+            (&["C-g"], " -->", 4),
+            (&["i 2", "Enter"], " -->", 5),
+            (&["c 2", "Enter"], "exit: killed", 1),
+            (&["C-g"], " -->", 6),
+            (&["k 2", "Enter"], " -->", 7),
+            (&["j", "Enter"], " -->", 8),
+            (&["c 1", "Enter"], " --> c 1", 1),
+            (&["halt().", "Enter"], "[mode restored]\n[end]", 1),
+        ],
+    );
+}
+
+/// A signal that ends the VM leaves the terminal in the mode it found (erl leaves it raw
+/// after SIGHUP; here only girder is checked): each signal sent by the shell's own
+/// `os:cmd/1`, both engines.
+#[test]
+fn shell_signals_restore_the_terminal() {
+    let girder_bin = env!("CARGO_BIN_EXE_girder");
+    std::thread::scope(|s| {
+        for sig in ["TERM", "HUP", "QUIT", "ABRT", "USR1", "USR2", "ALRM"] {
+            for flavor in ["emu", "jit"] {
+                s.spawn(move || {
+                    let command = format!("env LANG=C.UTF-8 {girder_bin} -emu_flavor {flavor}");
+                    let t = Terminal::start(&format!("sig-{sig}-{flavor}"), &command);
+                    t.wait_for("1>", 1);
+                    let kill = format!("os:cmd(\"kill -{sig} \" ++ os:getpid()).");
+                    t.keys(&[&kill, "Enter"]);
+                    t.wait_for("[end]", 1);
+                    let screen = t.screen();
+                    assert!(
+                        screen.contains("[mode restored]"),
+                        "SIG{sig}, {flavor}: the terminal's mode changed:\n{screen}"
+                    );
+                });
+            }
+        }
+    });
+}
+
+/// What the terminal shows of a BREAK report: the lines after the menu's key, up to the
+/// expression typed after it (`"end_ok"`'s).
+fn break_report(history: &str) -> Vec<String> {
+    let lines: Vec<&str> = history.lines().map(str::trim_end).collect();
+    let menu = lines
+        .iter()
+        .rposition(|l| l.starts_with("BREAK: "))
+        .unwrap_or_else(|| panic!("no BREAK menu:\n{history}"));
+    let end = lines[menu..]
+        .iter()
+        .position(|l| l.starts_with("[$e,$n,$d]"))
+        .map_or(lines.len(), |i| menu + i);
+    // The menu's two lines and the key typed.
+    lines[menu + 3..end].iter().map(|l| l.to_string()).collect()
+}
+
+/// A report's blocks: each header line (`=proc:<0.1.0>`, `=memory`...) with its pids,
+/// ports, numbers and quoted atoms made placeholders, and the labels of its lines
+/// (`Reductions`, `State`...), the stack dump's lines aside.
+fn report_blocks(lines: &[String]) -> Vec<(String, Vec<String>)> {
+    let kind = |l: &str| {
+        let mut k = String::new();
+        let mut chars = l.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '<' => {
+                    while chars.next().is_some_and(|c| c != '>') {}
+                    k.push_str("ID");
+                }
+                '\'' => {
+                    while chars.next().is_some_and(|c| c != '\'') {}
+                    k.push_str("ATOM");
+                }
+                '0'..='9' => {
+                    while chars.peek().is_some_and(char::is_ascii_digit) {
+                        chars.next();
+                    }
+                    k.push('N');
+                }
+                c => k.push(c),
+            }
+        }
+        k
+    };
+    let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
+    let mut in_stack = false;
+    for l in lines {
+        if l.starts_with('=') {
+            blocks.push((kind(l), Vec::new()));
+            in_stack = false;
+            continue;
+        }
+        if l == "Stack dump:" {
+            in_stack = true;
+        }
+        if l.starts_with("Internal State:") {
+            in_stack = false;
+        }
+        if in_stack && l != "Stack dump:" {
+            continue;
+        }
+        let Some((label, _)) = l.split_once(": ") else {
+            continue;
+        };
+        if let Some(b) = blocks.last_mut() {
+            b.1.push(label.to_string());
+        }
+    }
+    blocks
+}
+
+/// girder's report has erl's shape: the same kinds of blocks, each block's lines in the
+/// order erl prints them, and every line erl prints in each block of a kind, except the
+/// labels in `absent` (what girder does not keep).
+fn same_report_shape(key: &str, ours: &[String], erl: &[String], absent: &[&str]) {
+    let (ours_b, erl_b) = (report_blocks(ours), report_blocks(erl));
+    assert!(!ours_b.is_empty(), "{key}: no report:\n{}", ours.join("\n"));
+    for (kind, labels) in &ours_b {
+        let theirs: Vec<&Vec<String>> = erl_b
+            .iter()
+            .filter(|(k, _)| k == kind)
+            .map(|(_, l)| l)
+            .collect();
+        assert!(
+            !theirs.is_empty(),
+            "{key}: erl has no block {kind}:\n{}",
+            erl.join("\n")
+        );
+        // Every label erl prints, and never in the other order in any of erl's blocks.
+        let mut order: Vec<&String> = Vec::new();
+        for l in theirs.iter().flat_map(|l| l.iter()) {
+            if !order.contains(&l) {
+                order.push(l);
+            }
+        }
+        for (i, a) in labels.iter().enumerate() {
+            assert!(
+                order.contains(&a),
+                "{key}: {kind}: erl prints no {a:?} ({order:?})"
+            );
+            for b in &labels[i + 1..] {
+                let reversed = theirs.iter().any(|t| {
+                    let pa = t.iter().position(|x| x == a);
+                    let pb = t.iter().position(|x| x == b);
+                    matches!((pa, pb), (Some(pa), Some(pb)) if pb < pa)
+                });
+                assert!(!reversed, "{key}: {kind}: erl prints {b:?} before {a:?}");
+            }
+        }
+        for l in &order {
+            if theirs.iter().all(|t| t.contains(l)) && !absent.contains(&l.as_str()) {
+                assert!(labels.contains(l), "{key}: {kind}: no {l:?} in {labels:?}");
+            }
+        }
+    }
+}
+
+/// The BREAK menu's reports, as erl prints them (their format; the numbers are each VM's
+/// own): `p` (processes, then ports), `o` (ports), `i` (memory and tables), `l` (loaded
+/// code), `D` (ETS tables), `d` (distribution: none here), both engines; after each the
+/// shell goes on.
+#[test]
+fn break_reports_match_erl() {
+    let girder_bin = env!("CARGO_BIN_EXE_girder");
+    let run = |vm: &str, command: String, key: &'static str| {
+        let t = Terminal::start(
+            &format!("break-{}-{vm}", if key == "D" { "tables" } else { key }),
+            &format!("env LANG=C.UTF-8 LC_ALL= {command}"),
+        );
+        t.wait_for("1>", 1);
+        // A port to an external process, for the port reports.
+        t.keys(&["open_port({spawn, \"cat\"}, []).", "Enter"]);
+        t.wait_for("2>", 1);
+        t.keys(&["C-c"]);
+        t.wait_for("BREAK: ", 1);
+        t.keys(&[key, "Enter"]);
+        // The terminal echoes what is typed at once: the report must be out first.
+        t.wait_quiet();
+        t.keys(&["[$e,$n,$d] ++ \"_ok\".", "Enter"]);
+        t.wait_for("\"end_ok\"", 1);
+        break_report(&t.history())
+    };
+    for key in ["p", "o", "i", "l", "D", "d"] {
+        let reports: Vec<Vec<String>> = std::thread::scope(|s| {
+            let runs: Vec<_> = [
+                ("erl", "erl".to_owned()),
+                ("emu", format!("{girder_bin} -emu_flavor emu")),
+                ("jit", format!("{girder_bin} -emu_flavor jit")),
+            ]
+            .into_iter()
+            .map(|(vm, command)| s.spawn(move || run(vm, command, key)))
+            .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        let erl = &reports[0];
+        for ours in &reports[1..] {
+            match key {
+                "d" => assert_eq!(ours, erl, "d: left girder, right erl"),
+                "l" => {
+                    let shape = |lines: &[String]| {
+                        assert!(lines[0].starts_with("Current code: "), "{lines:?}");
+                        assert!(lines[1].starts_with("Old code: "), "{lines:?}");
+                        for l in &lines[2..] {
+                            let (m, size) = l.split_once(' ').expect("module size");
+                            assert!(!m.is_empty() && size.parse::<u64>().is_ok(), "{l:?}");
+                        }
+                        lines[2..]
+                            .iter()
+                            .map(|l| l.split(' ').next().unwrap().to_string())
+                            .collect::<Vec<_>>()
+                    };
+                    let (ours_m, erl_m) = (shape(ours), shape(erl));
+                    for m in ["lists", "shell", "user_drv", "group", "edlin", "erl_eval"] {
+                        assert!(ours_m.iter().any(|x| x == m), "l: no {m}");
+                        assert!(erl_m.iter().any(|x| x == m), "l: erl: no {m}");
+                    }
+                }
+                "p" => same_report_shape(
+                    key,
+                    ours,
+                    erl,
+                    &[
+                        "BinVHeap",
+                        "OldBinVHeap",
+                        "BinVHeap unused",
+                        "OldBinVHeap unused",
+                    ],
+                ),
+                "D" => same_report_shape(
+                    key,
+                    ours,
+                    erl,
+                    &[
+                        "Buckets",
+                        "Chain Length Avg",
+                        "Chain Length Max",
+                        "Chain Length Min",
+                        "Chain Length Std Dev",
+                        "Chain Length Expected Std Dev",
+                    ],
+                ),
+                _ => same_report_shape(key, ours, erl, &["size", "limit", "used", "depth"]),
+            }
+        }
+    }
+}
+
+/// The BREAK menu's `k`: the processes from the newest, each shown with erts' question;
+/// `n` passes on (over the shell's own), `k` kills the one shown (a waiting process
+/// registered as `victim`), `r` goes back to the shell, where `victim` is gone. As erl,
+/// both engines.
+#[test]
+fn break_kill_walk_matches_erl() {
+    let girder_bin = env!("CARGO_BIN_EXE_girder");
+    let question = "(k)ill (n)ext (r)eturn:";
+    let run = |vm: &str, command: String| {
+        let t = Terminal::start(
+            &format!("break-kill-{vm}"),
+            &format!("env LANG=C.UTF-8 LC_ALL= {command}"),
+        );
+        t.wait_for("1>", 1);
+        let spawn = "register(victim, spawn(fun() -> receive after infinity -> ok end end)).";
+        t.keys(&[spawn, "Enter"]);
+        t.wait_for("2>", 1);
+        t.keys(&["C-c"]);
+        t.wait_for("BREAK: ", 1);
+        t.keys(&["k", "Enter"]);
+        // `n` up to `victim` (the shell's processes come first), then `k`.
+        let mut nexts = 0;
+        for asked in 1..=6 {
+            t.wait_for_in_history(question, asked);
+            let history = t.history();
+            let shown = &history[history.rfind("=proc:").unwrap_or(0)..];
+            if shown.contains("\nName: victim\n") {
+                t.keys(&["k", "Enter"]);
+                t.wait_for_in_history(question, asked + 1);
+                break;
+            }
+            nexts += 1;
+            t.keys(&["n", "Enter"]);
+        }
+        t.keys(&["r", "Enter"]);
+        t.wait_quiet();
+        t.keys(&["{gone, whereis(victim)}.", "Enter"]);
+        t.wait_for_in_history("{gone,", 2);
+        let history = t.history();
+        let lines: Vec<&str> = history.lines().map(str::trim_end).collect();
+        let start = lines
+            .iter()
+            .position(|l| *l == "Process Information")
+            .unwrap_or_else(|| panic!("{vm}: no walk:\n{history}"));
+        let victim = lines[start..]
+            .iter()
+            .position(|l| *l == "Name: victim")
+            .map_or(start, |i| start + i);
+        // The state of `victim` as shown; then what the shell says of it.
+        let first: Vec<&str> = lines[victim - 1..=victim]
+            .iter()
+            .filter(|l| l.starts_with("Name: ") || l.starts_with("State: "))
+            .copied()
+            .collect();
+        let last = lines
+            .iter()
+            .rposition(|l| l.starts_with("{gone,"))
+            .unwrap_or_else(|| panic!("{vm}: no answer:\n{history}"));
+        (
+            format!("{} after {nexts} n", lines[start..start + 3].join("\n")),
+            first.join("\n"),
+            lines[last].to_owned(),
+        )
+    };
+    let results: Vec<(String, String, String)> = std::thread::scope(|s| {
+        let runs: Vec<_> = [
+            ("erl", "erl".to_owned()),
+            ("emu", format!("{girder_bin} -emu_flavor emu")),
+            ("jit", format!("{girder_bin} -emu_flavor jit")),
+        ]
+        .into_iter()
+        .map(|(vm, command)| s.spawn(move || run(vm, command)))
+        .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    assert_eq!(results[0].1, "State: Waiting\nName: victim", "erl's walk");
+    assert_eq!(results[0].2, "{gone,undefined}", "erl killed victim");
+    for r in &results[1..] {
+        assert_eq!(r, &results[0], "left girder, right erl");
+    }
 }

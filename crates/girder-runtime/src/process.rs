@@ -78,6 +78,9 @@ pub struct Process {
     pub priority: crate::sched::Priority,
     /// The function the process was spawned with (`process_info(P, initial_call)`).
     pub initial_call: (Atom, Atom, u32),
+    /// The process that spawned this one (0: none, or one on another node), as the BREAK
+    /// menu's `Spawned by` reports it.
+    pub parent: u64,
     /// Reductions used in earlier time slices.
     pub total_reductions: u64,
     /// `max_heap_size`: the limit checked after each collection.
@@ -156,6 +159,7 @@ impl Process {
             error_handler: Atom::intern("error_handler"),
             priority: crate::sched::Priority::Normal,
             initial_call: (Atom::ERLANG, Atom::intern("apply"), 2),
+            parent: 0,
             total_reductions: 0,
             group_leader: id,
             max_heap_size: None,

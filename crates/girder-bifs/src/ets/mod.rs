@@ -13,7 +13,7 @@ mod basic;
 pub(crate) mod ms;
 mod object;
 mod select;
-mod table;
+pub(crate) mod table;
 
 use girder_runtime::bif::BifError;
 use girder_term::Atom;

@@ -24,7 +24,8 @@
 //! post-processing (`-c -e`), signals left on, so Ctrl-C raises SIGINT, which opens
 //! the BREAK menu (see [`console_loop`]). The original mode comes back when the port
 //! closes, at exit (`atexit`), in a panic, and on the signals that end the VM (SIGTERM,
-//! SIGHUP, SIGQUIT, SIGABRT, SIGFPE, SIGILL, SIGSEGV, SIGBUS: the handler restores it,
+//! SIGHUP, SIGQUIT, SIGABRT, SIGFPE, SIGILL, SIGSEGV, SIGBUS, SIGUSR1, SIGUSR2, SIGALRM,
+//! SIGVTALRM, SIGXCPU, SIGXFSZ, SIGSYS: the handler restores it,
 //! then lets the signal do what it would have done, Rust's stack-overflow report
 //! included).
 
@@ -244,6 +245,13 @@ fn install_handlers() -> io::Result<()> {
         libc::SIGABRT,
         libc::SIGFPE,
         libc::SIGILL,
+        libc::SIGUSR1,
+        libc::SIGUSR2,
+        libc::SIGALRM,
+        libc::SIGVTALRM,
+        libc::SIGXCPU,
+        libc::SIGXFSZ,
+        libc::SIGSYS,
     ] {
         install(sig, on_fatal_signal);
     }
@@ -581,9 +589,18 @@ impl Tty {
                     }
                 }
                 if self.llen > self.lpos {
-                    let tail: Vec<u32> = (self.lpos..self.llen).map(|i| self.cell(i)).collect();
-                    for (k, &c) in tail.iter().enumerate() {
-                        self.set_cell(k as isize, c);
+                    // As ttsl_drv's `memcpy(lbuf, lbuf + lpos, llen - lpos)`, which counts
+                    // bytes of its 32-bit cells: only a quarter of the tail moves to the
+                    // line's start (the last cell in part, its low bytes first). Later
+                    // inserts redraw what the line then holds, so the screen shows it.
+                    let bytes: Vec<u8> = (self.lpos..self.llen)
+                        .flat_map(|i| self.cell(i).to_le_bytes())
+                        .take((self.llen - self.lpos) as usize)
+                        .collect();
+                    for (k, part) in bytes.chunks(4).enumerate() {
+                        let mut cell = self.cell(k as isize).to_le_bytes();
+                        cell[..part.len()].copy_from_slice(part);
+                        self.set_cell(k as isize, u32::from_le_bytes(cell));
                     }
                 }
                 self.llen -= self.lpos;
@@ -859,6 +876,19 @@ fn console_loop(wake: RawFd) {
     }
 }
 
+/// The BREAK menu's reports: `p` (processes, then ports), `o` (ports), `i` (memory and
+/// tables), `l` (loaded code), `d` (distribution), `D` (ETS tables) and `k` (a walk over the
+/// processes, offering to kill each: its answers read with the function given). Written
+/// where all of that is known (`girder-bifs`, which registers it at start).
+pub type BreakReport = fn(u8, &mut dyn Write, &mut dyn FnMut() -> u8);
+
+static BREAK_REPORT: OnceLock<BreakReport> = OnceLock::new();
+
+/// Register the BREAK menu's reports (once; later calls are ignored).
+pub fn set_break_report(report: BreakReport) {
+    let _ = BREAK_REPORT.set(report);
+}
+
 /// erts' BREAK menu, on SIGINT: the terminal in its own mode while it asks.
 fn break_menu() {
     let was_raw = RAW_ACTIVE.load(Ordering::SeqCst);
@@ -890,8 +920,16 @@ fn break_menu() {
                 break;
             }
             b'\n' => continue,
-            b'p' | b'i' | b'l' | b'k' | b'D' | b'd' | b'o' | b'm' => {
-                println!("girder: this BREAK report is not implemented");
+            b'm' => break,
+            b'p' | b'i' | b'l' | b'k' | b'D' | b'd' | b'o' => {
+                match BREAK_REPORT.get() {
+                    Some(report) => {
+                        let mut out = io::stdout().lock();
+                        report(key, &mut out, &mut || read_key().unwrap_or_else(|| halt(0)));
+                        let _ = out.flush();
+                    }
+                    None => println!("girder: no BREAK reports in this build"),
+                }
                 break;
             }
             _ => println!("Eh?\n"),

@@ -92,9 +92,10 @@ fn new_process(opts: &SpawnOpts) -> Box<Process> {
     p
 }
 
-/// A new process inherits its parent's group leader.
+/// A new process inherits its parent's group leader, and knows its parent.
 fn inherit(from: &Process, p: &mut Process) {
     p.group_leader = from.group_leader;
+    p.parent = from.id;
 }
 
 /// Spawn `export(args)` (terms from `from`'s heap are copied); its pid.
@@ -447,6 +448,24 @@ pub fn registered() -> Vec<Atom> {
 /// Every live process number, the running one included, in order.
 pub fn processes(_current: &Process) -> Vec<u64> {
     table::ids()
+}
+
+/// Every live process number, in order, asked from outside any process (the BREAK menu).
+pub fn all_ids() -> Vec<u64> {
+    table::ids()
+}
+
+/// Send exit signal `kill` to process `id` from outside any process (the BREAK menu's
+/// `k`, as erts sends it with no sender).
+pub fn kill(id: u64) {
+    let _ = send_signal(
+        id,
+        Signal::Exit {
+            from: 0,
+            reason: Owned::copy(Term::atom(Atom::KILL)),
+            linked: false,
+        },
+    );
 }
 
 /// Link `current` and `other`; false if `other` is dead.
