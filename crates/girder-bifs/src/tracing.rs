@@ -15,7 +15,7 @@ use girder_runtime::bif::{BifError, BifResult};
 use girder_runtime::module;
 use girder_runtime::sched;
 use girder_runtime::sysmon;
-use girder_runtime::tracing::{self, CALL, RECEIVE, SEND, SET_ON_SPAWN, TIMESTAMP};
+use girder_runtime::tracing::{self, CALL, PROCS, RECEIVE, SEND, SET_ON_SPAWN, TIMESTAMP};
 use girder_term::object as obj;
 use girder_term::{Atom, Term};
 
@@ -192,6 +192,7 @@ fn flags(list: Term, me: u64) -> Result<(u32, u64), BifError> {
     for f in items {
         match f.as_atom().map(|a| a.name()) {
             Some("call") => flags |= CALL,
+            Some("procs") => flags |= PROCS,
             Some("send") => flags |= SEND,
             Some("receive") => flags |= RECEIVE,
             Some("set_on_spawn") => flags |= SET_ON_SPAWN,
@@ -360,6 +361,9 @@ fn trace_info(p: &mut Process, a: &[Term]) -> BifResult {
             let mut names = Vec::new();
             if let Some(t) = t {
                 // erts' order.
+                if t.flags & PROCS != 0 {
+                    names.push(Term::atom(Atom::intern("procs")));
+                }
                 if t.flags & CALL != 0 {
                     names.push(Term::atom(Atom::intern("call")));
                 }

@@ -30,6 +30,10 @@ pub const RECEIVE: u32 = 8;
 /// Trace flag: processes this one spawns inherit its flags and tracer (`set_on_spawn`).
 pub const SET_ON_SPAWN: u32 = 16;
 
+/// Trace flag: process events (`procs`: spawn, exit, link, unlink, getting_linked,
+/// getting_unlinked, register, unregister).
+pub const PROCS: u32 = 32;
+
 /// The flags and tracer new processes get (`erlang:trace(new | all, true, ...)`).
 static NEW: Mutex<Option<ProcTrace>> = Mutex::new(None);
 static ANY_NEW: AtomicBool = AtomicBool::new(false);
@@ -82,7 +86,7 @@ pub struct ProcTrace {
     pub tracer: u64,
 }
 
-static PROCS: LazyLock<RwLock<HashMap<u64, ProcTrace>>> =
+static TRACED: LazyLock<RwLock<HashMap<u64, ProcTrace>>> =
     LazyLock::new(|| RwLock::new(HashMap::new()));
 
 /// Whether any process is traced (spares the table's lock otherwise).
@@ -94,7 +98,7 @@ pub fn of(id: u64) -> Option<ProcTrace> {
     if !ANY.load(Ordering::Relaxed) {
         return None;
     }
-    PROCS
+    TRACED
         .read()
         .unwrap_or_else(|e| e.into_inner())
         .get(&id)
@@ -103,7 +107,7 @@ pub fn of(id: u64) -> Option<ProcTrace> {
 
 /// Set (`on`) or clear `flags` of process `id`; a set also names its tracer.
 pub fn set(id: u64, on: bool, flags: u32, tracer: u64) {
-    let mut procs = PROCS.write().unwrap_or_else(|e| e.into_inner());
+    let mut procs = TRACED.write().unwrap_or_else(|e| e.into_inner());
     if on {
         let t = procs.entry(id).or_insert(ProcTrace { flags: 0, tracer });
         t.flags |= flags;
@@ -124,7 +128,7 @@ pub fn process_exited(id: u64) {
     if !ANY.load(Ordering::Relaxed) {
         return;
     }
-    let mut procs = PROCS.write().unwrap_or_else(|e| e.into_inner());
+    let mut procs = TRACED.write().unwrap_or_else(|e| e.into_inner());
     procs.remove(&id);
     ANY.store(!procs.is_empty(), Ordering::Relaxed);
 }
@@ -320,6 +324,46 @@ fn send_trace(p: &mut Process, t: ProcTrace, what: &str, items: &[Term]) {
     }
     let msg = obj::tuple(&mut p.heap, &elems);
     crate::sched::send(p, t.tracer, msg);
+}
+
+/// Whether process `id` traces `flag`.
+pub fn traces(id: u64, flag: u32) -> bool {
+    of(id).is_some_and(|t| t.flags & flag != 0)
+}
+
+/// `p`'s own process event `{trace, Pid, What, Items...}` (items on `p`'s heap), sent now
+/// when it traces `procs`.
+pub fn proc_event(p: &mut Process, what: &str, items: &[Term]) {
+    let Some(t) = of(p.id).filter(|t| t.flags & PROCS != 0) else {
+        return;
+    };
+    send_trace(p, t, what, items);
+}
+
+/// Process `id`'s event `{trace, Pid, What, Items...}` (items on any heap the caller may
+/// read, copied), queued for the next [`flush`], when `id` traces `procs`: for events
+/// made where a slot lock may be held, or for a process other than the running one.
+pub fn proc_event_queued(id: u64, what: &str, items: &[Term]) {
+    let Some(t) = of(id).filter(|t| t.flags & PROCS != 0) else {
+        return;
+    };
+    let mut h = girder_term::heap::Heap::new(0);
+    let ts = t.flags & TIMESTAMP != 0;
+    let mut elems = vec![
+        Term::atom(Atom::intern(if ts { "trace_ts" } else { "trace" })),
+        Term::pid(id),
+        Term::atom(Atom::intern(what)),
+    ];
+    elems.extend(
+        items
+            .iter()
+            .map(|&i| girder_term::copy::copy_term(i, &mut h)),
+    );
+    if ts {
+        elems.push(now_on(&mut h));
+    }
+    let tuple = obj::tuple(&mut h, &elems);
+    queue(t.tracer, crate::sched::table::Owned::copy(tuple));
 }
 
 /// `p` sends `msg` to `to` (the destination as given: a pid, a port or a registered
