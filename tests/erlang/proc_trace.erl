@@ -94,4 +94,31 @@ main() ->
         P5 ! go,
         receive after infinity -> ok end
     end, normal),
+    set_on_link(),
     ok.
+
+%% set_on_link: a child spawned linked inherits the flags and tracer (erl 25 passes them
+%% on through spawn_link only, not to a process linked with link/1).
+set_on_link() ->
+    S = self(),
+    Q = spawn(fun() -> receive stop -> ok end end),
+    R = spawn(fun() -> receive {link, X} -> link(X), S ! linked, receive stop -> ok end end end),
+    W = spawn(fun() -> receive go -> ok end,
+                       C = spawn_link(fun() -> receive stop -> ok end end),
+                       C2 = spawn(fun() -> receive stop -> ok end end),
+                       link(Q),
+                       S ! {kids, C, C2},
+                       receive stop -> ok end
+              end),
+    erlang:trace(W, true, [procs, set_on_link]),
+    io:format("~p~n", [erlang:trace_info(W, flags)]),
+    W ! go,
+    {C, C2} = receive {kids, A, B} -> {A, B} end,
+    R ! {link, W},
+    receive linked -> ok end,
+    [io:format("~p~n", [{N, erlang:trace_info(P, flags)}]) || {N, P} <- [{c, C}, {c2, C2}, {q, Q}, {r, R}]],
+    io:format("~p~n", [erlang:trace_info(C, tracer) =:= {tracer, self()}]),
+    erlang:trace(all, false, [procs, set_on_link]),
+    [exit(P, kill) || P <- [W, C, C2, Q, R]],
+    Fl = fun F() -> receive _ -> F() after 100 -> ok end end,
+    Fl().

@@ -15,7 +15,9 @@ use girder_runtime::bif::{BifError, BifResult};
 use girder_runtime::module;
 use girder_runtime::sched;
 use girder_runtime::sysmon;
-use girder_runtime::tracing::{self, CALL, PROCS, RECEIVE, SEND, SET_ON_SPAWN, TIMESTAMP};
+use girder_runtime::tracing::{
+    self, CALL, PROCS, RECEIVE, SEND, SET_ON_LINK, SET_ON_SPAWN, TIMESTAMP,
+};
 use girder_term::object as obj;
 use girder_term::{Atom, Term};
 
@@ -193,6 +195,7 @@ fn flags(list: Term, me: u64) -> Result<(u32, u64), BifError> {
         match f.as_atom().map(|a| a.name()) {
             Some("call") => flags |= CALL,
             Some("procs") => flags |= PROCS,
+            Some("set_on_link") => flags |= SET_ON_LINK,
             Some("send") => flags |= SEND,
             Some("receive") => flags |= RECEIVE,
             Some("set_on_spawn") => flags |= SET_ON_SPAWN,
@@ -361,6 +364,9 @@ fn trace_info(p: &mut Process, a: &[Term]) -> BifResult {
             let mut names = Vec::new();
             if let Some(t) = t {
                 // erts' order.
+                if t.flags & SET_ON_LINK != 0 {
+                    names.push(Term::atom(Atom::intern("set_on_link")));
+                }
                 if t.flags & PROCS != 0 {
                     names.push(Term::atom(Atom::intern("procs")));
                 }

@@ -30,6 +30,10 @@ pub const RECEIVE: u32 = 8;
 /// Trace flag: processes this one spawns inherit its flags and tracer (`set_on_spawn`).
 pub const SET_ON_SPAWN: u32 = 16;
 
+/// Trace flag: processes this one spawns linked inherit its flags and tracer
+/// (`set_on_link`).
+pub const SET_ON_LINK: u32 = 64;
+
 /// Trace flag: process events (`procs`: spawn, exit, link, unlink, getting_linked,
 /// getting_unlinked, register, unregister).
 pub const PROCS: u32 = 32;
@@ -64,14 +68,17 @@ pub fn set_new(on: bool, flags: u32, tracer: u64) {
     ANY_NEW.store(new.is_some(), Ordering::Relaxed);
 }
 
-/// Process `parent` spawned `child` (not running yet): the child inherits the parent's
-/// flags and tracer under `set_on_spawn`, else takes those of new processes.
-pub fn on_spawn(parent: u64, child: u64) {
+/// Process `parent` spawned `child` (not running yet; `linked` for a `spawn_link`): the
+/// child inherits the parent's flags and tracer under `set_on_spawn`, or `set_on_link` for
+/// a linked child, else takes those of new processes. (erl 25 was seen to pass the flags
+/// on through `spawn_link` only, not to a process linked by `link/1`.)
+pub fn on_spawn(parent: u64, child: u64, linked: bool) {
     // Relaxed: see `of`.
     if !ANY.load(Ordering::Relaxed) && !ANY_NEW.load(Ordering::Relaxed) {
         return;
     }
-    let inherited = of(parent).filter(|t| t.flags & SET_ON_SPAWN != 0);
+    let inherited = of(parent)
+        .filter(|t| t.flags & SET_ON_SPAWN != 0 || (linked && t.flags & SET_ON_LINK != 0));
     if let Some(t) = inherited.or_else(new_processes) {
         set(child, true, t.flags, t.tracer);
     }

@@ -169,7 +169,7 @@ fn start(from: &mut Process, mut p: Box<Process>, opts: SpawnOpts) -> Term {
         p.monitored_by.insert(ref_key(copy), (copy, from.id));
         from.monitors.insert(ref_key(r), (r, p.id, None));
     }
-    crate::tracing::on_spawn(from.id, p.id);
+    crate::tracing::on_spawn(from.id, p.id, opts.link);
     let pid = p.pid();
     add(p);
     pid
