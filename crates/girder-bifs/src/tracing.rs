@@ -298,6 +298,24 @@ fn mfa_pattern(t: Term) -> Result<MfaPattern, BifError> {
 fn trace_pattern(_: &mut Process, a: &[Term]) -> BifResult {
     let (m, f, arity) = mfa_pattern(a[0])?;
     let ms = a[1];
+    let flags = obj::list_to_vec(a[2]).ok_or(BifError::BADARG)?;
+    if flags.len() == 1 && flags[0] == Term::atom(Atom::intern("call_count")) {
+        let op = match ms.as_atom().map(|a| a.name()) {
+            Some("true") => tracing::CountOp::Start,
+            Some("false") => tracing::CountOp::Stop,
+            Some("pause") => tracing::CountOp::Pause,
+            Some("restart") => tracing::CountOp::Restart,
+            _ => {
+                return Err(BifError::FailCause {
+                    reason: Term::atom(Atom::BADARG),
+                    cause: Atom::intern("match_spec"),
+                });
+            }
+        };
+        return Ok(Term::small(each_export(m, f, arity, |e| {
+            tracing::set_counter(e, op)
+        })));
+    }
     // Some(None): trace every call; Some(Some(ms)): with a match specification; None: off.
     let pattern = if ms == Term::atom(Atom::TRUE) || ms == Term::NIL {
         Some(None)
@@ -311,13 +329,25 @@ fn trace_pattern(_: &mut Process, a: &[Term]) -> BifResult {
         Some(Some(ms))
     };
     let mut local = false;
-    for flag in obj::list_to_vec(a[2]).ok_or(BifError::BADARG)? {
+    for flag in flags {
         match flag.as_atom().map(|a| a.name()) {
             Some("global") => local = false,
             Some("local") => local = true,
             _ => return Err(BifError::BADARG),
         }
     }
+    Ok(Term::small(each_export(m, f, arity, |e| {
+        tracing::set_pattern(e, pattern, local)
+    })))
+}
+
+/// Apply `set` to the exports of loaded modules an `M:F/A` pattern matches; how many.
+fn each_export(
+    m: Option<Atom>,
+    f: Option<Atom>,
+    arity: Option<u32>,
+    set: impl Fn(&'static module::Export),
+) -> i64 {
     let modules: Vec<Atom> = match m {
         Some(m) => vec![m],
         None => module::loaded_modules(),
@@ -331,12 +361,11 @@ fn trace_pattern(_: &mut Process, a: &[Term]) -> BifResult {
             if f.is_some_and(|f| f != function) || arity.is_some_and(|a| a != n) {
                 continue;
             }
-            let e = module::export(name, function, n);
-            tracing::set_pattern(e, pattern, local);
+            set(module::export(name, function, n));
             matched += 1;
         }
     }
-    Ok(Term::small(matched))
+    matched
 }
 
 /// `erlang:trace_info(PidOrFunc, Item)`: for a process, `flags` and `tracer`; for a
@@ -427,6 +456,14 @@ fn trace_info(p: &mut Process, a: &[Term]) -> BifResult {
     Ok(match item.name() {
         "traced" => traced(p),
         "match_spec" => match_spec(p),
+        "call_count" => {
+            let v = match tracing::counter(m, f, n) {
+                // Relaxed: see `tracing::Counter`.
+                Some(c) => Term::small(c.count.load(std::sync::atomic::Ordering::Relaxed) as i64),
+                None => Term::atom(Atom::FALSE),
+            };
+            pair(p, "call_count", v)
+        }
         _ => return Err(BifError::BADARG),
     })
 }

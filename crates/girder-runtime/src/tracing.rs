@@ -181,9 +181,76 @@ pub fn set_pattern(export: &'static Export, pattern: Option<Option<Term>>, local
         }
         None => {
             patterns.remove(&key);
-            export.set_traced(false);
+            if counter(export.module, export.function, export.arity).is_none() {
+                export.set_traced(false);
+            }
         }
     }
+}
+
+/// A function's call counter (`trace_pattern(MFA, true, [call_count])`): calls through its
+/// export in any process, while not paused.
+#[derive(Default)]
+pub struct Counter {
+    /// Calls counted.
+    pub count: std::sync::atomic::AtomicU64,
+    /// Paused (`pause`): the count is kept, calls are not counted.
+    pub paused: AtomicBool,
+}
+
+/// Call counters by `(module, function, arity)`.
+type Counters = HashMap<(Atom, Atom, u32), Arc<Counter>>;
+
+static COUNTERS: LazyLock<Mutex<Counters>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// What `trace_pattern(MFA, What, [call_count])` does to a function's counter.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CountOp {
+    /// `true`: count from zero.
+    Start,
+    /// `pause`: keep the count, stop counting.
+    Pause,
+    /// `restart`: a counter there is counts again, from zero.
+    Restart,
+    /// `false`: no counter.
+    Stop,
+}
+
+/// Apply `op` to `export`'s call counter.
+pub fn set_counter(export: &'static Export, op: CountOp) {
+    let key = (export.module, export.function, export.arity);
+    let mut counters = COUNTERS.lock().unwrap_or_else(|e| e.into_inner());
+    match op {
+        CountOp::Start => {
+            counters.insert(key, Arc::new(Counter::default()));
+            export.set_traced(true);
+        }
+        CountOp::Pause | CountOp::Restart => {
+            if let Some(c) = counters.get(&key) {
+                // Relaxed: a counter, read without ordering.
+                c.paused.store(op == CountOp::Pause, Ordering::Relaxed);
+                if op == CountOp::Restart {
+                    c.count.store(0, Ordering::Relaxed);
+                }
+            }
+        }
+        CountOp::Stop => {
+            counters.remove(&key);
+            drop(counters);
+            if pattern(export.module, export.function, export.arity).is_none() {
+                export.set_traced(false);
+            }
+        }
+    }
+}
+
+/// The call counter of `m:f/a`, if it has one.
+pub fn counter(m: Atom, f: Atom, a: u32) -> Option<Arc<Counter>> {
+    COUNTERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&(m, f, a))
+        .cloned()
 }
 
 /// The call pattern of `m:f/a`, if it has one.
@@ -396,6 +463,12 @@ pub fn sent(p: &mut Process, to: Term, id: u64, msg: Term) {
 /// when it traces calls and the function's pattern accepts the arguments; what the
 /// pattern asks for its return.
 pub fn call(p: &mut Process, export: &'static Export) -> OnReturn {
+    if let Some(c) = counter(export.module, export.function, export.arity)
+        && !c.paused.load(Ordering::Relaxed)
+    {
+        // Relaxed: see `Counter`.
+        c.count.fetch_add(1, Ordering::Relaxed);
+    }
     let Some(t) = of(p.id) else {
         return OnReturn::Nothing;
     };
