@@ -2,13 +2,14 @@
 //! (`erts_internal:trace/3`, `erts_internal:trace_pattern/3`) and `erlang:trace_info/2`;
 //! the state lives in `girder_runtime::tracing`.
 //!
-//! What is implemented: the `call` and `timestamp` flags with `{tracer, Pid}` (the caller
-//! by default) for one process or every existing one; global call patterns on the
-//! exported functions of loaded modules, with `true`, `[]`, `false` or a match
-//! specification of the `ets` dialect (its head matched against the argument list). Other
-//! flags, `new` processes, the trace dialect's actions (`return_trace`, `message`...) and
-//! `local` patterns' local calls are not: they raise `badarg` (or, for `local`, trace the
-//! calls through exports only).
+//! What is implemented: the flags `call`, `procs`, `send`, `'receive'`, `set_on_spawn`,
+//! `set_on_link` and `timestamp` with `{tracer, Pid}` (the caller by default) for one
+//! process, every existing one or new ones; call patterns on the exported functions of
+//! loaded modules, with `true`, `[]`, `false` or a match specification of the trace
+//! dialect (`return_trace`, `exception_trace`, `message`); `call_count` patterns. Other
+//! flags and pattern kinds raise `badarg`; `local` patterns trace the calls through exports
+//! only. Also `erlang:system_monitor/0,1,2` (state in `girder_runtime::sysmon`) and
+//! `erlang:trace_delivered/1`.
 
 use girder_runtime::Process;
 use girder_runtime::bif::{BifError, BifResult};
