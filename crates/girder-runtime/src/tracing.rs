@@ -180,6 +180,11 @@ pub fn set_pattern(export: &'static Export, pattern: Option<Option<Term>>, local
             export.set_traced(true);
         }
         None => {
+            // As in erts, `false` takes away only a pattern of its own kind (`global` or
+            // `local`).
+            if patterns.get(&key).is_some_and(|p| p.local != local) {
+                return;
+            }
             patterns.remove(&key);
             if counter(export.module, export.function, export.arity).is_none() {
                 export.set_traced(false);
