@@ -6,7 +6,7 @@
 
 main() ->
     Supports = crypto:supports(),
-    io:format("public keys include: ~p~n", [[K || K <- [ecdsa, ecdh, eddsa, eddh], lists:member(K, proplists:get_value(public_keys, Supports))]]),
+    io:format("public keys include: ~p~n", [[K || K <- [dh, ecdsa, ecdh, eddsa, eddh], lists:member(K, proplists:get_value(public_keys, Supports))]]),
     io:format("curves include: ~p~n", [[C || C <- [secp256r1, prime256v1, ed25519, x25519], lists:member(C, proplists:get_value(curves, Supports))]]),
     A = crypto:hash(sha256, <<"alice">>),
     B = crypto:hash(sha256, <<"bob">>),
@@ -53,10 +53,24 @@ main() ->
                                Verifies(sha, Msg, crypto:sign(ecdsa, sha, [<<"girder">>, " signs this"], [A, secp256r1]), PA),
                                Verifies(sha256, Msg, <<ESig/binary, 0>>, PA),
                                Verifies(sha256, Msg, <<"not der">>, PA)]]),
+    %% Finite-field DH (RFC 3526's 1536-bit group): only relations (erl 25 over OpenSSL 3
+    %% draws its own private key even when one is given).
+    P = 16#FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA237327FFFFFFFFFFFFFFFF,
+    {DA, DAPriv} = crypto:generate_key(dh, [P, 2]),
+    {DB, DBPriv} = crypto:generate_key(dh, [P, 2]),
+    DS = crypto:compute_key(dh, DB, DAPriv, [P, 2]),
+    io:format("dh: ~p~n", [{DS =:= crypto:compute_key(dh, DA, DBPriv, [P, 2]),
+                            DA =:= crypto:mod_pow(2, DAPriv, P),
+                            DS =:= crypto:mod_pow(DB, DAPriv, P),
+                            byte_size(DS) =< 192, DS =/= DA}]),
+    io:format("mod_pow: ~p~n", [[crypto:mod_pow(2, 10, 1000), crypto:mod_pow(5, 0, 1), crypto:mod_pow(2, 10, 1024),
+                                 crypto:mod_pow(<<3>>, 1 bsl 70, (1 bsl 127) - 1), crypto:mod_pow(7, 3, 256)]]),
     Kind = fun(F) -> try F() of V -> {value, V} catch error:{K, _, _} -> K; C:R -> {C, R} end end,
     io:format("zero point: ~p~n", [Kind(fun() -> crypto:compute_key(ecdh, <<0:256>>, A, x25519) end)]),
     io:format("short key: ~p~n", [Kind(fun() -> crypto:compute_key(ecdh, <<1, 2, 3>>, A, x25519) end)]),
     io:format("p256 bad point: ~p~n", [Kind(fun() -> crypto:compute_key(ecdh, <<4, 1:512>>, A, secp256r1) end)]),
     io:format("other curve: ~p~n", [Kind(fun() -> crypto:generate_key(ecdh, brainpoolP256r1) end) =/= {value, ok}]),
+    io:format("dh peer key 1: ~p~n", [Kind(fun() -> crypto:compute_key(dh, <<1>>, DAPriv, [P, 2]) end)]),
+    io:format("mod_pow 0: ~p~n", [Kind(fun() -> crypto:mod_pow(2, 3, 0) end)]),
     io:format("short seed: ~p~n", [Kind(fun() -> crypto:sign(eddsa, none, Msg, [<<1, 2, 3>>, ed25519]) end)]),
     ok.

@@ -5,9 +5,13 @@
 //! `compute_key` with `ecdh`) and ECDSA (`sign`, `verify` with `ecdsa`: DER signatures;
 //! girder's nonces are RFC 6979's, OpenSSL's random, so signatures differ from erl's while
 //! both verify), over the `x25519-dalek`, `ed25519-dalek` and `p256` crates. Keys are
-//! OpenSSL's raw keys (EC points uncompressed), as erl's `crypto` takes and gives them. The
-//! other algorithms (RSA, DSS, DH, ECDSA and ECDH over other curves, X448, Ed448) fail
-//! with `notsup`, and `supports/1` does not list them.
+//! OpenSSL's raw keys (EC points uncompressed), as erl's `crypto` takes and gives them.
+//! Finite-field Diffie-Hellman (`generate_key(dh, [P, G | _])`, `compute_key(dh, ...)`) runs
+//! on `num-bigint`: a private key given is used (erl 25 over OpenSSL 3 draws a new one
+//! anyway), a random one has 256 bits (fewer for a small prime; OpenSSL's size depends on
+//! the group), and a peer key outside 2..P-2 is refused. The other algorithms (RSA, DSS,
+//! ECDSA and ECDH over other curves, X448, Ed448) fail with `notsup`, and `supports/1`
+//! does not list them.
 
 use ed25519_dalek::{Signer, Verifier};
 use girder_runtime::Process;
@@ -19,7 +23,7 @@ use crate::crypto::err;
 use crate::util::{atom, bin, iolist};
 
 /// `crypto:supports(public_keys)`, in erl's order.
-pub const PUBLIC_KEYS: &[&str] = &["ecdsa", "ecdh", "eddsa", "eddh"];
+pub const PUBLIC_KEYS: &[&str] = &["dh", "ecdsa", "ecdh", "eddsa", "eddh"];
 /// `crypto:supports(curves)`, in erl's order.
 pub const CURVES: &[&str] = &["secp256r1", "prime256v1", "ed25519", "x25519"];
 
@@ -272,6 +276,113 @@ fn ecdsa_verify(p: &mut Process, a: &[Term]) -> BifResult {
     let ok = p256::ecdsa::Signature::from_der(&signature)
         .is_ok_and(|sig| verifier.verify_prehash(&digest, &sig).is_ok());
     Ok(Term::boolean(ok))
+}
+
+/// A non-negative integer given as big-endian bytes.
+fn big(t: Term) -> Option<num_bigint::BigUint> {
+    obj::binary_bytes(t)
+        .filter(|_| obj::is_binary(t))
+        .map(num_bigint::BigUint::from_bytes_be)
+}
+
+/// `[P, G]` of a DH call (integers already made binaries by `crypto`).
+fn dh_params(
+    p: &mut Process,
+    t: Term,
+    arg: i64,
+    line: u32,
+) -> Result<(num_bigint::BigUint, num_bigint::BigUint), BifError> {
+    let parts = obj::list_to_vec(t).unwrap_or_default();
+    let two = num_bigint::BigUint::from(2u8);
+    match parts.as_slice() {
+        [pt, gt, ..] => match (big(*pt), big(*gt)) {
+            (Some(prime), Some(g))
+                if prime > two && g > num_bigint::BigUint::from(1u8) && g < prime =>
+            {
+                Ok((prime, g))
+            }
+            _ => Err(err(p, "badarg", line, arg, "Bad DH parameters")),
+        },
+        _ => Err(err(p, "badarg", line, arg, "Bad DH parameters")),
+    }
+}
+
+/// `dh_generate_key_nif(PrivKey | undefined, [P, G], Mpint, Length)`: `{PublicKey,
+/// PrivateKey}`, big-endian without leading zeros.
+pub fn dh_generate_key(p: &mut Process, a: &[Term]) -> BifResult {
+    let (prime, g) = dh_params(p, a[1], 1, line!())?;
+    let one = num_bigint::BigUint::from(1u8);
+    let private = if a[0] == atom("undefined") {
+        let length = a[3].as_small().filter(|&n| n > 0).map(|n| n as u64);
+        let bits = length.unwrap_or(256).min(prime.bits() - 1).max(2);
+        loop {
+            let mut bytes = vec![0u8; bits.div_ceil(8) as usize];
+            crate::crypto::fill_random(&mut bytes)
+                .map_err(|_| err(p, "error", line!(), 0, "Can't generate DH key pair"))?;
+            let extra = bytes.len() as u64 * 8 - bits;
+            bytes[0] &= 0xff >> extra;
+            let k = num_bigint::BigUint::from_bytes_be(&bytes);
+            if k > one && k < &prime - &one {
+                break k;
+            }
+        }
+    } else {
+        match big(a[0]) {
+            Some(k) if k > num_bigint::BigUint::from(0u8) && k < prime => k,
+            _ => return Err(err(p, "badarg", line!(), 0, "Bad private key")),
+        }
+    };
+    let public = g.modpow(&private, &prime);
+    let (public, private) = (
+        bin(p, &public.to_bytes_be()),
+        bin(p, &private.to_bytes_be()),
+    );
+    Ok(obj::tuple(&mut p.heap, &[public, private]))
+}
+
+/// `dh_compute_key_nif(OthersPublicKey, MyPrivateKey, [P, G])`: the shared secret,
+/// big-endian without leading zeros (as erl gives it).
+pub fn dh_compute_key(p: &mut Process, a: &[Term]) -> BifResult {
+    let (prime, _) = dh_params(p, a[2], 2, line!())?;
+    let one = num_bigint::BigUint::from(1u8);
+    let others = big(a[0]).ok_or_else(|| err(p, "badarg", line!(), 0, "Bad public key"))?;
+    let mine = big(a[1]).ok_or_else(|| err(p, "badarg", line!(), 1, "Bad private key"))?;
+    if others <= one || others >= &prime - &one {
+        return Err(err(p, "error", line!(), -1, "Can't derive secret"));
+    }
+    let shared = others.modpow(&mine, &prime).to_bytes_be();
+    Ok(bin(p, &shared))
+}
+
+/// `mod_exp_nif(Base, Exponent, Modulus, Mode)`: `Base^Exponent mod Modulus`, big-endian
+/// without leading zeros (mode 0) or as an mpint (mode 4: a 4-byte length, then the bytes
+/// with a zero byte before a high bit); `badarg` for a zero modulus.
+pub fn mod_exp(p: &mut Process, a: &[Term]) -> BifResult {
+    let (Some(base), Some(exp), Some(modulus)) = (big(a[0]), big(a[1]), big(a[2])) else {
+        return Err(BifError::BADARG);
+    };
+    if modulus == num_bigint::BigUint::from(0u8) {
+        return Err(BifError::BADARG);
+    }
+    let r = base.modpow(&exp, &modulus);
+    let mut bytes = if r == num_bigint::BigUint::from(0u8) {
+        Vec::new()
+    } else {
+        r.to_bytes_be()
+    };
+    match a[3].as_small() {
+        Some(0) => {}
+        Some(4) => {
+            if bytes.first().is_some_and(|b| b & 0x80 != 0) {
+                bytes.insert(0, 0);
+            }
+            let mut out = (bytes.len() as u32).to_be_bytes().to_vec();
+            out.extend(bytes);
+            bytes = out;
+        }
+        _ => return Err(BifError::BADARG),
+    }
+    Ok(bin(p, &bytes))
 }
 
 /// An atom list for `supports/1`.
