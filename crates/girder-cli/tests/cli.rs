@@ -1447,9 +1447,9 @@ impl Drop for Killed {
     }
 }
 
-/// `-remsh`: a shell on another node (an erl one; with a girder node there, the shell hangs
-/// at its first answer, not yet understood), started by erl and by girder under both
-/// engines, each a node of its own; evaluation there, completion through the other node,
+/// `-remsh`: a shell on another node (an erl one, then a girder one, which gets funs of
+/// modules it has not loaded: the shell's `expand_fun`), started by erl and by girder
+/// under both engines, each a node of its own; evaluation there, completion through the other node,
 /// output, Ctrl-G's job list, then `q` (only the local node ends).
 /// A private `epmd` on a free port of 127.0.0.1; every node `-start_epmd false`; the shells'
 /// nodes hidden, so that they form no cluster among themselves (whose `global` would warn
@@ -1487,8 +1487,7 @@ fn remote_shell_matches_erl() {
     let dist = format!(
         "-start_epmd false -setcookie {cookie} -kernel inet_dist_use_interface '{{127,0,0,1}}'"
     );
-    {
-        let (target_vm, target) = ("erl", "erl");
+    for (target_vm, target) in [("erl", "erl"), ("girder", girder_bin)] {
         let name = format!("remsh_target_{target_vm}");
         let mut node = Command::new(target);
         node.env("ERL_EPMD_PORT", port.to_string())
