@@ -75,6 +75,18 @@ main() ->
     out("tracer", element(2, erlang:trace_info(W, tracer)) =:= self()),
     out("pattern double", erlang:trace_pattern({?MODULE, double, 1}, true, [global])),
     out("traced", erlang:trace_info({?MODULE, double, 1}, traced)),
+    %% A false takes away only a pattern of its own kind.
+    out("local kept", erlang:trace_info({?MODULE, add, 2}, traced)),
+    out("off local", erlang:trace_pattern({?MODULE, add, 2}, false, [local])),
+    out("traced", erlang:trace_info({?MODULE, add, 2}, traced)),
+    erlang:trace_pattern({?MODULE, boom, 1}, true, [global]),
+    out("off local of global", erlang:trace_pattern({?MODULE, boom, 1}, false, [local])),
+    out("global kept", erlang:trace_info({?MODULE, boom, 1}, traced)),
+    erlang:trace_pattern({?MODULE, boom, 1}, true, [local]),
+    erlang:trace_pattern({?MODULE, boom, 1}, true, [global]),
+    out("global over local", erlang:trace_info({?MODULE, boom, 1}, traced)),
+    erlang:trace_pattern({?MODULE, boom, 1}, false, [global]),
+    out("traced", erlang:trace_info({?MODULE, boom, 1}, traced)),
     out("match_spec", erlang:trace_info({?MODULE, double, 1}, match_spec)),
     out("not traced", erlang:trace_info({?MODULE, add, 2}, traced)),
     ok = run(W, fun() -> ?MODULE:double(1), double(2), ?MODULE:double(3) end),
@@ -218,4 +230,28 @@ main() ->
     out("ms test bad type", try erlang:match_spec_test(a, [], foo) catch error:R4 -> R4 end),
     W ! stop,
     exit(C, kill),
+    call_count(),
     ok.
+
+%% call_count patterns: calls through the export in any process, no trace flags needed.
+call_count() ->
+    out("count", erlang:trace_pattern({?MODULE, double, 1}, true, [call_count])),
+    [?MODULE:double(I) || I <- lists:seq(1, 5)],
+    {_, Ref} = spawn_monitor(fun() -> ?MODULE:double(2) end),
+    receive {'DOWN', Ref, _, _, _} -> ok end,
+    out("counted", erlang:trace_info({?MODULE, double, 1}, call_count)),
+    out("traced", erlang:trace_info({?MODULE, double, 1}, traced)),
+    out("pause", erlang:trace_pattern({?MODULE, double, 1}, pause, [call_count])),
+    ?MODULE:double(1),
+    out("paused", erlang:trace_info({?MODULE, double, 1}, call_count)),
+    out("restart", erlang:trace_pattern({?MODULE, double, 1}, restart, [call_count])),
+    ?MODULE:double(1),
+    out("restarted", erlang:trace_info({?MODULE, double, 1}, call_count)),
+    out("count again", erlang:trace_pattern({?MODULE, double, 1}, true, [call_count])),
+    out("from zero", erlang:trace_info({?MODULE, double, 1}, call_count)),
+    out("bad count", try erlang:trace_pattern({?MODULE, double, 1}, 0, [call_count])
+                     catch error:R -> R end),
+    out("stop", erlang:trace_pattern({?MODULE, double, 1}, false, [call_count])),
+    ?MODULE:double(1),
+    out("stopped", erlang:trace_info({?MODULE, double, 1}, call_count)),
+    out("never", erlang:trace_info({?MODULE, main, 0}, call_count)).

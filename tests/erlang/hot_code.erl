@@ -6,7 +6,8 @@
 %% old code with a fully qualified call moves to the new code, one looping
 %% with a local call stays, check_old_code/check_process_code, soft_purge
 %% refused while a process runs old code, purge killing it, funs of purged
-%% code (badfun, or undef through the error handler), delete, sticky modules.
+%% code (badfun, or undef through the error handler), delete, sticky modules,
+%% a fun of an unloaded module decoded from the external format.
 
 -define(M, hot_code_subj).
 
@@ -178,5 +179,17 @@ main() ->
     show("delete", code:delete(?M)),
     show("purge", code:purge(?M)),
     show("loaded", lists:member(?M, erlang:loaded())),
+    %% A fun of a module that is not loaded, from the external format: a stub;
+    %% called, the error handler finds no module to load (undef); once the
+    %% module is loaded again, the stub runs its fun.
+    show("load v2 for a fun", code:load_binary(?M, "hot_code_subj.erl", Bin2)),
+    FunBin = term_to_binary(?M:make_fun()),
+    _ = code:delete(?M),
+    _ = code:purge(?M),
+    Stub = binary_to_term(FunBin),
+    show("stub", {is_function(Stub, 1), erlang:fun_info(Stub, module)}),
+    show("stub call", try Stub(h) catch C7:E7 -> {C7, E7} end),
+    show("load v2 again", code:load_binary(?M, "hot_code_subj.erl", Bin2)),
+    show("stub after load", Stub(i)),
     Mover ! stop,
     ok.

@@ -14,8 +14,9 @@
 //! - `binary_to_term/2` takes a proper list of `safe` and `used`. Bytes after the term are
 //!   ignored; `used` returns `{Term, BytesUsed}`. With `safe`, a term naming an atom that
 //!   does not exist yet, or an external fun `fun M:F/A` with no export entry, is `badarg`.
-//!   A local fun decodes only if its module is loaded and has that fun (same index, uniq
-//!   and arity); otherwise `badarg` (OTP would make a stub for a module to load later).
+//!   A local fun of a module that is not loaded, or whose loaded version lacks it, decodes
+//!   to a stub, as in OTP: called, it runs the module's fun once that is loaded, through
+//!   `error_handler:undefined_lambda/3` (with `safe`: `badarg`).
 //! - `term_to_iovec/1,2` write the same bytes as a list of binaries: the bytes of each
 //!   binary of more than 64 bytes held off the heap (reference counted, or a byte-aligned
 //!   sub-binary of one) are the binary itself rather than a copy, and the bytes between
@@ -419,14 +420,38 @@ pub(crate) struct Resolver {
 
 impl FunResolver for Resolver {
     fn fun_entry(&mut self, fun: &girder_format::Fun) -> Option<*const ()> {
-        let m = module::loaded(Atom::existing(&fun.module)?)?;
-        let entry: &&'static FunEntry = m.funs.iter().find(|e| {
-            e.id.index == fun.index
-                && e.id.uniq == fun.uniq
-                && e.id.arity == u32::from(fun.arity)
-                && e.num_free as usize == fun.free.len()
-        })?;
-        Some(*entry as *const FunEntry as *const ())
+        let loaded = Atom::existing(&fun.module).and_then(module::loaded);
+        let entry = loaded.and_then(|m| {
+            m.funs.iter().find(|e| {
+                e.id.index == fun.index
+                    && e.id.uniq == fun.uniq
+                    && e.id.arity == u32::from(fun.arity)
+                    && e.num_free as usize == fun.free.len()
+            })
+        });
+        if let Some(entry) = entry {
+            return Some(*entry as *const FunEntry as *const ());
+        }
+        if self.safe {
+            return None;
+        }
+        // A fun of a module not loaded here (a shell's `expand_fun` of `user_drv` from
+        // the node running the terminal): a stub, as erts makes, called through
+        // `undefined_lambda` until the module is loaded.
+        let int = |t: &FTerm| match t {
+            FTerm::Int(i) => u32::try_from(*i).ok(),
+            _ => None,
+        };
+        let id = girder_term::object::fun::FunIdentity {
+            module: Atom::try_intern(&fun.module)?,
+            arity: u32::from(fun.arity),
+            index: fun.index,
+            old_index: int(&fun.old_index)?,
+            old_uniq: int(&fun.old_uniq)?,
+            uniq: fun.uniq,
+        };
+        let stub = module::stub_fun(id, fun.free.len() as u32);
+        Some(stub as *const FunEntry as *const ())
     }
 
     fn export_entry(&mut self, module: &str, function: &str, arity: u8) -> Option<*const ()> {

@@ -2,20 +2,23 @@
 //! (`erts_internal:trace/3`, `erts_internal:trace_pattern/3`) and `erlang:trace_info/2`;
 //! the state lives in `girder_runtime::tracing`.
 //!
-//! What is implemented: the `call` and `timestamp` flags with `{tracer, Pid}` (the caller
-//! by default) for one process or every existing one; global call patterns on the
-//! exported functions of loaded modules, with `true`, `[]`, `false` or a match
-//! specification of the `ets` dialect (its head matched against the argument list). Other
-//! flags, `new` processes, the trace dialect's actions (`return_trace`, `message`...) and
-//! `local` patterns' local calls are not: they raise `badarg` (or, for `local`, trace the
-//! calls through exports only).
+//! What is implemented: the flags `call`, `procs`, `send`, `'receive'`, `set_on_spawn`,
+//! `set_on_link` and `timestamp` with `{tracer, Pid}` (the caller by default) for one
+//! process, every existing one or new ones; call patterns on the exported functions of
+//! loaded modules, with `true`, `[]`, `false` or a match specification of the trace
+//! dialect (`return_trace`, `exception_trace`, `message`); `call_count` patterns. Other
+//! flags and pattern kinds raise `badarg`; `local` patterns trace the calls through exports
+//! only. Also `erlang:system_monitor/0,1,2` (state in `girder_runtime::sysmon`) and
+//! `erlang:trace_delivered/1`.
 
 use girder_runtime::Process;
 use girder_runtime::bif::{BifError, BifResult};
 use girder_runtime::module;
 use girder_runtime::sched;
 use girder_runtime::sysmon;
-use girder_runtime::tracing::{self, CALL, RECEIVE, SEND, SET_ON_SPAWN, TIMESTAMP};
+use girder_runtime::tracing::{
+    self, CALL, PROCS, RECEIVE, SEND, SET_ON_LINK, SET_ON_SPAWN, TIMESTAMP,
+};
 use girder_term::object as obj;
 use girder_term::{Atom, Term};
 
@@ -192,6 +195,8 @@ fn flags(list: Term, me: u64) -> Result<(u32, u64), BifError> {
     for f in items {
         match f.as_atom().map(|a| a.name()) {
             Some("call") => flags |= CALL,
+            Some("procs") => flags |= PROCS,
+            Some("set_on_link") => flags |= SET_ON_LINK,
             Some("send") => flags |= SEND,
             Some("receive") => flags |= RECEIVE,
             Some("set_on_spawn") => flags |= SET_ON_SPAWN,
@@ -294,6 +299,24 @@ fn mfa_pattern(t: Term) -> Result<MfaPattern, BifError> {
 fn trace_pattern(_: &mut Process, a: &[Term]) -> BifResult {
     let (m, f, arity) = mfa_pattern(a[0])?;
     let ms = a[1];
+    let flags = obj::list_to_vec(a[2]).ok_or(BifError::BADARG)?;
+    if flags.len() == 1 && flags[0] == Term::atom(Atom::intern("call_count")) {
+        let op = match ms.as_atom().map(|a| a.name()) {
+            Some("true") => tracing::CountOp::Start,
+            Some("false") => tracing::CountOp::Stop,
+            Some("pause") => tracing::CountOp::Pause,
+            Some("restart") => tracing::CountOp::Restart,
+            _ => {
+                return Err(BifError::FailCause {
+                    reason: Term::atom(Atom::BADARG),
+                    cause: Atom::intern("match_spec"),
+                });
+            }
+        };
+        return Ok(Term::small(each_export(m, f, arity, |e| {
+            tracing::set_counter(e, op)
+        })));
+    }
     // Some(None): trace every call; Some(Some(ms)): with a match specification; None: off.
     let pattern = if ms == Term::atom(Atom::TRUE) || ms == Term::NIL {
         Some(None)
@@ -307,13 +330,25 @@ fn trace_pattern(_: &mut Process, a: &[Term]) -> BifResult {
         Some(Some(ms))
     };
     let mut local = false;
-    for flag in obj::list_to_vec(a[2]).ok_or(BifError::BADARG)? {
+    for flag in flags {
         match flag.as_atom().map(|a| a.name()) {
             Some("global") => local = false,
             Some("local") => local = true,
             _ => return Err(BifError::BADARG),
         }
     }
+    Ok(Term::small(each_export(m, f, arity, |e| {
+        tracing::set_pattern(e, pattern, local)
+    })))
+}
+
+/// Apply `set` to the exports of loaded modules an `M:F/A` pattern matches; how many.
+fn each_export(
+    m: Option<Atom>,
+    f: Option<Atom>,
+    arity: Option<u32>,
+    set: impl Fn(&'static module::Export),
+) -> i64 {
     let modules: Vec<Atom> = match m {
         Some(m) => vec![m],
         None => module::loaded_modules(),
@@ -327,12 +362,11 @@ fn trace_pattern(_: &mut Process, a: &[Term]) -> BifResult {
             if f.is_some_and(|f| f != function) || arity.is_some_and(|a| a != n) {
                 continue;
             }
-            let e = module::export(name, function, n);
-            tracing::set_pattern(e, pattern, local);
+            set(module::export(name, function, n));
             matched += 1;
         }
     }
-    Ok(Term::small(matched))
+    matched
 }
 
 /// `erlang:trace_info(PidOrFunc, Item)`: for a process, `flags` and `tracer`; for a
@@ -360,6 +394,12 @@ fn trace_info(p: &mut Process, a: &[Term]) -> BifResult {
             let mut names = Vec::new();
             if let Some(t) = t {
                 // erts' order.
+                if t.flags & SET_ON_LINK != 0 {
+                    names.push(Term::atom(Atom::intern("set_on_link")));
+                }
+                if t.flags & PROCS != 0 {
+                    names.push(Term::atom(Atom::intern("procs")));
+                }
                 if t.flags & CALL != 0 {
                     names.push(Term::atom(Atom::intern("call")));
                 }
@@ -417,6 +457,14 @@ fn trace_info(p: &mut Process, a: &[Term]) -> BifResult {
     Ok(match item.name() {
         "traced" => traced(p),
         "match_spec" => match_spec(p),
+        "call_count" => {
+            let v = match tracing::counter(m, f, n) {
+                // Relaxed: see `tracing::Counter`.
+                Some(c) => Term::small(c.count.load(std::sync::atomic::Ordering::Relaxed) as i64),
+                None => Term::atom(Atom::FALSE),
+            };
+            pair(p, "call_count", v)
+        }
         _ => return Err(BifError::BADARG),
     })
 }

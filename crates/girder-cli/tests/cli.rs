@@ -1436,3 +1436,116 @@ fn break_kill_walk_matches_erl() {
         assert_eq!(r, &results[0], "left girder, right erl");
     }
 }
+
+/// A child process killed (and waited for) when dropped: an `epmd` or a node.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `-remsh`: a shell on another node (an erl one, then a girder one, which gets funs of
+/// modules it has not loaded: the shell's `expand_fun`), started by erl and by girder
+/// under both engines, each a node of its own; evaluation there, completion through the other node,
+/// output, Ctrl-G's job list, then `q` (only the local node ends).
+/// A private `epmd` on a free port of 127.0.0.1; every node `-start_epmd false`; the shells'
+/// nodes hidden, so that they form no cluster among themselves (whose `global` would warn
+/// as they leave).
+#[test]
+fn remote_shell_matches_erl() {
+    use std::net::{TcpListener, TcpStream};
+    let cookie = "girder_remsh_test";
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let epmd = std::fs::read_dir(girder_testkit::otp_root())
+        .expect("OTP's root")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("erts-"))
+        .map(|e| e.path().join("bin").join("epmd"))
+        .find(|p| p.is_file())
+        .expect("OTP's epmd");
+    let _epmd = Killed(
+        Command::new(epmd)
+            .args(["-port", &port.to_string(), "-address", "127.0.0.1"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start epmd"),
+    );
+    let listening = (0..200).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    assert!(listening, "epmd did not start on port {port}");
+    let girder_bin = env!("CARGO_BIN_EXE_girder");
+    let dist = format!(
+        "-start_epmd false -setcookie {cookie} -kernel inet_dist_use_interface '{{127,0,0,1}}'"
+    );
+    for (target_vm, target) in [("erl", "erl"), ("girder", girder_bin)] {
+        let name = format!("remsh_target_{target_vm}");
+        let mut node = Command::new(target);
+        node.env("ERL_EPMD_PORT", port.to_string())
+            .args(["-noshell", "-sname", &name, "-start_epmd", "false"])
+            .args(["-setcookie", cookie])
+            .args(["-kernel", "inet_dist_use_interface", "{127,0,0,1}"])
+            .args(["-eval", "io:format(\"~s~n\", [node()])"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        let mut node = Killed(node.spawn().expect("start the target node"));
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(node.0.stdout.as_mut().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        let target_node = line.trim().to_owned();
+        assert!(target_node.contains('@'), "the target printed {line:?}");
+        let vms: Vec<(&str, String)> = [
+            ("erl", "erl".to_owned()),
+            ("emu", format!("{girder_bin} -emu_flavor emu")),
+            ("jit", format!("{girder_bin} -emu_flavor jit")),
+        ]
+        .into_iter()
+        .map(|(vm, command)| {
+            (
+                vm,
+                format!(
+                    "ERL_EPMD_PORT={port} {command} {dist} -hidden \
+                     -sname remsh_{vm}_{target_vm} -remsh {target_node}"
+                ),
+            )
+        })
+        .collect();
+        let prompt = format!("({target_node})");
+        screens_match(
+            &format!("remsh-{target_vm}"),
+            &vms,
+            "Eshell V",
+            &[
+                (&[], &format!("{prompt}1>"), 1),
+                (&["node().", "Enter"], &format!("{prompt}2>"), 1),
+                (&["lists:se", "Tab"], "seq/3", 1),
+                (
+                    &["C-u", "io:format(\"hi~n\").", "Enter"],
+                    &format!("{prompt}3>"),
+                    1,
+                ),
+                (&["C-g"], " -->", 1),
+                (&["j", "Enter"], " -->", 2),
+                (&["q", "Enter"], "[end]", 1),
+            ],
+        );
+        // The target is still up (a remote shell's `q` ends only its own node).
+        assert!(
+            node.0.try_wait().unwrap().is_none(),
+            "the {target_vm} target node ended"
+        );
+    }
+}

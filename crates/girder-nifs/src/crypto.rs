@@ -67,6 +67,11 @@ pub static TABLE: NifTable = NifTable {
         ("evp_generate_key_nif", 2, crate::pubkey::evp_generate_key),
         ("evp_compute_key_nif", 3, crate::pubkey::evp_compute_key),
         ("pkey_sign_nif", 5, crate::pubkey::pkey_sign),
+        ("ec_generate_key_nif", 2, crate::pubkey::ec_generate_key),
+        ("dh_generate_key_nif", 4, crate::pubkey::dh_generate_key),
+        ("dh_compute_key_nif", 3, crate::pubkey::dh_compute_key),
+        ("mod_exp_nif", 4, crate::pubkey::mod_exp),
+        ("ecdh_compute_key_nif", 3, crate::pubkey::ecdh_compute_key),
         ("pkey_verify_nif", 6, crate::pubkey::pkey_verify),
         ("cipher_algorithms", 0, crate::cipher::algorithms),
         ("ng_crypto_one_time_nif", 5, crate::cipher::one_time),
@@ -262,6 +267,13 @@ fn hash(p: &mut Process, a: &[Term]) -> BifResult {
     d.update(&data);
     let out = d.finish();
     Ok(bin(p, &out))
+}
+
+/// `data` hashed with the hash named `name` (one of [`HASHES`]).
+pub(crate) fn digest(name: &str, data: &[u8]) -> Option<Vec<u8>> {
+    let mut h = Hasher::new(name)?;
+    h.update(data);
+    Some(h.finish())
 }
 
 /// A streaming hash's state: one of [`HASHES`]' hashers.

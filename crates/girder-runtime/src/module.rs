@@ -549,3 +549,26 @@ pub(crate) fn unset_loaded(module: &'static Module) {
         v.current = None;
     }
 }
+
+/// Stub fun entries, one per identity (see [`stub_fun`]).
+type StubFuns = HashMap<(Atom, u32, u32, [u8; 16], u32), &'static FunEntry>;
+
+static STUB_FUNS: LazyLock<Mutex<StubFuns>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The entry of a fun of a module that is not loaded here, or whose loaded version has no
+/// such fun (what erts makes when such a fun arrives from another node): without code, so
+/// a call runs the same fun of the module's current version once one is loaded, or goes to
+/// `error_handler:undefined_lambda/3`, which loads the module (see the interpreter's
+/// `purged_fun_target`). One entry per identity, so two copies of a fun compare equal.
+pub fn stub_fun(id: FunIdentity, num_free: u32) -> &'static FunEntry {
+    let key = (id.module, id.index, id.arity, id.uniq, num_free);
+    let mut stubs = STUB_FUNS.lock().unwrap_or_else(|e| e.into_inner());
+    stubs.entry(key).or_insert_with(|| {
+        Box::leak(Box::new(FunEntry::new(
+            id,
+            Atom::UNDEFINED,
+            num_free,
+            Cp::NONE,
+        )))
+    })
+}

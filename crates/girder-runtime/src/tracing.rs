@@ -30,6 +30,14 @@ pub const RECEIVE: u32 = 8;
 /// Trace flag: processes this one spawns inherit its flags and tracer (`set_on_spawn`).
 pub const SET_ON_SPAWN: u32 = 16;
 
+/// Trace flag: processes this one spawns linked inherit its flags and tracer
+/// (`set_on_link`).
+pub const SET_ON_LINK: u32 = 64;
+
+/// Trace flag: process events (`procs`: spawn, exit, link, unlink, getting_linked,
+/// getting_unlinked, register, unregister).
+pub const PROCS: u32 = 32;
+
 /// The flags and tracer new processes get (`erlang:trace(new | all, true, ...)`).
 static NEW: Mutex<Option<ProcTrace>> = Mutex::new(None);
 static ANY_NEW: AtomicBool = AtomicBool::new(false);
@@ -60,14 +68,17 @@ pub fn set_new(on: bool, flags: u32, tracer: u64) {
     ANY_NEW.store(new.is_some(), Ordering::Relaxed);
 }
 
-/// Process `parent` spawned `child` (not running yet): the child inherits the parent's
-/// flags and tracer under `set_on_spawn`, else takes those of new processes.
-pub fn on_spawn(parent: u64, child: u64) {
+/// Process `parent` spawned `child` (not running yet; `linked` for a `spawn_link`): the
+/// child inherits the parent's flags and tracer under `set_on_spawn`, or `set_on_link` for
+/// a linked child, else takes those of new processes. (erl 25 was seen to pass the flags
+/// on through `spawn_link` only, not to a process linked by `link/1`.)
+pub fn on_spawn(parent: u64, child: u64, linked: bool) {
     // Relaxed: see `of`.
     if !ANY.load(Ordering::Relaxed) && !ANY_NEW.load(Ordering::Relaxed) {
         return;
     }
-    let inherited = of(parent).filter(|t| t.flags & SET_ON_SPAWN != 0);
+    let inherited = of(parent)
+        .filter(|t| t.flags & SET_ON_SPAWN != 0 || (linked && t.flags & SET_ON_LINK != 0));
     if let Some(t) = inherited.or_else(new_processes) {
         set(child, true, t.flags, t.tracer);
     }
@@ -82,7 +93,7 @@ pub struct ProcTrace {
     pub tracer: u64,
 }
 
-static PROCS: LazyLock<RwLock<HashMap<u64, ProcTrace>>> =
+static TRACED: LazyLock<RwLock<HashMap<u64, ProcTrace>>> =
     LazyLock::new(|| RwLock::new(HashMap::new()));
 
 /// Whether any process is traced (spares the table's lock otherwise).
@@ -94,7 +105,7 @@ pub fn of(id: u64) -> Option<ProcTrace> {
     if !ANY.load(Ordering::Relaxed) {
         return None;
     }
-    PROCS
+    TRACED
         .read()
         .unwrap_or_else(|e| e.into_inner())
         .get(&id)
@@ -103,7 +114,7 @@ pub fn of(id: u64) -> Option<ProcTrace> {
 
 /// Set (`on`) or clear `flags` of process `id`; a set also names its tracer.
 pub fn set(id: u64, on: bool, flags: u32, tracer: u64) {
-    let mut procs = PROCS.write().unwrap_or_else(|e| e.into_inner());
+    let mut procs = TRACED.write().unwrap_or_else(|e| e.into_inner());
     if on {
         let t = procs.entry(id).or_insert(ProcTrace { flags: 0, tracer });
         t.flags |= flags;
@@ -124,7 +135,7 @@ pub fn process_exited(id: u64) {
     if !ANY.load(Ordering::Relaxed) {
         return;
     }
-    let mut procs = PROCS.write().unwrap_or_else(|e| e.into_inner());
+    let mut procs = TRACED.write().unwrap_or_else(|e| e.into_inner());
     procs.remove(&id);
     ANY.store(!procs.is_empty(), Ordering::Relaxed);
 }
@@ -169,10 +180,82 @@ pub fn set_pattern(export: &'static Export, pattern: Option<Option<Term>>, local
             export.set_traced(true);
         }
         None => {
+            // As in erts, `false` takes away only a pattern of its own kind (`global` or
+            // `local`).
+            if patterns.get(&key).is_some_and(|p| p.local != local) {
+                return;
+            }
             patterns.remove(&key);
-            export.set_traced(false);
+            if counter(export.module, export.function, export.arity).is_none() {
+                export.set_traced(false);
+            }
         }
     }
+}
+
+/// A function's call counter (`trace_pattern(MFA, true, [call_count])`): calls through its
+/// export in any process, while not paused.
+#[derive(Default)]
+pub struct Counter {
+    /// Calls counted.
+    pub count: std::sync::atomic::AtomicU64,
+    /// Paused (`pause`): the count is kept, calls are not counted.
+    pub paused: AtomicBool,
+}
+
+/// Call counters by `(module, function, arity)`.
+type Counters = HashMap<(Atom, Atom, u32), Arc<Counter>>;
+
+static COUNTERS: LazyLock<Mutex<Counters>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// What `trace_pattern(MFA, What, [call_count])` does to a function's counter.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CountOp {
+    /// `true`: count from zero.
+    Start,
+    /// `pause`: keep the count, stop counting.
+    Pause,
+    /// `restart`: a counter there is counts again, from zero.
+    Restart,
+    /// `false`: no counter.
+    Stop,
+}
+
+/// Apply `op` to `export`'s call counter.
+pub fn set_counter(export: &'static Export, op: CountOp) {
+    let key = (export.module, export.function, export.arity);
+    let mut counters = COUNTERS.lock().unwrap_or_else(|e| e.into_inner());
+    match op {
+        CountOp::Start => {
+            counters.insert(key, Arc::new(Counter::default()));
+            export.set_traced(true);
+        }
+        CountOp::Pause | CountOp::Restart => {
+            if let Some(c) = counters.get(&key) {
+                // Relaxed: a counter, read without ordering.
+                c.paused.store(op == CountOp::Pause, Ordering::Relaxed);
+                if op == CountOp::Restart {
+                    c.count.store(0, Ordering::Relaxed);
+                }
+            }
+        }
+        CountOp::Stop => {
+            counters.remove(&key);
+            drop(counters);
+            if pattern(export.module, export.function, export.arity).is_none() {
+                export.set_traced(false);
+            }
+        }
+    }
+}
+
+/// The call counter of `m:f/a`, if it has one.
+pub fn counter(m: Atom, f: Atom, a: u32) -> Option<Arc<Counter>> {
+    COUNTERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&(m, f, a))
+        .cloned()
 }
 
 /// The call pattern of `m:f/a`, if it has one.
@@ -322,6 +405,46 @@ fn send_trace(p: &mut Process, t: ProcTrace, what: &str, items: &[Term]) {
     crate::sched::send(p, t.tracer, msg);
 }
 
+/// Whether process `id` traces `flag`.
+pub fn traces(id: u64, flag: u32) -> bool {
+    of(id).is_some_and(|t| t.flags & flag != 0)
+}
+
+/// `p`'s own process event `{trace, Pid, What, Items...}` (items on `p`'s heap), sent now
+/// when it traces `procs`.
+pub fn proc_event(p: &mut Process, what: &str, items: &[Term]) {
+    let Some(t) = of(p.id).filter(|t| t.flags & PROCS != 0) else {
+        return;
+    };
+    send_trace(p, t, what, items);
+}
+
+/// Process `id`'s event `{trace, Pid, What, Items...}` (items on any heap the caller may
+/// read, copied), queued for the next [`flush`], when `id` traces `procs`: for events
+/// made where a slot lock may be held, or for a process other than the running one.
+pub fn proc_event_queued(id: u64, what: &str, items: &[Term]) {
+    let Some(t) = of(id).filter(|t| t.flags & PROCS != 0) else {
+        return;
+    };
+    let mut h = girder_term::heap::Heap::new(0);
+    let ts = t.flags & TIMESTAMP != 0;
+    let mut elems = vec![
+        Term::atom(Atom::intern(if ts { "trace_ts" } else { "trace" })),
+        Term::pid(id),
+        Term::atom(Atom::intern(what)),
+    ];
+    elems.extend(
+        items
+            .iter()
+            .map(|&i| girder_term::copy::copy_term(i, &mut h)),
+    );
+    if ts {
+        elems.push(now_on(&mut h));
+    }
+    let tuple = obj::tuple(&mut h, &elems);
+    queue(t.tracer, crate::sched::table::Owned::copy(tuple));
+}
+
 /// `p` sends `msg` to `to` (the destination as given: a pid, a port or a registered
 /// name), which is process or port `id`: the `send` trace message (or
 /// `send_to_non_existing_process`) when `p` traces sends. Call before the send.
@@ -345,6 +468,12 @@ pub fn sent(p: &mut Process, to: Term, id: u64, msg: Term) {
 /// when it traces calls and the function's pattern accepts the arguments; what the
 /// pattern asks for its return.
 pub fn call(p: &mut Process, export: &'static Export) -> OnReturn {
+    if let Some(c) = counter(export.module, export.function, export.arity)
+        && !c.paused.load(Ordering::Relaxed)
+    {
+        // Relaxed: see `Counter`.
+        c.count.fetch_add(1, Ordering::Relaxed);
+    }
     let Some(t) = of(p.id) else {
         return OnReturn::Nothing;
     };

@@ -22,8 +22,42 @@ init([]) ->
                 Pid when is_pid(Pid) -> {ok, Pid, Pid};
                 undefined -> ignore
             end;
+        {user_drv, start, []} = MFA ->
+            case remote_shell() of
+                true -> start_remote_shell(MFA);
+                false -> start_user(user_drv, start, [])
+            end;
         {M, F, A} ->
             start_user(M, F, A)
+    end.
+
+%% -remsh Node with -sname or -name: OTP's user_drv starts the shell on Node,
+%% which needs this node's distribution. erl's kernel_sup starts that before
+%% `user`; girder's starts it after the boot (see init:start_distribution/0),
+%% so user_drv starts once the node has its name (at most 30 s), from a process
+%% of its own: kernel_sup waits for this child before the boot goes on. (Without
+%% a name, user_drv asks net_kernel for a dynamic one, which girder lacks.)
+remote_shell() ->
+    init:get_argument(remsh) =/= error andalso
+        (init:get_argument(sname) =/= error orelse init:get_argument(name) =/= error).
+
+start_remote_shell({M, F, A}) ->
+    Starter = spawn_link(fun() ->
+                                 wait_for_node(300),
+                                 {ok, User, _} = start_user(M, F, A),
+                                 receive after infinity -> User end
+                         end),
+    {ok, Starter, {shell, Starter}}.
+
+wait_for_node(0) ->
+    exit(nodistribution);
+wait_for_node(N) ->
+    case node() of
+        nonode@nohost ->
+            receive after 100 -> ok end,
+            wait_for_node(N - 1);
+        _ ->
+            ok
     end.
 
 %% A shell's server: as OTP's, give it a second to write what it has (the

@@ -116,15 +116,45 @@ pub fn spawn(
         p.start_call(apply, &call)?;
     }
     p.initial_call = (export.module, export.function, export.arity);
-    Ok(start(from, p, opts))
+    let link = opts.link;
+    let pid = start(from, p, opts);
+    if crate::tracing::traces(from.id, crate::tracing::PROCS) {
+        let list = obj::list_from_slice(&mut from.heap, args, Term::NIL);
+        let call = [Term::atom(export.module), Term::atom(export.function), list];
+        spawn_events(from, pid, &call, link);
+    }
+    Ok(pid)
+}
+
+/// The `procs` trace events of a spawn: `spawn` with the call `{M, F, Args}`, then `link`
+/// for a `spawn_link`.
+fn spawn_events(from: &mut Process, pid: Term, call: &[Term; 3], link: bool) {
+    let mfa = obj::tuple(&mut from.heap, call);
+    crate::tracing::proc_event(from, "spawn", &[pid, mfa]);
+    if link {
+        crate::tracing::proc_event(from, "link", &[pid]);
+    }
 }
 
 /// Spawn a call of the fun `f` with no arguments.
 pub fn spawn_fun(from: &mut Process, f: Term, opts: SpawnOpts) -> Result<Term, String> {
     let mut p = new_process(&opts);
+    let fun = f;
     let f = copy_term(f, &mut p.heap);
     p.start_fun(f)?;
-    Ok(start(from, p, opts))
+    let link = opts.link;
+    let pid = start(from, p, opts);
+    if crate::tracing::traces(from.id, crate::tracing::PROCS) {
+        // As erts reports it: `{erlang, apply, [Fun, []]}`.
+        let args = obj::list_from_slice(&mut from.heap, &[fun, Term::NIL], Term::NIL);
+        let call = [
+            Term::atom(Atom::ERLANG),
+            Term::atom(Atom::intern("apply")),
+            args,
+        ];
+        spawn_events(from, pid, &call, link);
+    }
+    Ok(pid)
 }
 
 fn start(from: &mut Process, mut p: Box<Process>, opts: SpawnOpts) -> Term {
@@ -140,7 +170,7 @@ fn start(from: &mut Process, mut p: Box<Process>, opts: SpawnOpts) -> Term {
         p.monitored_by.insert(ref_key(copy), (copy, from.id));
         from.monitors.insert(ref_key(r), (r, p.id, None));
     }
-    crate::tracing::on_spawn(from.id, p.id);
+    crate::tracing::on_spawn(from.id, p.id, opts.link);
     let pid = p.pid();
     add(p);
     pid
@@ -425,6 +455,9 @@ pub fn register(current: &mut Process, name: Atom, id: u64) -> bool {
     }
     r.by_name.insert(name, id);
     r.by_id.insert(id, name);
+    drop(r);
+    crate::tracing::proc_event_queued(id, "register", &[Term::atom(name)]);
+    crate::tracing::flush();
     true
 }
 
@@ -434,6 +467,9 @@ pub fn unregister(_current: &mut Process, name: Atom) -> bool {
     match r.by_name.remove(&name) {
         Some(id) => {
             r.by_id.remove(&id);
+            drop(r);
+            crate::tracing::proc_event_queued(id, "unregister", &[Term::atom(name)]);
+            crate::tracing::flush();
             true
         }
         None => false,
@@ -470,6 +506,8 @@ pub fn kill(id: u64) {
 
 /// Link `current` and `other`; false if `other` is dead.
 pub fn link(current: &mut Process, other: u64) -> bool {
+    // erts reports the call, whatever comes of it.
+    crate::tracing::proc_event(current, "link", &[crate::port::ident_term(other)]);
     if other == current.id {
         return true;
     }
@@ -487,6 +525,7 @@ pub fn link(current: &mut Process, other: u64) -> bool {
 
 /// Remove a link, if any.
 pub fn unlink(current: &mut Process, other: u64) {
+    crate::tracing::proc_event(current, "unlink", &[crate::port::ident_term(other)]);
     if current.links.remove(&other).is_some() {
         let _ = send_signal(other, Signal::Unlink { from: current.id });
     }
@@ -749,6 +788,13 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
             if linked && p.links.remove(&from).is_none() {
                 return Applied::Continue;
             }
+            // The link is gone; reported when the process lives on (below).
+            let unlinked = |p: &Process| {
+                if linked {
+                    let from = crate::port::ident_term(from);
+                    crate::tracing::proc_event_queued(p.id, "getting_unlinked", &[from]);
+                }
+            };
             let kill = !linked && reason.term.as_atom() == Some(Atom::KILL);
             if p.trap_exit && !kill {
                 let r = copy_term(reason.term, &mut p.heap);
@@ -761,6 +807,7 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
                     ],
                 );
                 p.msgs.push_back(msg);
+                unlinked(p);
                 crate::tracing::received(p, msg);
             } else if exit_kills(reason.term, linked, p.trap_exit) {
                 let r = if kill {
@@ -769,6 +816,8 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
                     copy_term(reason.term, &mut p.heap)
                 };
                 return Applied::Exit(r);
+            } else {
+                unlinked(p);
             }
         }
         Signal::RemoteExit {
@@ -795,10 +844,15 @@ fn apply(p: &mut Process, sig: Signal) -> Applied {
         Signal::Link { from } => {
             if !p.links.contains(&from) {
                 p.links.insert(from, from);
+                let from = crate::port::ident_term(from);
+                crate::tracing::proc_event_queued(p.id, "getting_linked", &[from]);
             }
         }
         Signal::Unlink { from } => {
-            p.links.remove(&from);
+            if p.links.remove(&from).is_some() {
+                let from = crate::port::ident_term(from);
+                crate::tracing::proc_event_queued(p.id, "getting_unlinked", &[from]);
+            }
         }
         Signal::Monitor { from, reference } => {
             let r = copy_term(reference.term, &mut p.heap);
@@ -1172,6 +1226,14 @@ fn exited(slot: &Slot, mut p: Box<Process>, reason: Term, mut unapplied: Vec<Sig
         let mut g = slot.lock();
         g.state = State::Exited;
         unapplied.append(&mut g.inbox);
+    }
+    // `procs` events: the exit, then the name it loses (before its trace state goes).
+    if crate::tracing::traces(p.id, crate::tracing::PROCS) {
+        crate::tracing::proc_event_queued(p.id, "exit", &[reason]);
+        if let Some(name) = registered_name(p.id) {
+            crate::tracing::proc_event_queued(p.id, "unregister", &[Term::atom(name)]);
+        }
+        crate::tracing::flush();
     }
     let hooks = EXIT_HOOKS.lock().unwrap_or_else(|e| e.into_inner()).clone();
     for hook in hooks {
