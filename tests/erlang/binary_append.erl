@@ -43,6 +43,20 @@ main() ->
     C = << <<N:5>> || N <- lists:seq(1, 30) >>,
     D = kinds(20, C),
     io:format("~w ~w~n", [bit_size(D), erlang:md5(<<D/bitstring, 0:(8 - bit_size(D) rem 8)>>)]),
+    %% Small integers of constant sizes appended to whole bytes: big and little endian,
+    %% negative and too-large values (truncated), sizes in units, 64 bits at once, fields
+    %% that add up to whole bytes, and neighbours that do not (a bignum, 0 bits, 4 bits).
+    Ints = [fun(B, N) -> <<B/binary, N:16/little, (-N):32/little, N:8>> end,
+            fun(B, N) -> <<B/binary, (N * 1000003):64, (-N):64/little>> end,
+            fun(B, N) -> <<B/binary, (N band 7):3, (N band 31):5, 300:8>> end,
+            fun(B, N) -> <<B/binary, N:2/unit:8, (-1):3/unit:8-little>> end,
+            fun(B, N) -> <<B/binary, (N + (1 bsl 62)):64/signed-little, N:0>> end,
+            fun(B, N) -> <<B/binary, (1 bsl 64 + N):64, N:4, N:4>> end,
+            fun(B, N) -> <<B/binary, N:24/native, N:40>> end],
+    [io:format("~w~n", [lists:foldl(fun(N, B) -> F(B, N) end, <<"s">>, lists:seq(1, 40))])
+     || F <- Ints],
+    io:format("~w~n", [catch_it(fun() -> <<(id(<<1:4>>))/binary, 1:8>> end)]),
+    io:format("~w~n", [catch_it(fun() -> <<(id(<<1>>))/binary, (id(x)):8>> end)]),
     %% Failing constructions and appends.
     Bad = [fun() -> <<(id(foo)):8>> end,
            fun() -> <<(id([1]))/binary>> end,

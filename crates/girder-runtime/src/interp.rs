@@ -2220,6 +2220,9 @@ fn build_bitstring(
     module: &Module,
     segments: &[crate::instr::Segment],
 ) -> Result<Term, BsFail> {
+    if let Some(t) = append_small_integers(p, segments) {
+        return Ok(t);
+    }
     use crate::bits::{self, BitWriter, little};
     use crate::instr::SegKind;
     let limit = |seg: &crate::instr::Segment, value: Term| BsFail {
@@ -2434,6 +2437,59 @@ fn scratch<'a, T: Copy>(
         large.resize(len, small[0]);
         &mut large[..]
     }
+}
+
+/// `<<Bin/binary, I1:N1, ...>>` where `Bin` is whole bytes and the rest small integers of
+/// sizes that make whole bytes, at most 64 bits in all (the accumulator loop
+/// `<<Acc/binary, B:8>>`): the new bits gathered in one word instead of the general
+/// writer. `None` (nothing done) for anything else, errors included: the general path
+/// builds it.
+fn append_small_integers(p: &mut Process, segments: &[crate::instr::Segment]) -> Option<Term> {
+    use crate::instr::SegKind;
+    let (first, rest) = segments.split_first()?;
+    if first.kind != SegKind::Append || rest.is_empty() {
+        return None;
+    }
+    let base = p.get(first.src);
+    if !obj::is_bitstring(base) {
+        return None;
+    }
+    let size = obj::bit_size(base);
+    if size % 8 != 0 || first.unit == 0 || size % first.unit as usize != 0 {
+        return None;
+    }
+    let (mut acc, mut bits) = (0u64, 0u32);
+    for seg in rest {
+        if seg.kind != SegKind::Integer {
+            return None;
+        }
+        let n = u64::try_from(p.get(seg.size).as_small()?).ok()? * u64::from(seg.unit);
+        if n == 0 || n > u64::from(64 - bits) {
+            return None;
+        }
+        let n = n as u32;
+        let v = p.get(seg.src).as_small()? as u64 & (u64::MAX >> (64 - n));
+        let v = if crate::bits::little(seg.flags) {
+            if n % 8 != 0 {
+                return None;
+            }
+            v.swap_bytes() >> (64 - n)
+        } else {
+            v
+        };
+        acc = if n == 64 { v } else { (acc << n) | v };
+        bits += n;
+    }
+    if bits % 8 != 0 {
+        return None;
+    }
+    let bytes = (acc << (64 - bits)).to_be_bytes();
+    Some(obj::append(
+        &mut p.heap,
+        base,
+        &bytes[..bits as usize / 8],
+        bits as usize,
+    ))
 }
 
 /// `put_map_assoc` of `pairs` on the flat map `m` when the result stays flat (see
