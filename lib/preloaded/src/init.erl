@@ -522,8 +522,7 @@ eval_boot_script(Init, Flags) ->
             case catch binary_to_term(Bin) of
                 {script, Id, Script} when is_list(Script) ->
                     Init ! {self(), {script_id, Id, File}},
-                    put(girder_boot_path, boot_path_args(Root, Flags)),
-                    eval_script(Script, Init);
+                    eval_script(Script, Init, boot_path_args(Root, Flags));
                 _ ->
                     exit({'bootfile format error', list_to_atom(File)})
             end;
@@ -567,29 +566,29 @@ get_boot(Name, Root) ->
 %% A path step sets erl_prim_loader's path as OTP's init does: the -pa
 %% directories (the last flag's first), the step's ($ROOT and -boot_var
 %% variables expanded), the -pz directories. The code path is girder's own.
-eval_script([{path, Path} | T], Init) ->
-    {Root, Vars, Pa, Pz} = get(girder_boot_path),
+eval_script([{path, Path} | T], Init, BootPath) ->
+    {Root, Vars, Pa, Pz} = BootPath,
     erl_prim_loader:set_path(Pa ++ [expand_var(D, Root, Vars) || D <- Path] ++ Pz),
-    eval_script(T, Init);
-eval_script([{progress, Info} | T], Init) ->
+    eval_script(T, Init, BootPath);
+eval_script([{progress, Info} | T], Init, BootPath) ->
     Init ! {self(), progress, Info},
-    eval_script(T, Init);
-eval_script([{kernelProcess, Name, {M, F, A}} | T], Init) ->
+    eval_script(T, Init, BootPath);
+eval_script([{kernelProcess, Name, {M, F, A}} | T], Init, BootPath) ->
     Res = apply(M, F, A),
     Init ! {self(), started, {Name, Res}},
     receive
         {Init, ok, Pid} -> unlink(Pid);
         {Init, ignore} -> ok
     end,
-    eval_script(T, Init);
-eval_script([{apply, {c, erlangrc, []}} | T], Init) ->
-    eval_script(T, Init);
-eval_script([{apply, {M, F, A}} | T], Init) ->
+    eval_script(T, Init, BootPath);
+eval_script([{apply, {c, erlangrc, []}} | T], Init, BootPath) ->
+    eval_script(T, Init, BootPath);
+eval_script([{apply, {M, F, A}} | T], Init, BootPath) ->
     apply(M, F, A),
-    eval_script(T, Init);
-eval_script([_ | T], Init) ->
-    eval_script(T, Init);
-eval_script([], _Init) ->
+    eval_script(T, Init, BootPath);
+eval_script([_ | T], Init, BootPath) ->
+    eval_script(T, Init, BootPath);
+eval_script([], _Init, _BootPath) ->
     start_inet_db(),
     start_signal_server(),
     start_distribution().
