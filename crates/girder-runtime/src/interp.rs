@@ -2455,7 +2455,7 @@ fn append_small_integers(p: &mut Process, segments: &[crate::instr::Segment]) ->
         return None;
     }
     let size = obj::bit_size(base);
-    if size % 8 != 0 || first.unit == 0 || size % first.unit as usize != 0 {
+    if !size.is_multiple_of(8) || first.unit == 0 || !size.is_multiple_of(first.unit as usize) {
         return None;
     }
     let (mut acc, mut bits) = (0u64, 0u32);
@@ -2470,7 +2470,7 @@ fn append_small_integers(p: &mut Process, segments: &[crate::instr::Segment]) ->
         let n = n as u32;
         let v = p.get(seg.src).as_small()? as u64 & (u64::MAX >> (64 - n));
         let v = if crate::bits::little(seg.flags) {
-            if n % 8 != 0 {
+            if !n.is_multiple_of(8) {
                 return None;
             }
             v.swap_bytes() >> (64 - n)
@@ -2480,7 +2480,7 @@ fn append_small_integers(p: &mut Process, segments: &[crate::instr::Segment]) ->
         acc = if n == 64 { v } else { (acc << n) | v };
         bits += n;
     }
-    if bits % 8 != 0 {
+    if !bits.is_multiple_of(8) {
         return None;
     }
     let bytes = (acc << (64 - bits)).to_be_bytes();
