@@ -1425,11 +1425,7 @@ impl Emitter<'_> {
                 let idx = self.read(Src::x(0), slow);
                 let tuple = self.read(Src::x(1), slow);
                 let value = self.read(Src::x(2), slow);
-                let low = self.b.ins().band_imm_s(idx, tag::IMMED1_MASK as i64);
-                let small = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::Equal, low, tag::SMALL as i64);
+                let small = self.is_small(idx);
                 self.guard(small, slow);
                 let arity = self.tuple_arity(tuple, slow);
                 let i = self.b.ins().sshr_imm_s(idx, 4);
@@ -1982,11 +1978,7 @@ impl Emitter<'_> {
             Instr::BsSetPosition { ctx, pos } => {
                 let ms = self.match_state(*ctx, slow);
                 let v = self.read(*pos, slow);
-                let low = self.b.ins().band_imm_s(v, tag::IMMED1_MASK as i64);
-                let small = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::Equal, low, tag::SMALL as i64);
+                let small = self.is_small(v);
                 self.guard(small, slow);
                 let n = self.b.ins().sshr_imm_s(v, 4);
                 let end = self.b.ins().load(I64, F, ms, match_offsets::END);
@@ -2118,11 +2110,7 @@ impl Emitter<'_> {
             }
             Instr::FConv { src, dst } => {
                 let t = self.read(*src, slow);
-                let low = self.b.ins().band_imm_s(t, tag::IMMED1_MASK as i64);
-                let small = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::Equal, low, tag::SMALL as i64);
+                let small = self.is_small(t);
                 let from_int = self.b.create_block();
                 let not_int = self.b.create_block();
                 let done = self.target(offset + 1);
@@ -2276,11 +2264,7 @@ impl Emitter<'_> {
     /// 2^53 in magnitude goes to `slow` too (its conversion could round, and comparisons
     /// between integers and floats are exact).
     fn number_f64(&mut self, t: Value, exact: bool, slow: Block) -> Value {
-        let low = self.b.ins().band_imm_s(t, tag::IMMED1_MASK as i64);
-        let small = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::Equal, low, tag::SMALL as i64);
+        let small = self.is_small(t);
         let from_int = self.b.create_block();
         let not_int = self.b.create_block();
         let join = self.b.create_block();
@@ -2479,8 +2463,7 @@ impl Emitter<'_> {
         self.boxed_with_subtag(m, girder_term::header::subtag::MAP, slow);
         let payload = |i: i32| 8 * (i + 1) - tag::BOXED as i32;
         let size = self.b.ins().load(I64, F, m, payload(0));
-        let t = self.b.ins().band_imm_s(size, tag::IMMED1_MASK as i64);
-        let flat = self.b.ins().icmp_imm_s(IntCC::Equal, t, tag::SMALL as i64);
+        let flat = self.is_small(size);
         self.guard(flat, slow);
         let n = self.b.ins().sshr_imm_s(size, 4);
         let key_words = self.load_keys(m, payload(1));
@@ -2525,13 +2508,9 @@ impl Emitter<'_> {
     /// The inline fast path of the `erlang` BIF `name` (one of [`inline_bif`]'s) on `args`:
     /// its result; every case it does not decide goes to `slow`, which runs the BIF.
     fn bif(&mut self, name: &str, args: &[Value], slow: Block) -> Value {
-        let small = |e: &mut Self, v: Value| {
-            let t = e.b.ins().band_imm_s(v, tag::IMMED1_MASK as i64);
-            e.b.ins().icmp_imm_s(IntCC::Equal, t, tag::SMALL as i64)
-        };
         match (name, args) {
             ("element", &[n, t]) => {
-                let ok = small(self, n);
+                let ok = self.is_small(n);
                 self.guard(ok, slow);
                 let arity = self.tuple_arity(t, slow);
                 let i = self.b.ins().sshr_imm_s(n, 4);
@@ -2553,8 +2532,7 @@ impl Emitter<'_> {
                 let payload = |i: i32| 8 * (i + 1) - tag::BOXED as i32;
                 let w0 = self.b.ins().load(I64, F, m, payload(0));
                 let w1 = self.b.ins().load(I64, F, m, payload(1));
-                let t = self.b.ins().band_imm_s(w0, tag::IMMED1_MASK as i64);
-                let flat = self.b.ins().icmp_imm_s(IntCC::Equal, t, tag::SMALL as i64);
+                let flat = self.is_small(w0);
                 self.b.ins().select(flat, w0, w1)
             }
             ("hd" | "tl", &[l]) => {
@@ -2628,7 +2606,7 @@ impl Emitter<'_> {
                 self.boolean(r)
             }
             ("-", &[v]) => {
-                let ok = small(self, v);
+                let ok = self.is_small(v);
                 self.guard(ok, slow);
                 // -(n<<4 | 15) + 30 = (-n)<<4 | 15.
                 let zero = self.b.ins().iconst(I64, 2 * tag::SMALL as i64);
@@ -2719,8 +2697,7 @@ impl Emitter<'_> {
                 };
                 let failb = self.target(fail);
                 if op == IsNumber {
-                    let t = self.b.ins().band_imm_s(v, tag::IMMED1_MASK as i64);
-                    let small = self.b.ins().icmp_imm_s(IntCC::Equal, t, tag::SMALL as i64);
+                    let small = self.is_small(v);
                     let other = self.b.create_block();
                     let next = self.target(offset + 1);
                     self.b.ins().brif(small, next, &[], other, &[]);
